@@ -1,0 +1,42 @@
+package io.partita.testing;
+
+import io.partita.api.Function;
+import io.partita.api.JobFunction;
+import io.partita.api.TaskContext;
+
+/**
+ * {@code test/fail}: partition {@code params.partition} throws on its first {@code params.failures}
+ * attempts (default: always) with the message {@code params.message}; every other partition
+ * outputs 1. {@code params.sleepPartition} instead sleeps for {@code params.sleepMillis} on its
+ * first attempt, to exercise timeouts.
+ */
+@Function("test/fail")
+public final class FailingFunction implements JobFunction<Long, Long> {
+  @Override
+  public Class<Long> inputType() {
+    return Long.class;
+  }
+
+  @Override
+  public Class<Long> outputType() {
+    return Long.class;
+  }
+
+  @Override
+  public Long compute(Long partition, TaskContext context) throws Exception {
+    var params = context.params();
+    if (partition == params.getLong("partition", -1)
+        && context.attempt() <= params.getLong("failures", Long.MAX_VALUE)) {
+      throw new IllegalStateException(params.getString("message", "boom"));
+    }
+    if (partition == params.getLong("sleepPartition", -1) && context.attempt() == 1) {
+      Thread.sleep(params.getLong("sleepMillis", 60_000));
+    }
+    return 1L;
+  }
+
+  @Override
+  public Long combine(Long left, Long right) {
+    return (left == null ? 0 : left) + (right == null ? 0 : right);
+  }
+}
