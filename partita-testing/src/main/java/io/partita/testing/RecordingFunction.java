@@ -14,8 +14,9 @@ import java.nio.file.StandardOpenOption;
 /**
  * {@code test/record}: records every execution as a line {@code coordinator partition attempt pid}
  * appended to the file {@code params.log} (one atomic append per line, so several worker processes
- * can share the file), optionally spins for {@code params.spinMicros}, and outputs 1 — so the
- * result is the partition count and the file counts executions.
+ * can share the file), optionally spins for {@code params.spinMicros}, and outputs {@code partition
+ * + 1} — so the result is n(n+1)/2 exactly when every partition counted once, and the file counts
+ * executions.
  */
 @Function("test/record")
 public final class RecordingFunction implements JobFunction<Long, Long> {
@@ -44,7 +45,7 @@ public final class RecordingFunction implements JobFunction<Long, Long> {
     while (System.nanoTime() < until) {
       Thread.onSpinWait();
     }
-    return 1L;
+    return partition + 1;
   }
 
   @Override
