@@ -51,7 +51,7 @@ public final class JavaProcess implements AutoCloseable {
     command.add("-XX:+UseSerialGC");
     command.add("-XX:TieredStopAtLevel=1");
     command.add("-cp");
-    command.add(System.getProperty("java.class.path"));
+    command.add(absoluteClassPath());
     command.add(mainClass);
     command.addAll(List.of(args));
     try {
@@ -60,6 +60,25 @@ public final class JavaProcess implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /** The current class path with every entry made absolute, as the child runs elsewhere. */
+  static String absoluteClassPath() {
+    StringBuilder cp = new StringBuilder();
+    for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+      if (entry.isEmpty()) {
+        continue;
+      }
+      if (cp.length() > 0) {
+        cp.append(java.io.File.pathSeparatorChar);
+      }
+      if (entry.endsWith("*")) {
+        cp.append(Path.of(entry.substring(0, entry.length() - 1)).toAbsolutePath()).append(java.io.File.separator).append('*');
+      } else {
+        cp.append(Path.of(entry).toAbsolutePath());
+      }
+    }
+    return cp.toString();
   }
 
   public long pid() {
