@@ -184,7 +184,7 @@ abstract class MembershipContract {
 
   @Test
   void fiftyThreads_joiningAndLeavingAtRandom_neverShareARank() throws Exception {
-    long seconds = Math.max(10, Long.getLong("membership.churn.seconds", 15));
+    long seconds = Math.max(10, Long.getLong("membership.churn.seconds", 30));
     UUID group = UUID.randomUUID();
     ConcurrentLinkedQueue<Act> acts = new ConcurrentLinkedQueue<>();
     ConcurrentLinkedQueue<String> badViews = new ConcurrentLinkedQueue<>();

@@ -408,6 +408,7 @@ public final class Worker implements AutoCloseable {
       switch (message) {
         case Message.Welcome w -> {
           welcome = w;
+          lastTaskNanos = System.nanoTime(); // idle time counts from a working connection
           log.info("Connected to {} as {} with {} slots", config.coordinator(), w.workerId(), config.slots());
           granted = Math.max(8, config.slots() * 4);
           send(new Message.Pull(granted));
