@@ -51,6 +51,7 @@ public final class GridBenchmark {
 
       double[] rates = new double[runs];
       double[] bytesPerPartition = new double[runs];
+      double[] totalPerPartition = new double[runs];
       double[] seconds = new double[runs];
       for (int r = 0; r < runs; r++) {
         System.gc();
@@ -69,9 +70,11 @@ public final class GridBenchmark {
         seconds[r] = elapsed;
         rates[r] = partitions / elapsed;
         bytesPerPartition[r] = Math.max(0, mid - baseline) / (double) partitions;
+        totalPerPartition[r] = mid / (double) partitions;
         System.out.printf(
-            "run %d: %,d no-op tasks in %.2f s = %,.0f tasks/s; heap after GC mid-job %+,d bytes = %.1f bytes/partition%n",
-            r + 1, partitions, elapsed, rates[r], mid - baseline, bytesPerPartition[r]);
+            "run %d: %,d no-op tasks in %.2f s = %,.0f tasks/s; heap after GC mid-job %,d bytes (%.1f bytes/partition),"
+                + " %+,d over the idle coordinator (%.1f bytes/partition)%n",
+            r + 1, partitions, elapsed, rates[r], mid, totalPerPartition[r], mid - baseline, bytesPerPartition[r]);
       }
       double[] latencies = new double[50];
       for (int i = 0; i < latencies.length; i++) {
@@ -80,8 +83,9 @@ public final class GridBenchmark {
         await(() -> api.job(id).get("status").asText().equals("done"), Duration.ofSeconds(30));
         latencies[i] = (System.nanoTime() - start) / 1e6;
       }
-      System.out.printf("median of %d runs: %,.0f tasks/s, %.2f s per %,d-partition job, %.1f bytes/partition%n",
-          runs, median(rates), median(seconds), partitions, median(bytesPerPartition));
+      System.out.printf(
+          "median of %d runs: %,.0f tasks/s, %.2f s per %,d-partition job, whole heap %.1f bytes/partition, job's share %.1f bytes/partition%n",
+          runs, median(rates), median(seconds), partitions, median(totalPerPartition), median(bytesPerPartition));
       System.out.printf("submit-to-done of a 1-partition job (polling every 1 ms): median %.1f ms, p90 %.1f ms%n",
           median(latencies), percentile(latencies, 0.9));
       for (JavaProcess w : workers) {
