@@ -15,6 +15,6 @@ import java.lang.annotation.Target;
 @Retention(RetentionPolicy.RUNTIME)
 @Target(ElementType.TYPE)
 public @interface Function {
-  /** The function's name: lower-case segments separated by {@code /}, e.g. {@code examples/pi}. */
-  String value();
+    /** The function's name: lower-case segments separated by {@code /}, e.g. {@code examples/pi}. */
+    String value();
 }

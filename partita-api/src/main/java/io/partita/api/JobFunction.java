@@ -29,44 +29,42 @@ package io.partita.api;
  */
 public interface JobFunction<I, O> {
 
-  /** The Java type that inputs are read as. */
-  Class<I> inputType();
+    /** The Java type that inputs are read as. */
+    Class<I> inputType();
 
-  /** The Java type that outputs are read as when they are combined. */
-  Class<O> outputType();
+    /** The Java type that outputs are read as when they are combined. */
+    Class<O> outputType();
 
-  /**
-   * Decides the partitions of a job whose spec gives no partition count. The default refuses, so a
-   * function without a prepare step needs {@code partitions} in its spec.
-   *
-   * @throws IllegalArgumentException if params are unusable; the job then fails with the message
-   */
-  default Preparation prepare(Params params) {
-    throw new IllegalArgumentException(
-        "this function has no prepare step: give \"partitions\" in the job spec");
-  }
-
-  /**
-   * The input of partition {@code index}, for jobs whose partitions are given as a count. The
-   * default is the index itself, which suits functions whose {@link #inputType()} is {@code Long}.
-   */
-  @SuppressWarnings("unchecked")
-  default I input(Params params, long index) {
-    if (inputType() == Long.class) {
-      return (I) Long.valueOf(index);
+    /**
+     * Decides the partitions of a job whose spec gives no partition count. The default refuses, so a
+     * function without a prepare step needs {@code partitions} in its spec.
+     *
+     * @throws IllegalArgumentException if params are unusable; the job then fails with the message
+     */
+    default Preparation prepare(Params params) {
+        throw new IllegalArgumentException("this function has no prepare step: give \"partitions\" in the job spec");
     }
-    throw new UnsupportedOperationException(
-        getClass().getName() + " must implement input(params, index)");
-  }
 
-  /**
-   * Computes the output of one partition.
-   *
-   * @throws Exception any failure; the attempt fails with its message and is retried up to the
-   *     job's {@code maxAttempts}
-   */
-  O compute(I input, TaskContext context) throws Exception;
+    /**
+     * The input of partition {@code index}, for jobs whose partitions are given as a count. The
+     * default is the index itself, which suits functions whose {@link #inputType()} is {@code Long}.
+     */
+    @SuppressWarnings("unchecked")
+    default I input(Params params, long index) {
+        if (inputType() == Long.class) {
+            return (I) Long.valueOf(index);
+        }
+        throw new UnsupportedOperationException(getClass().getName() + " must implement input(params, index)");
+    }
 
-  /** Combines two outputs; must be associative. Either argument may be {@code null}. */
-  O combine(O left, O right);
+    /**
+     * Computes the output of one partition.
+     *
+     * @throws Exception any failure; the attempt fails with its message and is retried up to the
+     *     job's {@code maxAttempts}
+     */
+    O compute(I input, TaskContext context) throws Exception;
+
+    /** Combines two outputs; must be associative. Either argument may be {@code null}. */
+    O combine(O left, O right);
 }

@@ -13,28 +13,27 @@ import java.util.Optional;
  */
 public record Preparation(long count, Optional<List<?>> inputs) {
 
-  /** Validates the count and the inputs. */
-  public Preparation {
-    Objects.requireNonNull(inputs, "inputs");
-    if (count < 1) {
-      throw new IllegalArgumentException("partition count must be at least 1, was " + count);
-    }
-    inputs.ifPresent(
-        list -> {
-          if (list.size() != count) {
-            throw new IllegalArgumentException(
-                "count " + count + " differs from the number of inputs " + list.size());
-          }
+    /** Validates the count and the inputs. */
+    public Preparation {
+        Objects.requireNonNull(inputs, "inputs");
+        if (count < 1) {
+            throw new IllegalArgumentException("partition count must be at least 1, was " + count);
+        }
+        inputs.ifPresent(list -> {
+            if (list.size() != count) {
+                throw new IllegalArgumentException(
+                        "count " + count + " differs from the number of inputs " + list.size());
+            }
         });
-  }
+    }
 
-  /** A preparation of {@code count} lazily generated partitions. */
-  public static Preparation count(long count) {
-    return new Preparation(count, Optional.empty());
-  }
+    /** A preparation of {@code count} lazily generated partitions. */
+    public static Preparation count(long count) {
+        return new Preparation(count, Optional.empty());
+    }
 
-  /** A preparation with one partition per element of {@code inputs}. */
-  public static Preparation inputs(List<?> inputs) {
-    return new Preparation(inputs.size(), Optional.of(List.copyOf(inputs)));
-  }
+    /** A preparation with one partition per element of {@code inputs}. */
+    public static Preparation inputs(List<?> inputs) {
+        return new Preparation(inputs.size(), Optional.of(List.copyOf(inputs)));
+    }
 }

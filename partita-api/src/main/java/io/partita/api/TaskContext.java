@@ -6,30 +6,30 @@ package io.partita.api;
  */
 public interface TaskContext {
 
-  /** The job's id. */
-  String jobId();
+    /** The job's id. */
+    String jobId();
 
-  /** The job's parameters. */
-  Params params();
+    /** The job's parameters. */
+    Params params();
 
-  /** The partition index, in [0, partitions). */
-  long partition();
+    /** The partition index, in [0, partitions). */
+    long partition();
 
-  /** The job's partition count. */
-  long partitions();
+    /** The job's partition count. */
+    long partitions();
 
-  /** The attempt number, starting at 1; greater after a failure, timeout or lost worker. */
-  int attempt();
+    /** The attempt number, starting at 1; greater after a failure, timeout or lost worker. */
+    int attempt();
 
-  /**
-   * An identifier of the coordinator process that leased this attempt; it changes when the
-   * coordinator restarts. Useful to tell executions before and after a restart apart.
-   */
-  String coordinatorInstance();
+    /**
+     * An identifier of the coordinator process that leased this attempt; it changes when the
+     * coordinator restarts. Useful to tell executions before and after a restart apart.
+     */
+    String coordinatorInstance();
 
-  /** Whether the coordinator has cancelled this task or its job; long loops should check it. */
-  boolean cancelled();
+    /** Whether the coordinator has cancelled this task or its job; long loops should check it. */
+    boolean cancelled();
 
-  /** Writes a line to the worker's log, tagged with the job and partition. */
-  void log(String message);
+    /** Writes a line to the worker's log, tagged with the job and partition. */
+    void log(String message);
 }

@@ -23,181 +23,174 @@ import picocli.CommandLine.Option;
  * bot exited 0.
  */
 @Command(
-    name = "bots",
-    description = {
-      "Start N worker processes on this machine and wait for them.",
-      "They exit on their own after --idle-exit without work; SIGTERM stops them gracefully."
-    })
+        name = "bots",
+        description = {
+            "Start N worker processes on this machine and wait for them.",
+            "They exit on their own after --idle-exit without work; SIGTERM stops them gracefully."
+        })
 final class BotsCommand extends CliCommand {
 
-  @Option(
-      names = "--coordinator",
-      paramLabel = "URL",
-      defaultValue = "${env:PARTITA_URL}",
-      description = "Coordinator base URL, e.g. http://host:8080 (default: $PARTITA_URL).")
-  String coordinator;
+    @Option(
+            names = "--coordinator",
+            paramLabel = "URL",
+            defaultValue = "${env:PARTITA_URL}",
+            description = "Coordinator base URL, e.g. http://host:8080 (default: $PARTITA_URL).")
+    String coordinator;
 
-  @Option(names = "--count", required = true, paramLabel = "N", description = "Number of bots.")
-  int count;
+    @Option(names = "--count", required = true, paramLabel = "N", description = "Number of bots.")
+    int count;
 
-  @Option(
-      names = "--slots-per-bot",
-      paramLabel = "K",
-      defaultValue = "1",
-      description = "Slots of each bot (default ${DEFAULT-VALUE}).")
-  int slotsPerBot;
+    @Option(
+            names = "--slots-per-bot",
+            paramLabel = "K",
+            defaultValue = "1",
+            description = "Slots of each bot (default ${DEFAULT-VALUE}).")
+    int slotsPerBot;
 
-  @Option(
-      names = "--idle-exit",
-      paramLabel = "DURATION",
-      defaultValue = "30s",
-      converter = Durations.Converter.class,
-      description = "Each bot exits after this long without tasks (default ${DEFAULT-VALUE}).")
-  Duration idleExit;
+    @Option(
+            names = "--idle-exit",
+            paramLabel = "DURATION",
+            defaultValue = "30s",
+            converter = Durations.Converter.class,
+            description = "Each bot exits after this long without tasks (default ${DEFAULT-VALUE}).")
+    Duration idleExit;
 
-  @Override
-  int run() throws Exception {
-    if (coordinator == null || coordinator.isBlank()) {
-      throw new CliException("bots needs --coordinator URL (or PARTITA_URL in the environment)");
-    }
-    CoordinatorClient.parseUrl(coordinator);
-    if (count < 1 || count > 10_000) {
-      throw new CliException("--count must be between 1 and 10000, was " + count);
-    }
-    if (slotsPerBot < 1 || slotsPerBot > 4096) {
-      throw new CliException("--slots-per-bot must be between 1 and 4096, was " + slotsPerBot);
-    }
-    if (idleExit.isZero() || idleExit.isNegative()) {
-      throw new CliException("--idle-exit must be positive, was " + idleExit);
-    }
-    List<Process> bots = new CopyOnWriteArrayList<>();
-    List<Thread> pumps = new ArrayList<>();
-    ReentrantLock outLock = new ReentrantLock();
-    try (Signals.Registration signals =
-        Signals.onTerminate(
-            "bots",
-            // Through ProcessHandle: Process.destroy() would also close our end of the bots'
-            // output, losing what they log while they stop.
-            () -> bots.forEach(p -> p.toHandle().destroy()),
-            () -> bots.forEach(p -> p.toHandle().destroyForcibly()))) {
-      for (int i = 1; i <= count && !signals.signalled(); i++) {
-        String name = "bot-" + i;
-        Process p;
-        try {
-          p = new ProcessBuilder(command(name)).redirectErrorStream(true).start();
-          p.getOutputStream().close(); // bots read nothing
-        } catch (IOException e) {
-          bots.forEach(Process::destroy);
-          throw new CliException("cannot start " + name + ": " + e.getMessage(), e);
+    @Override
+    int run() throws Exception {
+        if (coordinator == null || coordinator.isBlank()) {
+            throw new CliException("bots needs --coordinator URL (or PARTITA_URL in the environment)");
         }
-        bots.add(p);
-        pumps.add(
-            Thread.ofVirtual().name(name + "-out").start(() -> pump(name, p, out(), outLock)));
-      }
-      err().println("Started " + bots.size() + " bots against " + coordinator);
-      err().flush();
-      List<String> failures = new ArrayList<>();
-      for (int i = 0; i < bots.size(); i++) {
-        int code = bots.get(i).waitFor();
-        // 143 = ended by the SIGTERM we forwarded before the bot had installed its own handler.
-        if (code != 0 && !(code == 143 && signals.signalled())) {
-          failures.add("bot-" + (i + 1) + ": " + code);
+        CoordinatorClient.parseUrl(coordinator);
+        if (count < 1 || count > 10_000) {
+            throw new CliException("--count must be between 1 and 10000, was " + count);
         }
-      }
-      for (Thread t : pumps) {
-        t.join(TimeUnit.SECONDS.toMillis(5));
-      }
-      if (!failures.isEmpty()) {
-        throw new CliException(
-            failures.size()
-                + " of "
-                + bots.size()
-                + " bots failed ("
-                + String.join(", ", failures)
-                + ")");
-      }
-      err()
-          .println(
-              "All " + bots.size() + " bots exited" + (signals.signalled() ? " (stopped)" : ""));
-      err().flush();
-      return 0;
-    } finally {
-      bots.forEach(Process::destroyForcibly);
-    }
-  }
-
-  /** The command line of one bot: this JVM's java binary and class path, running the worker. */
-  List<String> command(String name) {
-    List<String> cmd = new ArrayList<>();
-    cmd.add(javaBinary());
-    cmd.addAll(inheritedJvmOptions());
-    cmd.add("-cp");
-    cmd.add(System.getProperty("java.class.path"));
-    cmd.add(Main.class.getName());
-    cmd.add("worker");
-    cmd.add("--coordinator");
-    cmd.add(coordinator);
-    cmd.add("--slots");
-    cmd.add(Integer.toString(slotsPerBot));
-    cmd.add("--idle-exit");
-    cmd.add(idleExit.toMillis() + "ms");
-    cmd.add("--name");
-    cmd.add(name);
-    return cmd;
-  }
-
-  static String javaBinary() {
-    return ProcessHandle.current()
-        .info()
-        .command()
-        .orElseGet(() -> Path.of(System.getProperty("java.home"), "bin", "java").toString());
-  }
-
-  /**
-   * JVM options worth passing on: memory and native-access flags and system properties given to
-   * this JVM (for example by the launcher's PARTITA_JAVA_OPTS), but no agents or debug ports, which
-   * would clash between processes. Bots use the serial collector: many small JVMs share the cores.
-   */
-  static List<String> inheritedJvmOptions() {
-    List<String> options = new ArrayList<>();
-    boolean gcChosen = false;
-    for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-      if (arg.startsWith("-agentlib")
-          || arg.startsWith("-javaagent")
-          || arg.startsWith("-agentpath")
-          || arg.startsWith("-Xdebug")
-          || arg.startsWith("-Xrunjdwp")
-          || arg.startsWith("-Djava.class.path")
-          || arg.startsWith("-XX:Flight")
-          || arg.startsWith("-XX:StartFlightRecording")) {
-        continue;
-      }
-      if (arg.matches("-XX:\\+Use\\w+GC")) {
-        gcChosen = true;
-      }
-      options.add(arg);
-    }
-    if (!gcChosen) {
-      options.add("-XX:+UseSerialGC");
-    }
-    return options;
-  }
-
-  private static void pump(String name, Process p, PrintWriter out, ReentrantLock lock) {
-    try (BufferedReader r =
-        new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-      String line;
-      while ((line = r.readLine()) != null) {
-        lock.lock();
-        try {
-          out.println("[" + name + "] " + line);
-          out.flush();
+        if (slotsPerBot < 1 || slotsPerBot > 4096) {
+            throw new CliException("--slots-per-bot must be between 1 and 4096, was " + slotsPerBot);
+        }
+        if (idleExit.isZero() || idleExit.isNegative()) {
+            throw new CliException("--idle-exit must be positive, was " + idleExit);
+        }
+        List<Process> bots = new CopyOnWriteArrayList<>();
+        List<Thread> pumps = new ArrayList<>();
+        ReentrantLock outLock = new ReentrantLock();
+        try (Signals.Registration signals = Signals.onTerminate(
+                "bots",
+                // Through ProcessHandle: Process.destroy() would also close our end of the bots'
+                // output, losing what they log while they stop.
+                () -> bots.forEach(p -> p.toHandle().destroy()),
+                () -> bots.forEach(p -> p.toHandle().destroyForcibly()))) {
+            for (int i = 1; i <= count && !signals.signalled(); i++) {
+                String name = "bot-" + i;
+                Process p;
+                try {
+                    p = new ProcessBuilder(command(name))
+                            .redirectErrorStream(true)
+                            .start();
+                    p.getOutputStream().close(); // bots read nothing
+                } catch (IOException e) {
+                    bots.forEach(Process::destroy);
+                    throw new CliException("cannot start " + name + ": " + e.getMessage(), e);
+                }
+                bots.add(p);
+                pumps.add(Thread.ofVirtual().name(name + "-out").start(() -> pump(name, p, out(), outLock)));
+            }
+            err().println("Started " + bots.size() + " bots against " + coordinator);
+            err().flush();
+            List<String> failures = new ArrayList<>();
+            for (int i = 0; i < bots.size(); i++) {
+                int code = bots.get(i).waitFor();
+                // 143 = ended by the SIGTERM we forwarded before the bot had installed its own handler.
+                if (code != 0 && !(code == 143 && signals.signalled())) {
+                    failures.add("bot-" + (i + 1) + ": " + code);
+                }
+            }
+            for (Thread t : pumps) {
+                t.join(TimeUnit.SECONDS.toMillis(5));
+            }
+            if (!failures.isEmpty()) {
+                throw new CliException(
+                        failures.size() + " of " + bots.size() + " bots failed (" + String.join(", ", failures) + ")");
+            }
+            err().println("All " + bots.size() + " bots exited" + (signals.signalled() ? " (stopped)" : ""));
+            err().flush();
+            return 0;
         } finally {
-          lock.unlock();
+            bots.forEach(Process::destroyForcibly);
         }
-      }
-    } catch (IOException e) {
-      // the child's stream closed when it died; its exit code tells the rest
     }
-  }
+
+    /** The command line of one bot: this JVM's java binary and class path, running the worker. */
+    List<String> command(String name) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(javaBinary());
+        cmd.addAll(inheritedJvmOptions());
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add(Main.class.getName());
+        cmd.add("worker");
+        cmd.add("--coordinator");
+        cmd.add(coordinator);
+        cmd.add("--slots");
+        cmd.add(Integer.toString(slotsPerBot));
+        cmd.add("--idle-exit");
+        cmd.add(idleExit.toMillis() + "ms");
+        cmd.add("--name");
+        cmd.add(name);
+        return cmd;
+    }
+
+    static String javaBinary() {
+        return ProcessHandle.current()
+                .info()
+                .command()
+                .orElseGet(() ->
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    }
+
+    /**
+     * JVM options worth passing on: memory and native-access flags and system properties given to
+     * this JVM (for example by the launcher's PARTITA_JAVA_OPTS), but no agents or debug ports, which
+     * would clash between processes. Bots use the serial collector: many small JVMs share the cores.
+     */
+    static List<String> inheritedJvmOptions() {
+        List<String> options = new ArrayList<>();
+        boolean gcChosen = false;
+        for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+            if (arg.startsWith("-agentlib")
+                    || arg.startsWith("-javaagent")
+                    || arg.startsWith("-agentpath")
+                    || arg.startsWith("-Xdebug")
+                    || arg.startsWith("-Xrunjdwp")
+                    || arg.startsWith("-Djava.class.path")
+                    || arg.startsWith("-XX:Flight")
+                    || arg.startsWith("-XX:StartFlightRecording")) {
+                continue;
+            }
+            if (arg.matches("-XX:\\+Use\\w+GC")) {
+                gcChosen = true;
+            }
+            options.add(arg);
+        }
+        if (!gcChosen) {
+            options.add("-XX:+UseSerialGC");
+        }
+        return options;
+    }
+
+    private static void pump(String name, Process p, PrintWriter out, ReentrantLock lock) {
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = r.readLine()) != null) {
+                lock.lock();
+                try {
+                    out.println("[" + name + "] " + line);
+                    out.flush();
+                } finally {
+                    lock.unlock();
+                }
+            }
+        } catch (IOException e) {
+            // the child's stream closed when it died; its exit code tells the rest
+        }
+    }
 }

@@ -8,16 +8,17 @@ import picocli.CommandLine.Parameters;
 /** {@code partita cancel ID}: cancels a job. */
 @Command(name = "cancel", description = "Cancel a job; prints its id and resulting status.")
 final class CancelCommand extends CliCommand {
-  @Mixin ClientOptions client;
+    @Mixin
+    ClientOptions client;
 
-  @Parameters(index = "0", paramLabel = "ID", description = "Job id.")
-  String id;
+    @Parameters(index = "0", paramLabel = "ID", description = "Job id.")
+    String id;
 
-  @Override
-  int run() {
-    JsonNode job = client.client().cancel(id);
-    out().println(job.path("id").asText(id) + " " + job.path("status").asText("cancelled"));
-    out().flush();
-    return 0;
-  }
+    @Override
+    int run() {
+        JsonNode job = client.client().cancel(id);
+        out().println(job.path("id").asText(id) + " " + job.path("status").asText("cancelled"));
+        out().flush();
+        return 0;
+    }
 }

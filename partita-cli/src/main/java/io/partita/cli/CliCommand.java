@@ -12,38 +12,39 @@ import picocli.CommandLine.Spec;
  */
 abstract class CliCommand implements Callable<Integer> {
 
-  @Spec CommandSpec spec;
+    @Spec
+    CommandSpec spec;
 
-  /** Runs the command; returns the exit code. Throws {@link CliException} for user errors. */
-  abstract int run() throws Exception;
+    /** Runs the command; returns the exit code. Throws {@link CliException} for user errors. */
+    abstract int run() throws Exception;
 
-  @Override
-  public final Integer call() throws Exception {
-    try {
-      return run();
-    } catch (CliException e) {
-      return fail(e.getMessage(), e.exitCode());
-    } catch (CoordinatorClient.HttpError | CoordinatorClient.Unreachable e) {
-      return fail(e.getMessage(), 1);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      err().println("partita: interrupted");
-      err().flush();
-      return 130;
+    @Override
+    public final Integer call() throws Exception {
+        try {
+            return run();
+        } catch (CliException e) {
+            return fail(e.getMessage(), e.exitCode());
+        } catch (CoordinatorClient.HttpError | CoordinatorClient.Unreachable e) {
+            return fail(e.getMessage(), 1);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            err().println("partita: interrupted");
+            err().flush();
+            return 130;
+        }
     }
-  }
 
-  private int fail(String message, int code) {
-    err().println("partita: " + message);
-    err().flush();
-    return code;
-  }
+    private int fail(String message, int code) {
+        err().println("partita: " + message);
+        err().flush();
+        return code;
+    }
 
-  PrintWriter out() {
-    return spec.commandLine().getOut();
-  }
+    PrintWriter out() {
+        return spec.commandLine().getOut();
+    }
 
-  PrintWriter err() {
-    return spec.commandLine().getErr();
-  }
+    PrintWriter err() {
+        return spec.commandLine().getErr();
+    }
 }

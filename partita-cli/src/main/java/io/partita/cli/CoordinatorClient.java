@@ -22,207 +22,207 @@ import java.time.Duration;
  * connection fails, the server's {@code message} field for HTTP errors. Thread-safe.
  */
 final class CoordinatorClient {
-  static final ObjectMapper JSON = new ObjectMapper();
-  private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
+    static final ObjectMapper JSON = new ObjectMapper();
+    private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
 
-  private final URI base;
-  private final HttpClient http;
+    private final URI base;
+    private final HttpClient http;
 
-  CoordinatorClient(URI base) {
-    String s = base.toString();
-    this.base = URI.create(s.endsWith("/") ? s : s + "/");
-    this.http =
-        HttpClient.newBuilder()
-            .connectTimeout(Duration.ofSeconds(5))
-            .followRedirects(HttpClient.Redirect.NORMAL)
-            .build();
-  }
-
-  /** Parses and checks a coordinator URL given by the user. */
-  static URI parseUrl(String url) {
-    try {
-      URI uri = new URI(url.strip());
-      if (uri.getScheme() == null
-          || !(uri.getScheme().equals("http") || uri.getScheme().equals("https"))
-          || uri.getHost() == null) {
-        throw new CliException(
-            "--coordinator must be an http:// or https:// URL with a host, was '" + url + "'");
-      }
-      return uri;
-    } catch (java.net.URISyntaxException e) {
-      throw new CliException("--coordinator is not a valid URL: '" + url + "'");
-    }
-  }
-
-  URI base() {
-    return base;
-  }
-
-  /** POST /api/jobs; returns the created job. */
-  JsonNode submit(JsonNode spec) {
-    HttpRequest req =
-        request("api/jobs")
-            .header("Content-Type", "application/json")
-            .POST(HttpRequest.BodyPublishers.ofByteArray(write(spec)))
-            .build();
-    return json(send(req));
-  }
-
-  /** GET /api/jobs/{id}. */
-  JsonNode job(String id) {
-    return json(send(request("api/jobs/" + segment(id)).GET().build()));
-  }
-
-  /** GET /api/jobs?offset&limit. */
-  JsonNode jobs(int offset, int limit) {
-    return json(send(request("api/jobs?offset=" + offset + "&limit=" + limit).GET().build()));
-  }
-
-  /** DELETE /api/jobs/{id}; returns the job. */
-  JsonNode cancel(String id) {
-    return json(send(request("api/jobs/" + segment(id)).DELETE().build()));
-  }
-
-  /** GET /api/jobs/{id}/result, copying the body to {@code sink} as it arrives. */
-  void result(String id, OutputStream sink) {
-    HttpRequest req = request("api/jobs/" + segment(id) + "/result").GET().build();
-    HttpResponse<InputStream> resp = exchange(req, HttpResponse.BodyHandlers.ofInputStream());
-    try (InputStream in = resp.body()) {
-      if (resp.statusCode() / 100 != 2) {
-        throw httpError(resp.statusCode(), new String(in.readAllBytes(), StandardCharsets.UTF_8));
-      }
-      in.transferTo(sink);
-    } catch (IOException e) {
-      throw new CliException("reading the result from " + base + " failed: " + e.getMessage(), e);
-    }
-  }
-
-  private HttpRequest.Builder request(String path) {
-    return HttpRequest.newBuilder(base.resolve(path))
-        .timeout(REQUEST_TIMEOUT)
-        .header("Accept", "application/json");
-  }
-
-  private String send(HttpRequest req) {
-    HttpResponse<String> resp = exchange(req, HttpResponse.BodyHandlers.ofString());
-    if (resp.statusCode() / 100 != 2) {
-      throw httpError(resp.statusCode(), resp.body());
-    }
-    return resp.body();
-  }
-
-  private <T> HttpResponse<T> exchange(HttpRequest req, HttpResponse.BodyHandler<T> handler) {
-    try {
-      return http.send(req, handler);
-    } catch (ConnectException | HttpConnectTimeoutException e) {
-      throw unreachable(e);
-    } catch (HttpTimeoutException e) {
-      throw new CliException(
-          "coordinator at " + base + " did not answer within " + REQUEST_TIMEOUT.toSeconds() + "s",
-          e);
-    } catch (IOException e) {
-      throw unreachable(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new CliException("interrupted", 130, e);
-    }
-  }
-
-  private Unreachable unreachable(IOException e) {
-    Throwable root = e;
-    while (root.getCause() != null && root.getMessage() == null) {
-      root = root.getCause();
-    }
-    String why = root.getMessage() != null ? root.getMessage() : root.getClass().getSimpleName();
-    if (e instanceof ConnectException && e.getMessage() == null) {
-      why = "connection refused";
-    }
-    return new Unreachable("cannot reach coordinator at " + base + ": " + why, e);
-  }
-
-  /** The coordinator could not be reached at all (as opposed to answering with an error). */
-  static final class Unreachable extends RuntimeException {
-    private static final long serialVersionUID = 1L;
-
-    Unreachable(String message, Throwable cause) {
-      super(message, cause);
+    CoordinatorClient(URI base) {
+        String s = base.toString();
+        this.base = URI.create(s.endsWith("/") ? s : s + "/");
+        this.http = HttpClient.newBuilder()
+                .connectTimeout(Duration.ofSeconds(5))
+                .followRedirects(HttpClient.Redirect.NORMAL)
+                .build();
     }
 
-    CliException asCliException() {
-      return new CliException(getMessage(), getCause());
-    }
-  }
-
-  /** An HTTP error answer, with the status and the server's message. */
-  static final class HttpError extends RuntimeException {
-    private static final long serialVersionUID = 1L;
-    private final int status;
-
-    HttpError(int status, String message) {
-      super(message);
-      this.status = status;
-    }
-
-    int status() {
-      return status;
-    }
-  }
-
-  private static HttpError httpError(int status, String body) {
-    String message = null;
-    try {
-      JsonNode node = JSON.readTree(body);
-      if (node != null && node.hasNonNull("message")) {
-        message = node.get("message").asText();
-        if (node.hasNonNull("field") && !message.contains(node.get("field").asText())) {
-          message = node.get("field").asText() + ": " + message;
+    /** Parses and checks a coordinator URL given by the user. */
+    static URI parseUrl(String url) {
+        try {
+            URI uri = new URI(url.strip());
+            if (uri.getScheme() == null
+                    || !(uri.getScheme().equals("http") || uri.getScheme().equals("https"))
+                    || uri.getHost() == null) {
+                throw new CliException(
+                        "--coordinator must be an http:// or https:// URL with a host, was '" + url + "'");
+            }
+            return uri;
+        } catch (java.net.URISyntaxException e) {
+            throw new CliException("--coordinator is not a valid URL: '" + url + "'");
         }
-      }
-    } catch (IOException e) {
-      // not JSON: fall through
     }
-    if (message == null) {
-      String text = body == null ? "" : body.strip();
-      if (text.length() > 200) {
-        text = text.substring(0, 200) + "...";
-      }
-      message = "HTTP " + status + (text.isEmpty() ? "" : ": " + text.replaceAll("\\s+", " "));
-    }
-    return new HttpError(status, message);
-  }
 
-  private static JsonNode json(String body) {
-    try {
-      return JSON.readTree(body);
-    } catch (JsonProcessingException e) {
-      throw new CliException("coordinator sent invalid JSON: " + e.getOriginalMessage(), e);
+    URI base() {
+        return base;
     }
-  }
 
-  private static byte[] write(JsonNode node) {
-    try {
-      return JSON.writeValueAsBytes(node);
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
+    /** POST /api/jobs; returns the created job. */
+    JsonNode submit(JsonNode spec) {
+        HttpRequest req = request("api/jobs")
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(write(spec)))
+                .build();
+        return json(send(req));
     }
-  }
 
-  /** Percent-encodes one path segment (RFC 3986 unreserved characters pass through). */
-  static String segment(String s) {
-    StringBuilder b = new StringBuilder();
-    for (byte c : s.getBytes(StandardCharsets.UTF_8)) {
-      if ((c >= 'a' && c <= 'z')
-          || (c >= 'A' && c <= 'Z')
-          || (c >= '0' && c <= '9')
-          || c == '-'
-          || c == '_'
-          || c == '.'
-          || c == '~') {
-        b.append((char) c);
-      } else {
-        b.append('%').append(String.format("%02X", c & 0xff));
-      }
+    /** GET /api/jobs/{id}. */
+    JsonNode job(String id) {
+        return json(send(request("api/jobs/" + segment(id)).GET().build()));
     }
-    return b.toString();
-  }
+
+    /** GET /api/jobs?offset&limit. */
+    JsonNode jobs(int offset, int limit) {
+        return json(send(
+                request("api/jobs?offset=" + offset + "&limit=" + limit).GET().build()));
+    }
+
+    /** DELETE /api/jobs/{id}; returns the job. */
+    JsonNode cancel(String id) {
+        return json(send(request("api/jobs/" + segment(id)).DELETE().build()));
+    }
+
+    /** GET /api/jobs/{id}/result, copying the body to {@code sink} as it arrives. */
+    void result(String id, OutputStream sink) {
+        HttpRequest req = request("api/jobs/" + segment(id) + "/result").GET().build();
+        HttpResponse<InputStream> resp = exchange(req, HttpResponse.BodyHandlers.ofInputStream());
+        try (InputStream in = resp.body()) {
+            if (resp.statusCode() / 100 != 2) {
+                throw httpError(resp.statusCode(), new String(in.readAllBytes(), StandardCharsets.UTF_8));
+            }
+            in.transferTo(sink);
+        } catch (IOException e) {
+            throw new CliException("reading the result from " + base + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    private HttpRequest.Builder request(String path) {
+        return HttpRequest.newBuilder(base.resolve(path))
+                .timeout(REQUEST_TIMEOUT)
+                .header("Accept", "application/json");
+    }
+
+    private String send(HttpRequest req) {
+        HttpResponse<String> resp = exchange(req, HttpResponse.BodyHandlers.ofString());
+        if (resp.statusCode() / 100 != 2) {
+            throw httpError(resp.statusCode(), resp.body());
+        }
+        return resp.body();
+    }
+
+    private <T> HttpResponse<T> exchange(HttpRequest req, HttpResponse.BodyHandler<T> handler) {
+        try {
+            return http.send(req, handler);
+        } catch (ConnectException | HttpConnectTimeoutException e) {
+            throw unreachable(e);
+        } catch (HttpTimeoutException e) {
+            throw new CliException(
+                    "coordinator at " + base + " did not answer within " + REQUEST_TIMEOUT.toSeconds() + "s", e);
+        } catch (IOException e) {
+            throw unreachable(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CliException("interrupted", 130, e);
+        }
+    }
+
+    private Unreachable unreachable(IOException e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getMessage() == null) {
+            root = root.getCause();
+        }
+        String why =
+                root.getMessage() != null ? root.getMessage() : root.getClass().getSimpleName();
+        if (e instanceof ConnectException && e.getMessage() == null) {
+            why = "connection refused";
+        }
+        return new Unreachable("cannot reach coordinator at " + base + ": " + why, e);
+    }
+
+    /** The coordinator could not be reached at all (as opposed to answering with an error). */
+    static final class Unreachable extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        Unreachable(String message, Throwable cause) {
+            super(message, cause);
+        }
+
+        CliException asCliException() {
+            return new CliException(getMessage(), getCause());
+        }
+    }
+
+    /** An HTTP error answer, with the status and the server's message. */
+    static final class HttpError extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        private final int status;
+
+        HttpError(int status, String message) {
+            super(message);
+            this.status = status;
+        }
+
+        int status() {
+            return status;
+        }
+    }
+
+    private static HttpError httpError(int status, String body) {
+        String message = null;
+        try {
+            JsonNode node = JSON.readTree(body);
+            if (node != null && node.hasNonNull("message")) {
+                message = node.get("message").asText();
+                if (node.hasNonNull("field")
+                        && !message.contains(node.get("field").asText())) {
+                    message = node.get("field").asText() + ": " + message;
+                }
+            }
+        } catch (IOException e) {
+            // not JSON: fall through
+        }
+        if (message == null) {
+            String text = body == null ? "" : body.strip();
+            if (text.length() > 200) {
+                text = text.substring(0, 200) + "...";
+            }
+            message = "HTTP " + status + (text.isEmpty() ? "" : ": " + text.replaceAll("\\s+", " "));
+        }
+        return new HttpError(status, message);
+    }
+
+    private static JsonNode json(String body) {
+        try {
+            return JSON.readTree(body);
+        } catch (JsonProcessingException e) {
+            throw new CliException("coordinator sent invalid JSON: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    private static byte[] write(JsonNode node) {
+        try {
+            return JSON.writeValueAsBytes(node);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Percent-encodes one path segment (RFC 3986 unreserved characters pass through). */
+    static String segment(String s) {
+        StringBuilder b = new StringBuilder();
+        for (byte c : s.getBytes(StandardCharsets.UTF_8)) {
+            if ((c >= 'a' && c <= 'z')
+                    || (c >= 'A' && c <= 'Z')
+                    || (c >= '0' && c <= '9')
+                    || c == '-'
+                    || c == '_'
+                    || c == '.'
+                    || c == '~') {
+                b.append((char) c);
+            } else {
+                b.append('%').append(String.format("%02X", c & 0xff));
+            }
+        }
+        return b.toString();
+    }
 }

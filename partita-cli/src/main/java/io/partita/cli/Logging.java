@@ -8,17 +8,17 @@ import org.slf4j.bridge.SLF4JBridgeHandler;
  * for the client commands, which log nothing and should start fast.
  */
 final class Logging {
-  private static volatile boolean installed;
+    private static volatile boolean installed;
 
-  private Logging() {}
+    private Logging() {}
 
-  /** Installs the JUL bridge once; idempotent and thread-safe. */
-  static synchronized void bridgeJavaUtilLogging() {
-    if (installed) {
-      return;
+    /** Installs the JUL bridge once; idempotent and thread-safe. */
+    static synchronized void bridgeJavaUtilLogging() {
+        if (installed) {
+            return;
+        }
+        SLF4JBridgeHandler.removeHandlersForRootLogger();
+        SLF4JBridgeHandler.install();
+        installed = true;
     }
-    SLF4JBridgeHandler.removeHandlersForRootLogger();
-    SLF4JBridgeHandler.install();
-    installed = true;
-  }
 }

@@ -22,170 +22,165 @@ import picocli.CommandLine.Option;
  * {@link #LOCAL_DRAIN}) and then the coordinator.
  */
 @Command(
-    name = "server",
-    description = {
-      "Start a coordinator (dashboard, REST API, worker endpoint) with local worker threads.",
-      "Settings: command line > --config file > defaults."
-    })
+        name = "server",
+        description = {
+            "Start a coordinator (dashboard, REST API, worker endpoint) with local worker threads.",
+            "Settings: command line > --config file > defaults."
+        })
 final class ServerCommand extends CliCommand {
-  // Looked up on first use: `partita --help` instantiates every command and must not pay for
-  // logging initialisation.
-  private static Logger log() {
-    return LoggerFactory.getLogger(ServerCommand.class);
-  }
-
-  /** How long the in-process worker may take to hand back or finish its tasks on shutdown. */
-  static final Duration LOCAL_DRAIN = Duration.ofSeconds(10);
-
-  @Option(
-      names = "--port",
-      paramLabel = "PORT",
-      description = "HTTP port; 0 picks a free one (default " + ServerSettings.DEFAULT_PORT + ").")
-  Integer port;
-
-  @Option(
-      names = "--data",
-      paramLabel = "DIR",
-      description = "Data directory: embedded store and blobs (default ./partita-data).")
-  Path data;
-
-  @Option(
-      names = "--local-workers",
-      paramLabel = "N",
-      description = "Slots of the in-process worker; 0 disables it (default: number of cores).")
-  Integer localWorkers;
-
-  @Option(
-      names = "--store",
-      paramLabel = "URL",
-      description =
-          "Store JDBC URL: jdbc:sqlite:FILE or jdbc:postgresql://HOST/DB (default: embedded"
-              + " store in the data directory).")
-  String store;
-
-  @Option(
-      names = "--host",
-      paramLabel = "HOST",
-      description = "Interface to bind (default " + ServerSettings.DEFAULT_HOST + ").")
-  String host;
-
-  @Option(
-      names = "--max-partitions",
-      paramLabel = "N",
-      description = "Largest partition count per job (default 10000000).")
-  Integer maxPartitions;
-
-  @Option(
-      names = "--config",
-      paramLabel = "FILE",
-      description =
-          "Properties file with keys port, data, local-workers, store, host, max-partitions.")
-  Path config;
-
-  /** Resolves the settings from the options, the config file and the defaults. */
-  ServerSettings settings() {
-    Properties file = config == null ? new Properties() : ServerSettings.load(config);
-    String source = config == null ? "config" : "config file " + config;
-    return ServerSettings.resolve(
-        new ServerSettings.Overrides(host, port, data, localWorkers, store, maxPartitions),
-        file,
-        source,
-        Runtime.getRuntime().availableProcessors());
-  }
-
-  @Override
-  int run() throws Exception {
-    Logging.bridgeJavaUtilLogging();
-    ServerSettings s = settings();
-    CoordinatorConfig config;
-    try {
-      config =
-          CoordinatorConfig.builder()
-              .host(s.host())
-              .port(s.port())
-              .dataDir(s.dataDir())
-              .storeUrl(s.store().orElse(""))
-              .maxPartitions(s.maxPartitions())
-              .build();
-    } catch (IllegalArgumentException e) {
-      throw new CliException(e.getMessage(), e);
+    // Looked up on first use: `partita --help` instantiates every command and must not pay for
+    // logging initialisation.
+    private static Logger log() {
+        return LoggerFactory.getLogger(ServerCommand.class);
     }
-    if (s.store().isEmpty()) {
-      Files.createDirectories(s.dataDir());
+
+    /** How long the in-process worker may take to hand back or finish its tasks on shutdown. */
+    static final Duration LOCAL_DRAIN = Duration.ofSeconds(10);
+
+    @Option(
+            names = "--port",
+            paramLabel = "PORT",
+            description = "HTTP port; 0 picks a free one (default " + ServerSettings.DEFAULT_PORT + ").")
+    Integer port;
+
+    @Option(
+            names = "--data",
+            paramLabel = "DIR",
+            description = "Data directory: embedded store and blobs (default ./partita-data).")
+    Path data;
+
+    @Option(
+            names = "--local-workers",
+            paramLabel = "N",
+            description = "Slots of the in-process worker; 0 disables it (default: number of cores).")
+    Integer localWorkers;
+
+    @Option(
+            names = "--store",
+            paramLabel = "URL",
+            description = "Store JDBC URL: jdbc:sqlite:FILE or jdbc:postgresql://HOST/DB (default: embedded"
+                    + " store in the data directory).")
+    String store;
+
+    @Option(
+            names = "--host",
+            paramLabel = "HOST",
+            description = "Interface to bind (default " + ServerSettings.DEFAULT_HOST + ").")
+    String host;
+
+    @Option(
+            names = "--max-partitions",
+            paramLabel = "N",
+            description = "Largest partition count per job (default 10000000).")
+    Integer maxPartitions;
+
+    @Option(
+            names = "--config",
+            paramLabel = "FILE",
+            description = "Properties file with keys port, data, local-workers, store, host, max-partitions.")
+    Path config;
+
+    /** Resolves the settings from the options, the config file and the defaults. */
+    ServerSettings settings() {
+        Properties file = config == null ? new Properties() : ServerSettings.load(config);
+        String source = config == null ? "config" : "config file " + config;
+        return ServerSettings.resolve(
+                new ServerSettings.Overrides(host, port, data, localWorkers, store, maxPartitions),
+                file,
+                source,
+                Runtime.getRuntime().availableProcessors());
     }
-    CountDownLatch stop = new CountDownLatch(1);
-    try (Signals.Registration signals =
-            Signals.onTerminate("server", stop::countDown, () -> Runtime.getRuntime().halt(130));
-        Coordinator coordinator = startCoordinator(config)) {
-      int actualPort = coordinator.port();
-      String shownHost = displayHost(s.host());
-      String line =
-          "Partita coordinator listening on http://"
-              + shownHost
-              + ":"
-              + actualPort
-              + "/ (dashboard and API; workers connect to ws://"
-              + shownHost
-              + ":"
-              + actualPort
-              + "/ws/worker)";
-      log().info(line);
-      out().println(line);
-      out().flush();
-      Optional<Worker> worker = Optional.empty();
-      try {
-        if (s.localWorkers() > 0) {
-          WorkerConfig wc =
-              WorkerConfig.defaults(URI.create("http://127.0.0.1:" + actualPort))
-                  .withSlots(s.localWorkers())
-                  .withKind("local")
-                  .withName("local")
-                  .withDrainTimeout(LOCAL_DRAIN);
-          try {
-            worker = Optional.of(Worker.start(wc));
-          } catch (RuntimeException e) {
-            log().debug("Local worker start failed", e);
-            throw new CliException("cannot start the local worker: " + CliException.describe(e), e);
-          }
-          log().info("Local worker started with {} slots", s.localWorkers());
+
+    @Override
+    int run() throws Exception {
+        Logging.bridgeJavaUtilLogging();
+        ServerSettings s = settings();
+        CoordinatorConfig config;
+        try {
+            config = CoordinatorConfig.builder()
+                    .host(s.host())
+                    .port(s.port())
+                    .dataDir(s.dataDir())
+                    .storeUrl(s.store().orElse(""))
+                    .maxPartitions(s.maxPartitions())
+                    .build();
+        } catch (IllegalArgumentException e) {
+            throw new CliException(e.getMessage(), e);
         }
-        stop.await();
-        log().info(signals.signalled() ? "Shutting down (signal received)" : "Shutting down");
-      } finally {
-        if (worker.isPresent()) {
-          stopWorker(worker.get());
+        if (s.store().isEmpty()) {
+            Files.createDirectories(s.dataDir());
         }
-      }
+        CountDownLatch stop = new CountDownLatch(1);
+        try (Signals.Registration signals = Signals.onTerminate(
+                        "server", stop::countDown, () -> Runtime.getRuntime().halt(130));
+                Coordinator coordinator = startCoordinator(config)) {
+            int actualPort = coordinator.port();
+            String shownHost = displayHost(s.host());
+            String line = "Partita coordinator listening on http://"
+                    + shownHost
+                    + ":"
+                    + actualPort
+                    + "/ (dashboard and API; workers connect to ws://"
+                    + shownHost
+                    + ":"
+                    + actualPort
+                    + "/ws/worker)";
+            log().info(line);
+            out().println(line);
+            out().flush();
+            Optional<Worker> worker = Optional.empty();
+            try {
+                if (s.localWorkers() > 0) {
+                    WorkerConfig wc = WorkerConfig.defaults(URI.create("http://127.0.0.1:" + actualPort))
+                            .withSlots(s.localWorkers())
+                            .withKind("local")
+                            .withName("local")
+                            .withDrainTimeout(LOCAL_DRAIN);
+                    try {
+                        worker = Optional.of(Worker.start(wc));
+                    } catch (RuntimeException e) {
+                        log().debug("Local worker start failed", e);
+                        throw new CliException("cannot start the local worker: " + CliException.describe(e), e);
+                    }
+                    log().info("Local worker started with {} slots", s.localWorkers());
+                }
+                stop.await();
+                log().info(signals.signalled() ? "Shutting down (signal received)" : "Shutting down");
+            } finally {
+                if (worker.isPresent()) {
+                    stopWorker(worker.get());
+                }
+            }
+        }
+        log().info("Stopped");
+        return 0;
     }
-    log().info("Stopped");
-    return 0;
-  }
 
-  private static Coordinator startCoordinator(CoordinatorConfig config) {
-    try {
-      return Coordinator.start(config);
-    } catch (RuntimeException e) {
-      log().debug("Coordinator start failed", e);
-      throw new CliException("cannot start the coordinator: " + CliException.describe(e), e);
+    private static Coordinator startCoordinator(CoordinatorConfig config) {
+        try {
+            return Coordinator.start(config);
+        } catch (RuntimeException e) {
+            log().debug("Coordinator start failed", e);
+            throw new CliException("cannot start the coordinator: " + CliException.describe(e), e);
+        }
     }
-  }
 
-  private static void stopWorker(Worker worker) throws InterruptedException {
-    worker.shutdownGracefully();
-    try {
-      if (!worker.awaitTermination(LOCAL_DRAIN.plusSeconds(2))) {
-        log().warn("Local worker did not stop within {}; closing it", LOCAL_DRAIN.plusSeconds(2));
-      }
-    } finally {
-      worker.close();
+    private static void stopWorker(Worker worker) throws InterruptedException {
+        worker.shutdownGracefully();
+        try {
+            if (!worker.awaitTermination(LOCAL_DRAIN.plusSeconds(2))) {
+                log().warn("Local worker did not stop within {}; closing it", LOCAL_DRAIN.plusSeconds(2));
+            }
+        } finally {
+            worker.close();
+        }
     }
-  }
 
-  /** The host to show in URLs: a wildcard address is shown as localhost. */
-  static String displayHost(String host) {
-    return switch (host) {
-      case "0.0.0.0", "::", "[::]", "0:0:0:0:0:0:0:0" -> "localhost";
-      default -> host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
-    };
-  }
+    /** The host to show in URLs: a wildcard address is shown as localhost. */
+    static String displayHost(String host) {
+        return switch (host) {
+            case "0.0.0.0", "::", "[::]", "0:0:0:0:0:0:0:0" -> "localhost";
+            default -> host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
+        };
+    }
 }

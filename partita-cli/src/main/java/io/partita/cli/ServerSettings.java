@@ -29,173 +29,151 @@ import java.util.TreeSet;
  * @param maxPartitions largest partition count per job; default {@value #DEFAULT_MAX_PARTITIONS}
  */
 public record ServerSettings(
-    String host,
-    int port,
-    Path dataDir,
-    int localWorkers,
-    Optional<String> store,
-    int maxPartitions) {
+        String host, int port, Path dataDir, int localWorkers, Optional<String> store, int maxPartitions) {
 
-  /** Default bind address. */
-  public static final String DEFAULT_HOST = "0.0.0.0";
+    /** Default bind address. */
+    public static final String DEFAULT_HOST = "0.0.0.0";
 
-  /** Default port. */
-  public static final int DEFAULT_PORT = 8080;
+    /** Default port. */
+    public static final int DEFAULT_PORT = 8080;
 
-  /** Default data directory. */
-  public static final Path DEFAULT_DATA = Path.of("partita-data");
+    /** Default data directory. */
+    public static final Path DEFAULT_DATA = Path.of("partita-data");
 
-  /** Default partition limit. */
-  public static final int DEFAULT_MAX_PARTITIONS = 10_000_000;
+    /** Default partition limit. */
+    public static final int DEFAULT_MAX_PARTITIONS = 10_000_000;
 
-  /** The keys a config file may contain. */
-  public static final Set<String> KEYS =
-      Set.of("port", "data", "local-workers", "store", "host", "max-partitions");
+    /** The keys a config file may contain. */
+    public static final Set<String> KEYS = Set.of("port", "data", "local-workers", "store", "host", "max-partitions");
 
-  /** Validates the settings. */
-  public ServerSettings {
-    if (port < 0 || port > 65535) {
-      throw new CliException("port must be between 0 and 65535, was " + port);
+    /** Validates the settings. */
+    public ServerSettings {
+        if (port < 0 || port > 65535) {
+            throw new CliException("port must be between 0 and 65535, was " + port);
+        }
+        if (localWorkers < 0 || localWorkers > 4096) {
+            throw new CliException("local-workers must be between 0 and 4096, was " + localWorkers);
+        }
+        if (maxPartitions < 1) {
+            throw new CliException("max-partitions must be at least 1, was " + maxPartitions);
+        }
+        if (host.isBlank()) {
+            throw new CliException("host must not be blank");
+        }
     }
-    if (localWorkers < 0 || localWorkers > 4096) {
-      throw new CliException("local-workers must be between 0 and 4096, was " + localWorkers);
-    }
-    if (maxPartitions < 1) {
-      throw new CliException("max-partitions must be at least 1, was " + maxPartitions);
-    }
-    if (host.isBlank()) {
-      throw new CliException("host must not be blank");
-    }
-  }
 
-  /**
-   * Values given on the command line; {@code null} means "not given".
-   *
-   * @param host {@code --host}
-   * @param port {@code --port}
-   * @param data {@code --data}
-   * @param localWorkers {@code --local-workers}
-   * @param store {@code --store}
-   * @param maxPartitions {@code --max-partitions}
-   */
-  public record Overrides(
-      String host,
-      Integer port,
-      Path data,
-      Integer localWorkers,
-      String store,
-      Integer maxPartitions) {
-    /** No command-line values. */
-    public static Overrides none() {
-      return new Overrides(null, null, null, null, null, null);
+    /**
+     * Values given on the command line; {@code null} means "not given".
+     *
+     * @param host {@code --host}
+     * @param port {@code --port}
+     * @param data {@code --data}
+     * @param localWorkers {@code --local-workers}
+     * @param store {@code --store}
+     * @param maxPartitions {@code --max-partitions}
+     */
+    public record Overrides(
+            String host, Integer port, Path data, Integer localWorkers, String store, Integer maxPartitions) {
+        /** No command-line values. */
+        public static Overrides none() {
+            return new Overrides(null, null, null, null, null, null);
+        }
     }
-  }
 
-  /** Reads a config file as properties; errors name the file. */
-  public static Properties load(Path file) {
-    Properties p = new Properties();
-    try (Reader r = Files.newBufferedReader(file)) {
-      p.load(r);
-    } catch (NoSuchFileException e) {
-      throw new CliException("config file not found: " + file);
-    } catch (IOException | IllegalArgumentException e) {
-      throw new CliException("cannot read config file " + file + ": " + e.getMessage(), e);
+    /** Reads a config file as properties; errors name the file. */
+    public static Properties load(Path file) {
+        Properties p = new Properties();
+        try (Reader r = Files.newBufferedReader(file)) {
+            p.load(r);
+        } catch (NoSuchFileException e) {
+            throw new CliException("config file not found: " + file);
+        } catch (IOException | IllegalArgumentException e) {
+            throw new CliException("cannot read config file " + file + ": " + e.getMessage(), e);
+        }
+        return p;
     }
-    return p;
-  }
 
-  /**
-   * Resolves the settings: command line, then {@code file} (may be empty), then defaults.
-   *
-   * @param source names the file in error messages
-   * @throws CliException for an unknown key or a bad value
-   */
-  public static ServerSettings resolve(
-      Overrides cli, Properties file, String source, int defaultLocalWorkers) {
-    Set<String> unknown = new TreeSet<>();
-    for (Object key : file.keySet()) {
-      if (!KEYS.contains(key.toString())) {
-        unknown.add(key.toString());
-      }
-    }
-    if (!unknown.isEmpty()) {
-      String key = unknown.iterator().next();
-      throw new CliException(
-          source
-              + ": unknown key '"
-              + key
-              + "' (value '"
-              + file.getProperty(key)
-              + "'); known keys: "
-              + String.join(", ", new TreeSet<>(KEYS)));
-    }
-    Map<String, String> f = new HashMap<>();
-    file.stringPropertyNames().forEach(k -> f.put(k, file.getProperty(k).strip()));
-    // Every value in the file is checked, even one the command line overrides: a broken file
-    // should not pass unnoticed until the day the override is dropped.
-    Optional<Integer> filePort = intValue(f, "port", 0, 65535, source);
-    Optional<Integer> fileLocalWorkers = intValue(f, "local-workers", 0, 4096, source);
-    Optional<Integer> fileMaxPartitions =
-        intValue(f, "max-partitions", 1, Integer.MAX_VALUE, source);
-    Optional<String> fileStore = nonEmpty(f.get("store"));
-    fileStore.ifPresent(url -> checkStore(url, source + ": bad value for 'store'"));
+    /**
+     * Resolves the settings: command line, then {@code file} (may be empty), then defaults.
+     *
+     * @param source names the file in error messages
+     * @throws CliException for an unknown key or a bad value
+     */
+    public static ServerSettings resolve(Overrides cli, Properties file, String source, int defaultLocalWorkers) {
+        Set<String> unknown = new TreeSet<>();
+        for (Object key : file.keySet()) {
+            if (!KEYS.contains(key.toString())) {
+                unknown.add(key.toString());
+            }
+        }
+        if (!unknown.isEmpty()) {
+            String key = unknown.iterator().next();
+            throw new CliException(source
+                    + ": unknown key '"
+                    + key
+                    + "' (value '"
+                    + file.getProperty(key)
+                    + "'); known keys: "
+                    + String.join(", ", new TreeSet<>(KEYS)));
+        }
+        Map<String, String> f = new HashMap<>();
+        file.stringPropertyNames().forEach(k -> f.put(k, file.getProperty(k).strip()));
+        // Every value in the file is checked, even one the command line overrides: a broken file
+        // should not pass unnoticed until the day the override is dropped.
+        Optional<Integer> filePort = intValue(f, "port", 0, 65535, source);
+        Optional<Integer> fileLocalWorkers = intValue(f, "local-workers", 0, 4096, source);
+        Optional<Integer> fileMaxPartitions = intValue(f, "max-partitions", 1, Integer.MAX_VALUE, source);
+        Optional<String> fileStore = nonEmpty(f.get("store"));
+        fileStore.ifPresent(url -> checkStore(url, source + ": bad value for 'store'"));
 
-    String host = cli.host() != null ? cli.host() : nonEmpty(f.get("host")).orElse(DEFAULT_HOST);
-    int port = cli.port() != null ? cli.port() : filePort.orElse(DEFAULT_PORT);
-    Path data =
-        cli.data() != null
-            ? cli.data()
-            : nonEmpty(f.get("data")).map(Path::of).orElse(DEFAULT_DATA);
-    int localWorkers =
-        cli.localWorkers() != null
-            ? cli.localWorkers()
-            : fileLocalWorkers.orElse(defaultLocalWorkers);
-    Optional<String> store = cli.store() != null ? nonEmpty(cli.store()) : fileStore;
-    if (cli.store() != null) {
-      store.ifPresent(url -> checkStore(url, "--store"));
+        String host = cli.host() != null ? cli.host() : nonEmpty(f.get("host")).orElse(DEFAULT_HOST);
+        int port = cli.port() != null ? cli.port() : filePort.orElse(DEFAULT_PORT);
+        Path data = cli.data() != null
+                ? cli.data()
+                : nonEmpty(f.get("data")).map(Path::of).orElse(DEFAULT_DATA);
+        int localWorkers =
+                cli.localWorkers() != null ? cli.localWorkers() : fileLocalWorkers.orElse(defaultLocalWorkers);
+        Optional<String> store = cli.store() != null ? nonEmpty(cli.store()) : fileStore;
+        if (cli.store() != null) {
+            store.ifPresent(url -> checkStore(url, "--store"));
+        }
+        int maxPartitions =
+                cli.maxPartitions() != null ? cli.maxPartitions() : fileMaxPartitions.orElse(DEFAULT_MAX_PARTITIONS);
+        return new ServerSettings(host, port, data, localWorkers, store, maxPartitions);
     }
-    int maxPartitions =
-        cli.maxPartitions() != null
-            ? cli.maxPartitions()
-            : fileMaxPartitions.orElse(DEFAULT_MAX_PARTITIONS);
-    return new ServerSettings(host, port, data, localWorkers, store, maxPartitions);
-  }
 
-  private static void checkStore(String url, String where) {
-    if (!url.startsWith("jdbc:sqlite:") && !url.startsWith("jdbc:postgresql:")) {
-      throw new CliException(
-          where + ": '" + url + "' (expected a jdbc:sqlite: or jdbc:postgresql: URL)");
+    private static void checkStore(String url, String where) {
+        if (!url.startsWith("jdbc:sqlite:") && !url.startsWith("jdbc:postgresql:")) {
+            throw new CliException(where + ": '" + url + "' (expected a jdbc:sqlite: or jdbc:postgresql: URL)");
+        }
     }
-  }
 
-  private static Optional<String> nonEmpty(String s) {
-    return s == null || s.isBlank() ? Optional.empty() : Optional.of(s.strip());
-  }
+    private static Optional<String> nonEmpty(String s) {
+        return s == null || s.isBlank() ? Optional.empty() : Optional.of(s.strip());
+    }
 
-  private static Optional<Integer> intValue(
-      Map<String, String> file, String key, int min, int max, String source) {
-    String raw = file.get(key);
-    if (raw == null) {
-      return Optional.empty();
+    private static Optional<Integer> intValue(Map<String, String> file, String key, int min, int max, String source) {
+        String raw = file.get(key);
+        if (raw == null) {
+            return Optional.empty();
+        }
+        try {
+            int v = Integer.parseInt(raw.replace("_", ""));
+            if (v >= min && v <= max) {
+                return Optional.of(v);
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new CliException(source
+                + ": bad value for '"
+                + key
+                + "': '"
+                + raw
+                + "' (expected an integer between "
+                + min
+                + " and "
+                + max
+                + ")");
     }
-    try {
-      int v = Integer.parseInt(raw.replace("_", ""));
-      if (v >= min && v <= max) {
-        return Optional.of(v);
-      }
-    } catch (NumberFormatException e) {
-      // reported below
-    }
-    throw new CliException(
-        source
-            + ": bad value for '"
-            + key
-            + "': '"
-            + raw
-            + "' (expected an integer between "
-            + min
-            + " and "
-            + max
-            + ")");
-  }
 }

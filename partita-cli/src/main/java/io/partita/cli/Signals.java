@@ -21,68 +21,65 @@ import sun.misc.SignalHandler;
  */
 @SuppressWarnings("restriction")
 final class Signals {
-  /** Longest time the fallback shutdown hook waits for the command to finish. */
-  static final long HOOK_WAIT = 60;
+    /** Longest time the fallback shutdown hook waits for the command to finish. */
+    static final long HOOK_WAIT = 60;
 
-  private Signals() {}
+    private Signals() {}
 
-  /** Installs the handlers; close the registration when the command is done. */
-  static Registration onTerminate(String what, Runnable graceful, Runnable forced) {
-    return new Registration(what, graceful, forced);
-  }
+    /** Installs the handlers; close the registration when the command is done. */
+    static Registration onTerminate(String what, Runnable graceful, Runnable forced) {
+        return new Registration(what, graceful, forced);
+    }
 
-  /** Installed signal handlers; close to restore the previous ones. */
-  static final class Registration implements AutoCloseable {
-    private final AtomicInteger signals = new AtomicInteger();
-    private final CountDownLatch finished = new CountDownLatch(1);
-    private final List<Runnable> restore = new ArrayList<>();
-    private Thread hook;
+    /** Installed signal handlers; close to restore the previous ones. */
+    static final class Registration implements AutoCloseable {
+        private final AtomicInteger signals = new AtomicInteger();
+        private final CountDownLatch finished = new CountDownLatch(1);
+        private final List<Runnable> restore = new ArrayList<>();
+        private Thread hook;
 
-    private Registration(String what, Runnable graceful, Runnable forced) {
-      SignalHandler handler =
-          sig -> {
-            Runnable action = signals.incrementAndGet() == 1 ? graceful : forced;
-            Thread.ofPlatform().name(what + "-" + sig.getName().toLowerCase()).start(action);
-          };
-      try {
-        for (String name : List.of("TERM", "INT")) {
-          Signal signal = new Signal(name);
-          SignalHandler previous = Signal.handle(signal, handler);
-          restore.add(() -> Signal.handle(signal, previous));
-        }
-      } catch (IllegalArgumentException | UnsupportedOperationException e) {
-        hook =
-            Thread.ofPlatform()
-                .name(what + "-shutdown")
-                .unstarted(
-                    () -> {
-                      graceful.run();
-                      try {
+        private Registration(String what, Runnable graceful, Runnable forced) {
+            SignalHandler handler = sig -> {
+                Runnable action = signals.incrementAndGet() == 1 ? graceful : forced;
+                Thread.ofPlatform()
+                        .name(what + "-" + sig.getName().toLowerCase())
+                        .start(action);
+            };
+            try {
+                for (String name : List.of("TERM", "INT")) {
+                    Signal signal = new Signal(name);
+                    SignalHandler previous = Signal.handle(signal, handler);
+                    restore.add(() -> Signal.handle(signal, previous));
+                }
+            } catch (IllegalArgumentException | UnsupportedOperationException e) {
+                hook = Thread.ofPlatform().name(what + "-shutdown").unstarted(() -> {
+                    graceful.run();
+                    try {
                         finished.await(HOOK_WAIT, TimeUnit.SECONDS);
-                      } catch (InterruptedException ie) {
+                    } catch (InterruptedException ie) {
                         Thread.currentThread().interrupt();
-                      }
-                    });
-        Runtime.getRuntime().addShutdownHook(hook);
-      }
-    }
-
-    /** Whether a termination signal has been received. */
-    boolean signalled() {
-      return signals.get() > 0;
-    }
-
-    @Override
-    public void close() {
-      finished.countDown();
-      restore.forEach(Runnable::run);
-      if (hook != null) {
-        try {
-          Runtime.getRuntime().removeShutdownHook(hook);
-        } catch (IllegalStateException e) {
-          // shutdown already in progress: the hook is running and sees `finished`
+                    }
+                });
+                Runtime.getRuntime().addShutdownHook(hook);
+            }
         }
-      }
+
+        /** Whether a termination signal has been received. */
+        boolean signalled() {
+            return signals.get() > 0;
+        }
+
+        @Override
+        public void close() {
+            finished.countDown();
+            restore.forEach(Runnable::run);
+            if (hook != null) {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(hook);
+                } catch (IllegalStateException e) {
+                    // shutdown already in progress: the hook is running and sees `finished`
+                }
+            }
+        }
     }
-  }
 }

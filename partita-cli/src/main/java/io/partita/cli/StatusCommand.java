@@ -11,147 +11,142 @@ import picocli.CommandLine.Parameters;
 
 /** {@code partita status [ID]}: one job's status, or the list of jobs. */
 @Command(
-    name = "status",
-    description = {"Show one job's status, or list the jobs when no ID is given."})
+        name = "status",
+        description = {"Show one job's status, or list the jobs when no ID is given."})
 final class StatusCommand extends CliCommand {
-  @Mixin ClientOptions client;
+    @Mixin
+    ClientOptions client;
 
-  @Parameters(index = "0", arity = "0..1", paramLabel = "ID", description = "Job id.")
-  String id;
+    @Parameters(index = "0", arity = "0..1", paramLabel = "ID", description = "Job id.")
+    String id;
 
-  @Option(names = "--json", description = "Print the coordinator's JSON, pretty-printed.")
-  boolean json;
+    @Option(names = "--json", description = "Print the coordinator's JSON, pretty-printed.")
+    boolean json;
 
-  @Option(
-      names = "--limit",
-      defaultValue = "50",
-      description = "Jobs to list (default ${DEFAULT-VALUE}).")
-  int limit;
+    @Option(names = "--limit", defaultValue = "50", description = "Jobs to list (default ${DEFAULT-VALUE}).")
+    int limit;
 
-  @Option(
-      names = "--offset",
-      defaultValue = "0",
-      description = "Jobs to skip when listing (default ${DEFAULT-VALUE}).")
-  int offset;
+    @Option(
+            names = "--offset",
+            defaultValue = "0",
+            description = "Jobs to skip when listing (default ${DEFAULT-VALUE}).")
+    int offset;
 
-  @Override
-  int run() throws Exception {
-    CoordinatorClient c = client.client();
-    if (id != null) {
-      JsonNode job = c.job(id);
-      if (json) {
-        out()
-            .println(
-                CoordinatorClient.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(job));
-      } else {
-        printJob(job);
-      }
-    } else {
-      if (limit < 1 || offset < 0) {
-        throw new CliException("--limit must be at least 1 and --offset at least 0");
-      }
-      JsonNode page = c.jobs(offset, limit);
-      if (json) {
-        out()
-            .println(
-                CoordinatorClient.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(page));
-      } else {
-        printList(page);
-      }
-    }
-    out().flush();
-    return 0;
-  }
-
-  private void printJob(JsonNode job) {
-    JsonNode counts = job.path("counts");
-    List<String[]> rows = new ArrayList<>();
-    rows.add(row("id", text(job, "id")));
-    rows.add(row("name", text(job, "name")));
-    rows.add(row("function", text(job, "function")));
-    rows.add(row("status", text(job, "status")));
-    rows.add(row("progress", Progress.bar(job, 20)));
-    rows.add(
-        row(
-            "tasks",
-            String.format(
-                Locale.ROOT,
-                "%d pending, %d running, %d done, %d failed, %d retried",
-                counts.path("pending").asLong(),
-                counts.path("running").asLong(),
-                counts.path("done").asLong(),
-                counts.path("failed").asLong(),
-                counts.path("retried").asLong())));
-    rows.add(row("created", text(job, "createdAt")));
-    if (job.hasNonNull("finishedAt")) {
-      rows.add(row("finished", text(job, "finishedAt")));
-    }
-    if (job.hasNonNull("error")) {
-      rows.add(row("error", SubmitCommand.oneLine(job.get("error").asText())));
-    }
-    for (String[] r : rows) {
-      out().printf("%-9s %s%n", r[0] + ":", r[1]);
-    }
-  }
-
-  private void printList(JsonNode page) {
-    List<String[]> rows = new ArrayList<>();
-    rows.add(new String[] {"ID", "NAME", "FUNCTION", "STATUS", "DONE", "PARTITIONS", "CREATED"});
-    for (JsonNode job : page.path("items")) {
-      rows.add(
-          new String[] {
-            text(job, "id"),
-            text(job, "name"),
-            text(job, "function"),
-            text(job, "status"),
-            Long.toString(Progress.done(job)),
-            Long.toString(Progress.total(job)),
-            text(job, "createdAt")
-          });
-    }
-    out().print(table(rows));
-    long total = page.path("total").asLong(rows.size() - 1);
-    if (total > rows.size() - 1) {
-      out()
-          .printf(
-              "(%d-%d of %d jobs; use --offset/--limit for more)%n",
-              page.path("offset").asLong() + 1,
-              page.path("offset").asLong() + rows.size() - 1,
-              total);
-    } else if (rows.size() == 1) {
-      out().println("(no jobs)");
-    }
-  }
-
-  /** Formats rows as left-aligned columns separated by two spaces. */
-  static String table(List<String[]> rows) {
-    int cols = rows.get(0).length;
-    int[] width = new int[cols];
-    for (String[] r : rows) {
-      for (int i = 0; i < cols; i++) {
-        width[i] = Math.max(width[i], r[i].length());
-      }
-    }
-    StringBuilder b = new StringBuilder();
-    for (String[] r : rows) {
-      StringBuilder line = new StringBuilder();
-      for (int i = 0; i < cols; i++) {
-        line.append(r[i]);
-        if (i < cols - 1) {
-          line.append(" ".repeat(width[i] - r[i].length() + 2));
+    @Override
+    int run() throws Exception {
+        CoordinatorClient c = client.client();
+        if (id != null) {
+            JsonNode job = c.job(id);
+            if (json) {
+                out().println(CoordinatorClient.JSON
+                        .writerWithDefaultPrettyPrinter()
+                        .writeValueAsString(job));
+            } else {
+                printJob(job);
+            }
+        } else {
+            if (limit < 1 || offset < 0) {
+                throw new CliException("--limit must be at least 1 and --offset at least 0");
+            }
+            JsonNode page = c.jobs(offset, limit);
+            if (json) {
+                out().println(CoordinatorClient.JSON
+                        .writerWithDefaultPrettyPrinter()
+                        .writeValueAsString(page));
+            } else {
+                printList(page);
+            }
         }
-      }
-      b.append(line.toString().stripTrailing()).append(System.lineSeparator());
+        out().flush();
+        return 0;
     }
-    return b.toString();
-  }
 
-  private static String[] row(String k, String v) {
-    return new String[] {k, v};
-  }
+    private void printJob(JsonNode job) {
+        JsonNode counts = job.path("counts");
+        List<String[]> rows = new ArrayList<>();
+        rows.add(row("id", text(job, "id")));
+        rows.add(row("name", text(job, "name")));
+        rows.add(row("function", text(job, "function")));
+        rows.add(row("status", text(job, "status")));
+        rows.add(row("progress", Progress.bar(job, 20)));
+        rows.add(row(
+                "tasks",
+                String.format(
+                        Locale.ROOT,
+                        "%d pending, %d running, %d done, %d failed, %d retried",
+                        counts.path("pending").asLong(),
+                        counts.path("running").asLong(),
+                        counts.path("done").asLong(),
+                        counts.path("failed").asLong(),
+                        counts.path("retried").asLong())));
+        rows.add(row("created", text(job, "createdAt")));
+        if (job.hasNonNull("finishedAt")) {
+            rows.add(row("finished", text(job, "finishedAt")));
+        }
+        if (job.hasNonNull("error")) {
+            rows.add(row("error", SubmitCommand.oneLine(job.get("error").asText())));
+        }
+        for (String[] r : rows) {
+            out().printf("%-9s %s%n", r[0] + ":", r[1]);
+        }
+    }
 
-  private static String text(JsonNode node, String field) {
-    JsonNode v = node.get(field);
-    return v == null || v.isNull() ? "-" : v.asText();
-  }
+    private void printList(JsonNode page) {
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"ID", "NAME", "FUNCTION", "STATUS", "DONE", "PARTITIONS", "CREATED"});
+        for (JsonNode job : page.path("items")) {
+            rows.add(new String[] {
+                text(job, "id"),
+                text(job, "name"),
+                text(job, "function"),
+                text(job, "status"),
+                Long.toString(Progress.done(job)),
+                Long.toString(Progress.total(job)),
+                text(job, "createdAt")
+            });
+        }
+        out().print(table(rows));
+        long total = page.path("total").asLong(rows.size() - 1);
+        if (total > rows.size() - 1) {
+            out().printf(
+                            "(%d-%d of %d jobs; use --offset/--limit for more)%n",
+                            page.path("offset").asLong() + 1,
+                            page.path("offset").asLong() + rows.size() - 1,
+                            total);
+        } else if (rows.size() == 1) {
+            out().println("(no jobs)");
+        }
+    }
+
+    /** Formats rows as left-aligned columns separated by two spaces. */
+    static String table(List<String[]> rows) {
+        int cols = rows.get(0).length;
+        int[] width = new int[cols];
+        for (String[] r : rows) {
+            for (int i = 0; i < cols; i++) {
+                width[i] = Math.max(width[i], r[i].length());
+            }
+        }
+        StringBuilder b = new StringBuilder();
+        for (String[] r : rows) {
+            StringBuilder line = new StringBuilder();
+            for (int i = 0; i < cols; i++) {
+                line.append(r[i]);
+                if (i < cols - 1) {
+                    line.append(" ".repeat(width[i] - r[i].length() + 2));
+                }
+            }
+            b.append(line.toString().stripTrailing()).append(System.lineSeparator());
+        }
+        return b.toString();
+    }
+
+    private static String[] row(String k, String v) {
+        return new String[] {k, v};
+    }
+
+    private static String text(JsonNode node, String field) {
+        JsonNode v = node.get(field);
+        return v == null || v.isNull() ? "-" : v.asText();
+    }
 }

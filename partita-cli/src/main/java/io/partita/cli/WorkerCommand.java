@@ -17,107 +17,103 @@ import picocli.CommandLine.Option;
  * Exits 0 after a graceful stop or an idle exit.
  */
 @Command(
-    name = "worker",
-    description = {
-      "Run a worker that connects to a coordinator and runs tasks.",
-      "SIGTERM/Ctrl-C: stop taking work, finish or return tasks, exit."
-    })
+        name = "worker",
+        description = {
+            "Run a worker that connects to a coordinator and runs tasks.",
+            "SIGTERM/Ctrl-C: stop taking work, finish or return tasks, exit."
+        })
 final class WorkerCommand extends CliCommand {
-  // Looked up on first use: `partita --help` instantiates every command and must not pay for
-  // logging initialisation.
-  private static Logger log() {
-    return LoggerFactory.getLogger(WorkerCommand.class);
-  }
-
-  @Option(
-      names = "--coordinator",
-      paramLabel = "URL",
-      defaultValue = "${env:PARTITA_URL}",
-      description = "Coordinator base URL, e.g. http://host:8080 (default: $PARTITA_URL).")
-  String coordinator;
-
-  @Option(
-      names = "--slots",
-      paramLabel = "N",
-      description = "Tasks run at once (default: number of cores).")
-  Integer slots;
-
-  @Option(names = "--name", paramLabel = "NAME", description = "Name shown on the dashboard.")
-  String name;
-
-  @Option(
-      names = "--idle-exit",
-      paramLabel = "DURATION",
-      converter = Durations.Converter.class,
-      description = "Exit after this long without tasks, e.g. 30s or 5m (default: never).")
-  Duration idleExit;
-
-  WorkerConfig config() {
-    if (coordinator == null || coordinator.isBlank()) {
-      throw new CliException("worker needs --coordinator URL (or PARTITA_URL in the environment)");
+    // Looked up on first use: `partita --help` instantiates every command and must not pay for
+    // logging initialisation.
+    private static Logger log() {
+        return LoggerFactory.getLogger(WorkerCommand.class);
     }
-    WorkerConfig c = WorkerConfig.defaults(CoordinatorClient.parseUrl(coordinator));
-    try {
-      if (slots != null) {
-        c = c.withSlots(slots);
-      }
-      if (name != null) {
-        c = c.withName(name);
-      }
-      return c.withIdleExit(Optional.ofNullable(idleExit));
-    } catch (IllegalArgumentException e) {
-      throw new CliException(e.getMessage(), e);
-    }
-  }
 
-  @Override
-  int run() throws Exception {
-    Logging.bridgeJavaUtilLogging();
-    WorkerConfig config = config();
-    // Signals are handled from before the start: a bot stopped while its JVM is still starting
-    // must still stop gracefully (exit 0), not die with the default handler (143).
-    AtomicBoolean stopRequested = new AtomicBoolean();
-    AtomicReference<Worker> started = new AtomicReference<>();
-    try (Signals.Registration signals =
-        Signals.onTerminate(
-            "worker",
-            () -> {
-              stopRequested.set(true);
-              Worker w = started.get();
-              if (w != null) {
-                log().info("Stopping: finishing or returning running tasks");
-                w.shutdownGracefully();
-              }
-            },
-            () -> {
-              Worker w = started.get();
-              if (w != null) {
-                w.close();
-              } else {
-                Runtime.getRuntime().halt(130);
-              }
-            })) {
-      if (stopRequested.get()) {
+    @Option(
+            names = "--coordinator",
+            paramLabel = "URL",
+            defaultValue = "${env:PARTITA_URL}",
+            description = "Coordinator base URL, e.g. http://host:8080 (default: $PARTITA_URL).")
+    String coordinator;
+
+    @Option(names = "--slots", paramLabel = "N", description = "Tasks run at once (default: number of cores).")
+    Integer slots;
+
+    @Option(names = "--name", paramLabel = "NAME", description = "Name shown on the dashboard.")
+    String name;
+
+    @Option(
+            names = "--idle-exit",
+            paramLabel = "DURATION",
+            converter = Durations.Converter.class,
+            description = "Exit after this long without tasks, e.g. 30s or 5m (default: never).")
+    Duration idleExit;
+
+    WorkerConfig config() {
+        if (coordinator == null || coordinator.isBlank()) {
+            throw new CliException("worker needs --coordinator URL (or PARTITA_URL in the environment)");
+        }
+        WorkerConfig c = WorkerConfig.defaults(CoordinatorClient.parseUrl(coordinator));
+        try {
+            if (slots != null) {
+                c = c.withSlots(slots);
+            }
+            if (name != null) {
+                c = c.withName(name);
+            }
+            return c.withIdleExit(Optional.ofNullable(idleExit));
+        } catch (IllegalArgumentException e) {
+            throw new CliException(e.getMessage(), e);
+        }
+    }
+
+    @Override
+    int run() throws Exception {
+        Logging.bridgeJavaUtilLogging();
+        WorkerConfig config = config();
+        // Signals are handled from before the start: a bot stopped while its JVM is still starting
+        // must still stop gracefully (exit 0), not die with the default handler (143).
+        AtomicBoolean stopRequested = new AtomicBoolean();
+        AtomicReference<Worker> started = new AtomicReference<>();
+        try (Signals.Registration signals = Signals.onTerminate(
+                "worker",
+                () -> {
+                    stopRequested.set(true);
+                    Worker w = started.get();
+                    if (w != null) {
+                        log().info("Stopping: finishing or returning running tasks");
+                        w.shutdownGracefully();
+                    }
+                },
+                () -> {
+                    Worker w = started.get();
+                    if (w != null) {
+                        w.close();
+                    } else {
+                        Runtime.getRuntime().halt(130);
+                    }
+                })) {
+            if (stopRequested.get()) {
+                return 0;
+            }
+            Worker worker;
+            try {
+                worker = Worker.start(config);
+            } catch (RuntimeException e) {
+                log().debug("Worker start failed", e);
+                throw new CliException("cannot start the worker: " + CliException.describe(e), e);
+            }
+            try (worker) {
+                started.set(worker);
+                if (stopRequested.get()) {
+                    worker.shutdownGracefully();
+                }
+                while (!worker.awaitTermination(Duration.ofSeconds(1))) {
+                    // wait; a signal or the idle exit ends the loop
+                }
+                log().info(signals.signalled() ? "Worker stopped" : "Worker exited");
+            }
+        }
         return 0;
-      }
-      Worker worker;
-      try {
-        worker = Worker.start(config);
-      } catch (RuntimeException e) {
-        log().debug("Worker start failed", e);
-        throw new CliException("cannot start the worker: " + CliException.describe(e), e);
-      }
-      try (worker) {
-        started.set(worker);
-        if (stopRequested.get()) {
-          worker.shutdownGracefully();
-        }
-        while (!worker.awaitTermination(Duration.ofSeconds(1))) {
-          // wait; a signal or the idle exit ends the loop
-        }
-        log().info(signals.signalled() ? "Worker stopped" : "Worker exited");
-      }
     }
-    return 0;
-  }
 }

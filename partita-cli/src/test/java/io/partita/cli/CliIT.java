@@ -27,161 +27,152 @@ import picocli.CommandLine;
  * and a real in-process worker.
  */
 class CliIT {
-  @TempDir static Path dir;
+    @TempDir
+    static Path dir;
 
-  static Coordinator coordinator;
-  static Worker worker;
-  static String url;
+    static Coordinator coordinator;
+    static Worker worker;
+    static String url;
 
-  @BeforeAll
-  static void start() throws Exception {
-    coordinator =
-        Coordinator.start(
-            CoordinatorConfig.builder()
+    @BeforeAll
+    static void start() throws Exception {
+        coordinator = Coordinator.start(CoordinatorConfig.builder()
                 .host("127.0.0.1")
                 .port(0)
                 .dataDir(dir.resolve("data"))
                 .build());
-    url = "http://127.0.0.1:" + coordinator.port();
-    worker =
-        Worker.start(
-            WorkerConfig.defaults(URI.create(url))
+        url = "http://127.0.0.1:" + coordinator.port();
+        worker = Worker.start(WorkerConfig.defaults(URI.create(url))
                 .withSlots(2)
                 .withName("cli-it")
                 .withKind("java"));
-  }
-
-  @AfterAll
-  static void stop() {
-    if (worker != null) {
-      worker.close();
     }
-    if (coordinator != null) {
-      coordinator.close();
+
+    @AfterAll
+    static void stop() {
+        if (worker != null) {
+            worker.close();
+        }
+        if (coordinator != null) {
+            coordinator.close();
+        }
     }
-  }
 
-  record Run(int code, String out, String err) {
-    List<String> outLines() {
-      return out.lines().filter(l -> !l.isBlank()).toList();
+    record Run(int code, String out, String err) {
+        List<String> outLines() {
+            return out.lines().filter(l -> !l.isBlank()).toList();
+        }
     }
-  }
 
-  static Run run(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int code = execute(out, err, args);
-    return new Run(code, out.toString(), err.toString());
-  }
+    static Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = execute(out, err, args);
+        return new Run(code, out.toString(), err.toString());
+    }
 
-  static int execute(StringWriter out, StringWriter err, String... args) {
-    CommandLine cmd = new CommandLine(new Main());
-    cmd.setOut(new PrintWriter(out, true));
-    cmd.setErr(new PrintWriter(err, true));
-    String[] all = new String[args.length + 2];
-    System.arraycopy(args, 0, all, 0, args.length);
-    all[args.length] = "--coordinator";
-    all[args.length + 1] = url;
-    return cmd.execute(all);
-  }
+    static int execute(StringWriter out, StringWriter err, String... args) {
+        CommandLine cmd = new CommandLine(new Main());
+        cmd.setOut(new PrintWriter(out, true));
+        cmd.setErr(new PrintWriter(err, true));
+        String[] all = new String[args.length + 2];
+        System.arraycopy(args, 0, all, 0, args.length);
+        all[args.length] = "--coordinator";
+        all[args.length + 1] = url;
+        return cmd.execute(all);
+    }
 
-  static Path spec(String name, int partitions) throws Exception {
-    Path file = dir.resolve(name + ".json");
-    Files.writeString(
-        file,
-        """
+    static Path spec(String name, int partitions) throws Exception {
+        Path file = dir.resolve(name + ".json");
+        Files.writeString(file, """
         {"name": "%s", "function": "examples/noop", "partitions": %d}
-        """
-            .formatted(name, partitions));
-    return file;
-  }
-
-  @Test
-  void submitWait_noopJob_printsIdThenResult() throws Exception {
-    Run r = run("submit", spec("noop-100", 100).toString(), "--wait");
-    assertThat(r.code()).as(r.err()).isZero();
-    List<String> lines = r.outLines();
-    assertThat(lines).hasSizeGreaterThanOrEqualTo(2);
-    String id = lines.get(0);
-    assertThat(id).isNotBlank().doesNotContain(" ");
-    assertThat(lines.get(lines.size() - 1).strip()).isEqualTo("100");
-    // Not a terminal here: plain progress lines on stderr, the last one at 100%.
-    assertThat(r.err()).contains("job " + id + " done: 100/100 (100%)");
-
-    Run status = run("status", id);
-    assertThat(status.code()).isZero();
-    assertThat(status.out()).contains(id).contains("done");
-
-    Run json = run("status", id, "--json");
-    assertThat(json.code()).isZero();
-    JsonNode job = CoordinatorClient.JSON.readTree(json.out());
-    assertThat(job.get("status").asText()).isEqualTo("done");
-    assertThat(job.get("counts").get("done").asInt()).isEqualTo(100);
-
-    Run list = run("status");
-    assertThat(list.code()).isZero();
-    assertThat(list.out()).contains(id).contains("noop-100");
-
-    Run result = run("result", id);
-    assertThat(result.code()).isZero();
-    assertThat(result.out().strip()).isEqualTo("100");
-
-    Path file = dir.resolve("out/result.json");
-    Run toFile = run("result", id, "-o", file.toString());
-    assertThat(toFile.code()).isZero();
-    assertThat(Files.readString(file).strip()).isEqualTo("100");
-  }
-
-  @Test
-  void submit_withParam_isAccepted() throws Exception {
-    Run r = run("submit", spec("noop-param", 10).toString(), "--param", "note=hello", "--wait");
-    assertThat(r.code()).as(r.err()).isZero();
-    assertThat(r.outLines().get(r.outLines().size() - 1).strip()).isEqualTo("10");
-  }
-
-  @Test
-  void unknownId_statusResultCancel_failWithOneLine() {
-    for (String command : new String[] {"status", "result", "cancel"}) {
-      Run r = run(command, "no-such-job");
-      assertThat(r.code()).as(command).isNotZero();
-      assertThat(r.out()).as(command).isEmpty();
-      assertThat(r.err().lines().toList()).as(command).hasSize(1);
-      assertThat(r.err()).as(command).startsWith("partita: ").doesNotContain("Exception");
+        """.formatted(name, partitions));
+        return file;
     }
-  }
 
-  @Test
-  void resultBeforeDone_failsThenCancelEndsWaitingSubmit() throws Exception {
-    // A job far too large to finish during this test.
-    Path big = spec("noop-big", 5_000_000);
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    AtomicInteger code = new AtomicInteger(-1);
-    Thread waiting =
-        Thread.ofVirtual()
-            .start(() -> code.set(execute(out, err, "submit", big.toString(), "--wait")));
-    await()
-        .atMost(Duration.ofSeconds(30))
-        .until(() -> !out.toString().isBlank() || code.get() >= 0);
-    assertThat(code.get()).as(err.toString()).isEqualTo(-1);
-    String id = out.toString().lines().findFirst().orElseThrow().strip();
+    @Test
+    void submitWait_noopJob_printsIdThenResult() throws Exception {
+        Run r = run("submit", spec("noop-100", 100).toString(), "--wait");
+        assertThat(r.code()).as(r.err()).isZero();
+        List<String> lines = r.outLines();
+        assertThat(lines).hasSizeGreaterThanOrEqualTo(2);
+        String id = lines.get(0);
+        assertThat(id).isNotBlank().doesNotContain(" ");
+        assertThat(lines.get(lines.size() - 1).strip()).isEqualTo("100");
+        // Not a terminal here: plain progress lines on stderr, the last one at 100%.
+        assertThat(r.err()).contains("job " + id + " done: 100/100 (100%)");
 
-    Run early = run("result", id);
-    assertThat(early.code()).isNotZero();
-    assertThat(early.err().lines().toList()).hasSize(1);
-    assertThat(early.err()).startsWith("partita: ");
+        Run status = run("status", id);
+        assertThat(status.code()).isZero();
+        assertThat(status.out()).contains(id).contains("done");
 
-    Run cancel = run("cancel", id);
-    assertThat(cancel.code()).as(cancel.err()).isZero();
-    assertThat(cancel.out()).contains(id);
+        Run json = run("status", id, "--json");
+        assertThat(json.code()).isZero();
+        JsonNode job = CoordinatorClient.JSON.readTree(json.out());
+        assertThat(job.get("status").asText()).isEqualTo("done");
+        assertThat(job.get("counts").get("done").asInt()).isEqualTo(100);
 
-    await().atMost(Duration.ofSeconds(30)).until(() -> code.get() >= 0);
-    waiting.join(Duration.ofSeconds(5));
-    assertThat(code.get()).isEqualTo(1);
-    assertThat(err.toString()).contains("partita: job " + id + " cancelled");
+        Run list = run("status");
+        assertThat(list.code()).isZero();
+        assertThat(list.out()).contains(id).contains("noop-100");
 
-    Run status = run("status", id, "--json");
-    assertThat(CoordinatorClient.JSON.readTree(status.out()).get("status").asText())
-        .isEqualTo("cancelled");
-  }
+        Run result = run("result", id);
+        assertThat(result.code()).isZero();
+        assertThat(result.out().strip()).isEqualTo("100");
+
+        Path file = dir.resolve("out/result.json");
+        Run toFile = run("result", id, "-o", file.toString());
+        assertThat(toFile.code()).isZero();
+        assertThat(Files.readString(file).strip()).isEqualTo("100");
+    }
+
+    @Test
+    void submit_withParam_isAccepted() throws Exception {
+        Run r = run("submit", spec("noop-param", 10).toString(), "--param", "note=hello", "--wait");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.outLines().get(r.outLines().size() - 1).strip()).isEqualTo("10");
+    }
+
+    @Test
+    void unknownId_statusResultCancel_failWithOneLine() {
+        for (String command : new String[] {"status", "result", "cancel"}) {
+            Run r = run(command, "no-such-job");
+            assertThat(r.code()).as(command).isNotZero();
+            assertThat(r.out()).as(command).isEmpty();
+            assertThat(r.err().lines().toList()).as(command).hasSize(1);
+            assertThat(r.err()).as(command).startsWith("partita: ").doesNotContain("Exception");
+        }
+    }
+
+    @Test
+    void resultBeforeDone_failsThenCancelEndsWaitingSubmit() throws Exception {
+        // A job far too large to finish during this test.
+        Path big = spec("noop-big", 5_000_000);
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        AtomicInteger code = new AtomicInteger(-1);
+        Thread waiting =
+                Thread.ofVirtual().start(() -> code.set(execute(out, err, "submit", big.toString(), "--wait")));
+        await().atMost(Duration.ofSeconds(30)).until(() -> !out.toString().isBlank() || code.get() >= 0);
+        assertThat(code.get()).as(err.toString()).isEqualTo(-1);
+        String id = out.toString().lines().findFirst().orElseThrow().strip();
+
+        Run early = run("result", id);
+        assertThat(early.code()).isNotZero();
+        assertThat(early.err().lines().toList()).hasSize(1);
+        assertThat(early.err()).startsWith("partita: ");
+
+        Run cancel = run("cancel", id);
+        assertThat(cancel.code()).as(cancel.err()).isZero();
+        assertThat(cancel.out()).contains(id);
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> code.get() >= 0);
+        waiting.join(Duration.ofSeconds(5));
+        assertThat(code.get()).isEqualTo(1);
+        assertThat(err.toString()).contains("partita: job " + id + " cancelled");
+
+        Run status = run("status", id, "--json");
+        assertThat(CoordinatorClient.JSON.readTree(status.out()).get("status").asText())
+                .isEqualTo("cancelled");
+    }
 }

@@ -13,123 +13,112 @@ import picocli.CommandLine;
 /** The command tree and the error conventions, without a coordinator. */
 class MainTest {
 
-  record Run(int code, String out, String err) {}
+    record Run(int code, String out, String err) {}
 
-  static Run run(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    CommandLine cmd = Main.commandLine();
-    cmd.setOut(new PrintWriter(out, true));
-    cmd.setErr(new PrintWriter(err, true));
-    int code = cmd.execute(args);
-    return new Run(code, out.toString(), err.toString());
-  }
+    static Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cmd = Main.commandLine();
+        cmd.setOut(new PrintWriter(out, true));
+        cmd.setErr(new PrintWriter(err, true));
+        int code = cmd.execute(args);
+        return new Run(code, out.toString(), err.toString());
+    }
 
-  @Test
-  void help_listsEveryCommand() {
-    Run r = run("--help");
-    assertThat(r.code()).isZero();
-    assertThat(r.out())
-        .contains("server", "worker", "bots", "submit", "status", "result", "cancel", "group");
-  }
+    @Test
+    void help_listsEveryCommand() {
+        Run r = run("--help");
+        assertThat(r.code()).isZero();
+        assertThat(r.out()).contains("server", "worker", "bots", "submit", "status", "result", "cancel", "group");
+    }
 
-  @Test
-  void version_printsPartita() {
-    Run r = run("--version");
-    assertThat(r.code()).isZero();
-    assertThat(r.out()).startsWith("partita ");
-  }
+    @Test
+    void version_printsPartita() {
+        Run r = run("--version");
+        assertThat(r.code()).isZero();
+        assertThat(r.out()).startsWith("partita ");
+    }
 
-  @Test
-  void unknownCommand_usageErrorWithSuggestion() {
-    Run r = run("stat");
-    assertThat(r.code()).isEqualTo(2);
-    assertThat(r.err()).startsWith("partita: ").contains("status");
-  }
+    @Test
+    void unknownCommand_usageErrorWithSuggestion() {
+        Run r = run("stat");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).startsWith("partita: ").contains("status");
+    }
 
-  @Test
-  void status_unreachableCoordinator_oneLine() {
-    // Port 1 on loopback: nothing listens there.
-    Run r = run("status", "--coordinator", "http://127.0.0.1:1");
-    assertThat(r.code()).isEqualTo(1);
-    assertThat(r.err().lines()).hasSize(1);
-    assertThat(r.err()).startsWith("partita: cannot reach coordinator at http://127.0.0.1:1/");
-  }
+    @Test
+    void status_unreachableCoordinator_oneLine() {
+        // Port 1 on loopback: nothing listens there.
+        Run r = run("status", "--coordinator", "http://127.0.0.1:1");
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err().lines()).hasSize(1);
+        assertThat(r.err()).startsWith("partita: cannot reach coordinator at http://127.0.0.1:1/");
+    }
 
-  @Test
-  void submit_missingSpec_oneLine() {
-    Run r = run("submit", "/nonexistent/job.json", "--coordinator", "http://127.0.0.1:1");
-    assertThat(r.code()).isEqualTo(1);
-    assertThat(r.err())
-        .isEqualTo("partita: job spec not found: /nonexistent/job.json" + System.lineSeparator());
-  }
+    @Test
+    void submit_missingSpec_oneLine() {
+        Run r = run("submit", "/nonexistent/job.json", "--coordinator", "http://127.0.0.1:1");
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err()).isEqualTo("partita: job spec not found: /nonexistent/job.json" + System.lineSeparator());
+    }
 
-  @Test
-  void submit_invalidJson_namesLine(@TempDir Path dir) throws Exception {
-    Path spec = dir.resolve("bad.json");
-    Files.writeString(spec, "{\n  \"name\": \"x\",\n  oops\n}");
-    Run r = run("submit", spec.toString(), "--coordinator", "http://127.0.0.1:1");
-    assertThat(r.code()).isEqualTo(1);
-    assertThat(r.err().lines()).hasSize(1);
-    assertThat(r.err()).contains("not valid JSON").contains("line 3");
-  }
+    @Test
+    void submit_invalidJson_namesLine(@TempDir Path dir) throws Exception {
+        Path spec = dir.resolve("bad.json");
+        Files.writeString(spec, "{\n  \"name\": \"x\",\n  oops\n}");
+        Run r = run("submit", spec.toString(), "--coordinator", "http://127.0.0.1:1");
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err().lines()).hasSize(1);
+        assertThat(r.err()).contains("not valid JSON").contains("line 3");
+    }
 
-  @Test
-  void submit_badParam_oneLineBeforeContactingCoordinator(@TempDir Path dir) throws Exception {
-    Path spec = dir.resolve("job.json");
-    Files.writeString(spec, "{\"function\":\"examples/noop\",\"partitions\":1}");
-    Run r =
-        run("submit", spec.toString(), "--param", "novalue", "--coordinator", "http://127.0.0.1:1");
-    assertThat(r.code()).isEqualTo(1);
-    assertThat(r.err()).startsWith("partita: --param must be key=value");
-  }
+    @Test
+    void submit_badParam_oneLineBeforeContactingCoordinator(@TempDir Path dir) throws Exception {
+        Path spec = dir.resolve("job.json");
+        Files.writeString(spec, "{\"function\":\"examples/noop\",\"partitions\":1}");
+        Run r = run("submit", spec.toString(), "--param", "novalue", "--coordinator", "http://127.0.0.1:1");
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err()).startsWith("partita: --param must be key=value");
+    }
 
-  @Test
-  void worker_badIdleExit_usageError() {
-    Run r = run("worker", "--coordinator", "http://127.0.0.1:1", "--idle-exit", "5");
-    assertThat(r.code()).isEqualTo(2);
-    assertThat(r.err()).contains("invalid duration '5'");
-  }
+    @Test
+    void worker_badIdleExit_usageError() {
+        Run r = run("worker", "--coordinator", "http://127.0.0.1:1", "--idle-exit", "5");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("invalid duration '5'");
+    }
 
-  @Test
-  void worker_badCoordinatorUrl_oneLine() {
-    Run r = run("worker", "--coordinator", "ftp://x");
-    assertThat(r.code()).isEqualTo(1);
-    assertThat(r.err()).startsWith("partita: --coordinator must be an http://");
-  }
+    @Test
+    void worker_badCoordinatorUrl_oneLine() {
+        Run r = run("worker", "--coordinator", "ftp://x");
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err()).startsWith("partita: --coordinator must be an http://");
+    }
 
-  @Test
-  void bots_countOutOfRange_oneLine() {
-    Run r = run("bots", "--coordinator", "http://127.0.0.1:1", "--count", "0");
-    assertThat(r.code()).isEqualTo(1);
-    assertThat(r.err()).startsWith("partita: --count must be between 1 and 10000, was 0");
-  }
+    @Test
+    void bots_countOutOfRange_oneLine() {
+        Run r = run("bots", "--coordinator", "http://127.0.0.1:1", "--count", "0");
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err()).startsWith("partita: --count must be between 1 and 10000, was 0");
+    }
 
-  @Test
-  void bots_command_runsWorkerWithSameClassPath() {
-    BotsCommand bots = new BotsCommand();
-    new CommandLine(bots)
-        .parseArgs(
-            "--coordinator",
-            "http://h:1",
-            "--count",
-            "2",
-            "--idle-exit",
-            "2s",
-            "--slots-per-bot",
-            "3");
-    assertThat(bots.command("bot-2"))
-        .contains("-cp", System.getProperty("java.class.path"), Main.class.getName(), "worker")
-        .containsSequence("--coordinator", "http://h:1")
-        .containsSequence("--slots", "3")
-        .containsSequence("--idle-exit", "2000ms")
-        .containsSequence("--name", "bot-2");
-  }
+    @Test
+    void bots_command_runsWorkerWithSameClassPath() {
+        BotsCommand bots = new BotsCommand();
+        new CommandLine(bots)
+                .parseArgs("--coordinator", "http://h:1", "--count", "2", "--idle-exit", "2s", "--slots-per-bot", "3");
+        assertThat(bots.command("bot-2"))
+                .contains("-cp", System.getProperty("java.class.path"), Main.class.getName(), "worker")
+                .containsSequence("--coordinator", "http://h:1")
+                .containsSequence("--slots", "3")
+                .containsSequence("--idle-exit", "2000ms")
+                .containsSequence("--name", "bot-2");
+    }
 
-  @Test
-  void server_badPort_usageError() {
-    Run r = run("server", "--port", "x");
-    assertThat(r.code()).isEqualTo(2);
-    assertThat(r.err()).startsWith("partita: Invalid value for option '--port'");
-  }
+    @Test
+    void server_badPort_usageError() {
+        Run r = run("server", "--port", "x");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).startsWith("partita: Invalid value for option '--port'");
+    }
 }

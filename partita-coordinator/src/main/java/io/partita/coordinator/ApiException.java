@@ -8,48 +8,48 @@ import java.util.Optional;
  * code, "message": ..., "field": ...}} in one place.
  */
 final class ApiException extends RuntimeException {
-  private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 1L;
 
-  private final int status;
-  private final String code;
-  private final transient Optional<String> field;
+    private final int status;
+    private final String code;
+    private final transient Optional<String> field;
 
-  ApiException(int status, String code, String message, Optional<String> field) {
-    super(message, null, false, false);
-    this.status = status;
-    this.code = code;
-    this.field = field;
-  }
+    ApiException(int status, String code, String message, Optional<String> field) {
+        super(message, null, false, false);
+        this.status = status;
+        this.code = code;
+        this.field = field;
+    }
 
-  static ApiException badRequest(String code, String message) {
-    return new ApiException(400, code, message, Optional.empty());
-  }
+    static ApiException badRequest(String code, String message) {
+        return new ApiException(400, code, message, Optional.empty());
+    }
 
-  static ApiException invalid(String field, String message) {
-    return new ApiException(422, "invalid_field", message, Optional.of(field));
-  }
+    static ApiException invalid(String field, String message) {
+        return new ApiException(422, "invalid_field", message, Optional.of(field));
+    }
 
-  static ApiException notFound(String message) {
-    return new ApiException(404, "not_found", message, Optional.empty());
-  }
+    static ApiException notFound(String message) {
+        return new ApiException(404, "not_found", message, Optional.empty());
+    }
 
-  static ApiException conflict(String code, String message) {
-    return new ApiException(409, code, message, Optional.empty());
-  }
+    static ApiException conflict(String code, String message) {
+        return new ApiException(409, code, message, Optional.empty());
+    }
 
-  static ApiException tooLarge(String message) {
-    return new ApiException(413, "too_large", message, Optional.empty());
-  }
+    static ApiException tooLarge(String message) {
+        return new ApiException(413, "too_large", message, Optional.empty());
+    }
 
-  int status() {
-    return status;
-  }
+    int status() {
+        return status;
+    }
 
-  String code() {
-    return code;
-  }
+    String code() {
+        return code;
+    }
 
-  Optional<String> field() {
-    return field;
-  }
+    Optional<String> field() {
+        return field;
+    }
 }

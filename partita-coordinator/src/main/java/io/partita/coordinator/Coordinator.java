@@ -33,154 +33,152 @@ import org.slf4j.LoggerFactory;
  * </pre>
  */
 public final class Coordinator implements AutoCloseable {
-  private static final Logger log = LoggerFactory.getLogger(Coordinator.class);
+    private static final Logger log = LoggerFactory.getLogger(Coordinator.class);
 
-  private enum State {
-    RUNNING,
-    CLOSED
-  }
+    private enum State {
+        RUNNING,
+        CLOSED
+    }
 
-  private final CoordinatorConfig config;
-  private final Store store;
-  private final Scheduler scheduler;
-  private final ResultWriter writer;
-  private final WebServer server;
-  private final ScheduledExecutorService timer;
-  private final AtomicReference<State> state = new AtomicReference<>(State.RUNNING);
+    private final CoordinatorConfig config;
+    private final Store store;
+    private final Scheduler scheduler;
+    private final ResultWriter writer;
+    private final WebServer server;
+    private final ScheduledExecutorService timer;
+    private final AtomicReference<State> state = new AtomicReference<>(State.RUNNING);
 
-  private Coordinator(
-      CoordinatorConfig config,
-      Store store,
-      Scheduler scheduler,
-      ResultWriter writer,
-      WebServer server,
-      ScheduledExecutorService timer) {
-    this.config = config;
-    this.store = store;
-    this.scheduler = scheduler;
-    this.writer = writer;
-    this.server = server;
-    this.timer = timer;
-  }
+    private Coordinator(
+            CoordinatorConfig config,
+            Store store,
+            Scheduler scheduler,
+            ResultWriter writer,
+            WebServer server,
+            ScheduledExecutorService timer) {
+        this.config = config;
+        this.store = store;
+        this.scheduler = scheduler;
+        this.writer = writer;
+        this.server = server;
+        this.timer = timer;
+    }
 
-  /**
-   * Opens the store, recovers unfinished jobs and starts listening.
-   *
-   * @throws io.partita.store.StoreException if the store cannot be opened
-   * @throws IllegalStateException if the port cannot be bound
-   */
-  public static Coordinator start(CoordinatorConfig config) {
-    Store store = Store.open(config.effectiveStoreUrl());
-    try {
-      ObjectMapper mapper = Codec.mapper();
-      String instance = UUID.randomUUID().toString();
-      Scheduler scheduler =
-          new Scheduler(store, mapper, config, System::nanoTime, System::currentTimeMillis, instance);
-      ResultWriter writer = new ResultWriter(store, scheduler);
-      scheduler.writer(writer);
-      scheduler.recover();
-      writer.start();
+    /**
+     * Opens the store, recovers unfinished jobs and starts listening.
+     *
+     * @throws io.partita.store.StoreException if the store cannot be opened
+     * @throws IllegalStateException if the port cannot be bound
+     */
+    public static Coordinator start(CoordinatorConfig config) {
+        Store store = Store.open(config.effectiveStoreUrl());
+        try {
+            ObjectMapper mapper = Codec.mapper();
+            String instance = UUID.randomUUID().toString();
+            Scheduler scheduler =
+                    new Scheduler(store, mapper, config, System::nanoTime, System::currentTimeMillis, instance);
+            ResultWriter writer = new ResultWriter(store, scheduler);
+            scheduler.writer(writer);
+            scheduler.recover();
+            writer.start();
 
-      FunctionCatalog catalog = new FunctionCatalog();
-      PrometheusMeterRegistry metrics = metrics(scheduler);
-      HttpApi api = new HttpApi(scheduler, store, catalog, config, mapper, metrics);
-      HttpRouting.Builder routing = HttpRouting.builder();
-      api.routing(routing);
-      WebServer server;
-      try {
-        server =
-            WebServer.builder()
-                .host(config.host())
-                .port(config.port())
-                .shutdownHook(false)
-                .maxPayloadSize(-1)
-                // small protocol messages must not wait for delayed ACKs (Nagle): 40 ms a round trip
-                .connectionOptions(options -> options.tcpNoDelay(true))
-                .routing(routing)
-                .addProtocol(WsConfig.builder().maxFrameLength(config.maxFrameBytes()).build())
-                .addRouting(
-                    WsRouting.builder()
-                        .endpoint("/ws/worker", () -> new WorkerEndpoint(scheduler, store, catalog, config)))
-                .build()
-                .start();
-      } catch (RuntimeException e) {
-        writer.close();
-        throw new IllegalStateException(
-            "cannot listen on " + config.host() + ":" + config.port() + ": " + e.getMessage(), e);
-      }
-      ScheduledExecutorService timer =
-          Executors.newSingleThreadScheduledExecutor(
-              r ->
-                  Thread.ofPlatform()
-                      .name("partita-sweeper")
-                      .daemon(true)
-                      .uncaughtExceptionHandler((t, e) -> log.error("Sweeper failed", e))
-                      .unstarted(r));
-      long period = Math.max(20, Math.min(250, config.heartbeatInterval().toMillis() / 4));
-      timer.scheduleWithFixedDelay(
-          () -> {
+            FunctionCatalog catalog = new FunctionCatalog();
+            PrometheusMeterRegistry metrics = metrics(scheduler);
+            HttpApi api = new HttpApi(scheduler, store, catalog, config, mapper, metrics);
+            HttpRouting.Builder routing = HttpRouting.builder();
+            api.routing(routing);
+            WebServer server;
             try {
-              scheduler.sweep();
+                server = WebServer.builder()
+                        .host(config.host())
+                        .port(config.port())
+                        .shutdownHook(false)
+                        .maxPayloadSize(-1)
+                        // small protocol messages must not wait for delayed ACKs (Nagle): 40 ms a round trip
+                        .connectionOptions(options -> options.tcpNoDelay(true))
+                        .routing(routing)
+                        .addProtocol(WsConfig.builder()
+                                .maxFrameLength(config.maxFrameBytes())
+                                .build())
+                        .addRouting(WsRouting.builder()
+                                .endpoint("/ws/worker", () -> new WorkerEndpoint(scheduler, store, catalog, config)))
+                        .build()
+                        .start();
             } catch (RuntimeException e) {
-              log.error("Lease sweep failed", e);
+                writer.close();
+                throw new IllegalStateException(
+                        "cannot listen on " + config.host() + ":" + config.port() + ": " + e.getMessage(), e);
             }
-          },
-          period,
-          period,
-          TimeUnit.MILLISECONDS);
-      return new Coordinator(config, store, scheduler, writer, server, timer);
-    } catch (RuntimeException e) {
-      store.close();
-      throw e;
+            ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform()
+                    .name("partita-sweeper")
+                    .daemon(true)
+                    .uncaughtExceptionHandler((t, e) -> log.error("Sweeper failed", e))
+                    .unstarted(r));
+            long period = Math.max(20, Math.min(250, config.heartbeatInterval().toMillis() / 4));
+            timer.scheduleWithFixedDelay(
+                    () -> {
+                        try {
+                            scheduler.sweep();
+                        } catch (RuntimeException e) {
+                            log.error("Lease sweep failed", e);
+                        }
+                    },
+                    period,
+                    period,
+                    TimeUnit.MILLISECONDS);
+            return new Coordinator(config, store, scheduler, writer, server, timer);
+        } catch (RuntimeException e) {
+            store.close();
+            throw e;
+        }
     }
-  }
 
-  private static PrometheusMeterRegistry metrics(Scheduler scheduler) {
-    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    Gauge.builder("partita_workers", scheduler, s -> s.totals().workers())
-        .description("Connected workers")
-        .register(registry);
-    Gauge.builder("partita_jobs_live", scheduler, s -> s.totals().liveJobs())
-        .description("Jobs preparing or running")
-        .register(registry);
-    Gauge.builder("partita_tasks_queued", scheduler, s -> s.totals().queued())
-        .description("Tasks waiting for a worker")
-        .register(registry);
-    Gauge.builder("partita_tasks_running", scheduler, s -> s.totals().running())
-        .description("Tasks leased to workers")
-        .register(registry);
-    FunctionCounter.builder("partita_tasks_completed", scheduler, s -> s.totals().completed())
-        .description("Tasks completed durably since start")
-        .register(registry);
-    return registry;
-  }
-
-  /** The port the coordinator listens on (the actual one when started with port 0). */
-  public int port() {
-    return server.port();
-  }
-
-  /** The base URL of the API, on the loopback address when bound to all interfaces. */
-  public URI url() {
-    String host = config.host().equals("0.0.0.0") || config.host().equals("::") ? "127.0.0.1" : config.host();
-    return URI.create("http://" + host + ":" + port());
-  }
-
-  /** The configuration it runs with. */
-  public CoordinatorConfig config() {
-    return config;
-  }
-
-  /** Stops listening, commits queued results and closes the store. Idempotent. */
-  @Override
-  public void close() {
-    if (!state.compareAndSet(State.RUNNING, State.CLOSED)) {
-      return;
+    private static PrometheusMeterRegistry metrics(Scheduler scheduler) {
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        Gauge.builder("partita_workers", scheduler, s -> s.totals().workers())
+                .description("Connected workers")
+                .register(registry);
+        Gauge.builder("partita_jobs_live", scheduler, s -> s.totals().liveJobs())
+                .description("Jobs preparing or running")
+                .register(registry);
+        Gauge.builder("partita_tasks_queued", scheduler, s -> s.totals().queued())
+                .description("Tasks waiting for a worker")
+                .register(registry);
+        Gauge.builder("partita_tasks_running", scheduler, s -> s.totals().running())
+                .description("Tasks leased to workers")
+                .register(registry);
+        FunctionCounter.builder(
+                        "partita_tasks_completed", scheduler, s -> s.totals().completed())
+                .description("Tasks completed durably since start")
+                .register(registry);
+        return registry;
     }
-    timer.shutdownNow();
-    server.stop();
-    writer.close(Duration.ofSeconds(10));
-    store.close();
-    log.info("Coordinator stopped");
-  }
+
+    /** The port the coordinator listens on (the actual one when started with port 0). */
+    public int port() {
+        return server.port();
+    }
+
+    /** The base URL of the API, on the loopback address when bound to all interfaces. */
+    public URI url() {
+        String host = config.host().equals("0.0.0.0") || config.host().equals("::") ? "127.0.0.1" : config.host();
+        return URI.create("http://" + host + ":" + port());
+    }
+
+    /** The configuration it runs with. */
+    public CoordinatorConfig config() {
+        return config;
+    }
+
+    /** Stops listening, commits queued results and closes the store. Idempotent. */
+    @Override
+    public void close() {
+        if (!state.compareAndSet(State.RUNNING, State.CLOSED)) {
+            return;
+        }
+        timer.shutdownNow();
+        server.stop();
+        writer.close(Duration.ofSeconds(10));
+        store.close();
+        log.info("Coordinator stopped");
+    }
 }

@@ -25,162 +25,157 @@ import java.util.Optional;
  * @param maxBatch most tasks sent to a worker in one frame; default {@value #DEFAULT_MAX_BATCH}
  */
 public record CoordinatorConfig(
-    String host,
-    int port,
-    Path dataDir,
-    Optional<String> storeUrl,
-    int maxPartitions,
-    long maxRequestBytes,
-    int maxFrameBytes,
-    Duration heartbeatInterval,
-    int maxBatch) {
+        String host,
+        int port,
+        Path dataDir,
+        Optional<String> storeUrl,
+        int maxPartitions,
+        long maxRequestBytes,
+        int maxFrameBytes,
+        Duration heartbeatInterval,
+        int maxBatch) {
 
-  /** Default bind address: all interfaces. */
-  public static final String DEFAULT_HOST = "0.0.0.0";
+    /** Default bind address: all interfaces. */
+    public static final String DEFAULT_HOST = "0.0.0.0";
 
-  /** Default HTTP port. */
-  public static final int DEFAULT_PORT = 8080;
+    /** Default HTTP port. */
+    public static final int DEFAULT_PORT = 8080;
 
-  /** Default data directory, relative to the working directory. */
-  public static final Path DEFAULT_DATA_DIR = Path.of("partita-data");
+    /** Default data directory, relative to the working directory. */
+    public static final Path DEFAULT_DATA_DIR = Path.of("partita-data");
 
-  /** Default limit on partitions per job. */
-  public static final int DEFAULT_MAX_PARTITIONS = 10_000_000;
+    /** Default limit on partitions per job. */
+    public static final int DEFAULT_MAX_PARTITIONS = 10_000_000;
 
-  /** Default limit on HTTP request bodies: 4 MiB. */
-  public static final long DEFAULT_MAX_REQUEST_BYTES = 4L << 20;
+    /** Default limit on HTTP request bodies: 4 MiB. */
+    public static final long DEFAULT_MAX_REQUEST_BYTES = 4L << 20;
 
-  /** Default limit on worker protocol messages: 16 MiB. */
-  public static final int DEFAULT_MAX_FRAME_BYTES = 16 << 20;
+    /** Default limit on worker protocol messages: 16 MiB. */
+    public static final int DEFAULT_MAX_FRAME_BYTES = 16 << 20;
 
-  /** Default heartbeat interval. */
-  public static final Duration DEFAULT_HEARTBEAT_INTERVAL = Duration.ofSeconds(2);
+    /** Default heartbeat interval. */
+    public static final Duration DEFAULT_HEARTBEAT_INTERVAL = Duration.ofSeconds(2);
 
-  /** Default batch size. */
-  public static final int DEFAULT_MAX_BATCH = 512;
+    /** Default batch size. */
+    public static final int DEFAULT_MAX_BATCH = 512;
 
-  /** Validates every field; use {@link #builder()} rather than calling this directly. */
-  public CoordinatorConfig {
-    Objects.requireNonNull(host, "host");
-    Objects.requireNonNull(dataDir, "dataDir");
-    Objects.requireNonNull(storeUrl, "storeUrl");
-    Objects.requireNonNull(heartbeatInterval, "heartbeatInterval");
-    require(!host.isBlank(), "host must not be blank");
-    require(port >= 0 && port <= 65535, "port must be between 0 and 65535, was " + port);
-    require(
-        maxPartitions >= 1, "max-partitions must be at least 1, was " + maxPartitions);
-    require(
-        maxRequestBytes >= 1024,
-        "max-request-bytes must be at least 1024, was " + maxRequestBytes);
-    require(maxFrameBytes >= 1024, "max-frame-bytes must be at least 1024, was " + maxFrameBytes);
-    require(
-        !heartbeatInterval.isNegative() && heartbeatInterval.toMillis() >= 10,
-        "heartbeat-interval must be at least 10ms, was " + heartbeatInterval);
-    require(maxBatch >= 1 && maxBatch <= 100_000, "max-batch must be between 1 and 100000, was " + maxBatch);
-    storeUrl.ifPresent(
-        url ->
-            require(
+    /** Validates every field; use {@link #builder()} rather than calling this directly. */
+    public CoordinatorConfig {
+        Objects.requireNonNull(host, "host");
+        Objects.requireNonNull(dataDir, "dataDir");
+        Objects.requireNonNull(storeUrl, "storeUrl");
+        Objects.requireNonNull(heartbeatInterval, "heartbeatInterval");
+        require(!host.isBlank(), "host must not be blank");
+        require(port >= 0 && port <= 65535, "port must be between 0 and 65535, was " + port);
+        require(maxPartitions >= 1, "max-partitions must be at least 1, was " + maxPartitions);
+        require(maxRequestBytes >= 1024, "max-request-bytes must be at least 1024, was " + maxRequestBytes);
+        require(maxFrameBytes >= 1024, "max-frame-bytes must be at least 1024, was " + maxFrameBytes);
+        require(
+                !heartbeatInterval.isNegative() && heartbeatInterval.toMillis() >= 10,
+                "heartbeat-interval must be at least 10ms, was " + heartbeatInterval);
+        require(maxBatch >= 1 && maxBatch <= 100_000, "max-batch must be between 1 and 100000, was " + maxBatch);
+        storeUrl.ifPresent(url -> require(
                 url.startsWith("jdbc:sqlite:") || url.startsWith("jdbc:postgresql:"),
                 "store must be a jdbc:sqlite: or jdbc:postgresql: URL, was " + url));
-  }
-
-  private static void require(boolean condition, String message) {
-    if (!condition) {
-      throw new IllegalArgumentException(message);
-    }
-  }
-
-  /** The JDBC URL of the store this configuration selects. */
-  public String effectiveStoreUrl() {
-    return storeUrl.orElseGet(
-        () -> "jdbc:sqlite:" + dataDir.resolve("partita.db").toAbsolutePath());
-  }
-
-  /** A builder holding every default. */
-  public static Builder builder() {
-    return new Builder();
-  }
-
-  /** Mutable builder of {@link CoordinatorConfig}; not thread-safe. */
-  public static final class Builder {
-    private String host = DEFAULT_HOST;
-    private int port = DEFAULT_PORT;
-    private Path dataDir = DEFAULT_DATA_DIR;
-    private Optional<String> storeUrl = Optional.empty();
-    private int maxPartitions = DEFAULT_MAX_PARTITIONS;
-    private long maxRequestBytes = DEFAULT_MAX_REQUEST_BYTES;
-    private int maxFrameBytes = DEFAULT_MAX_FRAME_BYTES;
-    private Duration heartbeatInterval = DEFAULT_HEARTBEAT_INTERVAL;
-    private int maxBatch = DEFAULT_MAX_BATCH;
-
-    private Builder() {}
-
-    /** Sets {@link CoordinatorConfig#host()}. */
-    public Builder host(String value) {
-      this.host = value;
-      return this;
     }
 
-    /** Sets {@link CoordinatorConfig#port()}. */
-    public Builder port(int value) {
-      this.port = value;
-      return this;
+    private static void require(boolean condition, String message) {
+        if (!condition) {
+            throw new IllegalArgumentException(message);
+        }
     }
 
-    /** Sets {@link CoordinatorConfig#dataDir()}. */
-    public Builder dataDir(Path value) {
-      this.dataDir = value;
-      return this;
+    /** The JDBC URL of the store this configuration selects. */
+    public String effectiveStoreUrl() {
+        return storeUrl.orElseGet(
+                () -> "jdbc:sqlite:" + dataDir.resolve("partita.db").toAbsolutePath());
     }
 
-    /** Sets {@link CoordinatorConfig#storeUrl()}; a blank value selects the embedded store. */
-    public Builder storeUrl(String value) {
-      this.storeUrl = value == null || value.isBlank() ? Optional.empty() : Optional.of(value);
-      return this;
+    /** A builder holding every default. */
+    public static Builder builder() {
+        return new Builder();
     }
 
-    /** Sets {@link CoordinatorConfig#maxPartitions()}. */
-    public Builder maxPartitions(int value) {
-      this.maxPartitions = value;
-      return this;
-    }
+    /** Mutable builder of {@link CoordinatorConfig}; not thread-safe. */
+    public static final class Builder {
+        private String host = DEFAULT_HOST;
+        private int port = DEFAULT_PORT;
+        private Path dataDir = DEFAULT_DATA_DIR;
+        private Optional<String> storeUrl = Optional.empty();
+        private int maxPartitions = DEFAULT_MAX_PARTITIONS;
+        private long maxRequestBytes = DEFAULT_MAX_REQUEST_BYTES;
+        private int maxFrameBytes = DEFAULT_MAX_FRAME_BYTES;
+        private Duration heartbeatInterval = DEFAULT_HEARTBEAT_INTERVAL;
+        private int maxBatch = DEFAULT_MAX_BATCH;
 
-    /** Sets {@link CoordinatorConfig#maxRequestBytes()}. */
-    public Builder maxRequestBytes(long value) {
-      this.maxRequestBytes = value;
-      return this;
-    }
+        private Builder() {}
 
-    /** Sets {@link CoordinatorConfig#maxFrameBytes()}. */
-    public Builder maxFrameBytes(int value) {
-      this.maxFrameBytes = value;
-      return this;
-    }
+        /** Sets {@link CoordinatorConfig#host()}. */
+        public Builder host(String value) {
+            this.host = value;
+            return this;
+        }
 
-    /** Sets {@link CoordinatorConfig#heartbeatInterval()}. */
-    public Builder heartbeatInterval(Duration value) {
-      this.heartbeatInterval = value;
-      return this;
-    }
+        /** Sets {@link CoordinatorConfig#port()}. */
+        public Builder port(int value) {
+            this.port = value;
+            return this;
+        }
 
-    /** Sets {@link CoordinatorConfig#maxBatch()}. */
-    public Builder maxBatch(int value) {
-      this.maxBatch = value;
-      return this;
-    }
+        /** Sets {@link CoordinatorConfig#dataDir()}. */
+        public Builder dataDir(Path value) {
+            this.dataDir = value;
+            return this;
+        }
 
-    /** Validates and builds the configuration. */
-    public CoordinatorConfig build() {
-      return new CoordinatorConfig(
-          host,
-          port,
-          dataDir,
-          storeUrl,
-          maxPartitions,
-          maxRequestBytes,
-          maxFrameBytes,
-          heartbeatInterval,
-          maxBatch);
+        /** Sets {@link CoordinatorConfig#storeUrl()}; a blank value selects the embedded store. */
+        public Builder storeUrl(String value) {
+            this.storeUrl = value == null || value.isBlank() ? Optional.empty() : Optional.of(value);
+            return this;
+        }
+
+        /** Sets {@link CoordinatorConfig#maxPartitions()}. */
+        public Builder maxPartitions(int value) {
+            this.maxPartitions = value;
+            return this;
+        }
+
+        /** Sets {@link CoordinatorConfig#maxRequestBytes()}. */
+        public Builder maxRequestBytes(long value) {
+            this.maxRequestBytes = value;
+            return this;
+        }
+
+        /** Sets {@link CoordinatorConfig#maxFrameBytes()}. */
+        public Builder maxFrameBytes(int value) {
+            this.maxFrameBytes = value;
+            return this;
+        }
+
+        /** Sets {@link CoordinatorConfig#heartbeatInterval()}. */
+        public Builder heartbeatInterval(Duration value) {
+            this.heartbeatInterval = value;
+            return this;
+        }
+
+        /** Sets {@link CoordinatorConfig#maxBatch()}. */
+        public Builder maxBatch(int value) {
+            this.maxBatch = value;
+            return this;
+        }
+
+        /** Validates and builds the configuration. */
+        public CoordinatorConfig build() {
+            return new CoordinatorConfig(
+                    host,
+                    port,
+                    dataDir,
+                    storeUrl,
+                    maxPartitions,
+                    maxRequestBytes,
+                    maxFrameBytes,
+                    heartbeatInterval,
+                    maxBatch);
+        }
     }
-  }
 }

@@ -14,28 +14,28 @@ import java.util.concurrent.ConcurrentSkipListSet;
  * worker has announced in its hello. Thread-safe.
  */
 final class FunctionCatalog {
-  private final Set<String> names = new ConcurrentSkipListSet<>();
+    private final Set<String> names = new ConcurrentSkipListSet<>();
 
-  FunctionCatalog() {
-    ServiceLoader.load(JobFunction.class).stream()
-        .map(provider -> provider.type().getAnnotation(Function.class))
-        .filter(annotation -> annotation != null)
-        .forEach(annotation -> names.add(annotation.value()));
-  }
-
-  void announce(Collection<String> functions) {
-    for (String f : functions) {
-      if (f != null && !f.isBlank() && f.length() <= 200) {
-        names.add(f);
-      }
+    FunctionCatalog() {
+        ServiceLoader.load(JobFunction.class).stream()
+                .map(provider -> provider.type().getAnnotation(Function.class))
+                .filter(annotation -> annotation != null)
+                .forEach(annotation -> names.add(annotation.value()));
     }
-  }
 
-  boolean knows(String function) {
-    return names.contains(function);
-  }
+    void announce(Collection<String> functions) {
+        for (String f : functions) {
+            if (f != null && !f.isBlank() && f.length() <= 200) {
+                names.add(f);
+            }
+        }
+    }
 
-  Set<String> names() {
-    return new TreeSet<>(names);
-  }
+    boolean knows(String function) {
+        return names.contains(function);
+    }
+
+    Set<String> names() {
+        return new TreeSet<>(names);
+    }
 }

@@ -19,7 +19,6 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Instant;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -31,346 +30,373 @@ import org.slf4j.LoggerFactory;
  * that is logged once with the request line.
  */
 final class HttpApi {
-  private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
-  private static final String JSON = "application/json";
-  private static final SecureRandom RANDOM = new SecureRandom();
-  private static final int MAX_PAGE = 500;
+    private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
+    private static final String JSON = "application/json";
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final int MAX_PAGE = 500;
 
-  private final Scheduler scheduler;
-  private final Store store;
-  private final FunctionCatalog catalog;
-  private final CoordinatorConfig config;
-  private final ObjectMapper mapper;
-  private final PrometheusMeterRegistry metrics;
-  private final long startedAt = System.currentTimeMillis();
-  private final byte[] openApi;
+    private final Scheduler scheduler;
+    private final Store store;
+    private final FunctionCatalog catalog;
+    private final CoordinatorConfig config;
+    private final ObjectMapper mapper;
+    private final PrometheusMeterRegistry metrics;
+    private final long startedAt = System.currentTimeMillis();
+    private final byte[] openApi;
 
-  HttpApi(
-      Scheduler scheduler,
-      Store store,
-      FunctionCatalog catalog,
-      CoordinatorConfig config,
-      ObjectMapper mapper,
-      PrometheusMeterRegistry metrics) {
-    this.scheduler = scheduler;
-    this.store = store;
-    this.catalog = catalog;
-    this.config = config;
-    this.mapper = mapper;
-    this.metrics = metrics;
-    this.openApi = resource("/io/partita/coordinator/openapi.json");
-  }
-
-  void routing(HttpRouting.Builder routing) {
-    routing
-        .error(ApiException.class, this::apiError)
-        .error(Exception.class, this::unexpected)
-        .get("/", (req, res) -> send(res, 200, "text/html; charset=utf-8", resource("/io/partita/coordinator/index.html")))
-        .get("/api/health", this::health)
-        .get("/api/openapi.json", (req, res) -> send(res, 200, JSON, openApi))
-        .post("/api/jobs", this::submit)
-        .get("/api/jobs", this::list)
-        .get("/api/jobs/{id}", (req, res) -> json(res, 200, jobJson(id(req))))
-        .get("/api/jobs/{id}/result", this::result)
-        .delete("/api/jobs/{id}", this::cancel)
-        .get("/api/workers", this::workers)
-        .get("/metrics", (req, res) -> send(res, 200, "text/plain; version=0.0.4; charset=utf-8", metrics.scrape().getBytes(StandardCharsets.UTF_8)))
-        .any("/api/*", (req, res) -> {
-          throw ApiException.notFound("no such endpoint: " + req.prologue().method().text() + " " + req.path().path());
-        });
-  }
-
-  // ------------------------------------------------------------------------------- handlers
-
-  private void health(ServerRequest req, ServerResponse res) {
-    Scheduler.Totals totals = scheduler.totals();
-    ObjectNode body = object();
-    body.put("status", "ok");
-    body.put("instance", scheduler.instance());
-    body.put("store", store.kind());
-    body.put("uptimeSeconds", (System.currentTimeMillis() - startedAt) / 1000);
-    body.put("workers", totals.workers());
-    body.put("liveJobs", totals.liveJobs());
-    body.put("queuedTasks", totals.queued());
-    body.put("runningTasks", totals.running());
-    body.put("tasksCompleted", totals.completed());
-    body.put("tasksPerSecond", totals.rate());
-    json(res, 200, body);
-  }
-
-  private void submit(ServerRequest req, ServerResponse res) {
-    JsonNode body = readJson(req);
-    JobSpec spec = JobSpec.parse(body, config.maxPartitions());
-    if (!catalog.knows(spec.function())) {
-      throw new ApiException(
-          422,
-          "unknown_function",
-          "unknown function '" + spec.function() + "'; known functions are " + catalog.names(),
-          Optional.of("function"));
+    HttpApi(
+            Scheduler scheduler,
+            Store store,
+            FunctionCatalog catalog,
+            CoordinatorConfig config,
+            ObjectMapper mapper,
+            PrometheusMeterRegistry metrics) {
+        this.scheduler = scheduler;
+        this.store = store;
+        this.catalog = catalog;
+        this.config = config;
+        this.mapper = mapper;
+        this.metrics = metrics;
+        this.openApi = resource("/io/partita/coordinator/openapi.json");
     }
-    String id = newId();
-    JobRun job = scheduler.submit(id, spec);
-    ObjectNode out = object();
-    out.put("id", job.id);
-    out.put("status", job.status.wireName());
-    out.set("links", links(job.id));
-    res.header(HeaderNames.LOCATION, "/api/jobs/" + job.id);
-    json(res, 201, out);
-  }
 
-  private void list(ServerRequest req, ServerResponse res) {
-    int offset = intQuery(req, "offset", 0, 0, Integer.MAX_VALUE);
-    int limit = intQuery(req, "limit", 50, 1, MAX_PAGE);
-    ObjectNode out = object();
-    ArrayNode items = out.putArray("items");
-    for (StoredJob job : store.jobs(offset, limit)) {
-      items.add(jobJson(job));
+    void routing(HttpRouting.Builder routing) {
+        routing.error(ApiException.class, this::apiError)
+                .error(Exception.class, this::unexpected)
+                .get(
+                        "/",
+                        (req, res) -> send(
+                                res, 200, "text/html; charset=utf-8", resource("/io/partita/coordinator/index.html")))
+                .get("/api/health", this::health)
+                .get("/api/openapi.json", (req, res) -> send(res, 200, JSON, openApi))
+                .post("/api/jobs", this::submit)
+                .get("/api/jobs", this::list)
+                .get("/api/jobs/{id}", (req, res) -> json(res, 200, jobJson(id(req))))
+                .get("/api/jobs/{id}/result", this::result)
+                .delete("/api/jobs/{id}", this::cancel)
+                .get("/api/workers", this::workers)
+                .get(
+                        "/metrics",
+                        (req, res) -> send(
+                                res,
+                                200,
+                                "text/plain; version=0.0.4; charset=utf-8",
+                                metrics.scrape().getBytes(StandardCharsets.UTF_8)))
+                .any("/api/*", (req, res) -> {
+                    throw ApiException.notFound("no such endpoint: "
+                            + req.prologue().method().text() + " " + req.path().path());
+                });
     }
-    out.put("offset", offset);
-    out.put("limit", limit);
-    out.put("total", store.jobCount());
-    json(res, 200, out);
-  }
 
-  private void result(ServerRequest req, ServerResponse res) {
-    String id = id(req);
-    StoredJob job = store.job(id).orElseThrow(() -> ApiException.notFound("no job with id '" + id + "'"));
-    if (job.status() != JobStatus.DONE || job.result().isEmpty()) {
-      throw ApiException.conflict(
-          "not_done",
-          "job " + id + " is " + job.status().wireName() + "; its result is available once it is done"
-              + job.error().map(e -> " (error: " + e + ")").orElse(""));
-    }
-    send(res, 200, JSON, job.result().get());
-  }
+    // ------------------------------------------------------------------------------- handlers
 
-  private void cancel(ServerRequest req, ServerResponse res) {
-    String id = id(req);
-    StoredJob job = store.job(id).orElseThrow(() -> ApiException.notFound("no job with id '" + id + "'"));
-    if (job.status().isFinal()) {
-      throw ApiException.conflict("already_finished", "job " + id + " is already " + job.status().wireName());
+    private void health(ServerRequest req, ServerResponse res) {
+        Scheduler.Totals totals = scheduler.totals();
+        ObjectNode body = object();
+        body.put("status", "ok");
+        body.put("instance", scheduler.instance());
+        body.put("store", store.kind());
+        body.put("uptimeSeconds", (System.currentTimeMillis() - startedAt) / 1000);
+        body.put("workers", totals.workers());
+        body.put("liveJobs", totals.liveJobs());
+        body.put("queuedTasks", totals.queued());
+        body.put("runningTasks", totals.running());
+        body.put("tasksCompleted", totals.completed());
+        body.put("tasksPerSecond", totals.rate());
+        json(res, 200, body);
     }
-    scheduler.cancel(id);
-    if (!store.finish(id, JobStatus.CANCELLED, Optional.of("cancelled"), System.currentTimeMillis())) {
-      StoredJob now = store.job(id).orElseThrow();
-      scheduler.adopt(now);
-      throw ApiException.conflict("already_finished", "job " + id + " is already " + now.status().wireName());
-    }
-    json(res, 200, jobJson(id));
-  }
 
-  private void workers(ServerRequest req, ServerResponse res) {
-    ObjectNode out = object();
-    ArrayNode items = out.putArray("items");
-    for (Scheduler.WorkerView w : scheduler.workers()) {
-      ObjectNode node = items.addObject();
-      node.put("id", w.id());
-      node.put("kind", w.hello().kind());
-      node.put("name", w.hello().name());
-      node.put("remote", w.remote());
-      node.put("connectedAt", Instant.ofEpochMilli(w.connectedAt()).toString());
-      ObjectNode caps = node.putObject("capabilities");
-      caps.set("runtimes", mapper.valueToTree(w.hello().runtimes()));
-      caps.put("cores", w.hello().cores());
-      caps.put("memory", w.hello().memory());
-      caps.put("slots", w.hello().slots());
-      caps.set("functions", mapper.valueToTree(w.hello().functions()));
-      node.put("tasksDone", w.tasksDone());
-      node.put("tasksFailed", w.tasksFailed());
-      node.put("rate", w.rate());
-      ObjectNode running = node.putObject("running");
-      for (Map.Entry<String, Integer> e : w.running().entrySet()) {
-        running.put(e.getKey(), e.getValue());
-      }
-      node.put("draining", w.draining());
+    private void submit(ServerRequest req, ServerResponse res) {
+        JsonNode body = readJson(req);
+        JobSpec spec = JobSpec.parse(body, config.maxPartitions());
+        if (!catalog.knows(spec.function())) {
+            throw new ApiException(
+                    422,
+                    "unknown_function",
+                    "unknown function '" + spec.function() + "'; known functions are " + catalog.names(),
+                    Optional.of("function"));
+        }
+        String id = newId();
+        JobRun job = scheduler.submit(id, spec);
+        ObjectNode out = object();
+        out.put("id", job.id);
+        out.put("status", job.status.wireName());
+        out.set("links", links(job.id));
+        res.header(HeaderNames.LOCATION, "/api/jobs/" + job.id);
+        json(res, 201, out);
     }
-    out.put("total", items.size());
-    json(res, 200, out);
-  }
 
-  // ------------------------------------------------------------------------------- views
+    private void list(ServerRequest req, ServerResponse res) {
+        int offset = intQuery(req, "offset", 0, 0, Integer.MAX_VALUE);
+        int limit = intQuery(req, "limit", 50, 1, MAX_PAGE);
+        ObjectNode out = object();
+        ArrayNode items = out.putArray("items");
+        for (StoredJob job : store.jobs(offset, limit)) {
+            items.add(jobJson(job));
+        }
+        out.put("offset", offset);
+        out.put("limit", limit);
+        out.put("total", store.jobCount());
+        json(res, 200, out);
+    }
 
-  private ObjectNode jobJson(String id) {
-    StoredJob job = store.job(id).orElseThrow(() -> ApiException.notFound("no job with id '" + id + "'"));
-    return jobJson(job);
-  }
+    private void result(ServerRequest req, ServerResponse res) {
+        String id = id(req);
+        StoredJob job = store.job(id).orElseThrow(() -> ApiException.notFound("no job with id '" + id + "'"));
+        if (job.status() != JobStatus.DONE || job.result().isEmpty()) {
+            throw ApiException.conflict(
+                    "not_done",
+                    "job " + id + " is " + job.status().wireName() + "; its result is available once it is done"
+                            + job.error().map(e -> " (error: " + e + ")").orElse(""));
+        }
+        send(res, 200, JSON, job.result().get());
+    }
 
-  private ObjectNode jobJson(StoredJob stored) {
-    ObjectNode out = object();
-    out.put("id", stored.id());
-    out.put("name", stored.name());
-    out.put("function", stored.function());
-    Optional<Scheduler.Progress> live = scheduler.progress(stored.id());
-    JobStatus status = stored.status();
-    if (live.isPresent() && !status.isFinal()) {
-      status = live.get().status();
+    private void cancel(ServerRequest req, ServerResponse res) {
+        String id = id(req);
+        StoredJob job = store.job(id).orElseThrow(() -> ApiException.notFound("no job with id '" + id + "'"));
+        if (job.status().isFinal()) {
+            throw ApiException.conflict(
+                    "already_finished",
+                    "job " + id + " is already " + job.status().wireName());
+        }
+        scheduler.cancel(id);
+        if (!store.finish(id, JobStatus.CANCELLED, Optional.of("cancelled"), System.currentTimeMillis())) {
+            StoredJob now = store.job(id).orElseThrow();
+            scheduler.adopt(now);
+            throw ApiException.conflict(
+                    "already_finished",
+                    "job " + id + " is already " + now.status().wireName());
+        }
+        json(res, 200, jobJson(id));
     }
-    out.put("status", status.wireName());
-    long partitions = live.map(Scheduler.Progress::partitions).filter(p -> p > 0).orElse(stored.partitions());
-    if (partitions > 0) {
-      out.put("partitions", partitions);
-    } else {
-      out.putNull("partitions");
-    }
-    ObjectNode counts = out.putObject("counts");
-    if (live.isPresent()) {
-      Scheduler.Progress p = live.get();
-      counts.put("pending", status.isFinal() ? 0 : p.pending());
-      counts.put("running", status.isFinal() ? 0 : p.running());
-      counts.put("done", status == JobStatus.DONE ? Math.max(partitions, p.done()) : p.done());
-      counts.put("failed", p.failed());
-      counts.put("retried", p.retried());
-      out.put("rate", status.isFinal() ? 0.0 : p.rate());
-      if (p.etaSeconds().isPresent() && !status.isFinal()) {
-        out.put("etaSeconds", Math.round(p.etaSeconds().get() * 10) / 10.0);
-      } else {
-        out.putNull("etaSeconds");
-      }
-    } else {
-      counts.put("pending", 0);
-      counts.put("running", 0);
-      counts.put("done", status == JobStatus.DONE ? Math.max(0, partitions) : 0);
-      counts.put("failed", 0);
-      counts.put("retried", 0);
-      out.put("rate", 0.0);
-      out.putNull("etaSeconds");
-    }
-    Optional<String> error = stored.error().or(() -> live.flatMap(Scheduler.Progress::error));
-    if (status == JobStatus.FAILED || status == JobStatus.CANCELLED) {
-      out.put("error", error.orElse(status.wireName()));
-    } else {
-      out.putNull("error");
-    }
-    out.put("createdAt", Instant.ofEpochMilli(stored.createdAt()).toString());
-    if (stored.finishedAt().isPresent()) {
-      out.put("finishedAt", Instant.ofEpochMilli(stored.finishedAt().get()).toString());
-    } else {
-      out.putNull("finishedAt");
-    }
-    out.set("links", links(stored.id()));
-    return out;
-  }
 
-  private static ObjectNode links(String id) {
-    ObjectNode links = object();
-    links.put("self", "/api/jobs/" + id);
-    links.put("result", "/api/jobs/" + id + "/result");
-    return links;
-  }
-
-  // ------------------------------------------------------------------------------- plumbing
-
-  private JsonNode readJson(ServerRequest req) {
-    long limit = config.maxRequestBytes();
-    var length = req.headers().contentLength();
-    if (length.isPresent() && length.getAsLong() > limit) {
-      throw ApiException.tooLarge("request body of " + length.getAsLong() + " bytes is over the limit of " + limit + " bytes");
+    private void workers(ServerRequest req, ServerResponse res) {
+        ObjectNode out = object();
+        ArrayNode items = out.putArray("items");
+        for (Scheduler.WorkerView w : scheduler.workers()) {
+            ObjectNode node = items.addObject();
+            node.put("id", w.id());
+            node.put("kind", w.hello().kind());
+            node.put("name", w.hello().name());
+            node.put("remote", w.remote());
+            node.put("connectedAt", Instant.ofEpochMilli(w.connectedAt()).toString());
+            ObjectNode caps = node.putObject("capabilities");
+            caps.set("runtimes", mapper.valueToTree(w.hello().runtimes()));
+            caps.put("cores", w.hello().cores());
+            caps.put("memory", w.hello().memory());
+            caps.put("slots", w.hello().slots());
+            caps.set("functions", mapper.valueToTree(w.hello().functions()));
+            node.put("tasksDone", w.tasksDone());
+            node.put("tasksFailed", w.tasksFailed());
+            node.put("rate", w.rate());
+            ObjectNode running = node.putObject("running");
+            for (Map.Entry<String, Integer> e : w.running().entrySet()) {
+                running.put(e.getKey(), e.getValue());
+            }
+            node.put("draining", w.draining());
+        }
+        out.put("total", items.size());
+        json(res, 200, out);
     }
-    byte[] body;
-    try (InputStream in = req.content().inputStream()) {
-      body = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limit + 1));
-    } catch (IOException | RuntimeException e) {
-      throw ApiException.badRequest("unreadable_body", "cannot read the request body: " + e.getMessage());
-    }
-    if (body.length > limit) {
-      throw ApiException.tooLarge("request body is over the limit of " + limit + " bytes");
-    }
-    if (body.length == 0) {
-      throw ApiException.badRequest("malformed_json", "the request body is empty; expected a JSON object");
-    }
-    try {
-      return mapper.readTree(body);
-    } catch (JsonProcessingException e) {
-      throw ApiException.badRequest(
-          "malformed_json",
-          "the request body is not valid JSON: " + e.getOriginalMessage()
-              + (e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr()));
-    } catch (IOException e) {
-      throw ApiException.badRequest("malformed_json", "the request body is not valid JSON");
-    }
-  }
 
-  private static String id(ServerRequest req) {
-    String id = req.path().pathParameters().get("id");
-    if (id.length() > 100) {
-      throw ApiException.notFound("no job with that id");
+    // ------------------------------------------------------------------------------- views
+
+    private ObjectNode jobJson(String id) {
+        StoredJob job = store.job(id).orElseThrow(() -> ApiException.notFound("no job with id '" + id + "'"));
+        return jobJson(job);
     }
-    return id;
-  }
 
-  private static int intQuery(ServerRequest req, String name, int defaultValue, int min, int max) {
-    if (!req.query().contains(name)) {
-      return defaultValue;
+    private ObjectNode jobJson(StoredJob stored) {
+        ObjectNode out = object();
+        out.put("id", stored.id());
+        out.put("name", stored.name());
+        out.put("function", stored.function());
+        Optional<Scheduler.Progress> live = scheduler.progress(stored.id());
+        JobStatus status = stored.status();
+        if (live.isPresent() && !status.isFinal()) {
+            status = live.get().status();
+        }
+        out.put("status", status.wireName());
+        long partitions =
+                live.map(Scheduler.Progress::partitions).filter(p -> p > 0).orElse(stored.partitions());
+        if (partitions > 0) {
+            out.put("partitions", partitions);
+        } else {
+            out.putNull("partitions");
+        }
+        ObjectNode counts = out.putObject("counts");
+        if (live.isPresent()) {
+            Scheduler.Progress p = live.get();
+            counts.put("pending", status.isFinal() ? 0 : p.pending());
+            counts.put("running", status.isFinal() ? 0 : p.running());
+            counts.put("done", status == JobStatus.DONE ? Math.max(partitions, p.done()) : p.done());
+            counts.put("failed", p.failed());
+            counts.put("retried", p.retried());
+            out.put("rate", status.isFinal() ? 0.0 : p.rate());
+            if (p.etaSeconds().isPresent() && !status.isFinal()) {
+                out.put("etaSeconds", Math.round(p.etaSeconds().get() * 10) / 10.0);
+            } else {
+                out.putNull("etaSeconds");
+            }
+        } else {
+            counts.put("pending", 0);
+            counts.put("running", 0);
+            counts.put("done", status == JobStatus.DONE ? Math.max(0, partitions) : 0);
+            counts.put("failed", 0);
+            counts.put("retried", 0);
+            out.put("rate", 0.0);
+            out.putNull("etaSeconds");
+        }
+        Optional<String> error = stored.error().or(() -> live.flatMap(Scheduler.Progress::error));
+        if (status == JobStatus.FAILED || status == JobStatus.CANCELLED) {
+            out.put("error", error.orElse(status.wireName()));
+        } else {
+            out.putNull("error");
+        }
+        out.put("createdAt", Instant.ofEpochMilli(stored.createdAt()).toString());
+        if (stored.finishedAt().isPresent()) {
+            out.put(
+                    "finishedAt",
+                    Instant.ofEpochMilli(stored.finishedAt().get()).toString());
+        } else {
+            out.putNull("finishedAt");
+        }
+        out.set("links", links(stored.id()));
+        return out;
     }
-    String raw = req.query().get(name);
-    try {
-      int value = Integer.parseInt(raw);
-      if (value < min || value > max) {
-        throw new NumberFormatException();
-      }
-      return value;
-    } catch (NumberFormatException e) {
-      throw new ApiException(400, "invalid_query", name + " must be an integer between " + min + " and " + max + ", was '" + raw + "'", Optional.of(name));
+
+    private static ObjectNode links(String id) {
+        ObjectNode links = object();
+        links.put("self", "/api/jobs/" + id);
+        links.put("result", "/api/jobs/" + id + "/result");
+        return links;
     }
-  }
 
-  private static String newId() {
-    StringBuilder id = new StringBuilder(Long.toString(System.currentTimeMillis(), 36));
-    for (int i = 0; i < 6; i++) {
-      id.append(Character.forDigit(RANDOM.nextInt(36), 36));
+    // ------------------------------------------------------------------------------- plumbing
+
+    private JsonNode readJson(ServerRequest req) {
+        long limit = config.maxRequestBytes();
+        var length = req.headers().contentLength();
+        if (length.isPresent() && length.getAsLong() > limit) {
+            throw ApiException.tooLarge(
+                    "request body of " + length.getAsLong() + " bytes is over the limit of " + limit + " bytes");
+        }
+        byte[] body;
+        try (InputStream in = req.content().inputStream()) {
+            body = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limit + 1));
+        } catch (IOException | RuntimeException e) {
+            throw ApiException.badRequest("unreadable_body", "cannot read the request body: " + e.getMessage());
+        }
+        if (body.length > limit) {
+            throw ApiException.tooLarge("request body is over the limit of " + limit + " bytes");
+        }
+        if (body.length == 0) {
+            throw ApiException.badRequest("malformed_json", "the request body is empty; expected a JSON object");
+        }
+        try {
+            return mapper.readTree(body);
+        } catch (JsonProcessingException e) {
+            throw ApiException.badRequest(
+                    "malformed_json",
+                    "the request body is not valid JSON: " + e.getOriginalMessage()
+                            + (e.getLocation() == null
+                                    ? ""
+                                    : " at line " + e.getLocation().getLineNr() + ", column "
+                                            + e.getLocation().getColumnNr()));
+        } catch (IOException e) {
+            throw ApiException.badRequest("malformed_json", "the request body is not valid JSON");
+        }
     }
-    return id.toString();
-  }
 
-  private void apiError(ServerRequest req, ServerResponse res, ApiException e) {
-    ObjectNode body = object();
-    body.put("error", e.code());
-    body.put("message", e.getMessage());
-    if (e.field().isPresent()) {
-      body.put("field", e.field().get());
-    } else {
-      body.putNull("field");
+    private static String id(ServerRequest req) {
+        String id = req.path().pathParameters().get("id");
+        if (id.length() > 100) {
+            throw ApiException.notFound("no job with that id");
+        }
+        return id;
     }
-    json(res, e.status(), body);
-  }
 
-  private void unexpected(ServerRequest req, ServerResponse res, Exception e) {
-    log.error("Unexpected error on {} {}", req.prologue().method().text(), req.path().path(), e);
-    ObjectNode body = object();
-    body.put("error", "internal");
-    body.put("message", "internal error; see the coordinator's log");
-    body.putNull("field");
-    json(res, 500, body);
-  }
-
-  private void json(ServerResponse res, int status, JsonNode body) {
-    try {
-      send(res, status, JSON, mapper.writeValueAsBytes(body));
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException(e);
+    private static int intQuery(ServerRequest req, String name, int defaultValue, int min, int max) {
+        if (!req.query().contains(name)) {
+            return defaultValue;
+        }
+        String raw = req.query().get(name);
+        try {
+            int value = Integer.parseInt(raw);
+            if (value < min || value > max) {
+                throw new NumberFormatException();
+            }
+            return value;
+        } catch (NumberFormatException e) {
+            throw new ApiException(
+                    400,
+                    "invalid_query",
+                    name + " must be an integer between " + min + " and " + max + ", was '" + raw + "'",
+                    Optional.of(name));
+        }
     }
-  }
 
-  private static void send(ServerResponse res, int status, String type, byte[] body) {
-    res.status(status);
-    res.header(HeaderNames.CONTENT_TYPE, type);
-    res.header(HeaderNames.CACHE_CONTROL, "no-store");
-    res.send(body);
-  }
-
-  private static ObjectNode object() {
-    return JsonNodeFactory.instance.objectNode();
-  }
-
-  private static byte[] resource(String path) {
-    try (InputStream in = HttpApi.class.getResourceAsStream(path)) {
-      if (in == null) {
-        throw new IllegalStateException("missing resource " + path);
-      }
-      return in.readAllBytes();
-    } catch (IOException e) {
-      throw new IllegalStateException("cannot read resource " + path, e);
+    private static String newId() {
+        StringBuilder id = new StringBuilder(Long.toString(System.currentTimeMillis(), 36));
+        for (int i = 0; i < 6; i++) {
+            id.append(Character.forDigit(RANDOM.nextInt(36), 36));
+        }
+        return id.toString();
     }
-  }
 
+    private void apiError(ServerRequest req, ServerResponse res, ApiException e) {
+        ObjectNode body = object();
+        body.put("error", e.code());
+        body.put("message", e.getMessage());
+        if (e.field().isPresent()) {
+            body.put("field", e.field().get());
+        } else {
+            body.putNull("field");
+        }
+        json(res, e.status(), body);
+    }
+
+    private void unexpected(ServerRequest req, ServerResponse res, Exception e) {
+        log.error(
+                "Unexpected error on {} {}",
+                req.prologue().method().text(),
+                req.path().path(),
+                e);
+        ObjectNode body = object();
+        body.put("error", "internal");
+        body.put("message", "internal error; see the coordinator's log");
+        body.putNull("field");
+        json(res, 500, body);
+    }
+
+    private void json(ServerResponse res, int status, JsonNode body) {
+        try {
+            send(res, status, JSON, mapper.writeValueAsBytes(body));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void send(ServerResponse res, int status, String type, byte[] body) {
+        res.status(status);
+        res.header(HeaderNames.CONTENT_TYPE, type);
+        res.header(HeaderNames.CACHE_CONTROL, "no-store");
+        res.send(body);
+    }
+
+    private static ObjectNode object() {
+        return JsonNodeFactory.instance.objectNode();
+    }
+
+    private static byte[] resource(String path) {
+        try (InputStream in = HttpApi.class.getResourceAsStream(path)) {
+            if (in == null) {
+                throw new IllegalStateException("missing resource " + path);
+            }
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read resource " + path, e);
+        }
+    }
 }

@@ -19,147 +19,152 @@ import org.slf4j.LoggerFactory;
  * the cost of a commit is shared; when idle a batch is committed as soon as it arrives.
  */
 final class ResultWriter implements AutoCloseable {
-  private static final Logger log = LoggerFactory.getLogger(ResultWriter.class);
-  static final int MAX_ROWS = 8192;
+    private static final Logger log = LoggerFactory.getLogger(ResultWriter.class);
+    static final int MAX_ROWS = 8192;
 
-  private sealed interface Item permits Batch, Finish, Stop {}
+    private sealed interface Item permits Batch, Finish, Stop {}
 
-  private record Batch(Scheduler.CommitBatch batch) implements Item {}
+    private record Batch(Scheduler.CommitBatch batch) implements Item {}
 
-  private record Finish(String jobId, JobStatus status, Optional<String> error) implements Item {}
+    private record Finish(String jobId, JobStatus status, Optional<String> error) implements Item {}
 
-  private record Stop() implements Item {}
+    private record Stop() implements Item {}
 
-  private enum State {
-    NEW,
-    RUNNING,
-    STOPPED
-  }
-
-  private final Store store;
-  private final Scheduler scheduler;
-  private final LinkedBlockingQueue<Item> queue = new LinkedBlockingQueue<>();
-  private final AtomicReference<State> state = new AtomicReference<>(State.NEW);
-  private final Thread thread;
-
-  ResultWriter(Store store, Scheduler scheduler) {
-    this.store = store;
-    this.scheduler = scheduler;
-    this.thread =
-        Thread.ofPlatform()
-            .name("partita-result-writer")
-            .daemon(true)
-            .uncaughtExceptionHandler((t, e) -> log.error("Result writer died", e))
-            .unstarted(this::run);
-  }
-
-  void start() {
-    if (state.compareAndSet(State.NEW, State.RUNNING)) {
-      thread.start();
+    private enum State {
+        NEW,
+        RUNNING,
+        STOPPED
     }
-  }
 
-  void submit(Scheduler.CommitBatch batch) {
-    queue.add(new Batch(batch));
-  }
+    private final Store store;
+    private final Scheduler scheduler;
+    private final LinkedBlockingQueue<Item> queue = new LinkedBlockingQueue<>();
+    private final AtomicReference<State> state = new AtomicReference<>(State.NEW);
+    private final Thread thread;
 
-  void submitFinish(String jobId, JobStatus status, Optional<String> error) {
-    queue.add(new Finish(jobId, status, error));
-  }
+    ResultWriter(Store store, Scheduler scheduler) {
+        this.store = store;
+        this.scheduler = scheduler;
+        this.thread = Thread.ofPlatform()
+                .name("partita-result-writer")
+                .daemon(true)
+                .uncaughtExceptionHandler((t, e) -> log.error("Result writer died", e))
+                .unstarted(this::run);
+    }
 
-  private void run() {
-    List<Item> items = new ArrayList<>();
-    while (true) {
-      try {
-        items.add(queue.take());
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
-      }
-      int rows = 0;
-      for (Item item; rows < MAX_ROWS && (item = queue.poll()) != null; ) {
-        items.add(item);
-        if (item instanceof Batch b) {
-          rows += b.batch().accepted().size();
+    void start() {
+        if (state.compareAndSet(State.NEW, State.RUNNING)) {
+            thread.start();
         }
-      }
-      boolean stop = write(items);
-      items.clear();
-      if (stop) {
-        return;
-      }
     }
-  }
 
-  private boolean write(List<Item> items) {
-    List<Scheduler.CommitBatch> batches = new ArrayList<>();
-    List<Completion> completions = new ArrayList<>();
-    boolean stop = false;
-    for (Item item : items) {
-      switch (item) {
-        case Batch b -> {
-          batches.add(b.batch());
-          for (Scheduler.Accepted a : b.batch().accepted()) {
-            if (a.completion() != null) {
-              completions.add(a.completion());
+    void submit(Scheduler.CommitBatch batch) {
+        queue.add(new Batch(batch));
+    }
+
+    void submitFinish(String jobId, JobStatus status, Optional<String> error) {
+        queue.add(new Finish(jobId, status, error));
+    }
+
+    private void run() {
+        List<Item> items = new ArrayList<>();
+        while (true) {
+            try {
+                items.add(queue.take());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
             }
-          }
+            int rows = 0;
+            for (Item item; rows < MAX_ROWS && (item = queue.poll()) != null; ) {
+                items.add(item);
+                if (item instanceof Batch b) {
+                    rows += b.batch().accepted().size();
+                }
+            }
+            boolean stop = write(items);
+            items.clear();
+            if (stop) {
+                return;
+            }
         }
-        case Finish f -> {
-          try {
-            store.finish(f.jobId(), f.status(), f.error(), System.currentTimeMillis());
-          } catch (RuntimeException e) {
-            log.error("Could not record that job {} is {}", f.jobId(), f.status().wireName(), e);
-          }
+    }
+
+    private boolean write(List<Item> items) {
+        List<Scheduler.CommitBatch> batches = new ArrayList<>();
+        List<Completion> completions = new ArrayList<>();
+        boolean stop = false;
+        for (Item item : items) {
+            switch (item) {
+                case Batch b -> {
+                    batches.add(b.batch());
+                    for (Scheduler.Accepted a : b.batch().accepted()) {
+                        if (a.completion() != null) {
+                            completions.add(a.completion());
+                        }
+                    }
+                }
+                case Finish f -> {
+                    try {
+                        store.finish(f.jobId(), f.status(), f.error(), System.currentTimeMillis());
+                    } catch (RuntimeException e) {
+                        log.error(
+                                "Could not record that job {} is {}",
+                                f.jobId(),
+                                f.status().wireName(),
+                                e);
+                    }
+                }
+                case Stop s -> stop = true;
+            }
         }
-        case Stop s -> stop = true;
-      }
-    }
-    if (batches.isEmpty()) {
-      return stop;
-    }
-    try {
-      for (Scheduler.CommitBatch batch : batches) {
-        for (Scheduler.Accepted a : batch.accepted()) {
-          if (a.prepare() != null) {
-            store.prepared(a.job().id, a.prepare().partitions(), a.prepare().inputBytes());
-          }
+        if (batches.isEmpty()) {
+            return stop;
         }
-      }
-      store.commit(completions);
-    } catch (RuntimeException e) {
-      scheduler.commitFailed(batches, e);
-      return stop;
-    }
-    scheduler.committed(batches);
-    return stop;
-  }
-
-  /** Commits what is queued, then stops; waits at most {@code timeout}. */
-  @Override
-  public void close() {
-    close(Duration.ofSeconds(10));
-  }
-
-  void close(Duration timeout) {
-    if (state.compareAndSet(State.RUNNING, State.STOPPED)) {
-      queue.add(new Stop());
-      try {
-        if (!thread.join(timeout)) {
-          log.warn("Result writer did not stop within {}; {} items left", timeout, queue.size());
-          thread.interrupt();
+        try {
+            for (Scheduler.CommitBatch batch : batches) {
+                for (Scheduler.Accepted a : batch.accepted()) {
+                    if (a.prepare() != null) {
+                        store.prepared(
+                                a.job().id,
+                                a.prepare().partitions(),
+                                a.prepare().inputBytes());
+                    }
+                }
+            }
+            store.commit(completions);
+        } catch (RuntimeException e) {
+            scheduler.commitFailed(batches, e);
+            return stop;
         }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    } else {
-      state.set(State.STOPPED);
+        scheduler.committed(batches);
+        return stop;
     }
-  }
 
-  /** Items waiting to be written. */
-  int backlog() {
-    return queue.size();
-  }
+    /** Commits what is queued, then stops; waits at most {@code timeout}. */
+    @Override
+    public void close() {
+        close(Duration.ofSeconds(10));
+    }
 
+    void close(Duration timeout) {
+        if (state.compareAndSet(State.RUNNING, State.STOPPED)) {
+            queue.add(new Stop());
+            try {
+                if (!thread.join(timeout)) {
+                    log.warn("Result writer did not stop within {}; {} items left", timeout, queue.size());
+                    thread.interrupt();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        } else {
+            state.set(State.STOPPED);
+        }
+    }
+
+    /** Items waiting to be written. */
+    int backlog() {
+        return queue.size();
+    }
 }

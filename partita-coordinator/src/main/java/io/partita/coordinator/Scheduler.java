@@ -40,793 +40,830 @@ import org.slf4j.LoggerFactory;
  * </ul>
  */
 final class Scheduler {
-  private static final Logger log = LoggerFactory.getLogger(Scheduler.class);
-  private static final int FINISHED_KEPT = 1000;
+    private static final Logger log = LoggerFactory.getLogger(Scheduler.class);
+    private static final int FINISHED_KEPT = 1000;
 
-  private final ReentrantLock lock = new ReentrantLock();
-  private final Store store;
-  private final ObjectMapper mapper;
-  private final CoordinatorConfig config;
-  private final LongSupplier nanos;
-  private final LongSupplier millis;
-  private final String instance;
-  private ResultWriter writer;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Store store;
+    private final ObjectMapper mapper;
+    private final CoordinatorConfig config;
+    private final LongSupplier nanos;
+    private final LongSupplier millis;
+    private final String instance;
+    private ResultWriter writer;
 
-  private final Map<String, JobRun> live = new HashMap<>();
-  private final List<JobRun> order = new ArrayList<>();
-  private final LinkedHashMap<String, JobRun> finished =
-      new LinkedHashMap<>(16, 0.75f, false) {
+    private final Map<String, JobRun> live = new HashMap<>();
+    private final List<JobRun> order = new ArrayList<>();
+    private final LinkedHashMap<String, JobRun> finished = new LinkedHashMap<>(16, 0.75f, false) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, JobRun> eldest) {
-          return size() > FINISHED_KEPT;
+            return size() > FINISHED_KEPT;
         }
-      };
-  private final Map<String, WorkerConn> workers = new LinkedHashMap<>();
-  private int nextSlot = 1;
-  private long workerSeq;
-  private final RateMeter totalRate = new RateMeter();
-  private long tasksCompleted;
+    };
+    private final Map<String, WorkerConn> workers = new LinkedHashMap<>();
+    private int nextSlot = 1;
+    private long workerSeq;
+    private final RateMeter totalRate = new RateMeter();
+    private long tasksCompleted;
 
-  Scheduler(
-      Store store,
-      ObjectMapper mapper,
-      CoordinatorConfig config,
-      LongSupplier nanos,
-      LongSupplier millis,
-      String instance) {
-    this.store = store;
-    this.mapper = mapper;
-    this.config = config;
-    this.nanos = nanos;
-    this.millis = millis;
-    this.instance = instance;
-  }
+    Scheduler(
+            Store store,
+            ObjectMapper mapper,
+            CoordinatorConfig config,
+            LongSupplier nanos,
+            LongSupplier millis,
+            String instance) {
+        this.store = store;
+        this.mapper = mapper;
+        this.config = config;
+        this.nanos = nanos;
+        this.millis = millis;
+        this.instance = instance;
+    }
 
-  void writer(ResultWriter writer) {
-    this.writer = writer;
-  }
+    void writer(ResultWriter writer) {
+        this.writer = writer;
+    }
 
-  String instance() {
-    return instance;
-  }
+    String instance() {
+        return instance;
+    }
 
-  // ---------------------------------------------------------------------------------- jobs
+    // ---------------------------------------------------------------------------------- jobs
 
-  /** Loads the unfinished jobs of the store: completed nodes stay done, the rest is pending. */
-  void recover() {
-    for (StoredJob stored : store.unfinishedJobs()) {
-      JobSpec spec = JobSpec.fromStored(mapper, stored.spec());
-      JobRun job;
-      if (stored.partitions() > 0) {
-        TreeShape shape = new TreeShape(stored.partitions(), spec.fanIn());
-        BitSet[] complete = shape.complete(store.storedNodes(stored.id(), shape));
-        List<JsonNode> inputs = readInputs(stored.id());
+    /** Loads the unfinished jobs of the store: completed nodes stay done, the rest is pending. */
+    void recover() {
+        for (StoredJob stored : store.unfinishedJobs()) {
+            JobSpec spec = JobSpec.fromStored(mapper, stored.spec());
+            JobRun job;
+            if (stored.partitions() > 0) {
+                TreeShape shape = new TreeShape(stored.partitions(), spec.fanIn());
+                BitSet[] complete = shape.complete(store.storedNodes(stored.id(), shape));
+                List<JsonNode> inputs = readInputs(stored.id());
+                lock.lock();
+                try {
+                    job = new JobRun(stored.id(), nextSlot++, spec, stored.createdAt(), JobStatus.RUNNING);
+                    job.start(stored.partitions(), complete);
+                    job.inputs = inputs;
+                    addLive(job);
+                } finally {
+                    lock.unlock();
+                }
+                log.info(
+                        "Resumed job {} ({}): {} of {} partitions already done",
+                        job.id,
+                        spec.function(),
+                        job.doneComputes,
+                        stored.partitions());
+            } else {
+                lock.lock();
+                try {
+                    job = new JobRun(stored.id(), nextSlot++, spec, stored.createdAt(), JobStatus.PREPARING);
+                    addLive(job);
+                } finally {
+                    lock.unlock();
+                }
+                log.info("Resumed job {} ({}): preparing", job.id, spec.function());
+            }
+        }
+    }
+
+    private List<JsonNode> readInputs(String jobId) {
+        List<byte[]> raw = store.inputs(jobId);
+        List<JsonNode> inputs = new ArrayList<>(raw.size());
+        for (byte[] bytes : raw) {
+            try {
+                inputs.add(mapper.readTree(bytes));
+            } catch (java.io.IOException e) {
+                throw new IllegalStateException("stored input of job " + jobId + " is not JSON", e);
+            }
+        }
+        return inputs;
+    }
+
+    /** Makes a submitted job durable, then schedules it. */
+    JobRun submit(String id, JobSpec spec) {
+        long now = millis.getAsLong();
+        store.insertJob(StoredJob.submitted(
+                id, spec.name(), spec.function(), spec.toJson().toString(), spec.partitions(), now));
         lock.lock();
         try {
-          job = new JobRun(stored.id(), nextSlot++, spec, stored.createdAt(), JobStatus.RUNNING);
-          job.start(stored.partitions(), complete);
-          job.inputs = inputs;
-          addLive(job);
+            JobRun job = new JobRun(
+                    id, nextSlot++, spec, now, spec.partitions() > 0 ? JobStatus.RUNNING : JobStatus.PREPARING);
+            if (spec.partitions() > 0) {
+                job.start(spec.partitions(), null);
+            }
+            addLive(job);
+            dispatchAll();
+            return job;
         } finally {
-          lock.unlock();
+            lock.unlock();
         }
-        log.info(
-            "Resumed job {} ({}): {} of {} partitions already done",
-            job.id,
-            spec.function(),
-            job.doneComputes,
-            stored.partitions());
-      } else {
+    }
+
+    private void addLive(JobRun job) {
+        live.put(job.id, job);
+        order.add(job);
+        order.sort(Comparator.comparingInt((JobRun j) -> -j.spec.priority())
+                .thenComparingLong(j -> j.createdAt)
+                .thenComparing(j -> j.id));
+    }
+
+    /**
+     * Cancels a live job: no further tasks are leased and workers are told to stop. Returns false if
+     * the job is not live here. The caller makes the cancellation durable.
+     */
+    boolean cancel(String id) {
         lock.lock();
         try {
-          job = new JobRun(stored.id(), nextSlot++, spec, stored.createdAt(), JobStatus.PREPARING);
-          addLive(job);
+            JobRun job = live.get(id);
+            if (job == null || !job.live()) {
+                return false;
+            }
+            endJob(job, JobStatus.CANCELLED, Optional.of("cancelled"));
+            return true;
         } finally {
-          lock.unlock();
+            lock.unlock();
         }
-        log.info("Resumed job {} ({}): preparing", job.id, spec.function());
-      }
     }
-  }
 
-  private List<JsonNode> readInputs(String jobId) {
-    List<byte[]> raw = store.inputs(jobId);
-    List<JsonNode> inputs = new ArrayList<>(raw.size());
-    for (byte[] bytes : raw) {
-      try {
-        inputs.add(mapper.readTree(bytes));
-      } catch (java.io.IOException e) {
-        throw new IllegalStateException("stored input of job " + jobId + " is not JSON", e);
-      }
-    }
-    return inputs;
-  }
-
-  /** Makes a submitted job durable, then schedules it. */
-  JobRun submit(String id, JobSpec spec) {
-    long now = millis.getAsLong();
-    store.insertJob(
-        StoredJob.submitted(
-            id, spec.name(), spec.function(), spec.toJson().toString(), spec.partitions(), now));
-    lock.lock();
-    try {
-      JobRun job =
-          new JobRun(
-              id,
-              nextSlot++,
-              spec,
-              now,
-              spec.partitions() > 0 ? JobStatus.RUNNING : JobStatus.PREPARING);
-      if (spec.partitions() > 0) {
-        job.start(spec.partitions(), null);
-      }
-      addLive(job);
-      dispatchAll();
-      return job;
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  private void addLive(JobRun job) {
-    live.put(job.id, job);
-    order.add(job);
-    order.sort(
-        Comparator.comparingInt((JobRun j) -> -j.spec.priority())
-            .thenComparingLong(j -> j.createdAt)
-            .thenComparing(j -> j.id));
-  }
-
-  /**
-   * Cancels a live job: no further tasks are leased and workers are told to stop. Returns false if
-   * the job is not live here. The caller makes the cancellation durable.
-   */
-  boolean cancel(String id) {
-    lock.lock();
-    try {
-      JobRun job = live.get(id);
-      if (job == null || !job.live()) {
-        return false;
-      }
-      endJob(job, JobStatus.CANCELLED, Optional.of("cancelled"));
-      return true;
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  /** Restores a job whose cancellation lost a race with its completion (the store said so). */
-  void adopt(StoredJob stored) {
-    lock.lock();
-    try {
-      JobRun job = finished.get(stored.id());
-      if (job != null) {
-        job.status = stored.status();
-        job.error = stored.error();
-      }
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  private void endJob(JobRun job, JobStatus status, Optional<String> error) {
-    job.status = status;
-    job.error = error;
-    live.remove(job.id);
-    order.remove(job);
-    finished.put(job.id, job);
-    job.leased = 0;
-    job.release();
-    for (WorkerConn w : workers.values()) {
-      if (w.knownJobs.contains(job.id)) {
-        w.outbox.send(new Message.Cancel(job.id, List.of(), status.wireName()));
-      }
-    }
-  }
-
-  // ---------------------------------------------------------------------------------- workers
-
-  /** Registers a worker after its hello. */
-  WorkerConn connect(Message.Hello hello, String remote, WorkerConn.Outbox outbox) {
-    lock.lock();
-    try {
-      String id = "w" + (++workerSeq);
-      WorkerConn w = new WorkerConn(id, hello, remote, millis.getAsLong(), outbox, nanos.getAsLong());
-      workers.put(id, w);
-      log.info(
-          "Worker {} connected from {}: {} '{}' with {} slots, functions {}",
-          id,
-          remote,
-          hello.kind(),
-          hello.name(),
-          hello.slots(),
-          hello.functions());
-      return w;
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  /** Drops a worker: its current leases go back to the queue at once. */
-  void disconnect(WorkerConn w, String reason) {
-    lock.lock();
-    try {
-      if (w.closed) {
-        return;
-      }
-      w.closed = true;
-      workers.remove(w.id);
-      int requeued = 0;
-      for (Lease lease : w.leases.values()) {
-        if (lease.current()) {
-          lease.job.requeue(lease.key);
-          lease.job.leased--;
-          requeued++;
-        }
-      }
-      w.leases.clear();
-      log.info("Worker {} left ({}); {} tasks requeued", w.id, reason, requeued);
-      dispatchAll();
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  void seen(WorkerConn w) {
-    w.lastSeenNanos = nanos.getAsLong();
-  }
-
-  /** Adds credits and sends work. */
-  void pull(WorkerConn w, int credits) {
-    lock.lock();
-    try {
-      if (w.closed || w.draining) {
-        return;
-      }
-      w.credits = (int) Math.min(1_000_000L, (long) w.credits + credits);
-      dispatch(w);
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  /** The worker takes no more work. */
-  void drain(WorkerConn w) {
-    lock.lock();
-    try {
-      w.draining = true;
-      w.credits = 0;
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  /** Tasks a worker gives back unstarted go back to the queue. */
-  void returned(WorkerConn w, List<Message.TaskRef> refs) {
-    lock.lock();
-    try {
-      for (Message.TaskRef ref : refs) {
-        JobRun job = job(ref.job());
-        if (job == null) {
-          continue;
-        }
-        long key = JobRun.key(ref.level(), ref.index());
-        Lease lease = w.leases.get(Lease.mapKey(job.slot, key));
-        if (lease == null || lease.attempt != ref.attempt()) {
-          continue;
-        }
-        w.leases.remove(lease.mapKey());
-        if (lease.current()) {
-          job.requeue(key);
-          job.leased--;
-        }
-        if (!w.draining) {
-          w.credits++;
-        }
-      }
-      dispatchAll();
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  private JobRun job(String id) {
-    JobRun job = live.get(id);
-    return job != null ? job : finished.get(id);
-  }
-
-  // ---------------------------------------------------------------------------------- dispatch
-
-  private void dispatchAll() {
-    for (WorkerConn w : workers.values()) {
-      if (w.credits > 0 && !w.draining) {
-        dispatch(w);
-      }
-    }
-  }
-
-  private void dispatch(WorkerConn w) {
-    if (w.credits <= 0 || w.draining || w.closed) {
-      return;
-    }
-    List<Lease> batch = null;
-    List<Message.JobInfo> infos = null;
-    long now = nanos.getAsLong();
-    for (JobRun job : order) {
-      if (!job.hasWork() || !w.canRun(job)) {
-        continue;
-      }
-      long timeout = job.spec.taskTimeout().toNanos();
-      while (w.credits > 0 && (batch == null || batch.size() < config.maxBatch())) {
-        long key = job.next();
-        if (key == -1) {
-          break;
-        }
-        job.setState(key, JobRun.LEASED);
-        job.leased++;
-        int attempt = job.nextAttempt(key);
-        Lease lease = new Lease(job, key, attempt, now + timeout);
-        w.leases.put(lease.mapKey(), lease);
-        w.credits--;
-        if (batch == null) {
-          batch = new ArrayList<>(Math.min(w.credits + 1, config.maxBatch()));
-        }
-        batch.add(lease);
-        if (w.knownJobs.add(job.id)) {
-          if (infos == null) {
-            infos = new ArrayList<>();
-          }
-          infos.add(
-              new Message.JobInfo(
-                  job.id,
-                  job.spec.function(),
-                  job.spec.params(),
-                  job.partitions(),
-                  job.spec.taskTimeout().toMillis()));
-        }
-      }
-      if (w.credits == 0 || (batch != null && batch.size() >= config.maxBatch())) {
-        break;
-      }
-    }
-    if (batch != null) {
-      w.outbox.sendTasks(infos == null ? List.of() : infos, batch);
-      if (w.credits > 0) {
-        dispatch(w); // more than one batch fits the credits
-      }
-    }
-  }
-
-  /**
-   * Called by a worker's sender when the inputs of a leased combine task cannot be read: the task
-   * is failed like an attempt.
-   */
-  void leaseBroken(WorkerConn w, Lease lease, String error) {
-    lock.lock();
-    try {
-      if (w.leases.remove(lease.mapKey()) != null) {
-        w.credits++;
-      }
-      if (lease.current()) {
-        lease.job.leased--;
-        failAttempt(lease.job, lease.key, error);
-      }
-      dispatchAll();
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  // ---------------------------------------------------------------------------------- results
-
-  /** An accepted result waiting to become durable. */
-  record Accepted(JobRun job, long key, int attempt, Completion completion, PrepareOutcome prepare) {}
-
-  /** The decoded output of a prepare task. */
-  record PrepareOutcome(long partitions, List<JsonNode> inputs, List<byte[]> inputBytes) {}
-
-  /** A worker's results message, as far as it was accepted; acked once committed. */
-  record CommitBatch(WorkerConn worker, long seq, List<Accepted> accepted, int ignored) {}
-
-  /**
-   * Handles a worker's results. {@code outputs[i]} is the JSON encoding of result i's output
-   * (computed by the caller outside the lock). Returns an error message if any result was for a
-   * task the worker does not hold (those results are dropped).
-   */
-  Optional<String> results(WorkerConn w, Message.Results message, byte[][] outputs) {
-    List<Accepted> accepted = new ArrayList<>();
-    int ignored = 0;
-    StringBuilder notHeld = null;
-    lock.lock();
-    try {
-      if (w.closed) {
-        return Optional.empty();
-      }
-      List<Message.Result> results = message.results();
-      for (int i = 0; i < results.size(); i++) {
-        Message.Result r = results.get(i);
-        JobRun job = job(r.job());
-        Lease lease = null;
-        long key = JobRun.key(r.level(), r.index());
-        if (job != null && (job.valid(r.level(), r.index()) || !job.live())) {
-          lease = w.leases.get(Lease.mapKey(job.slot, key));
-        }
-        if (lease == null || lease.attempt != r.attempt()) {
-          if (notHeld == null) {
-            notHeld = new StringBuilder("results for tasks this worker does not hold were ignored:");
-          }
-          if (notHeld.length() < 500) {
-            notHeld.append(' ').append(r.job()).append('/').append(r.level()).append('/').append(r.index())
-                .append('#').append(r.attempt());
-          }
-          continue;
-        }
-        w.leases.remove(lease.mapKey());
-        boolean current = lease.current();
-        if (!job.live()) {
-          ignored++;
-          w.credits++;
-          continue;
-        }
-        if (!r.ok()) {
-          w.credits++;
-          w.tasksFailed++;
-          if (current) {
-            job.leased--;
-            failAttempt(job, key, errorText(job, r));
-          } else {
-            ignored++;
-          }
-          continue;
-        }
-        byte state = job.state(key);
-        if (state == JobRun.DONE || state == JobRun.COMMITTING) {
-          ignored++;
-          w.credits++;
-          continue;
-        }
-        if (state == JobRun.LEASED) {
-          job.leased--; // the current attempt (ours or another's) stops counting as running
-        }
-        Accepted a = accept(job, key, r, outputs[i]);
-        if (a == null) {
-          w.credits++;
-          continue;
-        }
-        job.setState(key, JobRun.COMMITTING);
-        job.addCommitting(1);
-        accepted.add(a);
-      }
-      if (accepted.isEmpty()) {
-        w.outbox.send(new Message.Ack(message.seq(), 0, ignored));
-        dispatch(w);
-      }
-    } finally {
-      lock.unlock();
-    }
-    if (!accepted.isEmpty()) {
-      writer.submit(new CommitBatch(w, message.seq(), accepted, ignored));
-    }
-    return notHeld == null ? Optional.empty() : Optional.of(notHeld.toString());
-  }
-
-  private static String errorText(JobRun job, Message.Result r) {
-    String what = r.level() < 0 ? "prepare" : r.level() == 0 ? "partition " + r.index() : "combine " + r.level() + "/" + r.index();
-    String error = r.error() == null ? "failed" : r.error();
-    if (error.length() > 2000) {
-      error = error.substring(0, 2000) + "...";
-    }
-    return what + " (attempt " + r.attempt() + "): " + error;
-  }
-
-  /** Builds the durable form of an accepted result, or fails the attempt if it is unusable. */
-  private Accepted accept(JobRun job, long key, Message.Result r, byte[] output) {
-    int level = JobRun.level(key);
-    if (level < 0) {
-      PrepareOutcome outcome;
-      try {
-        outcome = prepareOutcome(r.output());
-      } catch (IllegalArgumentException e) {
-        // A bad prepare result fails the job at once: retrying the same code gives the same answer.
-        job.fail(key);
-        failJob(job, "prepare returned an unusable result: " + e.getMessage());
-        return null;
-      }
-      return new Accepted(job, key, r.attempt(), null, outcome);
-    }
-    boolean root = level == job.shape.top();
-    long from = -1;
-    long to = -1;
-    if (level > 0) {
-      from = job.shape.firstChild(JobRun.index(key));
-      to = job.shape.endChild(level, JobRun.index(key));
-    }
-    return new Accepted(
-        job,
-        key,
-        r.attempt(),
-        new Completion(job.id, level, JobRun.index(key), r.attempt(), output, from, to, root),
-        null);
-  }
-
-  private PrepareOutcome prepareOutcome(JsonNode output) {
-    if (output == null || !output.isObject()) {
-      throw new IllegalArgumentException("expected {\"count\": n} or {\"inputs\": [...]}");
-    }
-    JsonNode inputs = output.get("inputs");
-    if (inputs != null && !inputs.isNull()) {
-      if (!inputs.isArray()) {
-        throw new IllegalArgumentException("inputs must be an array");
-      }
-      long n = inputs.size();
-      checkPartitions(n);
-      List<JsonNode> list = new ArrayList<>(inputs.size());
-      List<byte[]> bytes = new ArrayList<>(inputs.size());
-      for (JsonNode input : inputs) {
-        list.add(input);
+    /** Restores a job whose cancellation lost a race with its completion (the store said so). */
+    void adopt(StoredJob stored) {
+        lock.lock();
         try {
-          bytes.add(mapper.writeValueAsBytes(input));
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-          throw new IllegalArgumentException("input is not encodable: " + e.getMessage());
-        }
-      }
-      return new PrepareOutcome(n, list, bytes);
-    }
-    JsonNode count = output.get("count");
-    if (count == null || !count.isIntegralNumber()) {
-      throw new IllegalArgumentException("expected {\"count\": n} or {\"inputs\": [...]}");
-    }
-    checkPartitions(count.longValue());
-    return new PrepareOutcome(count.longValue(), List.of(), List.of());
-  }
-
-  private void checkPartitions(long n) {
-    if (n < 1 || n > config.maxPartitions()) {
-      throw new IllegalArgumentException(
-          "partitions must be between 1 and " + config.maxPartitions() + ", was " + n);
-    }
-  }
-
-  /** Counts a failed attempt; requeues the task or, past maxAttempts, fails the job. */
-  private void failAttempt(JobRun job, long key, String error) {
-    int failures = job.fail(key);
-    if (failures >= job.spec.maxAttempts()) {
-      failJob(job, error + " (failed " + failures + " of " + job.spec.maxAttempts() + " attempts)");
-    } else {
-      log.debug("Job {}: {}; retrying", job.id, error);
-      job.requeue(key);
-      dispatchAll();
-    }
-  }
-
-  private void failJob(JobRun job, String error) {
-    log.warn("Job {} failed: {}", job.id, error);
-    endJob(job, JobStatus.FAILED, Optional.of(error));
-    writer.submitFinish(job.id, JobStatus.FAILED, Optional.of(error));
-  }
-
-  /** Called by the writer once batches are durable: marks tasks done and acks the workers. */
-  void committed(List<CommitBatch> batches) {
-    lock.lock();
-    try {
-      long now = millis.getAsLong();
-      for (CommitBatch batch : batches) {
-        WorkerConn w = batch.worker();
-        for (Accepted a : batch.accepted()) {
-          JobRun job = a.job();
-          w.tasksDone++;
-          if (!w.draining) {
-            w.credits++;
-          }
-          if (!job.live()) {
-            continue;
-          }
-          job.addCommitting(-1);
-          if (a.prepare() != null) {
-            job.setState(a.key(), JobRun.DONE);
-            job.start(a.prepare().partitions(), null);
-            job.inputs = a.prepare().inputs();
-            for (WorkerConn other : workers.values()) {
-              other.knownJobs.remove(job.id); // resend the descriptor, now with the partition count
+            JobRun job = finished.get(stored.id());
+            if (job != null) {
+                job.status = stored.status();
+                job.error = stored.error();
             }
-            log.info("Job {} prepared: {} partitions", job.id, a.prepare().partitions());
-            continue;
-          }
-          job.rate.record(now, 1);
-          totalRate.record(now, 1);
-          tasksCompleted++;
-          w.rate.record(now, 1);
-          if (job.complete(a.key()) == 0) {
-            log.info("Job {} done", job.id);
-            endJob(job, JobStatus.DONE, Optional.empty());
-          }
+        } finally {
+            lock.unlock();
         }
-        if (!w.closed) {
-          w.outbox.send(new Message.Ack(batch.seq(), batch.accepted().size(), batch.ignored()));
-        }
-      }
-      dispatchAll();
-    } finally {
-      lock.unlock();
     }
-  }
 
-  /** Called by the writer when a batch could not be committed: the tasks are pending again. */
-  void commitFailed(List<CommitBatch> batches, Exception cause) {
-    lock.lock();
-    try {
-      log.error("Could not make {} result batches durable; requeueing their tasks", batches.size(), cause);
-      for (CommitBatch batch : batches) {
-        for (Accepted a : batch.accepted()) {
-          if (a.job().live() && a.job().state(a.key()) == JobRun.COMMITTING) {
-            a.job().addCommitting(-1);
-            a.job().requeue(a.key());
-          }
-          if (!batch.worker().draining) {
-            batch.worker().credits++;
-          }
-        }
-        batch.worker().outbox.send(new Message.Error("store_unavailable", "results were not recorded; the tasks will run again"));
-      }
-      dispatchAll();
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  // ---------------------------------------------------------------------------------- time
-
-  /** Expires leases past their deadline and drops workers that stopped sending heartbeats. */
-  void sweep() {
-    lock.lock();
-    try {
-      long now = nanos.getAsLong();
-      long silence = config.heartbeatInterval().toNanos() * 3;
-      List<WorkerConn> silent = new ArrayList<>();
-      for (WorkerConn w : workers.values()) {
-        if (now - w.lastSeenNanos > silence) {
-          silent.add(w);
-          continue;
-        }
-        List<Message.TaskRef> revoked = null;
-        for (Iterator<Lease> it = w.leases.values().iterator(); it.hasNext(); ) {
-          Lease lease = it.next();
-          if (!lease.expired && now - lease.deadlineNanos > 0) {
-            lease.expired = true;
-            JobRun job = lease.job;
-            if (job.live() && job.state(lease.key) == JobRun.LEASED && job.currentAttempt(lease.key) == lease.attempt) {
-              job.leased--;
-              String what = JobRun.level(lease.key) == 0 ? "partition " + JobRun.index(lease.key) : "task " + JobRun.level(lease.key) + "/" + JobRun.index(lease.key);
-              failAttempt(job, lease.key, what + " (attempt " + lease.attempt + "): timed out after " + job.spec.taskTimeout());
+    private void endJob(JobRun job, JobStatus status, Optional<String> error) {
+        job.status = status;
+        job.error = error;
+        live.remove(job.id);
+        order.remove(job);
+        finished.put(job.id, job);
+        job.leased = 0;
+        job.release();
+        for (WorkerConn w : workers.values()) {
+            if (w.knownJobs.contains(job.id)) {
+                w.outbox.send(new Message.Cancel(job.id, List.of(), status.wireName()));
             }
-            if (revoked == null) {
-              revoked = new ArrayList<>();
+        }
+    }
+
+    // ---------------------------------------------------------------------------------- workers
+
+    /** Registers a worker after its hello. */
+    WorkerConn connect(Message.Hello hello, String remote, WorkerConn.Outbox outbox) {
+        lock.lock();
+        try {
+            String id = "w" + (++workerSeq);
+            WorkerConn w = new WorkerConn(id, hello, remote, millis.getAsLong(), outbox, nanos.getAsLong());
+            workers.put(id, w);
+            log.info(
+                    "Worker {} connected from {}: {} '{}' with {} slots, functions {}",
+                    id,
+                    remote,
+                    hello.kind(),
+                    hello.name(),
+                    hello.slots(),
+                    hello.functions());
+            return w;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Drops a worker: its current leases go back to the queue at once. */
+    void disconnect(WorkerConn w, String reason) {
+        lock.lock();
+        try {
+            if (w.closed) {
+                return;
             }
-            revoked.add(new Message.TaskRef(job.id, JobRun.level(lease.key), JobRun.index(lease.key), lease.attempt));
-          }
+            w.closed = true;
+            workers.remove(w.id);
+            int requeued = 0;
+            for (Lease lease : w.leases.values()) {
+                if (lease.current()) {
+                    lease.job.requeue(lease.key);
+                    lease.job.leased--;
+                    requeued++;
+                }
+            }
+            w.leases.clear();
+            log.info("Worker {} left ({}); {} tasks requeued", w.id, reason, requeued);
+            dispatchAll();
+        } finally {
+            lock.unlock();
         }
-        if (revoked != null) {
-          w.outbox.send(new Message.Cancel(revoked.get(0).job(), revoked, "timed out"));
+    }
+
+    void seen(WorkerConn w) {
+        w.lastSeenNanos = nanos.getAsLong();
+    }
+
+    /** Adds credits and sends work. */
+    void pull(WorkerConn w, int credits) {
+        lock.lock();
+        try {
+            if (w.closed || w.draining) {
+                return;
+            }
+            w.credits = (int) Math.min(1_000_000L, (long) w.credits + credits);
+            dispatch(w);
+        } finally {
+            lock.unlock();
         }
-      }
-      for (WorkerConn w : silent) {
-        w.outbox.close(1001, "missed heartbeats");
-        disconnectLocked(w, "missed heartbeats");
-      }
-      dispatchAll();
-    } finally {
-      lock.unlock();
     }
-  }
 
-  private void disconnectLocked(WorkerConn w, String reason) {
-    disconnect(w, reason); // re-entrant lock
-  }
-
-  // ---------------------------------------------------------------------------------- views
-
-  /** A snapshot of a job's progress, for the API. */
-  record Progress(
-      String id,
-      JobStatus status,
-      long partitions,
-      long pending,
-      long running,
-      long done,
-      long failed,
-      long retried,
-      double rate,
-      Optional<Double> etaSeconds,
-      Optional<String> error) {}
-
-  Optional<Progress> progress(String id) {
-    lock.lock();
-    try {
-      JobRun job = job(id);
-      if (job == null) {
-        return Optional.empty();
-      }
-      long now = millis.getAsLong();
-      double rate = job.live() ? job.rate.perSecond(now) : 0;
-      long partitions = job.partitions();
-      long done = job.status == JobStatus.DONE ? Math.max(partitions, job.doneComputes) : job.doneComputes;
-      long running = job.live() ? job.leased : 0;
-      long pending = job.live() ? Math.max(0, (partitions < 0 ? 0 : partitions) - job.doneComputes - running) : 0;
-      if (job.live() && partitions > 0) {
-        // running counts tasks of every level; keep partition counts consistent
-        pending = Math.max(0, partitions - job.doneComputes - Math.min(running, partitions - job.doneComputes));
-      }
-      Optional<Double> eta = Optional.empty();
-      if (job.live() && rate > 0 && job.shape != null) {
-        eta = Optional.of((job.totalTasks() - job.done) / rate);
-      }
-      return Optional.of(
-          new Progress(
-              job.id, job.status, partitions, pending, running, done, job.failed, job.retried, rate, eta, job.error));
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  /** A snapshot of a connected worker, for the API. */
-  record WorkerView(
-      String id,
-      Message.Hello hello,
-      String remote,
-      long connectedAt,
-      long tasksDone,
-      long tasksFailed,
-      double rate,
-      Map<String, Integer> running,
-      int credits,
-      boolean draining) {}
-
-  List<WorkerView> workers() {
-    lock.lock();
-    try {
-      long now = millis.getAsLong();
-      List<WorkerView> views = new ArrayList<>(workers.size());
-      for (WorkerConn w : workers.values()) {
-        Map<String, Integer> running = new LinkedHashMap<>();
-        for (Lease lease : w.leases.values()) {
-          if (!lease.expired) {
-            running.merge(lease.job.id, 1, Integer::sum);
-          }
+    /** The worker takes no more work. */
+    void drain(WorkerConn w) {
+        lock.lock();
+        try {
+            w.draining = true;
+            w.credits = 0;
+        } finally {
+            lock.unlock();
         }
-        views.add(
-            new WorkerView(
-                w.id, w.hello, w.remote, w.connectedAt, w.tasksDone, w.tasksFailed, w.rate.perSecond(now), running, w.credits, w.draining));
-      }
-      return views;
-    } finally {
-      lock.unlock();
     }
-  }
 
-  /** Totals for health and metrics. */
-  record Totals(int workers, int liveJobs, long queued, long running, long completed, double rate) {}
-
-  Totals totals() {
-    lock.lock();
-    try {
-      long queued = 0;
-      long running = 0;
-      for (JobRun job : live.values()) {
-        running += job.leased;
-        queued += job.shape == null ? 1 : Math.max(0, job.totalTasks() - job.done - job.leased - job.committing());
-      }
-      return new Totals(workers.size(), live.size(), queued, running, tasksCompleted, totalRate.perSecond(millis.getAsLong()));
-    } finally {
-      lock.unlock();
+    /** Tasks a worker gives back unstarted go back to the queue. */
+    void returned(WorkerConn w, List<Message.TaskRef> refs) {
+        lock.lock();
+        try {
+            for (Message.TaskRef ref : refs) {
+                JobRun job = job(ref.job());
+                if (job == null) {
+                    continue;
+                }
+                long key = JobRun.key(ref.level(), ref.index());
+                Lease lease = w.leases.get(Lease.mapKey(job.slot, key));
+                if (lease == null || lease.attempt != ref.attempt()) {
+                    continue;
+                }
+                w.leases.remove(lease.mapKey());
+                if (lease.current()) {
+                    job.requeue(key);
+                    job.leased--;
+                }
+                if (!w.draining) {
+                    w.credits++;
+                }
+            }
+            dispatchAll();
+        } finally {
+            lock.unlock();
+        }
     }
-  }
 
-  Collection<String> liveJobIds() {
-    lock.lock();
-    try {
-      return List.copyOf(live.keySet());
-    } finally {
-      lock.unlock();
+    private JobRun job(String id) {
+        JobRun job = live.get(id);
+        return job != null ? job : finished.get(id);
     }
-  }
+
+    // ---------------------------------------------------------------------------------- dispatch
+
+    private void dispatchAll() {
+        for (WorkerConn w : workers.values()) {
+            if (w.credits > 0 && !w.draining) {
+                dispatch(w);
+            }
+        }
+    }
+
+    private void dispatch(WorkerConn w) {
+        if (w.credits <= 0 || w.draining || w.closed) {
+            return;
+        }
+        List<Lease> batch = null;
+        List<Message.JobInfo> infos = null;
+        long now = nanos.getAsLong();
+        for (JobRun job : order) {
+            if (!job.hasWork() || !w.canRun(job)) {
+                continue;
+            }
+            long timeout = job.spec.taskTimeout().toNanos();
+            while (w.credits > 0 && (batch == null || batch.size() < config.maxBatch())) {
+                long key = job.next();
+                if (key == -1) {
+                    break;
+                }
+                job.setState(key, JobRun.LEASED);
+                job.leased++;
+                int attempt = job.nextAttempt(key);
+                Lease lease = new Lease(job, key, attempt, now + timeout);
+                w.leases.put(lease.mapKey(), lease);
+                w.credits--;
+                if (batch == null) {
+                    batch = new ArrayList<>(Math.min(w.credits + 1, config.maxBatch()));
+                }
+                batch.add(lease);
+                if (w.knownJobs.add(job.id)) {
+                    if (infos == null) {
+                        infos = new ArrayList<>();
+                    }
+                    infos.add(new Message.JobInfo(
+                            job.id,
+                            job.spec.function(),
+                            job.spec.params(),
+                            job.partitions(),
+                            job.spec.taskTimeout().toMillis()));
+                }
+            }
+            if (w.credits == 0 || (batch != null && batch.size() >= config.maxBatch())) {
+                break;
+            }
+        }
+        if (batch != null) {
+            w.outbox.sendTasks(infos == null ? List.of() : infos, batch);
+            if (w.credits > 0) {
+                dispatch(w); // more than one batch fits the credits
+            }
+        }
+    }
+
+    /**
+     * Called by a worker's sender when the inputs of a leased combine task cannot be read: the task
+     * is failed like an attempt.
+     */
+    void leaseBroken(WorkerConn w, Lease lease, String error) {
+        lock.lock();
+        try {
+            if (w.leases.remove(lease.mapKey()) != null) {
+                w.credits++;
+            }
+            if (lease.current()) {
+                lease.job.leased--;
+                failAttempt(lease.job, lease.key, error);
+            }
+            dispatchAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ---------------------------------------------------------------------------------- results
+
+    /** An accepted result waiting to become durable. */
+    record Accepted(JobRun job, long key, int attempt, Completion completion, PrepareOutcome prepare) {}
+
+    /** The decoded output of a prepare task. */
+    record PrepareOutcome(long partitions, List<JsonNode> inputs, List<byte[]> inputBytes) {}
+
+    /** A worker's results message, as far as it was accepted; acked once committed. */
+    record CommitBatch(WorkerConn worker, long seq, List<Accepted> accepted, int ignored) {}
+
+    /**
+     * Handles a worker's results. {@code outputs[i]} is the JSON encoding of result i's output
+     * (computed by the caller outside the lock). Returns an error message if any result was for a
+     * task the worker does not hold (those results are dropped).
+     */
+    Optional<String> results(WorkerConn w, Message.Results message, byte[][] outputs) {
+        List<Accepted> accepted = new ArrayList<>();
+        int ignored = 0;
+        StringBuilder notHeld = null;
+        lock.lock();
+        try {
+            if (w.closed) {
+                return Optional.empty();
+            }
+            List<Message.Result> results = message.results();
+            for (int i = 0; i < results.size(); i++) {
+                Message.Result r = results.get(i);
+                JobRun job = job(r.job());
+                Lease lease = null;
+                long key = JobRun.key(r.level(), r.index());
+                if (job != null && (job.valid(r.level(), r.index()) || !job.live())) {
+                    lease = w.leases.get(Lease.mapKey(job.slot, key));
+                }
+                if (lease == null || lease.attempt != r.attempt()) {
+                    if (notHeld == null) {
+                        notHeld = new StringBuilder("results for tasks this worker does not hold were ignored:");
+                    }
+                    if (notHeld.length() < 500) {
+                        notHeld.append(' ')
+                                .append(r.job())
+                                .append('/')
+                                .append(r.level())
+                                .append('/')
+                                .append(r.index())
+                                .append('#')
+                                .append(r.attempt());
+                    }
+                    continue;
+                }
+                w.leases.remove(lease.mapKey());
+                boolean current = lease.current();
+                if (!job.live()) {
+                    ignored++;
+                    w.credits++;
+                    continue;
+                }
+                if (!r.ok()) {
+                    w.credits++;
+                    w.tasksFailed++;
+                    if (current) {
+                        job.leased--;
+                        failAttempt(job, key, errorText(job, r));
+                    } else {
+                        ignored++;
+                    }
+                    continue;
+                }
+                byte state = job.state(key);
+                if (state == JobRun.DONE || state == JobRun.COMMITTING) {
+                    ignored++;
+                    w.credits++;
+                    continue;
+                }
+                if (state == JobRun.LEASED) {
+                    job.leased--; // the current attempt (ours or another's) stops counting as running
+                }
+                Accepted a = accept(job, key, r, outputs[i]);
+                if (a == null) {
+                    w.credits++;
+                    continue;
+                }
+                job.setState(key, JobRun.COMMITTING);
+                job.addCommitting(1);
+                accepted.add(a);
+            }
+            if (accepted.isEmpty()) {
+                w.outbox.send(new Message.Ack(message.seq(), 0, ignored));
+                dispatch(w);
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (!accepted.isEmpty()) {
+            writer.submit(new CommitBatch(w, message.seq(), accepted, ignored));
+        }
+        return notHeld == null ? Optional.empty() : Optional.of(notHeld.toString());
+    }
+
+    private static String errorText(JobRun job, Message.Result r) {
+        String what = r.level() < 0
+                ? "prepare"
+                : r.level() == 0 ? "partition " + r.index() : "combine " + r.level() + "/" + r.index();
+        String error = r.error() == null ? "failed" : r.error();
+        if (error.length() > 2000) {
+            error = error.substring(0, 2000) + "...";
+        }
+        return what + " (attempt " + r.attempt() + "): " + error;
+    }
+
+    /** Builds the durable form of an accepted result, or fails the attempt if it is unusable. */
+    private Accepted accept(JobRun job, long key, Message.Result r, byte[] output) {
+        int level = JobRun.level(key);
+        if (level < 0) {
+            PrepareOutcome outcome;
+            try {
+                outcome = prepareOutcome(r.output());
+            } catch (IllegalArgumentException e) {
+                // A bad prepare result fails the job at once: retrying the same code gives the same answer.
+                job.fail(key);
+                failJob(job, "prepare returned an unusable result: " + e.getMessage());
+                return null;
+            }
+            return new Accepted(job, key, r.attempt(), null, outcome);
+        }
+        boolean root = level == job.shape.top();
+        long from = -1;
+        long to = -1;
+        if (level > 0) {
+            from = job.shape.firstChild(JobRun.index(key));
+            to = job.shape.endChild(level, JobRun.index(key));
+        }
+        return new Accepted(
+                job,
+                key,
+                r.attempt(),
+                new Completion(job.id, level, JobRun.index(key), r.attempt(), output, from, to, root),
+                null);
+    }
+
+    private PrepareOutcome prepareOutcome(JsonNode output) {
+        if (output == null || !output.isObject()) {
+            throw new IllegalArgumentException("expected {\"count\": n} or {\"inputs\": [...]}");
+        }
+        JsonNode inputs = output.get("inputs");
+        if (inputs != null && !inputs.isNull()) {
+            if (!inputs.isArray()) {
+                throw new IllegalArgumentException("inputs must be an array");
+            }
+            long n = inputs.size();
+            checkPartitions(n);
+            List<JsonNode> list = new ArrayList<>(inputs.size());
+            List<byte[]> bytes = new ArrayList<>(inputs.size());
+            for (JsonNode input : inputs) {
+                list.add(input);
+                try {
+                    bytes.add(mapper.writeValueAsBytes(input));
+                } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                    throw new IllegalArgumentException("input is not encodable: " + e.getMessage());
+                }
+            }
+            return new PrepareOutcome(n, list, bytes);
+        }
+        JsonNode count = output.get("count");
+        if (count == null || !count.isIntegralNumber()) {
+            throw new IllegalArgumentException("expected {\"count\": n} or {\"inputs\": [...]}");
+        }
+        checkPartitions(count.longValue());
+        return new PrepareOutcome(count.longValue(), List.of(), List.of());
+    }
+
+    private void checkPartitions(long n) {
+        if (n < 1 || n > config.maxPartitions()) {
+            throw new IllegalArgumentException(
+                    "partitions must be between 1 and " + config.maxPartitions() + ", was " + n);
+        }
+    }
+
+    /** Counts a failed attempt; requeues the task or, past maxAttempts, fails the job. */
+    private void failAttempt(JobRun job, long key, String error) {
+        int failures = job.fail(key);
+        if (failures >= job.spec.maxAttempts()) {
+            failJob(job, error + " (failed " + failures + " of " + job.spec.maxAttempts() + " attempts)");
+        } else {
+            log.debug("Job {}: {}; retrying", job.id, error);
+            job.requeue(key);
+            dispatchAll();
+        }
+    }
+
+    private void failJob(JobRun job, String error) {
+        log.warn("Job {} failed: {}", job.id, error);
+        endJob(job, JobStatus.FAILED, Optional.of(error));
+        writer.submitFinish(job.id, JobStatus.FAILED, Optional.of(error));
+    }
+
+    /** Called by the writer once batches are durable: marks tasks done and acks the workers. */
+    void committed(List<CommitBatch> batches) {
+        lock.lock();
+        try {
+            long now = millis.getAsLong();
+            for (CommitBatch batch : batches) {
+                WorkerConn w = batch.worker();
+                for (Accepted a : batch.accepted()) {
+                    JobRun job = a.job();
+                    w.tasksDone++;
+                    if (!w.draining) {
+                        w.credits++;
+                    }
+                    if (!job.live()) {
+                        continue;
+                    }
+                    job.addCommitting(-1);
+                    if (a.prepare() != null) {
+                        job.setState(a.key(), JobRun.DONE);
+                        job.start(a.prepare().partitions(), null);
+                        job.inputs = a.prepare().inputs();
+                        for (WorkerConn other : workers.values()) {
+                            other.knownJobs.remove(job.id); // resend the descriptor, now with the partition count
+                        }
+                        log.info(
+                                "Job {} prepared: {} partitions",
+                                job.id,
+                                a.prepare().partitions());
+                        continue;
+                    }
+                    job.rate.record(now, 1);
+                    totalRate.record(now, 1);
+                    tasksCompleted++;
+                    w.rate.record(now, 1);
+                    if (job.complete(a.key()) == 0) {
+                        log.info("Job {} done", job.id);
+                        endJob(job, JobStatus.DONE, Optional.empty());
+                    }
+                }
+                if (!w.closed) {
+                    w.outbox.send(new Message.Ack(batch.seq(), batch.accepted().size(), batch.ignored()));
+                }
+            }
+            dispatchAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Called by the writer when a batch could not be committed: the tasks are pending again. */
+    void commitFailed(List<CommitBatch> batches, Exception cause) {
+        lock.lock();
+        try {
+            log.error("Could not make {} result batches durable; requeueing their tasks", batches.size(), cause);
+            for (CommitBatch batch : batches) {
+                for (Accepted a : batch.accepted()) {
+                    if (a.job().live() && a.job().state(a.key()) == JobRun.COMMITTING) {
+                        a.job().addCommitting(-1);
+                        a.job().requeue(a.key());
+                    }
+                    if (!batch.worker().draining) {
+                        batch.worker().credits++;
+                    }
+                }
+                batch.worker()
+                        .outbox
+                        .send(new Message.Error(
+                                "store_unavailable", "results were not recorded; the tasks will run again"));
+            }
+            dispatchAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ---------------------------------------------------------------------------------- time
+
+    /** Expires leases past their deadline and drops workers that stopped sending heartbeats. */
+    void sweep() {
+        lock.lock();
+        try {
+            long now = nanos.getAsLong();
+            long silence = config.heartbeatInterval().toNanos() * 3;
+            List<WorkerConn> silent = new ArrayList<>();
+            for (WorkerConn w : workers.values()) {
+                if (now - w.lastSeenNanos > silence) {
+                    silent.add(w);
+                    continue;
+                }
+                List<Message.TaskRef> revoked = null;
+                for (Iterator<Lease> it = w.leases.values().iterator(); it.hasNext(); ) {
+                    Lease lease = it.next();
+                    if (!lease.expired && now - lease.deadlineNanos > 0) {
+                        lease.expired = true;
+                        JobRun job = lease.job;
+                        if (job.live()
+                                && job.state(lease.key) == JobRun.LEASED
+                                && job.currentAttempt(lease.key) == lease.attempt) {
+                            job.leased--;
+                            String what = JobRun.level(lease.key) == 0
+                                    ? "partition " + JobRun.index(lease.key)
+                                    : "task " + JobRun.level(lease.key) + "/" + JobRun.index(lease.key);
+                            failAttempt(
+                                    job,
+                                    lease.key,
+                                    what + " (attempt " + lease.attempt + "): timed out after "
+                                            + job.spec.taskTimeout());
+                        }
+                        if (revoked == null) {
+                            revoked = new ArrayList<>();
+                        }
+                        revoked.add(new Message.TaskRef(
+                                job.id, JobRun.level(lease.key), JobRun.index(lease.key), lease.attempt));
+                    }
+                }
+                if (revoked != null) {
+                    w.outbox.send(new Message.Cancel(revoked.get(0).job(), revoked, "timed out"));
+                }
+            }
+            for (WorkerConn w : silent) {
+                w.outbox.close(1001, "missed heartbeats");
+                disconnectLocked(w, "missed heartbeats");
+            }
+            dispatchAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void disconnectLocked(WorkerConn w, String reason) {
+        disconnect(w, reason); // re-entrant lock
+    }
+
+    // ---------------------------------------------------------------------------------- views
+
+    /** A snapshot of a job's progress, for the API. */
+    record Progress(
+            String id,
+            JobStatus status,
+            long partitions,
+            long pending,
+            long running,
+            long done,
+            long failed,
+            long retried,
+            double rate,
+            Optional<Double> etaSeconds,
+            Optional<String> error) {}
+
+    Optional<Progress> progress(String id) {
+        lock.lock();
+        try {
+            JobRun job = job(id);
+            if (job == null) {
+                return Optional.empty();
+            }
+            long now = millis.getAsLong();
+            double rate = job.live() ? job.rate.perSecond(now) : 0;
+            long partitions = job.partitions();
+            long done = job.status == JobStatus.DONE ? Math.max(partitions, job.doneComputes) : job.doneComputes;
+            long running = job.live() ? job.leased : 0;
+            // Partitions neither done nor leased; running also counts leased combine tasks, so near
+            // the end pending reads slightly low rather than ever above the truth.
+            long pending = job.live() && partitions > 0 ? Math.max(0, partitions - job.doneComputes - running) : 0;
+            Optional<Double> eta = Optional.empty();
+            if (job.live() && rate > 0 && job.shape != null) {
+                eta = Optional.of((job.totalTasks() - job.done) / rate);
+            }
+            return Optional.of(new Progress(
+                    job.id,
+                    job.status,
+                    partitions,
+                    pending,
+                    running,
+                    done,
+                    job.failed,
+                    job.retried,
+                    rate,
+                    eta,
+                    job.error));
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** A snapshot of a connected worker, for the API. */
+    record WorkerView(
+            String id,
+            Message.Hello hello,
+            String remote,
+            long connectedAt,
+            long tasksDone,
+            long tasksFailed,
+            double rate,
+            Map<String, Integer> running,
+            int credits,
+            boolean draining) {}
+
+    List<WorkerView> workers() {
+        lock.lock();
+        try {
+            long now = millis.getAsLong();
+            List<WorkerView> views = new ArrayList<>(workers.size());
+            for (WorkerConn w : workers.values()) {
+                Map<String, Integer> running = new LinkedHashMap<>();
+                for (Lease lease : w.leases.values()) {
+                    if (!lease.expired) {
+                        running.merge(lease.job.id, 1, Integer::sum);
+                    }
+                }
+                views.add(new WorkerView(
+                        w.id,
+                        w.hello,
+                        w.remote,
+                        w.connectedAt,
+                        w.tasksDone,
+                        w.tasksFailed,
+                        w.rate.perSecond(now),
+                        running,
+                        w.credits,
+                        w.draining));
+            }
+            return views;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Totals for health and metrics. */
+    record Totals(int workers, int liveJobs, long queued, long running, long completed, double rate) {}
+
+    Totals totals() {
+        lock.lock();
+        try {
+            long queued = 0;
+            long running = 0;
+            for (JobRun job : live.values()) {
+                running += job.leased;
+                queued += job.shape == null
+                        ? 1
+                        : Math.max(0, job.totalTasks() - job.done - job.leased - job.committing());
+            }
+            return new Totals(
+                    workers.size(),
+                    live.size(),
+                    queued,
+                    running,
+                    tasksCompleted,
+                    totalRate.perSecond(millis.getAsLong()));
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    Collection<String> liveJobIds() {
+        lock.lock();
+        try {
+            return List.copyOf(live.keySet());
+        } finally {
+            lock.unlock();
+        }
+    }
 }

@@ -12,46 +12,46 @@ import java.util.Set;
  * Mutable fields are guarded by the scheduler's lock; {@link #outbox} is thread-safe.
  */
 final class WorkerConn {
-  final String id;
-  final Message.Hello hello;
-  final Set<String> functions;
-  final String remote;
-  final long connectedAt;
-  final Outbox outbox;
+    final String id;
+    final Message.Hello hello;
+    final Set<String> functions;
+    final String remote;
+    final long connectedAt;
+    final Outbox outbox;
 
-  int credits;
-  boolean draining;
-  boolean closed;
-  final Map<Long, Lease> leases = new HashMap<>();
-  final Set<String> knownJobs = new HashSet<>();
-  long tasksDone;
-  long tasksFailed;
-  volatile long lastSeenNanos;
-  final RateMeter rate = new RateMeter();
+    int credits;
+    boolean draining;
+    boolean closed;
+    final Map<Long, Lease> leases = new HashMap<>();
+    final Set<String> knownJobs = new HashSet<>();
+    long tasksDone;
+    long tasksFailed;
+    volatile long lastSeenNanos;
+    final RateMeter rate = new RateMeter();
 
-  WorkerConn(String id, Message.Hello hello, String remote, long connectedAt, Outbox outbox, long nowNanos) {
-    this.id = id;
-    this.hello = hello;
-    this.functions = Set.copyOf(hello.functions());
-    this.remote = remote;
-    this.connectedAt = connectedAt;
-    this.outbox = outbox;
-    this.lastSeenNanos = nowNanos;
-  }
+    WorkerConn(String id, Message.Hello hello, String remote, long connectedAt, Outbox outbox, long nowNanos) {
+        this.id = id;
+        this.hello = hello;
+        this.functions = Set.copyOf(hello.functions());
+        this.remote = remote;
+        this.connectedAt = connectedAt;
+        this.outbox = outbox;
+        this.lastSeenNanos = nowNanos;
+    }
 
-  boolean canRun(JobRun job) {
-    return functions.contains(job.spec.function());
-  }
+    boolean canRun(JobRun job) {
+        return functions.contains(job.spec.function());
+    }
 
-  /** Where a worker's messages go: its connection's sender. */
-  interface Outbox {
-    /** Queues a message; never blocks. */
-    void send(Message message);
+    /** Where a worker's messages go: its connection's sender. */
+    interface Outbox {
+        /** Queues a message; never blocks. */
+        void send(Message message);
 
-    /** Queues a batch of leases, turned into a {@code tasks} message by the sender. */
-    void sendTasks(List<Message.JobInfo> jobs, List<Lease> leases);
+        /** Queues a batch of leases, turned into a {@code tasks} message by the sender. */
+        void sendTasks(List<Message.JobInfo> jobs, List<Lease> leases);
 
-    /** Closes the connection with a WebSocket close code and reason. */
-    void close(int code, String reason);
-  }
+        /** Closes the connection with a WebSocket close code and reason. */
+        void close(int code, String reason);
+    }
 }

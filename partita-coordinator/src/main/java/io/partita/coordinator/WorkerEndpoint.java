@@ -27,319 +27,319 @@ import org.slf4j.LoggerFactory;
  * go back to the queue at once.
  */
 final class WorkerEndpoint implements WsListener {
-  private static final Logger log = LoggerFactory.getLogger(WorkerEndpoint.class);
-  static final int CLOSE_POLICY = 1008;
-  static final int CLOSE_TOO_BIG = 1009;
-  static final int CLOSE_PROTOCOL = 1002;
-  static final int CLOSE_UNSUPPORTED = 1003;
+    private static final Logger log = LoggerFactory.getLogger(WorkerEndpoint.class);
+    static final int CLOSE_POLICY = 1008;
+    static final int CLOSE_TOO_BIG = 1009;
+    static final int CLOSE_PROTOCOL = 1002;
+    static final int CLOSE_UNSUPPORTED = 1003;
 
-  private final Scheduler scheduler;
-  private final Store store;
-  private final FunctionCatalog catalog;
-  private final CoordinatorConfig config;
-  private final ObjectMapper mapper = Codec.mapper();
+    private final Scheduler scheduler;
+    private final Store store;
+    private final FunctionCatalog catalog;
+    private final CoordinatorConfig config;
+    private final ObjectMapper mapper = Codec.mapper();
 
-  private WsSession session;
-  private Sender sender;
-  private WorkerConn conn;
-  private StringBuilder partial;
-  private boolean closed;
+    private WsSession session;
+    private Sender sender;
+    private WorkerConn conn;
+    private StringBuilder partial;
+    private boolean closed;
 
-  WorkerEndpoint(Scheduler scheduler, Store store, FunctionCatalog catalog, CoordinatorConfig config) {
-    this.scheduler = scheduler;
-    this.store = store;
-    this.catalog = catalog;
-    this.config = config;
-  }
-
-  @Override
-  public void onOpen(WsSession session) {
-    this.session = session;
-    this.sender = new Sender(session);
-  }
-
-  @Override
-  public void onMessage(WsSession session, String text, boolean last) {
-    if (closed) {
-      return;
-    }
-    if (!last || partial != null) {
-      if (partial == null) {
-        partial = new StringBuilder();
-      }
-      partial.append(text);
-      if (partial.length() > config.maxFrameBytes()) {
-        violation(CLOSE_TOO_BIG, "message larger than " + config.maxFrameBytes() + " bytes");
-        return;
-      }
-      if (!last) {
-        return;
-      }
-      text = partial.toString();
-      partial = null;
-    }
-    if (text.length() > config.maxFrameBytes()
-        && text.getBytes(StandardCharsets.UTF_8).length > config.maxFrameBytes()) {
-      violation(CLOSE_TOO_BIG, "message larger than " + config.maxFrameBytes() + " bytes");
-      return;
-    }
-    Message message;
-    try {
-      message = Codec.decode(text);
-    } catch (ProtocolException e) {
-      violation(CLOSE_POLICY, e.getMessage());
-      return;
-    }
-    try {
-      handle(message);
-    } catch (ProtocolException e) {
-      violation(CLOSE_POLICY, e.getMessage());
-    }
-  }
-
-  @Override
-  public void onMessage(WsSession session, BufferData buffer, boolean last) {
-    violation(CLOSE_UNSUPPORTED, "binary messages are not part of the protocol");
-  }
-
-  private void handle(Message message) {
-    if (conn == null) {
-      if (!(message instanceof Message.Hello hello)) {
-        throw new ProtocolException("the first message must be hello, was " + typeName(message));
-      }
-      if (hello.protocol() != Message.VERSION) {
-        throw new ProtocolException(
-            "unsupported protocol version " + hello.protocol() + "; this coordinator speaks " + Message.VERSION);
-      }
-      catalog.announce(hello.functions());
-      conn = scheduler.connect(hello, remote(), sender);
-      sender.send(
-          new Message.Welcome(
-              Message.VERSION,
-              conn.id,
-              scheduler.instance(),
-              config.heartbeatInterval().toMillis(),
-              config.maxFrameBytes(),
-              config.maxBatch()));
-      return;
-    }
-    scheduler.seen(conn);
-    switch (message) {
-      case Message.Pull pull -> scheduler.pull(conn, pull.credits());
-      case Message.Results results -> results(results);
-      case Message.Heartbeat h -> sender.send(new Message.Heartbeat(System.currentTimeMillis()));
-      case Message.Return r -> scheduler.returned(conn, r.tasks());
-      case Message.Drain d -> scheduler.drain(conn);
-      case Message.Error e -> log.warn("Worker {} reports {}: {}", conn.id, e.code(), e.message());
-      case Message.Hello h -> throw new ProtocolException("hello was already sent");
-      default ->
-          throw new ProtocolException("message type " + typeName(message) + " is sent by the coordinator, not by workers");
-    }
-  }
-
-  private void results(Message.Results results) {
-    List<Message.Result> list = results.results();
-    byte[][] outputs = new byte[list.size()][];
-    for (int i = 0; i < outputs.length; i++) {
-      Message.Result r = list.get(i);
-      if (r.ok()) {
-        try {
-          JsonNode output = r.output();
-          outputs[i] = output == null ? NULL : mapper.writeValueAsBytes(output);
-        } catch (JsonProcessingException e) {
-          throw new ProtocolException("results[" + i + "].output is not encodable JSON");
-        }
-      }
-    }
-    Optional<String> error = scheduler.results(conn, results, outputs);
-    error.ifPresent(message -> sender.send(new Message.Error("not_held", message)));
-  }
-
-  private static final byte[] NULL = "null".getBytes(StandardCharsets.UTF_8);
-
-  private static String typeName(Message message) {
-    return message.getClass().getSimpleName().toLowerCase();
-  }
-
-  private String remote() {
-    try {
-      return session.socketContext().remotePeer().address().toString();
-    } catch (RuntimeException e) {
-      return "unknown";
-    }
-  }
-
-  private void violation(int code, String reason) {
-    if (closed) {
-      return;
-    }
-    closed = true;
-    log.info("Closing worker connection {}: {}", conn == null ? remote() : conn.id, reason);
-    if (conn != null) {
-      scheduler.disconnect(conn, "protocol violation: " + reason);
-    }
-    sender.closeNow(code, reason);
-  }
-
-  @Override
-  public void onClose(WsSession session, int status, String reason) {
-    closed = true;
-    if (conn != null) {
-      scheduler.disconnect(conn, "closed (" + status + (reason == null || reason.isEmpty() ? "" : " " + reason) + ")");
-    }
-    sender.stop();
-  }
-
-  @Override
-  public void onError(WsSession session, Throwable t) {
-    log.debug("Worker connection error", t);
-    closed = true;
-    if (conn != null) {
-      scheduler.disconnect(conn, "connection error: " + t.getMessage());
-    }
-    sender.stop();
-  }
-
-  /**
-   * The connection's only writer: a virtual thread draining a queue. Tasks batches are turned into
-   * messages here, reading combine inputs from the store off the scheduler's lock.
-   */
-  private final class Sender implements WorkerConn.Outbox {
-    private record TasksItem(List<Message.JobInfo> jobs, List<Lease> leases) {}
-
-    private record CloseItem(int code, String reason) {}
-
-    private static final Object STOP = new Object();
-
-    private final WsSession session;
-    private final LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>();
-    private final ReentrantLock writeLock = new ReentrantLock();
-    private volatile boolean stopped;
-
-    Sender(WsSession session) {
-      this.session = session;
-      Thread.ofVirtual()
-          .name("partita-ws-sender")
-          .uncaughtExceptionHandler((t, e) -> log.error("Worker sender died", e))
-          .start(this::run);
+    WorkerEndpoint(Scheduler scheduler, Store store, FunctionCatalog catalog, CoordinatorConfig config) {
+        this.scheduler = scheduler;
+        this.store = store;
+        this.catalog = catalog;
+        this.config = config;
     }
 
     @Override
-    public void send(Message message) {
-      if (!stopped) {
-        queue.add(message);
-      }
+    public void onOpen(WsSession session) {
+        this.session = session;
+        this.sender = new Sender(session);
     }
 
     @Override
-    public void sendTasks(List<Message.JobInfo> jobs, List<Lease> leases) {
-      if (!stopped) {
-        queue.add(new TasksItem(jobs, leases));
-      }
-    }
-
-    @Override
-    public void close(int code, String reason) {
-      queue.add(new CloseItem(code, reason));
-    }
-
-    void closeNow(int code, String reason) {
-      stopped = true;
-      queue.clear();
-      queue.add(STOP);
-      write(() -> session.close(code, truncate(reason)));
-    }
-
-    void stop() {
-      stopped = true;
-      queue.add(STOP);
-    }
-
-    private void run() {
-      try {
-        while (true) {
-          Object item = queue.take();
-          if (item == STOP) {
+    public void onMessage(WsSession session, String text, boolean last) {
+        if (closed) {
             return;
-          }
-          switch (item) {
-            case Message m -> write(() -> session.send(Codec.encode(m), true));
-            case TasksItem t -> {
-              Message.Tasks tasks = tasks(t);
-              if (!tasks.tasks().isEmpty()) {
-                write(() -> session.send(Codec.encode(tasks), true));
-              }
-            }
-            case CloseItem c -> {
-              write(() -> session.close(c.code(), truncate(c.reason())));
-              return;
-            }
-            default -> throw new IllegalStateException("unexpected item " + item);
-          }
         }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
-
-    private Message.Tasks tasks(TasksItem item) {
-      List<Message.Task> tasks = new ArrayList<>(item.leases().size());
-      for (Lease lease : item.leases()) {
-        JobRun job = lease.job;
-        int level = JobRun.level(lease.key);
-        long index = JobRun.index(lease.key);
-        if (level < 0) {
-          tasks.add(new Message.Task(job.id, "prepare", -1, 0, lease.attempt, null, null));
-        } else if (level == 0) {
-          List<JsonNode> inputs = job.inputs;
-          JsonNode input = inputs.isEmpty() ? null : inputs.get((int) index);
-          tasks.add(new Message.Task(job.id, "compute", 0, index, lease.attempt, input, null));
-        } else {
-          long from = job.shape.firstChild(index);
-          long to = job.shape.endChild(level, index);
-          try {
-            List<byte[]> raw = store.outputs(job.id, level - 1, from, to);
-            if (raw.size() != to - from) {
-              throw new IllegalStateException(
-                  "expected " + (to - from) + " child outputs, found " + raw.size());
+        if (!last || partial != null) {
+            if (partial == null) {
+                partial = new StringBuilder();
             }
-            List<JsonNode> inputs = new ArrayList<>(raw.size());
-            for (byte[] bytes : raw) {
-              inputs.add(mapper.readTree(bytes));
+            partial.append(text);
+            if (partial.length() > config.maxFrameBytes()) {
+                violation(CLOSE_TOO_BIG, "message larger than " + config.maxFrameBytes() + " bytes");
+                return;
             }
-            tasks.add(new Message.Task(job.id, "combine", level, index, lease.attempt, null, inputs));
-          } catch (Exception e) {
-            if (job.live()) {
-              log.error("Cannot read the inputs of combine {}/{} of job {}", level, index, job.id, e);
+            if (!last) {
+                return;
             }
-            scheduler.leaseBroken(conn, lease, "cannot read combine inputs: " + e.getMessage());
-          }
+            text = partial.toString();
+            partial = null;
         }
-      }
-      return new Message.Tasks(item.jobs(), tasks);
+        if (text.length() > config.maxFrameBytes()
+                && text.getBytes(StandardCharsets.UTF_8).length > config.maxFrameBytes()) {
+            violation(CLOSE_TOO_BIG, "message larger than " + config.maxFrameBytes() + " bytes");
+            return;
+        }
+        Message message;
+        try {
+            message = Codec.decode(text);
+        } catch (ProtocolException e) {
+            violation(CLOSE_POLICY, e.getMessage());
+            return;
+        }
+        try {
+            handle(message);
+        } catch (ProtocolException e) {
+            violation(CLOSE_POLICY, e.getMessage());
+        }
     }
 
-    private void write(Runnable action) {
-      writeLock.lock();
-      try {
-        action.run();
-      } catch (RuntimeException e) {
-        log.debug("Cannot write to worker connection", e);
-        stopped = true;
-      } finally {
-        writeLock.unlock();
-      }
+    @Override
+    public void onMessage(WsSession session, BufferData buffer, boolean last) {
+        violation(CLOSE_UNSUPPORTED, "binary messages are not part of the protocol");
     }
-  }
 
-  private static String truncate(String reason) {
-    // a close frame's reason is at most 123 bytes
-    byte[] bytes = reason.getBytes(StandardCharsets.UTF_8);
-    if (bytes.length <= 123) {
-      return reason;
+    private void handle(Message message) {
+        if (conn == null) {
+            if (!(message instanceof Message.Hello hello)) {
+                throw new ProtocolException("the first message must be hello, was " + typeName(message));
+            }
+            if (hello.protocol() != Message.VERSION) {
+                throw new ProtocolException("unsupported protocol version " + hello.protocol()
+                        + "; this coordinator speaks " + Message.VERSION);
+            }
+            catalog.announce(hello.functions());
+            conn = scheduler.connect(hello, remote(), sender);
+            sender.send(new Message.Welcome(
+                    Message.VERSION,
+                    conn.id,
+                    scheduler.instance(),
+                    config.heartbeatInterval().toMillis(),
+                    config.maxFrameBytes(),
+                    config.maxBatch()));
+            return;
+        }
+        scheduler.seen(conn);
+        switch (message) {
+            case Message.Pull pull -> scheduler.pull(conn, pull.credits());
+            case Message.Results results -> results(results);
+            case Message.Heartbeat h -> sender.send(new Message.Heartbeat(System.currentTimeMillis()));
+            case Message.Return r -> scheduler.returned(conn, r.tasks());
+            case Message.Drain d -> scheduler.drain(conn);
+            case Message.Error e -> log.warn("Worker {} reports {}: {}", conn.id, e.code(), e.message());
+            case Message.Hello h -> throw new ProtocolException("hello was already sent");
+            default ->
+                throw new ProtocolException(
+                        "message type " + typeName(message) + " is sent by the coordinator, not by workers");
+        }
     }
-    String cut = new String(bytes, 0, 120, StandardCharsets.UTF_8);
-    return cut.substring(0, Math.max(0, cut.length() - 1)) + "...";
-  }
 
+    private void results(Message.Results results) {
+        List<Message.Result> list = results.results();
+        byte[][] outputs = new byte[list.size()][];
+        for (int i = 0; i < outputs.length; i++) {
+            Message.Result r = list.get(i);
+            if (r.ok()) {
+                try {
+                    JsonNode output = r.output();
+                    outputs[i] = output == null ? NULL : mapper.writeValueAsBytes(output);
+                } catch (JsonProcessingException e) {
+                    throw new ProtocolException("results[" + i + "].output is not encodable JSON");
+                }
+            }
+        }
+        Optional<String> error = scheduler.results(conn, results, outputs);
+        error.ifPresent(message -> sender.send(new Message.Error("not_held", message)));
+    }
+
+    private static final byte[] NULL = "null".getBytes(StandardCharsets.UTF_8);
+
+    private static String typeName(Message message) {
+        return message.getClass().getSimpleName().toLowerCase();
+    }
+
+    private String remote() {
+        try {
+            return session.socketContext().remotePeer().address().toString();
+        } catch (RuntimeException e) {
+            return "unknown";
+        }
+    }
+
+    private void violation(int code, String reason) {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        log.info("Closing worker connection {}: {}", conn == null ? remote() : conn.id, reason);
+        if (conn != null) {
+            scheduler.disconnect(conn, "protocol violation: " + reason);
+        }
+        sender.closeNow(code, reason);
+    }
+
+    @Override
+    public void onClose(WsSession session, int status, String reason) {
+        closed = true;
+        if (conn != null) {
+            scheduler.disconnect(
+                    conn, "closed (" + status + (reason == null || reason.isEmpty() ? "" : " " + reason) + ")");
+        }
+        sender.stop();
+    }
+
+    @Override
+    public void onError(WsSession session, Throwable t) {
+        log.debug("Worker connection error", t);
+        closed = true;
+        if (conn != null) {
+            scheduler.disconnect(conn, "connection error: " + t.getMessage());
+        }
+        sender.stop();
+    }
+
+    /**
+     * The connection's only writer: a virtual thread draining a queue. Tasks batches are turned into
+     * messages here, reading combine inputs from the store off the scheduler's lock.
+     */
+    private final class Sender implements WorkerConn.Outbox {
+        private record TasksItem(List<Message.JobInfo> jobs, List<Lease> leases) {}
+
+        private record CloseItem(int code, String reason) {}
+
+        private static final Object STOP = new Object();
+
+        private final WsSession session;
+        private final LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>();
+        private final ReentrantLock writeLock = new ReentrantLock();
+        private volatile boolean stopped;
+
+        Sender(WsSession session) {
+            this.session = session;
+            Thread.ofVirtual()
+                    .name("partita-ws-sender")
+                    .uncaughtExceptionHandler((t, e) -> log.error("Worker sender died", e))
+                    .start(this::run);
+        }
+
+        @Override
+        public void send(Message message) {
+            if (!stopped) {
+                queue.add(message);
+            }
+        }
+
+        @Override
+        public void sendTasks(List<Message.JobInfo> jobs, List<Lease> leases) {
+            if (!stopped) {
+                queue.add(new TasksItem(jobs, leases));
+            }
+        }
+
+        @Override
+        public void close(int code, String reason) {
+            queue.add(new CloseItem(code, reason));
+        }
+
+        void closeNow(int code, String reason) {
+            stopped = true;
+            queue.clear();
+            queue.add(STOP);
+            write(() -> session.close(code, truncate(reason)));
+        }
+
+        void stop() {
+            stopped = true;
+            queue.add(STOP);
+        }
+
+        private void run() {
+            try {
+                while (true) {
+                    Object item = queue.take();
+                    if (item == STOP) {
+                        return;
+                    }
+                    switch (item) {
+                        case Message m -> write(() -> session.send(Codec.encode(m), true));
+                        case TasksItem t -> {
+                            Message.Tasks tasks = tasks(t);
+                            if (!tasks.tasks().isEmpty()) {
+                                write(() -> session.send(Codec.encode(tasks), true));
+                            }
+                        }
+                        case CloseItem c -> {
+                            write(() -> session.close(c.code(), truncate(c.reason())));
+                            return;
+                        }
+                        default -> throw new IllegalStateException("unexpected item " + item);
+                    }
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        private Message.Tasks tasks(TasksItem item) {
+            List<Message.Task> tasks = new ArrayList<>(item.leases().size());
+            for (Lease lease : item.leases()) {
+                JobRun job = lease.job;
+                int level = JobRun.level(lease.key);
+                long index = JobRun.index(lease.key);
+                if (level < 0) {
+                    tasks.add(new Message.Task(job.id, "prepare", -1, 0, lease.attempt, null, null));
+                } else if (level == 0) {
+                    List<JsonNode> inputs = job.inputs;
+                    JsonNode input = inputs.isEmpty() ? null : inputs.get((int) index);
+                    tasks.add(new Message.Task(job.id, "compute", 0, index, lease.attempt, input, null));
+                } else {
+                    long from = job.shape.firstChild(index);
+                    long to = job.shape.endChild(level, index);
+                    try {
+                        List<byte[]> raw = store.outputs(job.id, level - 1, from, to);
+                        if (raw.size() != to - from) {
+                            throw new IllegalStateException(
+                                    "expected " + (to - from) + " child outputs, found " + raw.size());
+                        }
+                        List<JsonNode> inputs = new ArrayList<>(raw.size());
+                        for (byte[] bytes : raw) {
+                            inputs.add(mapper.readTree(bytes));
+                        }
+                        tasks.add(new Message.Task(job.id, "combine", level, index, lease.attempt, null, inputs));
+                    } catch (Exception e) {
+                        if (job.live()) {
+                            log.error("Cannot read the inputs of combine {}/{} of job {}", level, index, job.id, e);
+                        }
+                        scheduler.leaseBroken(conn, lease, "cannot read combine inputs: " + e.getMessage());
+                    }
+                }
+            }
+            return new Message.Tasks(item.jobs(), tasks);
+        }
+
+        private void write(Runnable action) {
+            writeLock.lock();
+            try {
+                action.run();
+            } catch (RuntimeException e) {
+                log.debug("Cannot write to worker connection", e);
+                stopped = true;
+            } finally {
+                writeLock.unlock();
+            }
+        }
+    }
+
+    private static String truncate(String reason) {
+        // a close frame's reason is at most 123 bytes
+        byte[] bytes = reason.getBytes(StandardCharsets.UTF_8);
+        if (bytes.length <= 123) {
+            return reason;
+        }
+        String cut = new String(bytes, 0, 120, StandardCharsets.UTF_8);
+        return cut.substring(0, Math.max(0, cut.length() - 1)) + "...";
+    }
 }

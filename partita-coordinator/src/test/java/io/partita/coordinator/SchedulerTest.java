@@ -21,207 +21,236 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The scheduler's rules, driven directly with a fake clock and recording outboxes. */
 class SchedulerTest {
-  @TempDir Path dir;
-  Store store;
-  Scheduler scheduler;
-  ResultWriter writer;
-  final AtomicLong nanos = new AtomicLong(1_000_000_000L);
+    @TempDir
+    Path dir;
 
-  /** An outbox that records what the scheduler sends to one worker. */
-  static final class RecordingOutbox implements WorkerConn.Outbox {
-    final List<Message> messages = new CopyOnWriteArrayList<>();
-    final List<Lease> leases = new CopyOnWriteArrayList<>();
-    volatile String closed;
+    Store store;
+    Scheduler scheduler;
+    ResultWriter writer;
+    final AtomicLong nanos = new AtomicLong(1_000_000_000L);
 
-    @Override
-    public void send(Message message) {
-      messages.add(message);
-    }
+    /** An outbox that records what the scheduler sends to one worker. */
+    static final class RecordingOutbox implements WorkerConn.Outbox {
+        final List<Message> messages = new CopyOnWriteArrayList<>();
+        final List<Lease> leases = new CopyOnWriteArrayList<>();
+        volatile String closed;
 
-    @Override
-    public void sendTasks(List<Message.JobInfo> jobs, List<Lease> batch) {
-      leases.addAll(batch);
-    }
-
-    @Override
-    public void close(int code, String reason) {
-      closed = code + " " + reason;
-    }
-
-    List<Message.Ack> acks() {
-      return messages.stream().filter(Message.Ack.class::isInstance).map(Message.Ack.class::cast).toList();
-    }
-  }
-
-  @BeforeEach
-  void start() {
-    store = Store.open("jdbc:sqlite:" + dir.resolve("p.db"));
-    CoordinatorConfig config = CoordinatorConfig.builder().maxBatch(100).heartbeatInterval(Duration.ofSeconds(1)).build();
-    scheduler = new Scheduler(store, Codec.mapper(), config, nanos::get, System::currentTimeMillis, "test");
-    writer = new ResultWriter(store, scheduler);
-    scheduler.writer(writer);
-    writer.start();
-  }
-
-  @AfterEach
-  void stop() {
-    writer.close();
-    store.close();
-  }
-
-  JobRun submit(String id, String function, long partitions, String options) {
-    var root = JsonNodeFactory.instance.objectNode();
-    root.put("function", function);
-    root.put("partitions", partitions);
-    try {
-      root.set("options", Codec.mapper().readTree(options));
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
-    return scheduler.submit(id, JobSpec.parse(root, 10_000_000));
-  }
-
-  WorkerConn worker(RecordingOutbox outbox, String... functions) {
-    return scheduler.connect(
-        new Message.Hello(1, "java", "t", List.of("java"), 1, 1, List.of(functions), 1), "test", outbox);
-  }
-
-  static Message.Result ok(Lease lease, long value) {
-    return new Message.Result(lease.job.id, JobRun.level(lease.key), JobRun.index(lease.key), lease.attempt, true, LongNode.valueOf(value), null, 0);
-  }
-
-  static byte[][] encode(List<Message.Result> results) {
-    byte[][] out = new byte[results.size()][];
-    for (int i = 0; i < out.length; i++) {
-      out[i] = String.valueOf(results.get(i).output()).getBytes();
-    }
-    return out;
-  }
-
-  void send(WorkerConn w, long seq, List<Message.Result> results) {
-    assertThat(scheduler.results(w, new Message.Results(seq, results), encode(results))).isEmpty();
-  }
-
-  @Test
-  void lease_respectsCreditsAndFunctions() {
-    submit("a", "f/one", 50, "{}");
-    submit("b", "f/two", 50, "{}");
-    RecordingOutbox out = new RecordingOutbox();
-    WorkerConn w = worker(out, "f/two");
-    scheduler.pull(w, 7);
-    assertThat(out.leases).hasSize(7).allSatisfy(l -> assertThat(l.job.id).isEqualTo("b"));
-    assertThat(scheduler.progress("b").orElseThrow().running()).isEqualTo(7);
-    assertThat(scheduler.progress("a").orElseThrow().running()).isZero();
-  }
-
-  @Test
-  void disconnect_requeuesCurrentLeasesAtOnce() {
-    submit("a", "f", 10, "{}");
-    RecordingOutbox out = new RecordingOutbox();
-    WorkerConn w = worker(out, "f");
-    scheduler.pull(w, 4);
-    scheduler.disconnect(w, "gone");
-    Scheduler.Progress p = scheduler.progress("a").orElseThrow();
-    assertThat(p.running()).isZero();
-    assertThat(p.pending()).isEqualTo(10);
-    RecordingOutbox out2 = new RecordingOutbox();
-    WorkerConn w2 = worker(out2, "f");
-    scheduler.pull(w2, 10);
-    assertThat(out2.leases).hasSize(10);
-    assertThat(out2.leases.stream().filter(l -> l.attempt == 2).count()).isEqualTo(4);
-  }
-
-  @Test
-  void resultOfAnotherAttempt_isNotHeld_andNothingIsStored() {
-    submit("a", "f", 3, "{}");
-    RecordingOutbox out = new RecordingOutbox();
-    WorkerConn w = worker(out, "f");
-    scheduler.pull(w, 1);
-    Lease lease = out.leases.get(0);
-    var wrongAttempt = new Message.Result("a", 0, JobRun.index(lease.key), lease.attempt + 1, true, LongNode.valueOf(1), null, 0);
-    var neverLeased = new Message.Result("a", 0, 2, 1, true, LongNode.valueOf(1), null, 0);
-    var results = List.of(wrongAttempt, neverLeased);
-    assertThat(scheduler.results(w, new Message.Results(1, results), encode(results))).get().asString().contains("a/0/2#1");
-    assertThat(store.outputs("a", 0, 0, 3)).isEmpty();
-    assertThat(scheduler.progress("a").orElseThrow().running()).isEqualTo(1);
-  }
-
-  @Test
-  void lateResultOfExpiredLease_isAcceptedWhileOpen_andTheOtherAttemptIgnored() {
-    submit("a", "f", 1, "{\"taskTimeout\":\"PT1S\"}");
-    RecordingOutbox slowOut = new RecordingOutbox();
-    WorkerConn slow = worker(slowOut, "f");
-    scheduler.pull(slow, 1);
-    Lease first = slowOut.leases.get(0);
-    nanos.addAndGet(Duration.ofMillis(1500).toNanos());
-    scheduler.seen(slow);
-    scheduler.sweep();
-    assertThat(slowOut.messages).anyMatch(m -> m instanceof Message.Cancel c && c.reason().equals("timed out"));
-    RecordingOutbox fastOut = new RecordingOutbox();
-    WorkerConn fast = worker(fastOut, "f");
-    scheduler.pull(fast, 1);
-    Lease second = fastOut.leases.get(0);
-    assertThat(second.attempt).isEqualTo(2);
-    send(slow, 1, List.of(ok(first, 41)));
-    await().atMost(Duration.ofSeconds(10)).until(() -> slowOut.acks().size() == 1);
-    assertThat(slowOut.acks().get(0).accepted()).isEqualTo(1);
-    send(fast, 1, List.of(ok(second, 99)));
-    await().atMost(Duration.ofSeconds(10)).until(() -> fastOut.acks().size() == 1);
-    assertThat(fastOut.acks().get(0).ignored()).isEqualTo(1);
-    assertThat(new String(store.job("a").orElseThrow().result().orElseThrow())).isEqualTo("41");
-  }
-
-  @Test
-  void silentWorker_isDroppedAndLosesItsLeases() {
-    submit("a", "f", 5, "{}");
-    RecordingOutbox out = new RecordingOutbox();
-    WorkerConn w = worker(out, "f");
-    scheduler.pull(w, 5);
-    nanos.addAndGet(Duration.ofMillis(3100).toNanos());
-    scheduler.sweep();
-    assertThat(out.closed).startsWith("1001").contains("missed heartbeats");
-    assertThat(scheduler.progress("a").orElseThrow().running()).isZero();
-    assertThat(scheduler.workers()).isEmpty();
-  }
-
-  @Test
-  void combineTree_neverExceedsFanIn_andResultIsExact() {
-    int n = 1000;
-    submit("a", "f", n, "{\"fanIn\":7}");
-    RecordingOutbox out = new RecordingOutbox();
-    WorkerConn w = worker(out, "f");
-    scheduler.pull(w, 100);
-    int seen = 0;
-    long seq = 0;
-    List<Integer> combineSizes = new ArrayList<>();
-    JobRun job = null;
-    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-    while (store.job("a").orElseThrow().status().wireName().equals("running")) {
-      assertThat(System.nanoTime()).as("job finishes").isLessThan(deadline);
-      List<Lease> batch = new ArrayList<>(out.leases.subList(seen, out.leases.size()));
-      seen += batch.size();
-      if (batch.isEmpty()) {
-        Thread.onSpinWait();
-        continue;
-      }
-      List<Message.Result> results = new ArrayList<>();
-      for (Lease lease : batch) {
-        job = lease.job;
-        int level = JobRun.level(lease.key);
-        long index = JobRun.index(lease.key);
-        if (level == 0) {
-          results.add(ok(lease, index + 1));
-        } else {
-          List<byte[]> inputs = store.outputs("a", level - 1, job.shape.firstChild(index), job.shape.endChild(level, index));
-          combineSizes.add(inputs.size());
-          long sum = inputs.stream().mapToLong(b -> Long.parseLong(new String(b))).sum();
-          results.add(ok(lease, sum));
+        @Override
+        public void send(Message message) {
+            messages.add(message);
         }
-      }
-      send(w, ++seq, results);
+
+        @Override
+        public void sendTasks(List<Message.JobInfo> jobs, List<Lease> batch) {
+            leases.addAll(batch);
+        }
+
+        @Override
+        public void close(int code, String reason) {
+            closed = code + " " + reason;
+        }
+
+        List<Message.Ack> acks() {
+            return messages.stream()
+                    .filter(Message.Ack.class::isInstance)
+                    .map(Message.Ack.class::cast)
+                    .toList();
+        }
     }
-    assertThat(new String(store.job("a").orElseThrow().result().orElseThrow())).isEqualTo(String.valueOf((long) n * (n + 1) / 2));
-    assertThat(combineSizes).isNotEmpty().allSatisfy(size -> assertThat(size).isBetween(1, 7));
-    assertThat(combineSizes).hasSize((int) (job.totalTasks() - n));
-  }
+
+    @BeforeEach
+    void start() {
+        store = Store.open("jdbc:sqlite:" + dir.resolve("p.db"));
+        CoordinatorConfig config = CoordinatorConfig.builder()
+                .maxBatch(100)
+                .heartbeatInterval(Duration.ofSeconds(1))
+                .build();
+        scheduler = new Scheduler(store, Codec.mapper(), config, nanos::get, System::currentTimeMillis, "test");
+        writer = new ResultWriter(store, scheduler);
+        scheduler.writer(writer);
+        writer.start();
+    }
+
+    @AfterEach
+    void stop() {
+        writer.close();
+        store.close();
+    }
+
+    JobRun submit(String id, String function, long partitions, String options) {
+        var root = JsonNodeFactory.instance.objectNode();
+        root.put("function", function);
+        root.put("partitions", partitions);
+        try {
+            root.set("options", Codec.mapper().readTree(options));
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+        return scheduler.submit(id, JobSpec.parse(root, 10_000_000));
+    }
+
+    WorkerConn worker(RecordingOutbox outbox, String... functions) {
+        return scheduler.connect(
+                new Message.Hello(1, "java", "t", List.of("java"), 1, 1, List.of(functions), 1), "test", outbox);
+    }
+
+    static Message.Result ok(Lease lease, long value) {
+        return new Message.Result(
+                lease.job.id,
+                JobRun.level(lease.key),
+                JobRun.index(lease.key),
+                lease.attempt,
+                true,
+                LongNode.valueOf(value),
+                null,
+                0);
+    }
+
+    static byte[][] encode(List<Message.Result> results) {
+        byte[][] out = new byte[results.size()][];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = String.valueOf(results.get(i).output()).getBytes();
+        }
+        return out;
+    }
+
+    void send(WorkerConn w, long seq, List<Message.Result> results) {
+        assertThat(scheduler.results(w, new Message.Results(seq, results), encode(results)))
+                .isEmpty();
+    }
+
+    @Test
+    void lease_respectsCreditsAndFunctions() {
+        submit("a", "f/one", 50, "{}");
+        submit("b", "f/two", 50, "{}");
+        RecordingOutbox out = new RecordingOutbox();
+        WorkerConn w = worker(out, "f/two");
+        scheduler.pull(w, 7);
+        assertThat(out.leases).hasSize(7).allSatisfy(l -> assertThat(l.job.id).isEqualTo("b"));
+        assertThat(scheduler.progress("b").orElseThrow().running()).isEqualTo(7);
+        assertThat(scheduler.progress("a").orElseThrow().running()).isZero();
+    }
+
+    @Test
+    void disconnect_requeuesCurrentLeasesAtOnce() {
+        submit("a", "f", 10, "{}");
+        RecordingOutbox out = new RecordingOutbox();
+        WorkerConn w = worker(out, "f");
+        scheduler.pull(w, 4);
+        scheduler.disconnect(w, "gone");
+        Scheduler.Progress p = scheduler.progress("a").orElseThrow();
+        assertThat(p.running()).isZero();
+        assertThat(p.pending()).isEqualTo(10);
+        RecordingOutbox out2 = new RecordingOutbox();
+        WorkerConn w2 = worker(out2, "f");
+        scheduler.pull(w2, 10);
+        assertThat(out2.leases).hasSize(10);
+        assertThat(out2.leases.stream().filter(l -> l.attempt == 2).count()).isEqualTo(4);
+    }
+
+    @Test
+    void resultOfAnotherAttempt_isNotHeld_andNothingIsStored() {
+        submit("a", "f", 3, "{}");
+        RecordingOutbox out = new RecordingOutbox();
+        WorkerConn w = worker(out, "f");
+        scheduler.pull(w, 1);
+        Lease lease = out.leases.get(0);
+        var wrongAttempt = new Message.Result(
+                "a", 0, JobRun.index(lease.key), lease.attempt + 1, true, LongNode.valueOf(1), null, 0);
+        var neverLeased = new Message.Result("a", 0, 2, 1, true, LongNode.valueOf(1), null, 0);
+        var results = List.of(wrongAttempt, neverLeased);
+        assertThat(scheduler.results(w, new Message.Results(1, results), encode(results)))
+                .get()
+                .asString()
+                .contains("a/0/2#1");
+        assertThat(store.outputs("a", 0, 0, 3)).isEmpty();
+        assertThat(scheduler.progress("a").orElseThrow().running()).isEqualTo(1);
+    }
+
+    @Test
+    void lateResultOfExpiredLease_isAcceptedWhileOpen_andTheOtherAttemptIgnored() {
+        submit("a", "f", 1, "{\"taskTimeout\":\"PT1S\"}");
+        RecordingOutbox slowOut = new RecordingOutbox();
+        WorkerConn slow = worker(slowOut, "f");
+        scheduler.pull(slow, 1);
+        Lease first = slowOut.leases.get(0);
+        nanos.addAndGet(Duration.ofMillis(1500).toNanos());
+        scheduler.seen(slow);
+        scheduler.sweep();
+        assertThat(slowOut.messages)
+                .anyMatch(m -> m instanceof Message.Cancel c && c.reason().equals("timed out"));
+        RecordingOutbox fastOut = new RecordingOutbox();
+        WorkerConn fast = worker(fastOut, "f");
+        scheduler.pull(fast, 1);
+        Lease second = fastOut.leases.get(0);
+        assertThat(second.attempt).isEqualTo(2);
+        send(slow, 1, List.of(ok(first, 41)));
+        await().atMost(Duration.ofSeconds(10)).until(() -> slowOut.acks().size() == 1);
+        assertThat(slowOut.acks().get(0).accepted()).isEqualTo(1);
+        send(fast, 1, List.of(ok(second, 99)));
+        await().atMost(Duration.ofSeconds(10)).until(() -> fastOut.acks().size() == 1);
+        assertThat(fastOut.acks().get(0).ignored()).isEqualTo(1);
+        assertThat(new String(store.job("a").orElseThrow().result().orElseThrow()))
+                .isEqualTo("41");
+    }
+
+    @Test
+    void silentWorker_isDroppedAndLosesItsLeases() {
+        submit("a", "f", 5, "{}");
+        RecordingOutbox out = new RecordingOutbox();
+        WorkerConn w = worker(out, "f");
+        scheduler.pull(w, 5);
+        nanos.addAndGet(Duration.ofMillis(3100).toNanos());
+        scheduler.sweep();
+        assertThat(out.closed).startsWith("1001").contains("missed heartbeats");
+        assertThat(scheduler.progress("a").orElseThrow().running()).isZero();
+        assertThat(scheduler.workers()).isEmpty();
+    }
+
+    @Test
+    void combineTree_neverExceedsFanIn_andResultIsExact() {
+        int n = 1000;
+        submit("a", "f", n, "{\"fanIn\":7}");
+        RecordingOutbox out = new RecordingOutbox();
+        WorkerConn w = worker(out, "f");
+        scheduler.pull(w, 100);
+        int seen = 0;
+        long seq = 0;
+        List<Integer> combineSizes = new ArrayList<>();
+        JobRun job = null;
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (store.job("a").orElseThrow().status().wireName().equals("running")) {
+            assertThat(System.nanoTime()).as("job finishes").isLessThan(deadline);
+            List<Lease> batch = new ArrayList<>(out.leases.subList(seen, out.leases.size()));
+            seen += batch.size();
+            if (batch.isEmpty()) {
+                Thread.onSpinWait();
+                continue;
+            }
+            List<Message.Result> results = new ArrayList<>();
+            for (Lease lease : batch) {
+                job = lease.job;
+                int level = JobRun.level(lease.key);
+                long index = JobRun.index(lease.key);
+                if (level == 0) {
+                    results.add(ok(lease, index + 1));
+                } else {
+                    List<byte[]> inputs = store.outputs(
+                            "a", level - 1, job.shape.firstChild(index), job.shape.endChild(level, index));
+                    combineSizes.add(inputs.size());
+                    long sum = inputs.stream()
+                            .mapToLong(b -> Long.parseLong(new String(b)))
+                            .sum();
+                    results.add(ok(lease, sum));
+                }
+            }
+            send(w, ++seq, results);
+        }
+        assertThat(new String(store.job("a").orElseThrow().result().orElseThrow()))
+                .isEqualTo(String.valueOf((long) n * (n + 1) / 2));
+        assertThat(combineSizes)
+                .isNotEmpty()
+                .allSatisfy(size -> assertThat(size).isBetween(1, 7));
+        assertThat(combineSizes).hasSize((int) (job.totalTasks() - n));
+    }
 }

@@ -10,23 +10,23 @@ import io.partita.api.TaskContext;
  */
 @Function("examples/noop")
 public final class Noop implements JobFunction<Long, Long> {
-  @Override
-  public Class<Long> inputType() {
-    return Long.class;
-  }
+    @Override
+    public Class<Long> inputType() {
+        return Long.class;
+    }
 
-  @Override
-  public Class<Long> outputType() {
-    return Long.class;
-  }
+    @Override
+    public Class<Long> outputType() {
+        return Long.class;
+    }
 
-  @Override
-  public Long compute(Long input, TaskContext context) {
-    return 1L;
-  }
+    @Override
+    public Long compute(Long input, TaskContext context) {
+        return 1L;
+    }
 
-  @Override
-  public Long combine(Long left, Long right) {
-    return (left == null ? 0 : left) + (right == null ? 0 : right);
-  }
+    @Override
+    public Long combine(Long left, Long right) {
+        return (left == null ? 0 : left) + (right == null ? 0 : right);
+    }
 }

@@ -26,77 +26,100 @@ import org.junit.jupiter.api.io.TempDir;
  * an uninterrupted run gives.
  */
 class CoordinatorCrashIT {
-  @TempDir Path dir;
+    @TempDir
+    Path dir;
 
-  static int freePort() throws Exception {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
-  }
-
-  JavaProcess coordinator(String name, int port) {
-    JavaProcess p =
-        JavaProcess.start(
-            name, dir, "io.partita.cli.Main", "server", "--host", "127.0.0.1", "--port", String.valueOf(port),
-            "--data", dir.resolve("data").toString(), "--local-workers", "0");
-    p.awaitLine(l -> l.contains("listening on"), Duration.ofSeconds(60));
-    return p;
-  }
-
-  @Test
-  void coordinatorKilledMidJob_resumesWithoutRecomputingAndSameResult() throws Exception {
-    int n = 4000;
-    Path log = dir.resolve("executions.log");
-    int port = freePort();
-    URI url = URI.create("http://127.0.0.1:" + port);
-    ApiClient api = new ApiClient(url);
-    JavaProcess first = coordinator("coordinator-1", port);
-    try (JavaProcess w1 = Grid.workerProcess("worker-1", url.toString(), 2, dir);
-        JavaProcess w2 = Grid.workerProcess("worker-2", url.toString(), 2, dir)) {
-      Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> api.get("/api/workers").json().get("total").asInt() == 2);
-      String id = api.submit(
-          "{\"function\":\"test/record\",\"partitions\":" + n + ",\"params\":{\"log\":\"" + log + "\",\"spinMicros\":1500},\"options\":{\"fanIn\":8}}");
-      String firstInstance = api.get("/api/health").json().get("instance").asText();
-      Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(10))
-          .until(() -> api.job(id).get("counts").get("done").asLong() >= n / 3);
-      first.kill();
-
-      // What was durable at the moment of the kill, read straight from the store.
-      BitSet durable;
-      try (Store store = Store.open("jdbc:sqlite:" + dir.resolve("data/partita.db"))) {
-        StoredJob job = store.job(id).orElseThrow();
-        assertThat(job.status().wireName()).isEqualTo("running");
-        TreeShape shape = new TreeShape(n, 8);
-        durable = shape.complete(store.storedNodes(id, shape))[0];
-      }
-      assertThat(durable.cardinality()).isGreaterThanOrEqualTo(n / 3).isLessThan(n);
-
-      JavaProcess second = coordinator("coordinator-2", port);
-      try {
-        String secondInstance = api.get("/api/health").json().get("instance").asText();
-        assertThat(secondInstance).isNotEqualTo(firstInstance);
-        JsonNode resumed = api.job(id);
-        assertThat(resumed.get("counts").get("done").asLong()).isGreaterThanOrEqualTo(durable.cardinality());
-        Awaitility.await("job done after restart").atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(100))
-            .until(() -> api.job(id).get("status").asText().equals("done"));
-        assertThat(api.get("/api/jobs/" + id + "/result").body()).isEqualTo(String.valueOf(Executions.expectedSum(n)));
-
-        List<Executions.Execution> executions = Executions.read(log).all();
-        Set<Long> afterRestart = executions.stream().filter(e -> e.coordinator().equals(secondInstance))
-            .map(Executions.Execution::partition).collect(Collectors.toSet());
-        assertThat(afterRestart).as("partitions run after the restart").isNotEmpty();
-        for (long p : afterRestart) {
-          assertThat(durable.get((int) p)).as("partition %d was durable before the kill but ran again", p).isFalse();
+    static int freePort() throws Exception {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
         }
-        Set<Long> all = executions.stream().map(Executions.Execution::partition).collect(Collectors.toSet());
-        assertThat(all).hasSize(n);
-        // the workers reconnected on their own
-        assertThat(api.get("/api/workers").json().get("total").asInt()).isEqualTo(2);
-      } finally {
-        second.kill();
-      }
-    } finally {
-      first.close();
     }
-  }
+
+    JavaProcess coordinator(String name, int port) {
+        JavaProcess p = JavaProcess.start(
+                name,
+                dir,
+                "io.partita.cli.Main",
+                "server",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                String.valueOf(port),
+                "--data",
+                dir.resolve("data").toString(),
+                "--local-workers",
+                "0");
+        p.awaitLine(l -> l.contains("listening on"), Duration.ofSeconds(60));
+        return p;
+    }
+
+    @Test
+    void coordinatorKilledMidJob_resumesWithoutRecomputingAndSameResult() throws Exception {
+        int n = 4000;
+        Path log = dir.resolve("executions.log");
+        int port = freePort();
+        URI url = URI.create("http://127.0.0.1:" + port);
+        ApiClient api = new ApiClient(url);
+        JavaProcess first = coordinator("coordinator-1", port);
+        try (JavaProcess w1 = Grid.workerProcess("worker-1", url.toString(), 2, dir);
+                JavaProcess w2 = Grid.workerProcess("worker-2", url.toString(), 2, dir)) {
+            Awaitility.await()
+                    .atMost(Duration.ofSeconds(60))
+                    .until(() -> api.get("/api/workers").json().get("total").asInt() == 2);
+            String id = api.submit("{\"function\":\"test/record\",\"partitions\":" + n + ",\"params\":{\"log\":\"" + log
+                    + "\",\"spinMicros\":1500},\"options\":{\"fanIn\":8}}");
+            String firstInstance = api.get("/api/health").json().get("instance").asText();
+            Awaitility.await()
+                    .atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(10))
+                    .until(() -> api.job(id).get("counts").get("done").asLong() >= n / 3);
+            first.kill();
+
+            // What was durable at the moment of the kill, read straight from the store.
+            BitSet durable;
+            try (Store store = Store.open("jdbc:sqlite:" + dir.resolve("data/partita.db"))) {
+                StoredJob job = store.job(id).orElseThrow();
+                assertThat(job.status().wireName()).isEqualTo("running");
+                TreeShape shape = new TreeShape(n, 8);
+                durable = shape.complete(store.storedNodes(id, shape))[0];
+            }
+            assertThat(durable.cardinality()).isGreaterThanOrEqualTo(n / 3).isLessThan(n);
+
+            JavaProcess second = coordinator("coordinator-2", port);
+            try {
+                String secondInstance =
+                        api.get("/api/health").json().get("instance").asText();
+                assertThat(secondInstance).isNotEqualTo(firstInstance);
+                JsonNode resumed = api.job(id);
+                assertThat(resumed.get("counts").get("done").asLong()).isGreaterThanOrEqualTo(durable.cardinality());
+                Awaitility.await("job done after restart")
+                        .atMost(Duration.ofSeconds(120))
+                        .pollInterval(Duration.ofMillis(100))
+                        .until(() -> api.job(id).get("status").asText().equals("done"));
+                assertThat(api.get("/api/jobs/" + id + "/result").body())
+                        .isEqualTo(String.valueOf(Executions.expectedSum(n)));
+
+                List<Executions.Execution> executions = Executions.read(log).all();
+                Set<Long> afterRestart = executions.stream()
+                        .filter(e -> e.coordinator().equals(secondInstance))
+                        .map(Executions.Execution::partition)
+                        .collect(Collectors.toSet());
+                assertThat(afterRestart).as("partitions run after the restart").isNotEmpty();
+                for (long p : afterRestart) {
+                    assertThat(durable.get((int) p))
+                            .as("partition %d was durable before the kill but ran again", p)
+                            .isFalse();
+                }
+                Set<Long> all =
+                        executions.stream().map(Executions.Execution::partition).collect(Collectors.toSet());
+                assertThat(all).hasSize(n);
+                // the workers reconnected on their own
+                assertThat(api.get("/api/workers").json().get("total").asInt()).isEqualTo(2);
+            } finally {
+                second.kill();
+            }
+        } finally {
+            first.close();
+        }
+    }
 }

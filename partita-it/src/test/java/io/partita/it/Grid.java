@@ -13,58 +13,68 @@ import org.awaitility.Awaitility;
 
 /** A coordinator on a random port plus helpers to start worker processes against it. */
 final class Grid implements AutoCloseable {
-  final Path dir;
-  final Coordinator coordinator;
-  final ApiClient api;
-  private final List<AutoCloseable> resources = new ArrayList<>();
+    final Path dir;
+    final Coordinator coordinator;
+    final ApiClient api;
+    private final List<AutoCloseable> resources = new ArrayList<>();
 
-  Grid(Path dir, CoordinatorConfig.Builder config) {
-    this.dir = dir;
-    this.coordinator = Coordinator.start(config.host("127.0.0.1").port(0).dataDir(dir.resolve("data")).build());
-    this.api = new ApiClient(coordinator.url());
-  }
-
-  Grid(Path dir) {
-    this(dir, CoordinatorConfig.builder().heartbeatInterval(Duration.ofMillis(500)));
-  }
-
-  /** Starts a worker JVM with the test classpath (so it has the test functions too). */
-  JavaProcess worker(String name, int slots) {
-    JavaProcess p = workerProcess(name, coordinator.url().toString(), slots, dir);
-    resources.add(p);
-    return p;
-  }
-
-  static JavaProcess workerProcess(String name, String url, int slots, Path dir) {
-    return JavaProcess.start(
-        name, dir, "io.partita.cli.Main", "worker", "--coordinator", url, "--slots", String.valueOf(slots), "--name", name);
-  }
-
-  void awaitWorkers(int n) {
-    Awaitility.await("workers connected")
-        .atMost(Duration.ofSeconds(60))
-        .until(() -> api.get("/api/workers").json().get("total").asInt() >= n);
-  }
-
-  JsonNode awaitStatus(String id, String status, Duration timeout) {
-    Awaitility.await("job " + id + " " + status)
-        .atMost(timeout)
-        .pollInterval(Duration.ofMillis(100))
-        .until(() -> {
-          String s = api.job(id).get("status").asText();
-          if (!s.equals(status) && (s.equals("failed") || s.equals("done") || s.equals("cancelled"))) {
-            throw new AssertionError("job " + id + " ended " + s + ": " + api.job(id));
-          }
-          return s.equals(status);
-        });
-    return api.job(id);
-  }
-
-  @Override
-  public void close() throws Exception {
-    for (AutoCloseable r : resources) {
-      r.close();
+    Grid(Path dir, CoordinatorConfig.Builder config) {
+        this.dir = dir;
+        this.coordinator = Coordinator.start(
+                config.host("127.0.0.1").port(0).dataDir(dir.resolve("data")).build());
+        this.api = new ApiClient(coordinator.url());
     }
-    coordinator.close();
-  }
+
+    Grid(Path dir) {
+        this(dir, CoordinatorConfig.builder().heartbeatInterval(Duration.ofMillis(500)));
+    }
+
+    /** Starts a worker JVM with the test classpath (so it has the test functions too). */
+    JavaProcess worker(String name, int slots) {
+        JavaProcess p = workerProcess(name, coordinator.url().toString(), slots, dir);
+        resources.add(p);
+        return p;
+    }
+
+    static JavaProcess workerProcess(String name, String url, int slots, Path dir) {
+        return JavaProcess.start(
+                name,
+                dir,
+                "io.partita.cli.Main",
+                "worker",
+                "--coordinator",
+                url,
+                "--slots",
+                String.valueOf(slots),
+                "--name",
+                name);
+    }
+
+    void awaitWorkers(int n) {
+        Awaitility.await("workers connected")
+                .atMost(Duration.ofSeconds(60))
+                .until(() -> api.get("/api/workers").json().get("total").asInt() >= n);
+    }
+
+    JsonNode awaitStatus(String id, String status, Duration timeout) {
+        Awaitility.await("job " + id + " " + status)
+                .atMost(timeout)
+                .pollInterval(Duration.ofMillis(100))
+                .until(() -> {
+                    String s = api.job(id).get("status").asText();
+                    if (!s.equals(status) && (s.equals("failed") || s.equals("done") || s.equals("cancelled"))) {
+                        throw new AssertionError("job " + id + " ended " + s + ": " + api.job(id));
+                    }
+                    return s.equals(status);
+                });
+        return api.job(id);
+    }
+
+    @Override
+    public void close() throws Exception {
+        for (AutoCloseable r : resources) {
+            r.close();
+        }
+        coordinator.close();
+    }
 }

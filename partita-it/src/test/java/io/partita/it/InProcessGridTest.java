@@ -13,43 +13,49 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Fast checks of the whole path with an in-process worker: jobs, prepare, tree combine. */
 class InProcessGridTest {
-  @TempDir Path dir;
+    @TempDir
+    Path dir;
 
-  @Test
-  void noopJob_resultIsPartitionCount() throws Exception {
-    try (Grid grid = new Grid(dir);
-        Worker worker = Worker.start(WorkerConfig.defaults(grid.coordinator.url()).withSlots(2))) {
-      String id = grid.api.submit("{\"function\":\"examples/noop\",\"partitions\":20000,\"options\":{\"fanIn\":16}}");
-      JsonNode job = grid.awaitStatus(id, "done", Duration.ofSeconds(60));
-      assertThat(job.get("counts").get("done").asLong()).isEqualTo(20000);
-      assertThat(grid.api.get("/api/jobs/" + id + "/result").body()).isEqualTo("20000");
+    @Test
+    void noopJob_resultIsPartitionCount() throws Exception {
+        try (Grid grid = new Grid(dir);
+                Worker worker = Worker.start(
+                        WorkerConfig.defaults(grid.coordinator.url()).withSlots(2))) {
+            String id =
+                    grid.api.submit("{\"function\":\"examples/noop\",\"partitions\":20000,\"options\":{\"fanIn\":16}}");
+            JsonNode job = grid.awaitStatus(id, "done", Duration.ofSeconds(60));
+            assertThat(job.get("counts").get("done").asLong()).isEqualTo(20000);
+            assertThat(grid.api.get("/api/jobs/" + id + "/result").body()).isEqualTo("20000");
+        }
     }
-  }
 
-  @Test
-  void piJob_matchesSequentialReference() throws Exception {
-    try (Grid grid = new Grid(dir);
-        Worker worker = Worker.start(WorkerConfig.defaults(grid.coordinator.url()).withSlots(2))) {
-      String id = grid.api.submit("{\"function\":\"examples/pi\",\"partitions\":200,\"params\":{\"samples\":1000,\"seed\":7}}");
-      grid.awaitStatus(id, "done", Duration.ofSeconds(60));
-      JsonNode result = grid.api.get("/api/jobs/" + id + "/result").json();
-      long inside = 0;
-      for (long p = 0; p < 200; p++) {
-        inside += Pi.sample(1000, 7, p).inside();
-      }
-      assertThat(result.get("inside").asLong()).isEqualTo(inside);
-      assertThat(result.get("samples").asLong()).isEqualTo(200_000);
+    @Test
+    void piJob_matchesSequentialReference() throws Exception {
+        try (Grid grid = new Grid(dir);
+                Worker worker = Worker.start(
+                        WorkerConfig.defaults(grid.coordinator.url()).withSlots(2))) {
+            String id = grid.api.submit(
+                    "{\"function\":\"examples/pi\",\"partitions\":200,\"params\":{\"samples\":1000,\"seed\":7}}");
+            grid.awaitStatus(id, "done", Duration.ofSeconds(60));
+            JsonNode result = grid.api.get("/api/jobs/" + id + "/result").json();
+            long inside = 0;
+            for (long p = 0; p < 200; p++) {
+                inside += Pi.sample(1000, 7, p).inside();
+            }
+            assertThat(result.get("inside").asLong()).isEqualTo(inside);
+            assertThat(result.get("samples").asLong()).isEqualTo(200_000);
+        }
     }
-  }
 
-  @Test
-  void primesWithPrepare_countsExactly() throws Exception {
-    try (Grid grid = new Grid(dir);
-        Worker worker = Worker.start(WorkerConfig.defaults(grid.coordinator.url()).withSlots(2))) {
-      String id = grid.api.submit("{\"function\":\"examples/primes\",\"params\":{\"limit\":10000000}}");
-      JsonNode job = grid.awaitStatus(id, "done", Duration.ofSeconds(60));
-      assertThat(job.get("partitions").asLong()).isEqualTo(10);
-      assertThat(grid.api.get("/api/jobs/" + id + "/result").body()).isEqualTo("664579");
+    @Test
+    void primesWithPrepare_countsExactly() throws Exception {
+        try (Grid grid = new Grid(dir);
+                Worker worker = Worker.start(
+                        WorkerConfig.defaults(grid.coordinator.url()).withSlots(2))) {
+            String id = grid.api.submit("{\"function\":\"examples/primes\",\"params\":{\"limit\":10000000}}");
+            JsonNode job = grid.awaitStatus(id, "done", Duration.ofSeconds(60));
+            assertThat(job.get("partitions").asLong()).isEqualTo(10);
+            assertThat(grid.api.get("/api/jobs/" + id + "/result").body()).isEqualTo("664579");
+        }
     }
-  }
 }

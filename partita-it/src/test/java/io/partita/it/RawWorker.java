@@ -14,74 +14,77 @@ import java.util.concurrent.TimeUnit;
 
 /** A hand-driven protocol peer for tests: sends whatever it is told, records what comes back. */
 final class RawWorker implements WebSocket.Listener, AutoCloseable {
-  record Closed(int code, String reason) {}
+    record Closed(int code, String reason) {}
 
-  final LinkedBlockingQueue<Message> received = new LinkedBlockingQueue<>();
-  final CompletableFuture<Closed> closed = new CompletableFuture<>();
-  private final StringBuilder partial = new StringBuilder();
-  private final WebSocket ws;
+    final LinkedBlockingQueue<Message> received = new LinkedBlockingQueue<>();
+    final CompletableFuture<Closed> closed = new CompletableFuture<>();
+    private final StringBuilder partial = new StringBuilder();
+    private final WebSocket ws;
 
-  RawWorker(URI coordinator) {
-    URI uri = URI.create("ws://" + coordinator.getRawAuthority() + "/ws/worker");
-    ws = HttpClient.newHttpClient().newWebSocketBuilder().buildAsync(uri, this).join();
-  }
-
-  static Message.Hello hello(List<String> functions) {
-    return new Message.Hello(Message.VERSION, "java", "raw", List.of("java"), 1, 1 << 20, functions, 1);
-  }
-
-  void send(Message m) {
-    sendText(Codec.encode(m));
-  }
-
-  void sendText(String text) {
-    ws.sendText(text, true).join();
-  }
-
-  @SuppressWarnings("unchecked")
-  <T extends Message> T await(Class<T> type) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (System.nanoTime() < deadline) {
-      Message m = received.poll(100, TimeUnit.MILLISECONDS);
-      if (type.isInstance(m)) {
-        return (T) m;
-      }
+    RawWorker(URI coordinator) {
+        URI uri = URI.create("ws://" + coordinator.getRawAuthority() + "/ws/worker");
+        ws = HttpClient.newHttpClient()
+                .newWebSocketBuilder()
+                .buildAsync(uri, this)
+                .join();
     }
-    throw new AssertionError("no " + type.getSimpleName() + " within 20 s");
-  }
 
-  Closed awaitClosed() throws Exception {
-    return closed.get(20, TimeUnit.SECONDS);
-  }
-
-  @Override
-  public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
-    partial.append(data);
-    if (last) {
-      received.add(Codec.decode(partial.toString()));
-      partial.setLength(0);
+    static Message.Hello hello(List<String> functions) {
+        return new Message.Hello(Message.VERSION, "java", "raw", List.of("java"), 1, 1 << 20, functions, 1);
     }
-    webSocket.request(1);
-    return null;
-  }
 
-  @Override
-  public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
-    closed.complete(new Closed(statusCode, reason));
-    return null;
-  }
+    void send(Message m) {
+        sendText(Codec.encode(m));
+    }
 
-  @Override
-  public void onError(WebSocket webSocket, Throwable error) {
-    closed.complete(new Closed(-1, String.valueOf(error)));
-  }
+    void sendText(String text) {
+        ws.sendText(text, true).join();
+    }
 
-  @Override
-  public void close() {
-    ws.abort();
-  }
+    @SuppressWarnings("unchecked")
+    <T extends Message> T await(Class<T> type) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (System.nanoTime() < deadline) {
+            Message m = received.poll(100, TimeUnit.MILLISECONDS);
+            if (type.isInstance(m)) {
+                return (T) m;
+            }
+        }
+        throw new AssertionError("no " + type.getSimpleName() + " within 20 s");
+    }
 
-  static Duration timeout() {
-    return Duration.ofSeconds(20);
-  }
+    Closed awaitClosed() throws Exception {
+        return closed.get(20, TimeUnit.SECONDS);
+    }
+
+    @Override
+    public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
+        partial.append(data);
+        if (last) {
+            received.add(Codec.decode(partial.toString()));
+            partial.setLength(0);
+        }
+        webSocket.request(1);
+        return null;
+    }
+
+    @Override
+    public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
+        closed.complete(new Closed(statusCode, reason));
+        return null;
+    }
+
+    @Override
+    public void onError(WebSocket webSocket, Throwable error) {
+        closed.complete(new Closed(-1, String.valueOf(error)));
+    }
+
+    @Override
+    public void close() {
+        ws.abort();
+    }
+
+    static Duration timeout() {
+        return Duration.ofSeconds(20);
+    }
 }

@@ -26,213 +26,203 @@ import java.util.UUID;
  */
 final class MemberCore {
 
-  /**
-   * A lease on a rank.
-   *
-   * @param rank the rank held
-   * @param size the group's size
-   * @param epoch the epoch
-   * @param deadlineNanos local monotonic time until which the member may act (exclusive)
-   * @param stable whether the view was stable
-   * @param members member ids by rank
-   */
-  record Lease(
-      int rank, int size, long epoch, long deadlineNanos, boolean stable, List<String> members) {}
+    /**
+     * A lease on a rank.
+     *
+     * @param rank the rank held
+     * @param size the group's size
+     * @param epoch the epoch
+     * @param deadlineNanos local monotonic time until which the member may act (exclusive)
+     * @param stable whether the view was stable
+     * @param members member ids by rank
+     */
+    record Lease(int rank, int size, long epoch, long deadlineNanos, boolean stable, List<String> members) {}
 
-  /** Summary of what the member knows, for building views. */
-  record Snapshot(
-      MemberState state, int rank, int size, long epoch, boolean stable, List<String> members) {}
+    /** Summary of what the member knows, for building views. */
+    record Snapshot(MemberState state, int rank, int size, long epoch, boolean stable, List<String> members) {}
 
-  private final String memberId;
-  private final String label;
-  private final long leaseNanos;
-  private final long marginNanos;
+    private final String memberId;
+    private final String label;
+    private final long leaseNanos;
+    private final long marginNanos;
 
-  private Lease lease;
-  private Reply lastReply;
-  private boolean everActed;
-  private boolean inFlight;
-  private long t0;
-  private boolean retickSoon;
-  private boolean closed;
-  private boolean fenced;
-  private boolean retickImmediately;
+    private Lease lease;
+    private Reply lastReply;
+    private boolean everActed;
+    private boolean inFlight;
+    private long t0;
+    private boolean retickSoon;
+    private boolean closed;
+    private boolean fenced;
+    private boolean retickImmediately;
 
-  MemberCore(String memberId, String label, long leaseNanos, long marginNanos) {
-    this.memberId = memberId;
-    this.label = label;
-    this.leaseNanos = leaseNanos;
-    this.marginNanos = marginNanos;
-  }
-
-  static String newMemberId() {
-    return UUID.randomUUID().toString();
-  }
-
-  String memberId() {
-    return memberId;
-  }
-
-  /** Prepares a tick sent at local time {@code nowNanos}, with no work in progress. */
-  TickRequest prepare(long nowNanos, Intent intent) {
-    return prepare(nowNanos, intent, Protocol.NONE);
-  }
-
-  /**
-   * Prepares a tick sent at local time {@code nowNanos}. {@code busyRank} is a rank on which work
-   * started under an earlier lease is still running (or NONE): the member is still acting on it, so
-   * the database must not let it go yet.
-   */
-  TickRequest prepare(long nowNanos, Intent intent, int busyRank) {
-    if (inFlight) {
-      throw new IllegalStateException("a tick is already in flight for " + memberId);
+    MemberCore(String memberId, String label, long leaseNanos, long marginNanos) {
+        this.memberId = memberId;
+        this.label = label;
+        this.leaseNanos = leaseNanos;
+        this.marginNanos = marginNanos;
     }
-    if (intent == Intent.LEAVE) {
-      stopActing();
+
+    static String newMemberId() {
+        return UUID.randomUUID().toString();
     }
-    Optional<Lease> acting = lease(nowNanos);
-    if (acting.isEmpty()) {
-      if (lease != null) {
-        fenced = true; // the lease lapsed before this renewal: it was not renewed in time
-      }
-      lease = null;
+
+    String memberId() {
+        return memberId;
     }
-    inFlight = true;
-    t0 = nowNanos;
-    retickSoon = false;
-    int actingRank = acting.map(Lease::rank).orElse(busyRank);
-    return new TickRequest(memberId, intent, actingRank, label);
-  }
 
-  /** Applies the reply to the tick in flight, received at local time {@code nowNanos}. */
-  void onReply(Reply reply, long nowNanos) {
-    requireInFlight();
-    inFlight = false;
-    lastReply = reply;
-    long deadline = t0 + leaseNanos - marginNanos;
-    boolean holdsAssigned =
-        reply.heldRank() != Protocol.NONE && reply.heldRank() == reply.assignedRank();
-    fenced = false;
-    Optional<Lease> current = lease(nowNanos);
-    retickImmediately = current.isPresent();
-    boolean sameRank = current.isEmpty() || current.get().rank() == reply.heldRank();
-    if (closed || !holdsAssigned || !sameRank || nowNanos - deadline >= 0) {
-      if (lease != null && lease(nowNanos).isEmpty()) {
-        fenced = true;
-      }
-      lease = null;
-      retickSoon = !closed && reply.assignedRank() != Protocol.NONE;
-      return;
+    /** Prepares a tick sent at local time {@code nowNanos}, with no work in progress. */
+    TickRequest prepare(long nowNanos, Intent intent) {
+        return prepare(nowNanos, intent, Protocol.NONE);
     }
-    lease =
-        new Lease(
-            reply.heldRank(),
-            reply.size(),
-            reply.epoch(),
-            deadline,
-            reply.stable(),
-            reply.membersByRank());
-    everActed = true;
-  }
 
-  /** Records that the tick in flight failed or its outcome is unknown. */
-  void onFailure() {
-    requireInFlight();
-    inFlight = false;
-  }
-
-  /** Stops acting now (before leaving, or when aborted). */
-  void stopActing() {
-    lease = null;
-    fenced = false;
-  }
-
-  /** Marks the member closed: it never acts again. */
-  void close() {
-    closed = true;
-    lease = null;
-  }
-
-  boolean inFlight() {
-    return inFlight;
-  }
-
-  /**
-   * Whether the last reply left the member without the rank it is assigned, so it should tick again
-   * soon rather than after a full heartbeat.
-   */
-  boolean retickSoon() {
-    return retickSoon;
-  }
-
-  /**
-   * Whether the member should tick again at once: it just stopped acting on an old rank, which it
-   * releases in the next tick.
-   */
-  boolean retickImmediately() {
-    return retickSoon && retickImmediately;
-  }
-
-  /** The lease valid at local time {@code nowNanos}, if any. */
-  Optional<Lease> lease(long nowNanos) {
-    Lease l = lease;
-    if (l == null || closed || !isValid(l, nowNanos)) {
-      return Optional.empty();
+    /**
+     * Prepares a tick sent at local time {@code nowNanos}. {@code busyRank} is a rank on which work
+     * started under an earlier lease is still running (or NONE): the member is still acting on it, so
+     * the database must not let it go yet.
+     */
+    TickRequest prepare(long nowNanos, Intent intent, int busyRank) {
+        if (inFlight) {
+            throw new IllegalStateException("a tick is already in flight for " + memberId);
+        }
+        if (intent == Intent.LEAVE) {
+            stopActing();
+        }
+        Optional<Lease> acting = lease(nowNanos);
+        if (acting.isEmpty()) {
+            if (lease != null) {
+                fenced = true; // the lease lapsed before this renewal: it was not renewed in time
+            }
+            lease = null;
+        }
+        inFlight = true;
+        t0 = nowNanos;
+        retickSoon = false;
+        int actingRank = acting.map(Lease::rank).orElse(busyRank);
+        return new TickRequest(memberId, intent, actingRank, label);
     }
-    return Optional.of(l);
-  }
 
-  /** Whether a lease still allows acting at local time {@code nowNanos}: the fencing rule. */
-  static boolean isValid(Lease l, long nowNanos) {
-    return nowNanos - l.deadlineNanos() < 0;
-  }
-
-  /** The deadline of the current lease object even if lapsed, for the watchdog. */
-  Optional<Lease> rawLease() {
-    return Optional.ofNullable(lease);
-  }
-
-  /** What the member knows at local time {@code nowNanos}. */
-  Snapshot snapshot(long nowNanos) {
-    if (closed) {
-      return new Snapshot(MemberState.CLOSED, View.NO_RANK, size(), epoch(), false, members());
+    /** Applies the reply to the tick in flight, received at local time {@code nowNanos}. */
+    void onReply(Reply reply, long nowNanos) {
+        requireInFlight();
+        inFlight = false;
+        lastReply = reply;
+        long deadline = t0 + leaseNanos - marginNanos;
+        boolean holdsAssigned = reply.heldRank() != Protocol.NONE && reply.heldRank() == reply.assignedRank();
+        fenced = false;
+        Optional<Lease> current = lease(nowNanos);
+        retickImmediately = current.isPresent();
+        boolean sameRank = current.isEmpty() || current.get().rank() == reply.heldRank();
+        if (closed || !holdsAssigned || !sameRank || nowNanos - deadline >= 0) {
+            if (lease != null && lease(nowNanos).isEmpty()) {
+                fenced = true;
+            }
+            lease = null;
+            retickSoon = !closed && reply.assignedRank() != Protocol.NONE;
+            return;
+        }
+        lease = new Lease(
+                reply.heldRank(), reply.size(), reply.epoch(), deadline, reply.stable(), reply.membersByRank());
+        everActed = true;
     }
-    Optional<Lease> l = lease(nowNanos);
-    if (l.isPresent()) {
-      Lease x = l.get();
-      return new Snapshot(
-          MemberState.ACTIVE, x.rank(), x.size(), x.epoch(), x.stable(), x.members());
+
+    /** Records that the tick in flight failed or its outcome is unknown. */
+    void onFailure() {
+        requireInFlight();
+        inFlight = false;
     }
-    MemberState state;
-    if (lease != null || fenced) {
-      state = MemberState.FENCED; // lease lapsed without a successful renewal
-    } else if (lastReply == null) {
-      state = MemberState.JOINING;
-    } else {
-      state = MemberState.TRANSITIONING;
+
+    /** Stops acting now (before leaving, or when aborted). */
+    void stopActing() {
+        lease = null;
+        fenced = false;
     }
-    return new Snapshot(state, View.NO_RANK, size(), epoch(), false, members());
-  }
 
-  boolean everActed() {
-    return everActed;
-  }
-
-  private int size() {
-    return lastReply == null ? 0 : lastReply.size();
-  }
-
-  private long epoch() {
-    return lastReply == null ? 0 : lastReply.epoch();
-  }
-
-  private List<String> members() {
-    return lastReply == null ? List.of() : lastReply.membersByRank();
-  }
-
-  private void requireInFlight() {
-    if (!inFlight) {
-      throw new IllegalStateException("no tick in flight for " + memberId);
+    /** Marks the member closed: it never acts again. */
+    void close() {
+        closed = true;
+        lease = null;
     }
-  }
+
+    boolean inFlight() {
+        return inFlight;
+    }
+
+    /**
+     * Whether the last reply left the member without the rank it is assigned, so it should tick again
+     * soon rather than after a full heartbeat.
+     */
+    boolean retickSoon() {
+        return retickSoon;
+    }
+
+    /**
+     * Whether the member should tick again at once: it just stopped acting on an old rank, which it
+     * releases in the next tick.
+     */
+    boolean retickImmediately() {
+        return retickSoon && retickImmediately;
+    }
+
+    /** The lease valid at local time {@code nowNanos}, if any. */
+    Optional<Lease> lease(long nowNanos) {
+        Lease l = lease;
+        if (l == null || closed || !isValid(l, nowNanos)) {
+            return Optional.empty();
+        }
+        return Optional.of(l);
+    }
+
+    /** Whether a lease still allows acting at local time {@code nowNanos}: the fencing rule. */
+    static boolean isValid(Lease l, long nowNanos) {
+        return nowNanos - l.deadlineNanos() < 0;
+    }
+
+    /** The deadline of the current lease object even if lapsed, for the watchdog. */
+    Optional<Lease> rawLease() {
+        return Optional.ofNullable(lease);
+    }
+
+    /** What the member knows at local time {@code nowNanos}. */
+    Snapshot snapshot(long nowNanos) {
+        if (closed) {
+            return new Snapshot(MemberState.CLOSED, View.NO_RANK, size(), epoch(), false, members());
+        }
+        Optional<Lease> l = lease(nowNanos);
+        if (l.isPresent()) {
+            Lease x = l.get();
+            return new Snapshot(MemberState.ACTIVE, x.rank(), x.size(), x.epoch(), x.stable(), x.members());
+        }
+        MemberState state;
+        if (lease != null || fenced) {
+            state = MemberState.FENCED; // lease lapsed without a successful renewal
+        } else if (lastReply == null) {
+            state = MemberState.JOINING;
+        } else {
+            state = MemberState.TRANSITIONING;
+        }
+        return new Snapshot(state, View.NO_RANK, size(), epoch(), false, members());
+    }
+
+    boolean everActed() {
+        return everActed;
+    }
+
+    private int size() {
+        return lastReply == null ? 0 : lastReply.size();
+    }
+
+    private long epoch() {
+        return lastReply == null ? 0 : lastReply.epoch();
+    }
+
+    private List<String> members() {
+        return lastReply == null ? List.of() : lastReply.membersByRank();
+    }
+
+    private void requireInFlight() {
+        if (!inFlight) {
+            throw new IllegalStateException("no tick in flight for " + memberId);
+        }
+    }
 }

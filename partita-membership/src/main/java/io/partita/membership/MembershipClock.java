@@ -8,31 +8,30 @@ package io.partita.membership;
  * Implementations must be thread-safe.
  */
 public interface MembershipClock {
-  /** The system clocks: {@link System#nanoTime()} and {@link System#currentTimeMillis()}. */
-  MembershipClock SYSTEM =
-      new MembershipClock() {
+    /** The system clocks: {@link System#nanoTime()} and {@link System#currentTimeMillis()}. */
+    MembershipClock SYSTEM = new MembershipClock() {
         @Override
         public long nanoTime() {
-          return System.nanoTime();
+            return System.nanoTime();
         }
 
         @Override
         public long currentTimeMillis() {
-          return System.currentTimeMillis();
+            return System.currentTimeMillis();
         }
-      };
+    };
 
-  /**
-   * Reads the monotonic clock.
-   *
-   * @return nanoseconds since an arbitrary origin; only differences are meaningful
-   */
-  long nanoTime();
+    /**
+     * Reads the monotonic clock.
+     *
+     * @return nanoseconds since an arbitrary origin; only differences are meaningful
+     */
+    long nanoTime();
 
-  /**
-   * Reads the wall clock.
-   *
-   * @return milliseconds since the Unix epoch
-   */
-  long currentTimeMillis();
+    /**
+     * Reads the wall clock.
+     *
+     * @return milliseconds since the Unix epoch
+     */
+    long currentTimeMillis();
 }

@@ -6,27 +6,27 @@ package io.partita.membership;
  * timeout, and {@link #lastView()} returns it.
  */
 public final class MembershipTimeoutException extends MembershipException {
-  private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 1L;
 
-  private final transient View lastView;
+    private final transient View lastView;
 
-  /**
-   * Creates a timeout exception.
-   *
-   * @param message what was awaited and for how long
-   * @param lastView the member's view when the wait gave up
-   */
-  public MembershipTimeoutException(String message, View lastView) {
-    super(message + "; last view: " + lastView);
-    this.lastView = lastView;
-  }
+    /**
+     * Creates a timeout exception.
+     *
+     * @param message what was awaited and for how long
+     * @param lastView the member's view when the wait gave up
+     */
+    public MembershipTimeoutException(String message, View lastView) {
+        super(message + "; last view: " + lastView);
+        this.lastView = lastView;
+    }
 
-  /**
-   * The member's view when the wait gave up.
-   *
-   * @return the last view seen, never null
-   */
-  public View lastView() {
-    return lastView;
-  }
+    /**
+     * The member's view when the wait gave up.
+     *
+     * @return the last view seen, never null
+     */
+    public View lastView() {
+        return lastView;
+    }
 }

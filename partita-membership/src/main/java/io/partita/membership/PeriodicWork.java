@@ -11,21 +11,21 @@ package io.partita.membership;
  */
 @FunctionalInterface
 public interface PeriodicWork {
-  /**
-   * Does this member's share of the work.
-   *
-   * @param rank this member's rank in {@code [0, size)}
-   * @param size the number of live members
-   * @param epoch the group epoch of this assignment
-   * @throws Exception any failure; it is logged and the schedule continues
-   */
-  void run(int rank, int size, long epoch) throws Exception;
+    /**
+     * Does this member's share of the work.
+     *
+     * @param rank this member's rank in {@code [0, size)}
+     * @param size the number of live members
+     * @param epoch the group epoch of this assignment
+     * @throws Exception any failure; it is logged and the schedule continues
+     */
+    void run(int rank, int size, long epoch) throws Exception;
 
-  /**
-   * Tells the work that the member fenced itself: it could not renew its lease in time and stopped
-   * acting on its rank at {@code epoch}. The default does nothing.
-   *
-   * @param epoch the epoch of the lease that lapsed
-   */
-  default void fenced(long epoch) {}
+    /**
+     * Tells the work that the member fenced itself: it could not renew its lease in time and stopped
+     * acting on its rank at {@code epoch}. The default does nothing.
+     *
+     * @param epoch the epoch of the lease that lapsed
+     */
+    default void fenced(long epoch) {}
 }

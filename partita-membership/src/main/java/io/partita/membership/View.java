@@ -25,55 +25,54 @@ import java.util.UUID;
  *     rank r at this epoch); empty before the first exchange
  */
 public record View(
-    UUID group,
-    String memberId,
-    MemberState state,
-    int rank,
-    int size,
-    long epoch,
-    boolean stable,
-    List<String> members) {
+        UUID group,
+        String memberId,
+        MemberState state,
+        int rank,
+        int size,
+        long epoch,
+        boolean stable,
+        List<String> members) {
 
-  /** The value of {@link #rank()} when the member holds no rank. */
-  public static final int NO_RANK = -1;
+    /** The value of {@link #rank()} when the member holds no rank. */
+    public static final int NO_RANK = -1;
 
-  /** Validates and freezes the components. */
-  public View {
-    Objects.requireNonNull(group, "group");
-    Objects.requireNonNull(memberId, "memberId");
-    Objects.requireNonNull(state, "state");
-    members = List.copyOf(members);
-    if (state == MemberState.ACTIVE && (rank < 0 || rank >= size)) {
-      throw new IllegalArgumentException(
-          "rank must be in [0, " + size + ") for an ACTIVE view, was " + rank);
+    /** Validates and freezes the components. */
+    public View {
+        Objects.requireNonNull(group, "group");
+        Objects.requireNonNull(memberId, "memberId");
+        Objects.requireNonNull(state, "state");
+        members = List.copyOf(members);
+        if (state == MemberState.ACTIVE && (rank < 0 || rank >= size)) {
+            throw new IllegalArgumentException("rank must be in [0, " + size + ") for an ACTIVE view, was " + rank);
+        }
+        if (state != MemberState.ACTIVE && rank != NO_RANK) {
+            throw new IllegalArgumentException("rank must be NO_RANK unless ACTIVE, was " + rank);
+        }
     }
-    if (state != MemberState.ACTIVE && rank != NO_RANK) {
-      throw new IllegalArgumentException("rank must be NO_RANK unless ACTIVE, was " + rank);
+
+    /**
+     * Whether this member may act on {@link #rank()} (its state is ACTIVE).
+     *
+     * @return true when ACTIVE
+     */
+    public boolean active() {
+        return state == MemberState.ACTIVE;
     }
-  }
 
-  /**
-   * Whether this member may act on {@link #rank()} (its state is ACTIVE).
-   *
-   * @return true when ACTIVE
-   */
-  public boolean active() {
-    return state == MemberState.ACTIVE;
-  }
-
-  @Override
-  public String toString() {
-    return group
-        + ":["
-        + (rank == NO_RANK ? "-" : Integer.toString(rank))
-        + "/"
-        + size
-        + "] "
-        + state
-        + " epoch="
-        + epoch
-        + (stable ? " stable" : " unstable")
-        + " member="
-        + memberId;
-  }
+    @Override
+    public String toString() {
+        return group
+                + ":["
+                + (rank == NO_RANK ? "-" : Integer.toString(rank))
+                + "/"
+                + size
+                + "] "
+                + state
+                + " epoch="
+                + epoch
+                + (stable ? " stable" : " unstable")
+                + " member="
+                + memberId;
+    }
 }

@@ -22,72 +22,66 @@ import org.postgresql.ds.PGSimpleDataSource;
  */
 public final class MemberProcessMain {
 
-  private MemberProcessMain() {}
+    private MemberProcessMain() {}
 
-  private static final PrintStream OUT = System.out;
+    private static final PrintStream OUT = System.out;
 
-  private static void print(String line) {
-    synchronized (OUT) {
-      OUT.println(line);
-      OUT.flush();
+    private static void print(String line) {
+        synchronized (OUT) {
+            OUT.println(line);
+            OUT.flush();
+        }
     }
-  }
 
-  /**
-   * Runs one member until stdin closes.
-   *
-   * @param args URL, group, lease ms, heartbeat ms, margin ms, interval ms
-   * @throws IOException if stdin fails
-   */
-  public static void main(String[] args) throws IOException {
-    String url = args[0];
-    UUID group = UUID.fromString(args[1]);
-    MembershipOptions options =
-        MembershipOptions.defaults()
-            .withHeartbeatInterval(Duration.ofMillis(Long.parseLong(args[3])))
-            .withSafetyMargin(Duration.ofMillis(Long.parseLong(args[4])))
-            .withLeaseTimeout(Duration.ofMillis(Long.parseLong(args[2])))
-            .withLabel("pid " + ProcessHandle.current().pid());
-    DataSource ds;
-    if (url.startsWith("jdbc:sqlite:")) {
-      ds = TestDatabases.sqlite(url);
-    } else {
-      PGSimpleDataSource pg = new PGSimpleDataSource();
-      pg.setURL(url);
-      ds = pg;
-    }
-    try (Membership m = Membership.join(ds, group, options)) {
-      m.onChange(
-          v ->
-              print(
-                  "VIEW "
-                      + System.nanoTime()
-                      + " "
-                      + v.state()
-                      + " "
-                      + v.rank()
-                      + " "
-                      + v.size()
-                      + " "
-                      + v.epoch()
-                      + " "
-                      + v.stable()));
-      m.runEvery(
-          Duration.ofMillis(Long.parseLong(args[5])),
-          new PeriodicWork() {
-            @Override
-            public void run(int rank, int size, long epoch) {
-              print("CALL " + System.nanoTime() + " " + rank + " " + size + " " + epoch);
+    /**
+     * Runs one member until stdin closes.
+     *
+     * @param args URL, group, lease ms, heartbeat ms, margin ms, interval ms
+     * @throws IOException if stdin fails
+     */
+    public static void main(String[] args) throws IOException {
+        String url = args[0];
+        UUID group = UUID.fromString(args[1]);
+        MembershipOptions options = MembershipOptions.defaults()
+                .withHeartbeatInterval(Duration.ofMillis(Long.parseLong(args[3])))
+                .withSafetyMargin(Duration.ofMillis(Long.parseLong(args[4])))
+                .withLeaseTimeout(Duration.ofMillis(Long.parseLong(args[2])))
+                .withLabel("pid " + ProcessHandle.current().pid());
+        DataSource ds;
+        if (url.startsWith("jdbc:sqlite:")) {
+            ds = TestDatabases.sqlite(url);
+        } else {
+            PGSimpleDataSource pg = new PGSimpleDataSource();
+            pg.setURL(url);
+            ds = pg;
+        }
+        try (Membership m = Membership.join(ds, group, options)) {
+            m.onChange(v -> print("VIEW "
+                    + System.nanoTime()
+                    + " "
+                    + v.state()
+                    + " "
+                    + v.rank()
+                    + " "
+                    + v.size()
+                    + " "
+                    + v.epoch()
+                    + " "
+                    + v.stable()));
+            m.runEvery(Duration.ofMillis(Long.parseLong(args[5])), new PeriodicWork() {
+                @Override
+                public void run(int rank, int size, long epoch) {
+                    print("CALL " + System.nanoTime() + " " + rank + " " + size + " " + epoch);
+                }
+
+                @Override
+                public void fenced(long epoch) {
+                    print("FENCED " + System.nanoTime() + " " + epoch);
+                }
+            });
+            while (System.in.read() >= 0) {
+                // wait for stdin to close
             }
-
-            @Override
-            public void fenced(long epoch) {
-              print("FENCED " + System.nanoTime() + " " + epoch);
-            }
-          });
-      while (System.in.read() >= 0) {
-        // wait for stdin to close
-      }
+        }
     }
-  }
 }

@@ -13,46 +13,44 @@ import org.sqlite.SQLiteDataSource;
 /** Where the test databases are, and the loud skip rule for PostgreSQL. */
 final class TestDatabases {
 
-  private TestDatabases() {}
+    private TestDatabases() {}
 
-  /** The PostgreSQL JDBC URL: env PARTITA_TEST_PG_URL or the local default. */
-  static String postgresUrl() {
-    String url = System.getenv("PARTITA_TEST_PG_URL");
-    return url == null || url.isBlank()
-        ? "jdbc:postgresql://127.0.0.1:5432/test?user=postgres"
-        : url;
-  }
-
-  /**
-   * Checks that PostgreSQL is reachable. If not: fails when env CI is "true", otherwise aborts the
-   * calling tests with one loud line.
-   */
-  static void requirePostgres() {
-    try (Connection c = DriverManager.getConnection(postgresUrl())) {
-      c.isValid(2);
-    } catch (SQLException e) {
-      String msg = "POSTGRESQL UNREACHABLE at " + postgresUrl() + " (" + e.getMessage() + ")";
-      if ("true".equals(System.getenv("CI"))) {
-        fail(msg + ": failing because CI=true");
-      }
-      System.err.println("!!!!! SKIPPING POSTGRESQL MEMBERSHIP TESTS: " + msg + " !!!!!");
-      Assumptions.abort(msg);
+    /** The PostgreSQL JDBC URL: env PARTITA_TEST_PG_URL or the local default. */
+    static String postgresUrl() {
+        String url = System.getenv("PARTITA_TEST_PG_URL");
+        return url == null || url.isBlank() ? "jdbc:postgresql://127.0.0.1:5432/test?user=postgres" : url;
     }
-  }
 
-  /** A fresh SQLite database file in a new temporary directory. */
-  static String newSqliteUrl() {
-    try {
-      Path dir = Files.createTempDirectory("partita-membership-");
-      return "jdbc:sqlite:" + dir.resolve("membership.db");
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException(e);
+    /**
+     * Checks that PostgreSQL is reachable. If not: fails when env CI is "true", otherwise aborts the
+     * calling tests with one loud line.
+     */
+    static void requirePostgres() {
+        try (Connection c = DriverManager.getConnection(postgresUrl())) {
+            c.isValid(2);
+        } catch (SQLException e) {
+            String msg = "POSTGRESQL UNREACHABLE at " + postgresUrl() + " (" + e.getMessage() + ")";
+            if ("true".equals(System.getenv("CI"))) {
+                fail(msg + ": failing because CI=true");
+            }
+            System.err.println("!!!!! SKIPPING POSTGRESQL MEMBERSHIP TESTS: " + msg + " !!!!!");
+            Assumptions.abort(msg);
+        }
     }
-  }
 
-  static SQLiteDataSource sqlite(String url) {
-    SQLiteDataSource ds = new SQLiteDataSource();
-    ds.setUrl(url);
-    return ds;
-  }
+    /** A fresh SQLite database file in a new temporary directory. */
+    static String newSqliteUrl() {
+        try {
+            Path dir = Files.createTempDirectory("partita-membership-");
+            return "jdbc:sqlite:" + dir.resolve("membership.db");
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    static SQLiteDataSource sqlite(String url) {
+        SQLiteDataSource ds = new SQLiteDataSource();
+        ds.setUrl(url);
+        return ds;
+    }
 }

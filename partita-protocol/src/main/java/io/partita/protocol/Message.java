@@ -11,151 +11,138 @@ import java.util.List;
  */
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
 @JsonSubTypes({
-  @JsonSubTypes.Type(value = Message.Hello.class, name = "hello"),
-  @JsonSubTypes.Type(value = Message.Welcome.class, name = "welcome"),
-  @JsonSubTypes.Type(value = Message.Pull.class, name = "pull"),
-  @JsonSubTypes.Type(value = Message.Tasks.class, name = "tasks"),
-  @JsonSubTypes.Type(value = Message.Results.class, name = "results"),
-  @JsonSubTypes.Type(value = Message.Ack.class, name = "ack"),
-  @JsonSubTypes.Type(value = Message.Heartbeat.class, name = "heartbeat"),
-  @JsonSubTypes.Type(value = Message.Cancel.class, name = "cancel"),
-  @JsonSubTypes.Type(value = Message.Return.class, name = "return"),
-  @JsonSubTypes.Type(value = Message.Drain.class, name = "drain"),
-  @JsonSubTypes.Type(value = Message.Error.class, name = "error"),
+    @JsonSubTypes.Type(value = Message.Hello.class, name = "hello"),
+    @JsonSubTypes.Type(value = Message.Welcome.class, name = "welcome"),
+    @JsonSubTypes.Type(value = Message.Pull.class, name = "pull"),
+    @JsonSubTypes.Type(value = Message.Tasks.class, name = "tasks"),
+    @JsonSubTypes.Type(value = Message.Results.class, name = "results"),
+    @JsonSubTypes.Type(value = Message.Ack.class, name = "ack"),
+    @JsonSubTypes.Type(value = Message.Heartbeat.class, name = "heartbeat"),
+    @JsonSubTypes.Type(value = Message.Cancel.class, name = "cancel"),
+    @JsonSubTypes.Type(value = Message.Return.class, name = "return"),
+    @JsonSubTypes.Type(value = Message.Drain.class, name = "drain"),
+    @JsonSubTypes.Type(value = Message.Error.class, name = "error"),
 })
 public sealed interface Message {
 
-  /** The protocol version this library speaks. */
-  int VERSION = 1;
+    /** The protocol version this library speaks. */
+    int VERSION = 1;
 
-  /**
-   * Worker → coordinator, first message: who the worker is and what it can run.
-   *
-   * @param protocol protocol version, {@value Message#VERSION}
-   * @param kind {@code java}, {@code local}, {@code browser} or {@code relay}
-   * @param name human-readable name
-   * @param runtimes runtimes it can run, e.g. {@code ["java"]}
-   * @param cores processor cores
-   * @param memory bytes of memory available to tasks
-   * @param functions names of the Java functions it has
-   * @param slots tasks it runs at once
-   */
-  record Hello(
-      int protocol,
-      String kind,
-      String name,
-      List<String> runtimes,
-      int cores,
-      long memory,
-      List<String> functions,
-      int slots)
-      implements Message {}
+    /**
+     * Worker → coordinator, first message: who the worker is and what it can run.
+     *
+     * @param protocol protocol version, {@value Message#VERSION}
+     * @param kind {@code java}, {@code local}, {@code browser} or {@code relay}
+     * @param name human-readable name
+     * @param runtimes runtimes it can run, e.g. {@code ["java"]}
+     * @param cores processor cores
+     * @param memory bytes of memory available to tasks
+     * @param functions names of the Java functions it has
+     * @param slots tasks it runs at once
+     */
+    record Hello(
+            int protocol,
+            String kind,
+            String name,
+            List<String> runtimes,
+            int cores,
+            long memory,
+            List<String> functions,
+            int slots)
+            implements Message {}
 
-  /**
-   * Coordinator → worker, answer to hello.
-   *
-   * @param protocol protocol version the coordinator speaks
-   * @param workerId the id the coordinator gave this connection
-   * @param coordinator an id of the coordinator process, new at each start
-   * @param heartbeatMillis how often the worker must send a heartbeat
-   * @param maxMessageBytes largest message the coordinator accepts
-   * @param maxBatch most tasks the coordinator sends in one message
-   */
-  record Welcome(
-      int protocol,
-      String workerId,
-      String coordinator,
-      long heartbeatMillis,
-      int maxMessageBytes,
-      int maxBatch)
-      implements Message {}
+    /**
+     * Coordinator → worker, answer to hello.
+     *
+     * @param protocol protocol version the coordinator speaks
+     * @param workerId the id the coordinator gave this connection
+     * @param coordinator an id of the coordinator process, new at each start
+     * @param heartbeatMillis how often the worker must send a heartbeat
+     * @param maxMessageBytes largest message the coordinator accepts
+     * @param maxBatch most tasks the coordinator sends in one message
+     */
+    record Welcome(
+            int protocol, String workerId, String coordinator, long heartbeatMillis, int maxMessageBytes, int maxBatch)
+            implements Message {}
 
-  /**
-   * Worker → coordinator: grants {@code credits} more tasks. Credits add up; each task sent uses
-   * one; each result or returned task processed by the coordinator gives one back.
-   */
-  record Pull(int credits) implements Message {}
+    /**
+     * Worker → coordinator: grants {@code credits} more tasks. Credits add up; each task sent uses
+     * one; each result or returned task processed by the coordinator gives one back.
+     */
+    record Pull(int credits) implements Message {}
 
-  /**
-   * Coordinator → worker: a batch of leased tasks, with the descriptors of jobs the worker has not
-   * been told about on this connection yet.
-   */
-  record Tasks(List<JobInfo> jobs, List<Task> tasks) implements Message {}
+    /**
+     * Coordinator → worker: a batch of leased tasks, with the descriptors of jobs the worker has not
+     * been told about on this connection yet.
+     */
+    record Tasks(List<JobInfo> jobs, List<Task> tasks) implements Message {}
 
-  /**
-   * What a worker needs to know about a job once.
-   *
-   * @param id the job id
-   * @param function the function name
-   * @param params the job's params object
-   * @param partitions the partition count, or -1 before prepare
-   * @param timeoutMillis the per-task time limit
-   */
-  record JobInfo(String id, String function, JsonNode params, long partitions, long timeoutMillis) {}
+    /**
+     * What a worker needs to know about a job once.
+     *
+     * @param id the job id
+     * @param function the function name
+     * @param params the job's params object
+     * @param partitions the partition count, or -1 before prepare
+     * @param timeoutMillis the per-task time limit
+     */
+    record JobInfo(String id, String function, JsonNode params, long partitions, long timeoutMillis) {}
 
-  /**
-   * One leased task attempt.
-   *
-   * @param job the job id
-   * @param op {@code prepare}, {@code compute} or {@code combine}
-   * @param level 0 for compute tasks, 1.. for combine levels, -1 for prepare
-   * @param index the partition (level 0) or combine-node index
-   * @param attempt the attempt number, from 1
-   * @param input a compute task's input when prepare materialised the inputs; else null
-   * @param inputs a combine task's child outputs, in order; else null
-   */
-  record Task(
-      String job, String op, int level, long index, int attempt, JsonNode input, List<JsonNode> inputs) {}
+    /**
+     * One leased task attempt.
+     *
+     * @param job the job id
+     * @param op {@code prepare}, {@code compute} or {@code combine}
+     * @param level 0 for compute tasks, 1.. for combine levels, -1 for prepare
+     * @param index the partition (level 0) or combine-node index
+     * @param attempt the attempt number, from 1
+     * @param input a compute task's input when prepare materialised the inputs; else null
+     * @param inputs a combine task's child outputs, in order; else null
+     */
+    record Task(String job, String op, int level, long index, int attempt, JsonNode input, List<JsonNode> inputs) {}
 
-  /** Worker → coordinator: finished attempts. The coordinator acks them with {@code seq}. */
-  record Results(long seq, List<Result> results) implements Message {}
+    /** Worker → coordinator: finished attempts. The coordinator acks them with {@code seq}. */
+    record Results(long seq, List<Result> results) implements Message {}
 
-  /**
-   * The outcome of one task attempt: {@code output} when ok, else {@code error}.
-   *
-   * @param job the job id
-   * @param level the task's level
-   * @param index the task's index
-   * @param attempt the attempt that produced it
-   * @param ok whether it succeeded
-   * @param output the output (JSON) when ok
-   * @param error the error message when not ok
-   * @param millis the time it ran, in milliseconds
-   */
-  record Result(
-      String job,
-      int level,
-      long index,
-      int attempt,
-      boolean ok,
-      JsonNode output,
-      String error,
-      long millis) {}
+    /**
+     * The outcome of one task attempt: {@code output} when ok, else {@code error}.
+     *
+     * @param job the job id
+     * @param level the task's level
+     * @param index the task's index
+     * @param attempt the attempt that produced it
+     * @param ok whether it succeeded
+     * @param output the output (JSON) when ok
+     * @param error the error message when not ok
+     * @param millis the time it ran, in milliseconds
+     */
+    record Result(
+            String job, int level, long index, int attempt, boolean ok, JsonNode output, String error, long millis) {}
 
-  /**
-   * Coordinator → worker: the results sent with {@code seq} are durable (or were ignored as late
-   * or duplicate: {@code ignored} counts those).
-   */
-  record Ack(long seq, int accepted, int ignored) implements Message {}
+    /**
+     * Coordinator → worker: the results sent with {@code seq} are durable (or were ignored as late
+     * or duplicate: {@code ignored} counts those).
+     */
+    record Ack(long seq, int accepted, int ignored) implements Message {}
 
-  /** Either way: I am alive. */
-  record Heartbeat(long time) implements Message {}
+    /** Either way: I am alive. */
+    record Heartbeat(long time) implements Message {}
 
-  /**
-   * Coordinator → worker: stop working on a job's tasks (job cancelled, or task leases revoked).
-   * When {@code tasks} is empty the whole job is cancelled.
-   */
-  record Cancel(String job, List<TaskRef> tasks, String reason) implements Message {}
+    /**
+     * Coordinator → worker: stop working on a job's tasks (job cancelled, or task leases revoked).
+     * When {@code tasks} is empty the whole job is cancelled.
+     */
+    record Cancel(String job, List<TaskRef> tasks, String reason) implements Message {}
 
-  /** Identifies one task attempt. */
-  record TaskRef(String job, int level, long index, int attempt) {}
+    /** Identifies one task attempt. */
+    record TaskRef(String job, int level, long index, int attempt) {}
 
-  /** Worker → coordinator: leased tasks the worker gives back unstarted. */
-  record Return(List<TaskRef> tasks) implements Message {}
+    /** Worker → coordinator: leased tasks the worker gives back unstarted. */
+    record Return(List<TaskRef> tasks) implements Message {}
 
-  /** Worker → coordinator: send me nothing more; I am shutting down. */
-  record Drain(String reason) implements Message {}
+    /** Worker → coordinator: send me nothing more; I am shutting down. */
+    record Drain(String reason) implements Message {}
 
-  /** Either way: a problem with a message, named by {@code code}. */
-  record Error(String code, String message) implements Message {}
+    /** Either way: a problem with a message, named by {@code code}. */
+    record Error(String code, String message) implements Message {}
 }

@@ -4,64 +4,74 @@ import java.util.List;
 
 /** Field-level checks of decoded messages; each failure names the field. */
 final class Validation {
-  private Validation() {}
+    private Validation() {}
 
-  static void validate(Message message) {
-    switch (message) {
-      case Message.Hello h -> {
-        check(h.protocol() >= 1, "hello.protocol must be at least 1, was " + h.protocol());
-        text(h.kind(), "hello.kind");
-        text(h.name(), "hello.name");
-        list(h.runtimes(), "hello.runtimes");
-        list(h.functions(), "hello.functions");
-        check(h.slots() >= 1 && h.slots() <= 65_536, "hello.slots must be between 1 and 65536, was " + h.slots());
-        check(h.cores() >= 0, "hello.cores must not be negative, was " + h.cores());
-      }
-      case Message.Welcome w -> text(w.workerId(), "welcome.workerId");
-      case Message.Pull p ->
-          check(p.credits() >= 0 && p.credits() <= 1_000_000, "pull.credits must be between 0 and 1000000, was " + p.credits());
-      case Message.Tasks t -> {
-        list(t.jobs(), "tasks.jobs");
-        list(t.tasks(), "tasks.tasks");
-      }
-      case Message.Results r -> {
-        list(r.results(), "results.results");
-        for (Message.Result result : r.results()) {
-          check(result != null, "results.results must not contain null");
-          text(result.job(), "results.results[].job");
-          check(result.index() >= 0, "results.results[].index must not be negative, was " + result.index());
-          check(result.attempt() >= 1, "results.results[].attempt must be at least 1, was " + result.attempt());
-          check(result.level() >= -1 && result.level() < 64, "results.results[].level out of range: " + result.level());
-          check(result.ok() || result.error() != null, "results.results[].error is required when ok is false");
+    static void validate(Message message) {
+        switch (message) {
+            case Message.Hello h -> {
+                check(h.protocol() >= 1, "hello.protocol must be at least 1, was " + h.protocol());
+                text(h.kind(), "hello.kind");
+                text(h.name(), "hello.name");
+                list(h.runtimes(), "hello.runtimes");
+                list(h.functions(), "hello.functions");
+                check(
+                        h.slots() >= 1 && h.slots() <= 65_536,
+                        "hello.slots must be between 1 and 65536, was " + h.slots());
+                check(h.cores() >= 0, "hello.cores must not be negative, was " + h.cores());
+            }
+            case Message.Welcome w -> text(w.workerId(), "welcome.workerId");
+            case Message.Pull p ->
+                check(
+                        p.credits() >= 0 && p.credits() <= 1_000_000,
+                        "pull.credits must be between 0 and 1000000, was " + p.credits());
+            case Message.Tasks t -> {
+                list(t.jobs(), "tasks.jobs");
+                list(t.tasks(), "tasks.tasks");
+            }
+            case Message.Results r -> {
+                list(r.results(), "results.results");
+                for (Message.Result result : r.results()) {
+                    check(result != null, "results.results must not contain null");
+                    text(result.job(), "results.results[].job");
+                    check(result.index() >= 0, "results.results[].index must not be negative, was " + result.index());
+                    check(
+                            result.attempt() >= 1,
+                            "results.results[].attempt must be at least 1, was " + result.attempt());
+                    check(
+                            result.level() >= -1 && result.level() < 64,
+                            "results.results[].level out of range: " + result.level());
+                    check(
+                            result.ok() || result.error() != null,
+                            "results.results[].error is required when ok is false");
+                }
+            }
+            case Message.Ack a -> {}
+            case Message.Heartbeat h -> {}
+            case Message.Cancel c -> text(c.job(), "cancel.job");
+            case Message.Return r -> {
+                list(r.tasks(), "return.tasks");
+                for (Message.TaskRef ref : r.tasks()) {
+                    check(ref != null, "return.tasks must not contain null");
+                    text(ref.job(), "return.tasks[].job");
+                }
+            }
+            case Message.Drain d -> {}
+            case Message.Error e -> text(e.code(), "error.code");
         }
-      }
-      case Message.Ack a -> {}
-      case Message.Heartbeat h -> {}
-      case Message.Cancel c -> text(c.job(), "cancel.job");
-      case Message.Return r -> {
-        list(r.tasks(), "return.tasks");
-        for (Message.TaskRef ref : r.tasks()) {
-          check(ref != null, "return.tasks must not contain null");
-          text(ref.job(), "return.tasks[].job");
+    }
+
+    private static void text(String value, String field) {
+        check(value != null && !value.isEmpty(), field + " is required");
+        check(value.length() <= 1024, field + " is longer than 1024 characters");
+    }
+
+    private static void list(List<?> value, String field) {
+        check(value != null, field + " is required");
+    }
+
+    private static void check(boolean condition, String message) {
+        if (!condition) {
+            throw new ProtocolException(message);
         }
-      }
-      case Message.Drain d -> {}
-      case Message.Error e -> text(e.code(), "error.code");
     }
-  }
-
-  private static void text(String value, String field) {
-    check(value != null && !value.isEmpty(), field + " is required");
-    check(value.length() <= 1024, field + " is longer than 1024 characters");
-  }
-
-  private static void list(List<?> value, String field) {
-    check(value != null, field + " is required");
-  }
-
-  private static void check(boolean condition, String message) {
-    if (!condition) {
-      throw new ProtocolException(message);
-    }
-  }
 }

@@ -17,21 +17,21 @@ import java.util.Objects;
  *     transaction (unless it already reached a final status)
  */
 public record Completion(
-    String jobId,
-    int level,
-    long index,
-    int attempt,
-    byte[] output,
-    long childrenFrom,
-    long childrenTo,
-    boolean root) {
+        String jobId,
+        int level,
+        long index,
+        int attempt,
+        byte[] output,
+        long childrenFrom,
+        long childrenTo,
+        boolean root) {
 
-  /** Checks the fields. */
-  public Completion {
-    Objects.requireNonNull(jobId, "jobId");
-    Objects.requireNonNull(output, "output");
-    if (level < 0 || index < 0) {
-      throw new IllegalArgumentException("level and index must not be negative");
+    /** Checks the fields. */
+    public Completion {
+        Objects.requireNonNull(jobId, "jobId");
+        Objects.requireNonNull(output, "output");
+        if (level < 0 || index < 0) {
+            throw new IllegalArgumentException("level and index must not be negative");
+        }
     }
-  }
 }

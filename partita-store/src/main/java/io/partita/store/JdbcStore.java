@@ -33,457 +33,417 @@ import org.sqlite.SQLiteDataSource;
  * </ul>
  */
 final class JdbcStore implements Store {
-  private static final Logger log = LoggerFactory.getLogger(JdbcStore.class);
-  private static final String JOB_COLUMNS =
-      "id, name, function_name, spec, partitions, status, error, result, created_at, finished_at";
+    private static final Logger log = LoggerFactory.getLogger(JdbcStore.class);
+    private static final String JOB_COLUMNS =
+            "id, name, function_name, spec, partitions, status, error, result, created_at, finished_at";
 
-  private final String kind;
-  private final HikariDataSource pool;
+    private final String kind;
+    private final HikariDataSource pool;
 
-  private JdbcStore(String kind, HikariDataSource pool) {
-    this.kind = kind;
-    this.pool = pool;
-  }
-
-  static JdbcStore open(String url) {
-    HikariConfig config = new HikariConfig();
-    config.setPoolName("partita-store");
-    String kind;
-    if (url.startsWith("jdbc:sqlite:")) {
-      kind = "sqlite";
-      createParent(url.substring("jdbc:sqlite:".length()));
-      SQLiteConfig sqlite = new SQLiteConfig();
-      sqlite.setJournalMode(SQLiteConfig.JournalMode.WAL);
-      sqlite.setSynchronous(SQLiteConfig.SynchronousMode.NORMAL);
-      sqlite.setBusyTimeout(30_000);
-      sqlite.setTransactionMode(SQLiteConfig.TransactionMode.IMMEDIATE);
-      sqlite.setTempStore(SQLiteConfig.TempStore.MEMORY);
-      SQLiteDataSource dataSource = new SQLiteDataSource(sqlite);
-      dataSource.setUrl(url);
-      config.setDataSource(dataSource);
-      config.setMaximumPoolSize(4);
-    } else if (url.startsWith("jdbc:postgresql:")) {
-      kind = "postgresql";
-      config.setJdbcUrl(url);
-      config.addDataSourceProperty("reWriteBatchedInserts", "true");
-      config.setMaximumPoolSize(8);
-    } else {
-      throw new IllegalArgumentException(
-          "store must be a jdbc:sqlite: or jdbc:postgresql: URL, was " + url);
+    private JdbcStore(String kind, HikariDataSource pool) {
+        this.kind = kind;
+        this.pool = pool;
     }
-    config.setConnectionTimeout(30_000);
-    HikariDataSource pool;
-    try {
-      pool = new HikariDataSource(config);
-    } catch (RuntimeException e) {
-      throw new StoreException("cannot open the store at " + redact(url) + ": " + e.getMessage(), e);
-    }
-    try {
-      migrate(pool);
-    } catch (RuntimeException e) {
-      pool.close();
-      throw new StoreException("cannot migrate the store at " + redact(url) + ": " + e.getMessage(), e);
-    }
-    log.debug("Opened {} store at {}", kind, redact(url));
-    return new JdbcStore(kind, pool);
-  }
 
-  private static void createParent(String file) {
-    if (file.isEmpty() || file.startsWith(":memory:") || file.startsWith("file:")) {
-      return;
-    }
-    Path parent = Path.of(file).toAbsolutePath().getParent();
-    try {
-      Files.createDirectories(parent);
-    } catch (java.io.IOException e) {
-      throw new StoreException("cannot create the data directory " + parent, e);
-    }
-  }
-
-  private static String redact(String url) {
-    return url.replaceAll("(?i)(password=)[^&]*", "$1***");
-  }
-
-  private static void migrate(DataSource dataSource) {
-    Flyway.configure()
-        .dataSource(dataSource)
-        .locations("classpath:db/migration/common")
-        .table("partita_schema_history")
-        .baselineOnMigrate(true)
-        .baselineVersion("0")
-        .load()
-        .migrate();
-  }
-
-  @Override
-  public String kind() {
-    return kind;
-  }
-
-  @Override
-  public void insertJob(StoredJob job) {
-    inTransaction(
-        "insert job " + job.id(),
-        c -> {
-          try (PreparedStatement ps =
-              c.prepareStatement("insert into jobs (" + JOB_COLUMNS + ") values (?,?,?,?,?,?,?,?,?,?)")) {
-            ps.setString(1, job.id());
-            ps.setString(2, job.name());
-            ps.setString(3, job.function());
-            ps.setString(4, job.spec());
-            ps.setLong(5, job.partitions());
-            ps.setString(6, job.status().wireName());
-            setNullableString(ps, 7, job.error());
-            if (job.result().isPresent()) {
-              ps.setBytes(8, job.result().get());
-            } else {
-              ps.setNull(8, Types.BINARY);
-            }
-            ps.setLong(9, job.createdAt());
-            if (job.finishedAt().isPresent()) {
-              ps.setLong(10, job.finishedAt().get());
-            } else {
-              ps.setNull(10, Types.BIGINT);
-            }
-            ps.executeUpdate();
-          }
-          return null;
-        });
-  }
-
-  @Override
-  public Optional<StoredJob> job(String id) {
-    return query(
-        "read job " + id,
-        c -> {
-          try (PreparedStatement ps =
-              c.prepareStatement("select " + JOB_COLUMNS + " from jobs where id = ?")) {
-            ps.setString(1, id);
-            try (ResultSet rs = ps.executeQuery()) {
-              return rs.next() ? Optional.of(readJob(rs)) : Optional.<StoredJob>empty();
-            }
-          }
-        });
-  }
-
-  @Override
-  public List<StoredJob> jobs(int offset, int limit) {
-    return query(
-        "list jobs",
-        c -> {
-          try (PreparedStatement ps =
-              c.prepareStatement(
-                  "select " + JOB_COLUMNS + " from jobs order by created_at desc, id desc limit ? offset ?")) {
-            ps.setInt(1, limit);
-            ps.setInt(2, offset);
-            return readJobs(ps);
-          }
-        });
-  }
-
-  @Override
-  public long jobCount() {
-    return query(
-        "count jobs",
-        c -> {
-          try (PreparedStatement ps = c.prepareStatement("select count(*) from jobs");
-              ResultSet rs = ps.executeQuery()) {
-            rs.next();
-            return rs.getLong(1);
-          }
-        });
-  }
-
-  @Override
-  public List<StoredJob> unfinishedJobs() {
-    return query(
-        "list unfinished jobs",
-        c -> {
-          try (PreparedStatement ps =
-              c.prepareStatement(
-                  "select " + JOB_COLUMNS + " from jobs where status in ('preparing', 'running')"
-                      + " order by created_at, id")) {
-            return readJobs(ps);
-          }
-        });
-  }
-
-  @Override
-  public boolean prepared(String jobId, long partitions, List<byte[]> inputs) {
-    return inTransaction(
-        "record prepare of " + jobId,
-        c -> {
-          try (PreparedStatement ps =
-              c.prepareStatement(
-                  "update jobs set partitions = ?, status = 'running' where id = ? and status = 'preparing'")) {
-            ps.setLong(1, partitions);
-            ps.setString(2, jobId);
-            if (ps.executeUpdate() == 0) {
-              return false;
-            }
-          }
-          if (!inputs.isEmpty()) {
-            try (PreparedStatement ps =
-                c.prepareStatement("insert into job_inputs (job_id, idx, input) values (?,?,?)")) {
-              for (int i = 0; i < inputs.size(); i++) {
-                ps.setString(1, jobId);
-                ps.setLong(2, i);
-                ps.setBytes(3, inputs.get(i));
-                ps.addBatch();
-                if ((i + 1) % 1000 == 0) {
-                  ps.executeBatch();
-                }
-              }
-              ps.executeBatch();
-            }
-          }
-          return true;
-        });
-  }
-
-  @Override
-  public List<byte[]> inputs(String jobId) {
-    return query(
-        "read inputs of " + jobId,
-        c -> {
-          try (PreparedStatement ps =
-              c.prepareStatement("select input from job_inputs where job_id = ? order by idx")) {
-            ps.setString(1, jobId);
-            return readBytes(ps);
-          }
-        });
-  }
-
-  @Override
-  public void commit(List<Completion> completions) {
-    if (completions.isEmpty()) {
-      return;
-    }
-    inTransaction(
-        "commit " + completions.size() + " results",
-        c -> {
-          try (PreparedStatement insert =
-                  c.prepareStatement(
-                      "insert into task_results (job_id, level, idx, attempt, output)"
-                          + " values (?,?,?,?,?) on conflict do nothing");
-              PreparedStatement prune =
-                  c.prepareStatement(
-                      "delete from task_results where job_id = ? and level = ? and idx >= ? and idx < ?");
-              PreparedStatement finish =
-                  c.prepareStatement(
-                      "update jobs set status = 'done', result = ?, finished_at = ?"
-                          + " where id = ? and status = 'running'")) {
-            boolean pruned = false;
-            boolean finished = false;
-            for (Completion done : completions) {
-              insert.setString(1, done.jobId());
-              insert.setInt(2, done.level());
-              insert.setLong(3, done.index());
-              insert.setInt(4, done.attempt());
-              insert.setBytes(5, done.output());
-              insert.addBatch();
-              if (done.childrenFrom() >= 0) {
-                prune.setString(1, done.jobId());
-                prune.setInt(2, done.level() - 1);
-                prune.setLong(3, done.childrenFrom());
-                prune.setLong(4, done.childrenTo());
-                prune.addBatch();
-                pruned = true;
-              }
-              if (done.root()) {
-                finish.setBytes(1, done.output());
-                finish.setLong(2, System.currentTimeMillis());
-                finish.setString(3, done.jobId());
-                finish.addBatch();
-                finished = true;
-              }
-            }
-            insert.executeBatch();
-            if (pruned) {
-              prune.executeBatch();
-            }
-            if (finished) {
-              finish.executeBatch();
-            }
-          }
-          return null;
-        });
-  }
-
-  @Override
-  public List<byte[]> outputs(String jobId, int level, long from, long to) {
-    return query(
-        "read outputs of " + jobId,
-        c -> {
-          try (PreparedStatement ps =
-              c.prepareStatement(
-                  "select output from task_results where job_id = ? and level = ? and idx >= ? and idx < ?"
-                      + " order by idx")) {
-            ps.setString(1, jobId);
-            ps.setInt(2, level);
-            ps.setLong(3, from);
-            ps.setLong(4, to);
-            return readBytes(ps);
-          }
-        });
-  }
-
-  @Override
-  public BitSet[] storedNodes(String jobId, TreeShape shape) {
-    return query(
-        "read stored nodes of " + jobId,
-        c -> {
-          BitSet[] sets = new BitSet[shape.levels()];
-          for (int i = 0; i < sets.length; i++) {
-            sets[i] = new BitSet();
-          }
-          boolean autoCommit = c.getAutoCommit();
-          c.setAutoCommit(false); // lets PostgreSQL stream with a cursor
-          try (PreparedStatement ps =
-              c.prepareStatement("select level, idx from task_results where job_id = ?")) {
-            ps.setFetchSize(10_000);
-            ps.setString(1, jobId);
-            try (ResultSet rs = ps.executeQuery()) {
-              while (rs.next()) {
-                int level = rs.getInt(1);
-                long index = rs.getLong(2);
-                if (level < sets.length && index < shape.size(level)) {
-                  sets[level].set((int) index);
-                }
-              }
-            }
-            c.commit();
-          } finally {
-            c.setAutoCommit(autoCommit);
-          }
-          return sets;
-        });
-  }
-
-  @Override
-  public boolean finish(String jobId, JobStatus status, Optional<String> error, long finishedAt) {
-    if (!status.isFinal()) {
-      throw new IllegalArgumentException("not a final status: " + status);
-    }
-    return inTransaction(
-        "finish job " + jobId,
-        c -> {
-          try (PreparedStatement ps =
-              c.prepareStatement(
-                  "update jobs set status = ?, error = ?, finished_at = ?"
-                      + " where id = ? and status in ('preparing', 'running')")) {
-            ps.setString(1, status.wireName());
-            setNullableString(ps, 2, error);
-            ps.setLong(3, finishedAt);
-            ps.setString(4, jobId);
-            return ps.executeUpdate() > 0;
-          }
-        });
-  }
-
-  @Override
-  public void deleteJob(String jobId) {
-    inTransaction(
-        "delete job " + jobId,
-        c -> {
-          for (String sql :
-              List.of(
-                  "delete from task_results where job_id = ?",
-                  "delete from job_inputs where job_id = ?",
-                  "delete from jobs where id = ?")) {
-            try (PreparedStatement ps = c.prepareStatement(sql)) {
-              ps.setString(1, jobId);
-              ps.executeUpdate();
-            }
-          }
-          return null;
-        });
-  }
-
-  @Override
-  public void close() {
-    pool.close();
-  }
-
-  private static void setNullableString(PreparedStatement ps, int index, Optional<String> value)
-      throws SQLException {
-    if (value.isPresent()) {
-      ps.setString(index, value.get());
-    } else {
-      ps.setNull(index, Types.VARCHAR);
-    }
-  }
-
-  private static List<StoredJob> readJobs(PreparedStatement ps) throws SQLException {
-    List<StoredJob> jobs = new ArrayList<>();
-    try (ResultSet rs = ps.executeQuery()) {
-      while (rs.next()) {
-        jobs.add(readJob(rs));
-      }
-    }
-    return jobs;
-  }
-
-  private static List<byte[]> readBytes(PreparedStatement ps) throws SQLException {
-    List<byte[]> rows = new ArrayList<>();
-    try (ResultSet rs = ps.executeQuery()) {
-      while (rs.next()) {
-        rows.add(rs.getBytes(1));
-      }
-    }
-    return rows;
-  }
-
-  private static StoredJob readJob(ResultSet rs) throws SQLException {
-    long finishedAt = rs.getLong(10);
-    Optional<Long> finished = rs.wasNull() ? Optional.empty() : Optional.of(finishedAt);
-    byte[] result = rs.getBytes(8);
-    return new StoredJob(
-        rs.getString(1),
-        rs.getString(2),
-        rs.getString(3),
-        rs.getString(4),
-        rs.getLong(5),
-        JobStatus.fromWire(rs.getString(6)),
-        Optional.ofNullable(rs.getString(7)),
-        Optional.ofNullable(result),
-        rs.getLong(9),
-        finished);
-  }
-
-  @FunctionalInterface
-  private interface SqlWork<T> {
-    T run(Connection connection) throws SQLException;
-  }
-
-  private <T> T query(String what, SqlWork<T> work) {
-    try (Connection c = pool.getConnection()) {
-      return work.run(c);
-    } catch (SQLException e) {
-      throw new StoreException("cannot " + what + ": " + e.getMessage(), e);
-    }
-  }
-
-  private <T> T inTransaction(String what, SqlWork<T> work) {
-    try (Connection c = pool.getConnection()) {
-      c.setAutoCommit(false);
-      try {
-        T value = work.run(c);
-        c.commit();
-        return value;
-      } catch (SQLException | RuntimeException e) {
-        try {
-          c.rollback();
-        } catch (SQLException rollback) {
-          e.addSuppressed(rollback);
+    static JdbcStore open(String url) {
+        HikariConfig config = new HikariConfig();
+        config.setPoolName("partita-store");
+        String kind;
+        if (url.startsWith("jdbc:sqlite:")) {
+            kind = "sqlite";
+            createParent(url.substring("jdbc:sqlite:".length()));
+            SQLiteConfig sqlite = new SQLiteConfig();
+            sqlite.setJournalMode(SQLiteConfig.JournalMode.WAL);
+            sqlite.setSynchronous(SQLiteConfig.SynchronousMode.NORMAL);
+            sqlite.setBusyTimeout(30_000);
+            sqlite.setTransactionMode(SQLiteConfig.TransactionMode.IMMEDIATE);
+            sqlite.setTempStore(SQLiteConfig.TempStore.MEMORY);
+            SQLiteDataSource dataSource = new SQLiteDataSource(sqlite);
+            dataSource.setUrl(url);
+            config.setDataSource(dataSource);
+            config.setMaximumPoolSize(4);
+        } else if (url.startsWith("jdbc:postgresql:")) {
+            kind = "postgresql";
+            config.setJdbcUrl(url);
+            config.addDataSourceProperty("reWriteBatchedInserts", "true");
+            config.setMaximumPoolSize(8);
+        } else {
+            throw new IllegalArgumentException("store must be a jdbc:sqlite: or jdbc:postgresql: URL, was " + url);
         }
-        throw e;
-      } finally {
-        c.setAutoCommit(true);
-      }
-    } catch (SQLException e) {
-      throw new StoreException("cannot " + what + ": " + e.getMessage(), e);
+        config.setConnectionTimeout(30_000);
+        HikariDataSource pool;
+        try {
+            pool = new HikariDataSource(config);
+        } catch (RuntimeException e) {
+            throw new StoreException("cannot open the store at " + redact(url) + ": " + e.getMessage(), e);
+        }
+        try {
+            migrate(pool);
+        } catch (RuntimeException e) {
+            pool.close();
+            throw new StoreException("cannot migrate the store at " + redact(url) + ": " + e.getMessage(), e);
+        }
+        log.debug("Opened {} store at {}", kind, redact(url));
+        return new JdbcStore(kind, pool);
     }
-  }
 
+    private static void createParent(String file) {
+        if (file.isEmpty() || file.startsWith(":memory:") || file.startsWith("file:")) {
+            return;
+        }
+        Path parent = Path.of(file).toAbsolutePath().getParent();
+        try {
+            Files.createDirectories(parent);
+        } catch (java.io.IOException e) {
+            throw new StoreException("cannot create the data directory " + parent, e);
+        }
+    }
+
+    private static String redact(String url) {
+        return url.replaceAll("(?i)(password=)[^&]*", "$1***");
+    }
+
+    private static void migrate(DataSource dataSource) {
+        Flyway.configure()
+                .dataSource(dataSource)
+                .locations("classpath:db/migration/common")
+                .table("partita_schema_history")
+                .baselineOnMigrate(true)
+                .baselineVersion("0")
+                .load()
+                .migrate();
+    }
+
+    @Override
+    public String kind() {
+        return kind;
+    }
+
+    @Override
+    public void insertJob(StoredJob job) {
+        inTransaction("insert job " + job.id(), c -> {
+            try (PreparedStatement ps =
+                    c.prepareStatement("insert into jobs (" + JOB_COLUMNS + ") values (?,?,?,?,?,?,?,?,?,?)")) {
+                ps.setString(1, job.id());
+                ps.setString(2, job.name());
+                ps.setString(3, job.function());
+                ps.setString(4, job.spec());
+                ps.setLong(5, job.partitions());
+                ps.setString(6, job.status().wireName());
+                setNullableString(ps, 7, job.error());
+                if (job.result().isPresent()) {
+                    ps.setBytes(8, job.result().get());
+                } else {
+                    ps.setNull(8, Types.BINARY);
+                }
+                ps.setLong(9, job.createdAt());
+                if (job.finishedAt().isPresent()) {
+                    ps.setLong(10, job.finishedAt().get());
+                } else {
+                    ps.setNull(10, Types.BIGINT);
+                }
+                ps.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public Optional<StoredJob> job(String id) {
+        return query("read job " + id, c -> {
+            try (PreparedStatement ps = c.prepareStatement("select " + JOB_COLUMNS + " from jobs where id = ?")) {
+                ps.setString(1, id);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? Optional.of(readJob(rs)) : Optional.<StoredJob>empty();
+                }
+            }
+        });
+    }
+
+    @Override
+    public List<StoredJob> jobs(int offset, int limit) {
+        return query("list jobs", c -> {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "select " + JOB_COLUMNS + " from jobs order by created_at desc, id desc limit ? offset ?")) {
+                ps.setInt(1, limit);
+                ps.setInt(2, offset);
+                return readJobs(ps);
+            }
+        });
+    }
+
+    @Override
+    public long jobCount() {
+        return query("count jobs", c -> {
+            try (PreparedStatement ps = c.prepareStatement("select count(*) from jobs");
+                    ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        });
+    }
+
+    @Override
+    public List<StoredJob> unfinishedJobs() {
+        return query("list unfinished jobs", c -> {
+            try (PreparedStatement ps = c.prepareStatement("select " + JOB_COLUMNS
+                    + " from jobs where status in ('preparing', 'running')" + " order by created_at, id")) {
+                return readJobs(ps);
+            }
+        });
+    }
+
+    @Override
+    public boolean prepared(String jobId, long partitions, List<byte[]> inputs) {
+        return inTransaction("record prepare of " + jobId, c -> {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "update jobs set partitions = ?, status = 'running' where id = ? and status = 'preparing'")) {
+                ps.setLong(1, partitions);
+                ps.setString(2, jobId);
+                if (ps.executeUpdate() == 0) {
+                    return false;
+                }
+            }
+            if (!inputs.isEmpty()) {
+                try (PreparedStatement ps =
+                        c.prepareStatement("insert into job_inputs (job_id, idx, input) values (?,?,?)")) {
+                    for (int i = 0; i < inputs.size(); i++) {
+                        ps.setString(1, jobId);
+                        ps.setLong(2, i);
+                        ps.setBytes(3, inputs.get(i));
+                        ps.addBatch();
+                        if ((i + 1) % 1000 == 0) {
+                            ps.executeBatch();
+                        }
+                    }
+                    ps.executeBatch();
+                }
+            }
+            return true;
+        });
+    }
+
+    @Override
+    public List<byte[]> inputs(String jobId) {
+        return query("read inputs of " + jobId, c -> {
+            try (PreparedStatement ps =
+                    c.prepareStatement("select input from job_inputs where job_id = ? order by idx")) {
+                ps.setString(1, jobId);
+                return readBytes(ps);
+            }
+        });
+    }
+
+    @Override
+    public void commit(List<Completion> completions) {
+        if (completions.isEmpty()) {
+            return;
+        }
+        inTransaction("commit " + completions.size() + " results", c -> {
+            try (PreparedStatement insert =
+                            c.prepareStatement("insert into task_results (job_id, level, idx, attempt, output)"
+                                    + " values (?,?,?,?,?) on conflict do nothing");
+                    PreparedStatement prune = c.prepareStatement(
+                            "delete from task_results where job_id = ? and level = ? and idx >= ? and idx < ?");
+                    PreparedStatement finish =
+                            c.prepareStatement("update jobs set status = 'done', result = ?, finished_at = ?"
+                                    + " where id = ? and status = 'running'")) {
+                boolean pruned = false;
+                boolean finished = false;
+                for (Completion done : completions) {
+                    insert.setString(1, done.jobId());
+                    insert.setInt(2, done.level());
+                    insert.setLong(3, done.index());
+                    insert.setInt(4, done.attempt());
+                    insert.setBytes(5, done.output());
+                    insert.addBatch();
+                    if (done.childrenFrom() >= 0) {
+                        prune.setString(1, done.jobId());
+                        prune.setInt(2, done.level() - 1);
+                        prune.setLong(3, done.childrenFrom());
+                        prune.setLong(4, done.childrenTo());
+                        prune.addBatch();
+                        pruned = true;
+                    }
+                    if (done.root()) {
+                        finish.setBytes(1, done.output());
+                        finish.setLong(2, System.currentTimeMillis());
+                        finish.setString(3, done.jobId());
+                        finish.addBatch();
+                        finished = true;
+                    }
+                }
+                insert.executeBatch();
+                if (pruned) {
+                    prune.executeBatch();
+                }
+                if (finished) {
+                    finish.executeBatch();
+                }
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public List<byte[]> outputs(String jobId, int level, long from, long to) {
+        return query("read outputs of " + jobId, c -> {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "select output from task_results where job_id = ? and level = ? and idx >= ? and idx < ?"
+                            + " order by idx")) {
+                ps.setString(1, jobId);
+                ps.setInt(2, level);
+                ps.setLong(3, from);
+                ps.setLong(4, to);
+                return readBytes(ps);
+            }
+        });
+    }
+
+    @Override
+    public BitSet[] storedNodes(String jobId, TreeShape shape) {
+        return query("read stored nodes of " + jobId, c -> {
+            BitSet[] sets = new BitSet[shape.levels()];
+            for (int i = 0; i < sets.length; i++) {
+                sets[i] = new BitSet();
+            }
+            boolean autoCommit = c.getAutoCommit();
+            c.setAutoCommit(false); // lets PostgreSQL stream with a cursor
+            try (PreparedStatement ps = c.prepareStatement("select level, idx from task_results where job_id = ?")) {
+                ps.setFetchSize(10_000);
+                ps.setString(1, jobId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        int level = rs.getInt(1);
+                        long index = rs.getLong(2);
+                        if (level < sets.length && index < shape.size(level)) {
+                            sets[level].set((int) index);
+                        }
+                    }
+                }
+                c.commit();
+            } finally {
+                c.setAutoCommit(autoCommit);
+            }
+            return sets;
+        });
+    }
+
+    @Override
+    public boolean finish(String jobId, JobStatus status, Optional<String> error, long finishedAt) {
+        if (!status.isFinal()) {
+            throw new IllegalArgumentException("not a final status: " + status);
+        }
+        return inTransaction("finish job " + jobId, c -> {
+            try (PreparedStatement ps = c.prepareStatement("update jobs set status = ?, error = ?, finished_at = ?"
+                    + " where id = ? and status in ('preparing', 'running')")) {
+                ps.setString(1, status.wireName());
+                setNullableString(ps, 2, error);
+                ps.setLong(3, finishedAt);
+                ps.setString(4, jobId);
+                return ps.executeUpdate() > 0;
+            }
+        });
+    }
+
+    @Override
+    public void deleteJob(String jobId) {
+        inTransaction("delete job " + jobId, c -> {
+            for (String sql : List.of(
+                    "delete from task_results where job_id = ?",
+                    "delete from job_inputs where job_id = ?",
+                    "delete from jobs where id = ?")) {
+                try (PreparedStatement ps = c.prepareStatement(sql)) {
+                    ps.setString(1, jobId);
+                    ps.executeUpdate();
+                }
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public void close() {
+        pool.close();
+    }
+
+    private static void setNullableString(PreparedStatement ps, int index, Optional<String> value) throws SQLException {
+        if (value.isPresent()) {
+            ps.setString(index, value.get());
+        } else {
+            ps.setNull(index, Types.VARCHAR);
+        }
+    }
+
+    private static List<StoredJob> readJobs(PreparedStatement ps) throws SQLException {
+        List<StoredJob> jobs = new ArrayList<>();
+        try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                jobs.add(readJob(rs));
+            }
+        }
+        return jobs;
+    }
+
+    private static List<byte[]> readBytes(PreparedStatement ps) throws SQLException {
+        List<byte[]> rows = new ArrayList<>();
+        try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                rows.add(rs.getBytes(1));
+            }
+        }
+        return rows;
+    }
+
+    private static StoredJob readJob(ResultSet rs) throws SQLException {
+        long finishedAt = rs.getLong(10);
+        Optional<Long> finished = rs.wasNull() ? Optional.empty() : Optional.of(finishedAt);
+        byte[] result = rs.getBytes(8);
+        return new StoredJob(
+                rs.getString(1),
+                rs.getString(2),
+                rs.getString(3),
+                rs.getString(4),
+                rs.getLong(5),
+                JobStatus.fromWire(rs.getString(6)),
+                Optional.ofNullable(rs.getString(7)),
+                Optional.ofNullable(result),
+                rs.getLong(9),
+                finished);
+    }
+
+    @FunctionalInterface
+    private interface SqlWork<T> {
+        T run(Connection connection) throws SQLException;
+    }
+
+    private <T> T query(String what, SqlWork<T> work) {
+        try (Connection c = pool.getConnection()) {
+            return work.run(c);
+        } catch (SQLException e) {
+            throw new StoreException("cannot " + what + ": " + e.getMessage(), e);
+        }
+    }
+
+    private <T> T inTransaction(String what, SqlWork<T> work) {
+        try (Connection c = pool.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                T value = work.run(c);
+                c.commit();
+                return value;
+            } catch (SQLException | RuntimeException e) {
+                try {
+                    c.rollback();
+                } catch (SQLException rollback) {
+                    e.addSuppressed(rollback);
+                }
+                throw e;
+            } finally {
+                c.setAutoCommit(true);
+            }
+        } catch (SQLException e) {
+            throw new StoreException("cannot " + what + ": " + e.getMessage(), e);
+        }
+    }
 }

@@ -11,72 +11,72 @@ import java.util.Optional;
  */
 public interface Store extends AutoCloseable {
 
-  /**
-   * Opens the store at a JDBC URL ({@code jdbc:sqlite:FILE} or {@code jdbc:postgresql:...}),
-   * creating or migrating its schema.
-   *
-   * @throws StoreException if the database cannot be reached or migrated
-   * @throws IllegalArgumentException if the URL names an unsupported database
-   */
-  static Store open(String jdbcUrl) {
-    return JdbcStore.open(jdbcUrl);
-  }
+    /**
+     * Opens the store at a JDBC URL ({@code jdbc:sqlite:FILE} or {@code jdbc:postgresql:...}),
+     * creating or migrating its schema.
+     *
+     * @throws StoreException if the database cannot be reached or migrated
+     * @throws IllegalArgumentException if the URL names an unsupported database
+     */
+    static Store open(String jdbcUrl) {
+        return JdbcStore.open(jdbcUrl);
+    }
 
-  /** Which database this is: {@code sqlite} or {@code postgresql}. */
-  String kind();
+    /** Which database this is: {@code sqlite} or {@code postgresql}. */
+    String kind();
 
-  /** Inserts a new job. */
-  void insertJob(StoredJob job);
+    /** Inserts a new job. */
+    void insertJob(StoredJob job);
 
-  /** The job with this id. */
-  Optional<StoredJob> job(String id);
+    /** The job with this id. */
+    Optional<StoredJob> job(String id);
 
-  /** Jobs, newest first, skipping {@code offset}. */
-  List<StoredJob> jobs(int offset, int limit);
+    /** Jobs, newest first, skipping {@code offset}. */
+    List<StoredJob> jobs(int offset, int limit);
 
-  /** The number of jobs. */
-  long jobCount();
+    /** The number of jobs. */
+    long jobCount();
 
-  /** Jobs in a non-final status, oldest first. */
-  List<StoredJob> unfinishedJobs();
+    /** Jobs in a non-final status, oldest first. */
+    List<StoredJob> unfinishedJobs();
 
-  /**
-   * Records the outcome of a prepare task: sets the partition count, stores the inputs (if any) and
-   * moves the job from preparing to running. Does nothing if the job is not preparing.
-   *
-   * @return whether the job was updated
-   */
-  boolean prepared(String jobId, long partitions, List<byte[]> inputs);
+    /**
+     * Records the outcome of a prepare task: sets the partition count, stores the inputs (if any) and
+     * moves the job from preparing to running. Does nothing if the job is not preparing.
+     *
+     * @return whether the job was updated
+     */
+    boolean prepared(String jobId, long partitions, List<byte[]> inputs);
 
-  /** The materialised inputs of a job, in partition order (empty if it has none). */
-  List<byte[]> inputs(String jobId);
+    /** The materialised inputs of a job, in partition order (empty if it has none). */
+    List<byte[]> inputs(String jobId);
 
-  /**
-   * Makes a batch of outputs durable in one transaction (see {@link Completion}). An output that is
-   * already stored is left as it is.
-   */
-  void commit(List<Completion> completions);
+    /**
+     * Makes a batch of outputs durable in one transaction (see {@link Completion}). An output that is
+     * already stored is left as it is.
+     */
+    void commit(List<Completion> completions);
 
-  /** The outputs of nodes {@code [from, to)} of a level, in order; missing nodes are skipped. */
-  List<byte[]> outputs(String jobId, int level, long from, long to);
+    /** The outputs of nodes {@code [from, to)} of a level, in order; missing nodes are skipped. */
+    List<byte[]> outputs(String jobId, int level, long from, long to);
 
-  /**
-   * The stored nodes of a job per level, as one bit set per level of {@code shape} (see {@link
-   * TreeShape#complete} to expand them into the complete nodes).
-   */
-  BitSet[] storedNodes(String jobId, TreeShape shape);
+    /**
+     * The stored nodes of a job per level, as one bit set per level of {@code shape} (see {@link
+     * TreeShape#complete} to expand them into the complete nodes).
+     */
+    BitSet[] storedNodes(String jobId, TreeShape shape);
 
-  /**
-   * Moves a job to a final status unless it already has one.
-   *
-   * @return whether the job was updated
-   */
-  boolean finish(String jobId, JobStatus status, Optional<String> error, long finishedAt);
+    /**
+     * Moves a job to a final status unless it already has one.
+     *
+     * @return whether the job was updated
+     */
+    boolean finish(String jobId, JobStatus status, Optional<String> error, long finishedAt);
 
-  /** Deletes everything of a job (inputs, outputs, the job row). */
-  void deleteJob(String jobId);
+    /** Deletes everything of a job (inputs, outputs, the job row). */
+    void deleteJob(String jobId);
 
-  /** Closes the connections. */
-  @Override
-  void close();
+    /** Closes the connections. */
+    @Override
+    void close();
 }

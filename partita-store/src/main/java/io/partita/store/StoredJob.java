@@ -18,42 +18,42 @@ import java.util.Optional;
  * @param finishedAt when it reached a final status, epoch milliseconds
  */
 public record StoredJob(
-    String id,
-    String name,
-    String function,
-    String spec,
-    long partitions,
-    JobStatus status,
-    Optional<String> error,
-    Optional<byte[]> result,
-    long createdAt,
-    Optional<Long> finishedAt) {
+        String id,
+        String name,
+        String function,
+        String spec,
+        long partitions,
+        JobStatus status,
+        Optional<String> error,
+        Optional<byte[]> result,
+        long createdAt,
+        Optional<Long> finishedAt) {
 
-  /** Checks that no field is null. */
-  public StoredJob {
-    Objects.requireNonNull(id, "id");
-    Objects.requireNonNull(name, "name");
-    Objects.requireNonNull(function, "function");
-    Objects.requireNonNull(spec, "spec");
-    Objects.requireNonNull(status, "status");
-    Objects.requireNonNull(error, "error");
-    Objects.requireNonNull(result, "result");
-    Objects.requireNonNull(finishedAt, "finishedAt");
-  }
+    /** Checks that no field is null. */
+    public StoredJob {
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(function, "function");
+        Objects.requireNonNull(spec, "spec");
+        Objects.requireNonNull(status, "status");
+        Objects.requireNonNull(error, "error");
+        Objects.requireNonNull(result, "result");
+        Objects.requireNonNull(finishedAt, "finishedAt");
+    }
 
-  /** A newly submitted job. */
-  public static StoredJob submitted(
-      String id, String name, String function, String spec, long partitions, long createdAt) {
-    return new StoredJob(
-        id,
-        name,
-        function,
-        spec,
-        partitions,
-        partitions < 0 ? JobStatus.PREPARING : JobStatus.RUNNING,
-        Optional.empty(),
-        Optional.empty(),
-        createdAt,
-        Optional.empty());
-  }
+    /** A newly submitted job. */
+    public static StoredJob submitted(
+            String id, String name, String function, String spec, long partitions, long createdAt) {
+        return new StoredJob(
+                id,
+                name,
+                function,
+                spec,
+                partitions,
+                partitions < 0 ? JobStatus.PREPARING : JobStatus.RUNNING,
+                Optional.empty(),
+                Optional.empty(),
+                createdAt,
+                Optional.empty());
+    }
 }

@@ -13,166 +13,166 @@ import org.junit.jupiter.api.Test;
 
 /** The behaviour every {@link Store} must have; one subclass per database. */
 abstract class StoreContract {
-  Store store;
+    Store store;
 
-  /** Opens a fresh, empty store. */
-  abstract Store openFresh() throws Exception;
+    /** Opens a fresh, empty store. */
+    abstract Store openFresh() throws Exception;
 
-  /** Reopens the same store after {@link Store#close()}. */
-  abstract Store reopen() throws Exception;
+    /** Reopens the same store after {@link Store#close()}. */
+    abstract Store reopen() throws Exception;
 
-  @BeforeEach
-  void open() throws Exception {
-    store = openFresh();
-  }
-
-  @AfterEach
-  void close() {
-    store.close();
-  }
-
-  static byte[] bytes(String s) {
-    return s.getBytes(StandardCharsets.UTF_8);
-  }
-
-  static String text(byte[] b) {
-    return new String(b, StandardCharsets.UTF_8);
-  }
-
-  @Test
-  void insertJob_isReadBack() {
-    store.insertJob(StoredJob.submitted("j1", "pi", "examples/pi", "{\"a\":1}", 10, 1000));
-    StoredJob job = store.job("j1").orElseThrow();
-    assertThat(job.name()).isEqualTo("pi");
-    assertThat(job.function()).isEqualTo("examples/pi");
-    assertThat(job.spec()).isEqualTo("{\"a\":1}");
-    assertThat(job.partitions()).isEqualTo(10);
-    assertThat(job.status()).isEqualTo(JobStatus.RUNNING);
-    assertThat(job.error()).isEmpty();
-    assertThat(job.result()).isEmpty();
-    assertThat(job.finishedAt()).isEmpty();
-    assertThat(store.job("nope")).isEmpty();
-  }
-
-  @Test
-  void insertJob_duplicateId_failsAndKeepsFirst() {
-    store.insertJob(StoredJob.submitted("j1", "a", "f", "{}", 1, 1));
-    assertThatThrownBy(() -> store.insertJob(StoredJob.submitted("j1", "b", "f", "{}", 1, 2)))
-        .isInstanceOf(StoreException.class);
-    assertThat(store.job("j1").orElseThrow().name()).isEqualTo("a");
-  }
-
-  @Test
-  void jobs_pagesNewestFirst() {
-    for (int i = 0; i < 5; i++) {
-      store.insertJob(StoredJob.submitted("j" + i, "n" + i, "f", "{}", 1, 100 + i));
+    @BeforeEach
+    void open() throws Exception {
+        store = openFresh();
     }
-    assertThat(store.jobCount()).isEqualTo(5);
-    assertThat(store.jobs(0, 2)).extracting(StoredJob::id).containsExactly("j4", "j3");
-    assertThat(store.jobs(2, 2)).extracting(StoredJob::id).containsExactly("j2", "j1");
-    assertThat(store.jobs(4, 2)).extracting(StoredJob::id).containsExactly("j0");
-  }
 
-  @Test
-  void unfinishedJobs_excludesFinalOnes() {
-    store.insertJob(StoredJob.submitted("a", "a", "f", "{}", 1, 1));
-    store.insertJob(StoredJob.submitted("b", "b", "f", "{}", -1, 2));
-    store.insertJob(StoredJob.submitted("c", "c", "f", "{}", 1, 3));
-    assertThat(store.finish("c", JobStatus.CANCELLED, Optional.empty(), 5)).isTrue();
-    assertThat(store.unfinishedJobs()).extracting(StoredJob::id).containsExactly("a", "b");
-    assertThat(store.job("b").orElseThrow().status()).isEqualTo(JobStatus.PREPARING);
-  }
+    @AfterEach
+    void close() {
+        store.close();
+    }
 
-  @Test
-  void prepared_setsPartitionsAndInputsOnce() {
-    store.insertJob(StoredJob.submitted("p", "p", "f", "{}", -1, 1));
-    assertThat(store.prepared("p", 3, List.of(bytes("1"), bytes("2"), bytes("3")))).isTrue();
-    assertThat(store.prepared("p", 5, List.of())).isFalse();
-    StoredJob job = store.job("p").orElseThrow();
-    assertThat(job.partitions()).isEqualTo(3);
-    assertThat(job.status()).isEqualTo(JobStatus.RUNNING);
-    assertThat(store.inputs("p")).extracting(StoreContract::text).containsExactly("1", "2", "3");
-  }
+    static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
 
-  @Test
-  void commit_storesOutputsPrunesChildrenAndFinishesAtRoot() {
-    store.insertJob(StoredJob.submitted("j", "j", "f", "{}", 4, 1));
-    TreeShape shape = new TreeShape(4, 2); // levels: 4, 2, 1
-    store.commit(
-        List.of(
-            new Completion("j", 0, 0, 1, bytes("1"), -1, -1, false),
-            new Completion("j", 0, 1, 1, bytes("2"), -1, -1, false),
-            new Completion("j", 0, 2, 2, bytes("3"), -1, -1, false)));
-    assertThat(store.outputs("j", 0, 0, 4)).extracting(StoreContract::text).containsExactly("1", "2", "3");
-    store.commit(List.of(new Completion("j", 1, 0, 1, bytes("3"), 0, 2, false)));
-    assertThat(store.outputs("j", 0, 0, 4)).extracting(StoreContract::text).containsExactly("3");
-    BitSet[] stored = store.storedNodes("j", shape);
-    assertThat(stored[0].toString()).isEqualTo("{2}");
-    assertThat(stored[1].toString()).isEqualTo("{0}");
-    BitSet[] complete = shape.complete(stored);
-    assertThat(complete[0].toString()).isEqualTo("{0, 1, 2}");
+    static String text(byte[] b) {
+        return new String(b, StandardCharsets.UTF_8);
+    }
 
-    store.commit(
-        List.of(
-            new Completion("j", 0, 3, 1, bytes("4"), -1, -1, false),
-            new Completion("j", 1, 1, 1, bytes("7"), 2, 4, false),
-            new Completion("j", 2, 0, 1, bytes("10"), 0, 2, true)));
-    StoredJob job = store.job("j").orElseThrow();
-    assertThat(job.status()).isEqualTo(JobStatus.DONE);
-    assertThat(text(job.result().orElseThrow())).isEqualTo("10");
-    assertThat(job.finishedAt()).isPresent();
-    assertThat(store.unfinishedJobs()).isEmpty();
-  }
+    @Test
+    void insertJob_isReadBack() {
+        store.insertJob(StoredJob.submitted("j1", "pi", "examples/pi", "{\"a\":1}", 10, 1000));
+        StoredJob job = store.job("j1").orElseThrow();
+        assertThat(job.name()).isEqualTo("pi");
+        assertThat(job.function()).isEqualTo("examples/pi");
+        assertThat(job.spec()).isEqualTo("{\"a\":1}");
+        assertThat(job.partitions()).isEqualTo(10);
+        assertThat(job.status()).isEqualTo(JobStatus.RUNNING);
+        assertThat(job.error()).isEmpty();
+        assertThat(job.result()).isEmpty();
+        assertThat(job.finishedAt()).isEmpty();
+        assertThat(store.job("nope")).isEmpty();
+    }
 
-  @Test
-  void commit_sameNodeTwice_keepsFirstOutput() {
-    store.insertJob(StoredJob.submitted("j", "j", "f", "{}", 2, 1));
-    store.commit(List.of(new Completion("j", 0, 0, 1, bytes("first"), -1, -1, false)));
-    store.commit(List.of(new Completion("j", 0, 0, 2, bytes("second"), -1, -1, false)));
-    assertThat(store.outputs("j", 0, 0, 1)).extracting(StoreContract::text).containsExactly("first");
-  }
+    @Test
+    void insertJob_duplicateId_failsAndKeepsFirst() {
+        store.insertJob(StoredJob.submitted("j1", "a", "f", "{}", 1, 1));
+        assertThatThrownBy(() -> store.insertJob(StoredJob.submitted("j1", "b", "f", "{}", 1, 2)))
+                .isInstanceOf(StoreException.class);
+        assertThat(store.job("j1").orElseThrow().name()).isEqualTo("a");
+    }
 
-  @Test
-  void commit_rootOfCancelledJob_doesNotResurrectIt() {
-    store.insertJob(StoredJob.submitted("j", "j", "f", "{}", 1, 1));
-    store.finish("j", JobStatus.CANCELLED, Optional.of("by user"), 2);
-    store.commit(List.of(new Completion("j", 0, 0, 1, bytes("1"), -1, -1, true)));
-    StoredJob job = store.job("j").orElseThrow();
-    assertThat(job.status()).isEqualTo(JobStatus.CANCELLED);
-    assertThat(job.result()).isEmpty();
-  }
+    @Test
+    void jobs_pagesNewestFirst() {
+        for (int i = 0; i < 5; i++) {
+            store.insertJob(StoredJob.submitted("j" + i, "n" + i, "f", "{}", 1, 100 + i));
+        }
+        assertThat(store.jobCount()).isEqualTo(5);
+        assertThat(store.jobs(0, 2)).extracting(StoredJob::id).containsExactly("j4", "j3");
+        assertThat(store.jobs(2, 2)).extracting(StoredJob::id).containsExactly("j2", "j1");
+        assertThat(store.jobs(4, 2)).extracting(StoredJob::id).containsExactly("j0");
+    }
 
-  @Test
-  void finish_onlyOnce() {
-    store.insertJob(StoredJob.submitted("j", "j", "f", "{}", 1, 1));
-    assertThat(store.finish("j", JobStatus.FAILED, Optional.of("partition 0: boom"), 5)).isTrue();
-    assertThat(store.finish("j", JobStatus.CANCELLED, Optional.empty(), 6)).isFalse();
-    StoredJob job = store.job("j").orElseThrow();
-    assertThat(job.status()).isEqualTo(JobStatus.FAILED);
-    assertThat(job.error()).contains("partition 0: boom");
-    assertThat(job.finishedAt()).contains(5L);
-    assertThatThrownBy(() -> store.finish("j", JobStatus.RUNNING, Optional.empty(), 1))
-        .isInstanceOf(IllegalArgumentException.class);
-  }
+    @Test
+    void unfinishedJobs_excludesFinalOnes() {
+        store.insertJob(StoredJob.submitted("a", "a", "f", "{}", 1, 1));
+        store.insertJob(StoredJob.submitted("b", "b", "f", "{}", -1, 2));
+        store.insertJob(StoredJob.submitted("c", "c", "f", "{}", 1, 3));
+        assertThat(store.finish("c", JobStatus.CANCELLED, Optional.empty(), 5)).isTrue();
+        assertThat(store.unfinishedJobs()).extracting(StoredJob::id).containsExactly("a", "b");
+        assertThat(store.job("b").orElseThrow().status()).isEqualTo(JobStatus.PREPARING);
+    }
 
-  @Test
-  void deleteJob_removesEverything() {
-    store.insertJob(StoredJob.submitted("j", "j", "f", "{}", -1, 1));
-    store.prepared("j", 1, List.of(bytes("x")));
-    store.commit(List.of(new Completion("j", 0, 0, 1, bytes("1"), -1, -1, false)));
-    store.deleteJob("j");
-    assertThat(store.job("j")).isEmpty();
-    assertThat(store.inputs("j")).isEmpty();
-    assertThat(store.outputs("j", 0, 0, 1)).isEmpty();
-  }
+    @Test
+    void prepared_setsPartitionsAndInputsOnce() {
+        store.insertJob(StoredJob.submitted("p", "p", "f", "{}", -1, 1));
+        assertThat(store.prepared("p", 3, List.of(bytes("1"), bytes("2"), bytes("3"))))
+                .isTrue();
+        assertThat(store.prepared("p", 5, List.of())).isFalse();
+        StoredJob job = store.job("p").orElseThrow();
+        assertThat(job.partitions()).isEqualTo(3);
+        assertThat(job.status()).isEqualTo(JobStatus.RUNNING);
+        assertThat(store.inputs("p")).extracting(StoreContract::text).containsExactly("1", "2", "3");
+    }
 
-  @Test
-  void reopen_keepsCommittedState() throws Exception {
-    store.insertJob(StoredJob.submitted("j", "j", "f", "{}", 3, 1));
-    store.commit(List.of(new Completion("j", 0, 1, 1, bytes("5"), -1, -1, false)));
-    store.close();
-    store = reopen();
-    assertThat(store.job("j")).isPresent();
-    assertThat(store.storedNodes("j", new TreeShape(3, 2))[0].toString()).isEqualTo("{1}");
-  }
+    @Test
+    void commit_storesOutputsPrunesChildrenAndFinishesAtRoot() {
+        store.insertJob(StoredJob.submitted("j", "j", "f", "{}", 4, 1));
+        TreeShape shape = new TreeShape(4, 2); // levels: 4, 2, 1
+        store.commit(List.of(
+                new Completion("j", 0, 0, 1, bytes("1"), -1, -1, false),
+                new Completion("j", 0, 1, 1, bytes("2"), -1, -1, false),
+                new Completion("j", 0, 2, 2, bytes("3"), -1, -1, false)));
+        assertThat(store.outputs("j", 0, 0, 4)).extracting(StoreContract::text).containsExactly("1", "2", "3");
+        store.commit(List.of(new Completion("j", 1, 0, 1, bytes("3"), 0, 2, false)));
+        assertThat(store.outputs("j", 0, 0, 4)).extracting(StoreContract::text).containsExactly("3");
+        BitSet[] stored = store.storedNodes("j", shape);
+        assertThat(stored[0].toString()).isEqualTo("{2}");
+        assertThat(stored[1].toString()).isEqualTo("{0}");
+        BitSet[] complete = shape.complete(stored);
+        assertThat(complete[0].toString()).isEqualTo("{0, 1, 2}");
+
+        store.commit(List.of(
+                new Completion("j", 0, 3, 1, bytes("4"), -1, -1, false),
+                new Completion("j", 1, 1, 1, bytes("7"), 2, 4, false),
+                new Completion("j", 2, 0, 1, bytes("10"), 0, 2, true)));
+        StoredJob job = store.job("j").orElseThrow();
+        assertThat(job.status()).isEqualTo(JobStatus.DONE);
+        assertThat(text(job.result().orElseThrow())).isEqualTo("10");
+        assertThat(job.finishedAt()).isPresent();
+        assertThat(store.unfinishedJobs()).isEmpty();
+    }
+
+    @Test
+    void commit_sameNodeTwice_keepsFirstOutput() {
+        store.insertJob(StoredJob.submitted("j", "j", "f", "{}", 2, 1));
+        store.commit(List.of(new Completion("j", 0, 0, 1, bytes("first"), -1, -1, false)));
+        store.commit(List.of(new Completion("j", 0, 0, 2, bytes("second"), -1, -1, false)));
+        assertThat(store.outputs("j", 0, 0, 1)).extracting(StoreContract::text).containsExactly("first");
+    }
+
+    @Test
+    void commit_rootOfCancelledJob_doesNotResurrectIt() {
+        store.insertJob(StoredJob.submitted("j", "j", "f", "{}", 1, 1));
+        store.finish("j", JobStatus.CANCELLED, Optional.of("by user"), 2);
+        store.commit(List.of(new Completion("j", 0, 0, 1, bytes("1"), -1, -1, true)));
+        StoredJob job = store.job("j").orElseThrow();
+        assertThat(job.status()).isEqualTo(JobStatus.CANCELLED);
+        assertThat(job.result()).isEmpty();
+    }
+
+    @Test
+    void finish_onlyOnce() {
+        store.insertJob(StoredJob.submitted("j", "j", "f", "{}", 1, 1));
+        assertThat(store.finish("j", JobStatus.FAILED, Optional.of("partition 0: boom"), 5))
+                .isTrue();
+        assertThat(store.finish("j", JobStatus.CANCELLED, Optional.empty(), 6)).isFalse();
+        StoredJob job = store.job("j").orElseThrow();
+        assertThat(job.status()).isEqualTo(JobStatus.FAILED);
+        assertThat(job.error()).contains("partition 0: boom");
+        assertThat(job.finishedAt()).contains(5L);
+        assertThatThrownBy(() -> store.finish("j", JobStatus.RUNNING, Optional.empty(), 1))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void deleteJob_removesEverything() {
+        store.insertJob(StoredJob.submitted("j", "j", "f", "{}", -1, 1));
+        store.prepared("j", 1, List.of(bytes("x")));
+        store.commit(List.of(new Completion("j", 0, 0, 1, bytes("1"), -1, -1, false)));
+        store.deleteJob("j");
+        assertThat(store.job("j")).isEmpty();
+        assertThat(store.inputs("j")).isEmpty();
+        assertThat(store.outputs("j", 0, 0, 1)).isEmpty();
+    }
+
+    @Test
+    void reopen_keepsCommittedState() throws Exception {
+        store.insertJob(StoredJob.submitted("j", "j", "f", "{}", 3, 1));
+        store.commit(List.of(new Completion("j", 0, 1, 1, bytes("5"), -1, -1, false)));
+        store.close();
+        store = reopen();
+        assertThat(store.job("j")).isPresent();
+        assertThat(store.storedNodes("j", new TreeShape(3, 2))[0].toString()).isEqualTo("{1}");
+    }
 }

@@ -13,73 +13,72 @@ import java.time.Duration;
 
 /** A small JSON client of the coordinator's REST API, for tests. Thread-safe. */
 public final class ApiClient {
-  private static final ObjectMapper MAPPER = new ObjectMapper();
-  private final URI base;
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private final URI base;
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-  /** A response: status code and body (parsed as JSON when it is JSON, else a text node). */
-  public record Response(int status, JsonNode json, String body) {}
+    /** A response: status code and body (parsed as JSON when it is JSON, else a text node). */
+    public record Response(int status, JsonNode json, String body) {}
 
-  public ApiClient(URI base) {
-    this.base = base;
-  }
-
-  public Response get(String path) {
-    return send(HttpRequest.newBuilder(base.resolve(path)).GET());
-  }
-
-  public Response delete(String path) {
-    return send(HttpRequest.newBuilder(base.resolve(path)).DELETE());
-  }
-
-  public Response post(String path, String body) {
-    return send(
-        HttpRequest.newBuilder(base.resolve(path))
-            .header("Content-Type", "application/json")
-            .POST(HttpRequest.BodyPublishers.ofString(body)));
-  }
-
-  public Response post(String path, byte[] body) {
-    return send(
-        HttpRequest.newBuilder(base.resolve(path))
-            .header("Content-Type", "application/json")
-            .POST(HttpRequest.BodyPublishers.ofByteArray(body)));
-  }
-
-  /** Submits a job and returns its id; fails unless the answer is 201. */
-  public String submit(String spec) {
-    Response r = post("/api/jobs", spec);
-    if (r.status() != 201) {
-      throw new AssertionError("submit failed: " + r.status() + " " + r.body());
+    public ApiClient(URI base) {
+        this.base = base;
     }
-    return r.json().get("id").asText();
-  }
 
-  /** The job's status document. */
-  public JsonNode job(String id) {
-    Response r = get("/api/jobs/" + id);
-    if (r.status() != 200) {
-      throw new AssertionError("job " + id + ": " + r.status() + " " + r.body());
+    public Response get(String path) {
+        return send(HttpRequest.newBuilder(base.resolve(path)).GET());
     }
-    return r.json();
-  }
 
-  private Response send(HttpRequest.Builder request) {
-    try {
-      HttpResponse<String> response =
-          http.send(request.timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
-      JsonNode json;
-      try {
-        json = response.body().isEmpty() ? MissingNode.getInstance() : MAPPER.readTree(response.body());
-      } catch (IOException e) {
-        json = MissingNode.getInstance();
-      }
-      return new Response(response.statusCode(), json, response.body());
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
+    public Response delete(String path) {
+        return send(HttpRequest.newBuilder(base.resolve(path)).DELETE());
     }
-  }
+
+    public Response post(String path, String body) {
+        return send(HttpRequest.newBuilder(base.resolve(path))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)));
+    }
+
+    public Response post(String path, byte[] body) {
+        return send(HttpRequest.newBuilder(base.resolve(path))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)));
+    }
+
+    /** Submits a job and returns its id; fails unless the answer is 201. */
+    public String submit(String spec) {
+        Response r = post("/api/jobs", spec);
+        if (r.status() != 201) {
+            throw new AssertionError("submit failed: " + r.status() + " " + r.body());
+        }
+        return r.json().get("id").asText();
+    }
+
+    /** The job's status document. */
+    public JsonNode job(String id) {
+        Response r = get("/api/jobs/" + id);
+        if (r.status() != 200) {
+            throw new AssertionError("job " + id + ": " + r.status() + " " + r.body());
+        }
+        return r.json();
+    }
+
+    private Response send(HttpRequest.Builder request) {
+        try {
+            HttpResponse<String> response =
+                    http.send(request.timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+            JsonNode json;
+            try {
+                json = response.body().isEmpty() ? MissingNode.getInstance() : MAPPER.readTree(response.body());
+            } catch (IOException e) {
+                json = MissingNode.getInstance();
+            }
+            return new Response(response.statusCode(), json, response.body());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
 }

@@ -12,31 +12,31 @@ import io.partita.api.TaskContext;
  */
 @Function("test/fail")
 public final class FailingFunction implements JobFunction<Long, Long> {
-  @Override
-  public Class<Long> inputType() {
-    return Long.class;
-  }
-
-  @Override
-  public Class<Long> outputType() {
-    return Long.class;
-  }
-
-  @Override
-  public Long compute(Long partition, TaskContext context) throws Exception {
-    var params = context.params();
-    if (partition == params.getLong("partition", -1)
-        && context.attempt() <= params.getLong("failures", Long.MAX_VALUE)) {
-      throw new IllegalStateException(params.getString("message", "boom"));
+    @Override
+    public Class<Long> inputType() {
+        return Long.class;
     }
-    if (partition == params.getLong("sleepPartition", -1) && context.attempt() == 1) {
-      Thread.sleep(params.getLong("sleepMillis", 60_000));
-    }
-    return 1L;
-  }
 
-  @Override
-  public Long combine(Long left, Long right) {
-    return (left == null ? 0 : left) + (right == null ? 0 : right);
-  }
+    @Override
+    public Class<Long> outputType() {
+        return Long.class;
+    }
+
+    @Override
+    public Long compute(Long partition, TaskContext context) throws Exception {
+        var params = context.params();
+        if (partition == params.getLong("partition", -1)
+                && context.attempt() <= params.getLong("failures", Long.MAX_VALUE)) {
+            throw new IllegalStateException(params.getString("message", "boom"));
+        }
+        if (partition == params.getLong("sleepPartition", -1) && context.attempt() == 1) {
+            Thread.sleep(params.getLong("sleepMillis", 60_000));
+        }
+        return 1L;
+    }
+
+    @Override
+    public Long combine(Long left, Long right) {
+        return (left == null ? 0 : left) + (right == null ? 0 : right);
+    }
 }

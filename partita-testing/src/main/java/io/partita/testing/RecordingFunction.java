@@ -20,36 +20,37 @@ import java.nio.file.StandardOpenOption;
  */
 @Function("test/record")
 public final class RecordingFunction implements JobFunction<Long, Long> {
-  @Override
-  public Class<Long> inputType() {
-    return Long.class;
-  }
-
-  @Override
-  public Class<Long> outputType() {
-    return Long.class;
-  }
-
-  @Override
-  public Long compute(Long partition, TaskContext context) {
-    String line =
-        context.coordinatorInstance() + " " + partition + " " + context.attempt() + " " + ProcessHandle.current().pid() + "\n";
-    Path log = Path.of(context.params().getString("log", "executions.log"));
-    try (FileChannel ch = FileChannel.open(log, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
-      ch.write(ByteBuffer.wrap(line.getBytes(StandardCharsets.UTF_8)));
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    @Override
+    public Class<Long> inputType() {
+        return Long.class;
     }
-    long spin = context.params().getLong("spinMicros", 0);
-    long until = System.nanoTime() + spin * 1000;
-    while (System.nanoTime() < until) {
-      Thread.onSpinWait();
-    }
-    return partition + 1;
-  }
 
-  @Override
-  public Long combine(Long left, Long right) {
-    return (left == null ? 0 : left) + (right == null ? 0 : right);
-  }
+    @Override
+    public Class<Long> outputType() {
+        return Long.class;
+    }
+
+    @Override
+    public Long compute(Long partition, TaskContext context) {
+        String line = context.coordinatorInstance() + " " + partition + " " + context.attempt() + " "
+                + ProcessHandle.current().pid() + "\n";
+        Path log = Path.of(context.params().getString("log", "executions.log"));
+        try (FileChannel ch =
+                FileChannel.open(log, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
+            ch.write(ByteBuffer.wrap(line.getBytes(StandardCharsets.UTF_8)));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        long spin = context.params().getLong("spinMicros", 0);
+        long until = System.nanoTime() + spin * 1000;
+        while (System.nanoTime() < until) {
+            Thread.onSpinWait();
+        }
+        return partition + 1;
+    }
+
+    @Override
+    public Long combine(Long left, Long right) {
+        return (left == null ? 0 : left) + (right == null ? 0 : right);
+    }
 }

@@ -14,28 +14,28 @@ import java.util.List;
  */
 @Function("test/words")
 public final class WordLengthFunction implements JobFunction<String, Long> {
-  @Override
-  public Class<String> inputType() {
-    return String.class;
-  }
+    @Override
+    public Class<String> inputType() {
+        return String.class;
+    }
 
-  @Override
-  public Class<Long> outputType() {
-    return Long.class;
-  }
+    @Override
+    public Class<Long> outputType() {
+        return Long.class;
+    }
 
-  @Override
-  public Preparation prepare(Params params) {
-    return Preparation.inputs(List.of(params.getString("text", "").trim().split("\\s+")));
-  }
+    @Override
+    public Preparation prepare(Params params) {
+        return Preparation.inputs(List.of(params.getString("text", "").trim().split("\\s+")));
+    }
 
-  @Override
-  public Long compute(String word, TaskContext context) {
-    return (long) word.length();
-  }
+    @Override
+    public Long compute(String word, TaskContext context) {
+        return (long) word.length();
+    }
 
-  @Override
-  public Long combine(Long left, Long right) {
-    return (left == null ? 0 : left) + (right == null ? 0 : right);
-  }
+    @Override
+    public Long combine(Long left, Long right) {
+        return (left == null ? 0 : left) + (right == null ? 0 : right);
+    }
 }

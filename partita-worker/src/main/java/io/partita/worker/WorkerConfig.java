@@ -18,88 +18,85 @@ import java.util.Optional;
  * @param drainTimeout how long a graceful shutdown waits for running tasks; default 30 s
  */
 public record WorkerConfig(
-    URI coordinator,
-    int slots,
-    String name,
-    String kind,
-    Optional<Duration> idleExit,
-    Duration maxBackoff,
-    Duration drainTimeout) {
+        URI coordinator,
+        int slots,
+        String name,
+        String kind,
+        Optional<Duration> idleExit,
+        Duration maxBackoff,
+        Duration drainTimeout) {
 
-  /** Default longest reconnection backoff. */
-  public static final Duration DEFAULT_MAX_BACKOFF = Duration.ofSeconds(5);
+    /** Default longest reconnection backoff. */
+    public static final Duration DEFAULT_MAX_BACKOFF = Duration.ofSeconds(5);
 
-  /** Default drain timeout on graceful shutdown. */
-  public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(30);
+    /** Default drain timeout on graceful shutdown. */
+    public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(30);
 
-  /** Validates every field. */
-  public WorkerConfig {
-    Objects.requireNonNull(coordinator, "coordinator");
-    Objects.requireNonNull(name, "name");
-    Objects.requireNonNull(kind, "kind");
-    Objects.requireNonNull(idleExit, "idleExit");
-    Objects.requireNonNull(maxBackoff, "maxBackoff");
-    Objects.requireNonNull(drainTimeout, "drainTimeout");
-    String scheme = coordinator.getScheme();
-    if (scheme == null
-        || !(scheme.equals("http") || scheme.equals("https"))
-        || coordinator.getHost() == null) {
-      throw new IllegalArgumentException(
-          "coordinator must be an http:// or https:// URL with a host, was " + coordinator);
-    }
-    if (slots < 1 || slots > 4096) {
-      throw new IllegalArgumentException("slots must be between 1 and 4096, was " + slots);
-    }
-    idleExit.ifPresent(
-        d -> {
-          if (d.isNegative() || d.isZero()) {
-            throw new IllegalArgumentException("idle-exit must be positive, was " + d);
-          }
+    /** Validates every field. */
+    public WorkerConfig {
+        Objects.requireNonNull(coordinator, "coordinator");
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(kind, "kind");
+        Objects.requireNonNull(idleExit, "idleExit");
+        Objects.requireNonNull(maxBackoff, "maxBackoff");
+        Objects.requireNonNull(drainTimeout, "drainTimeout");
+        String scheme = coordinator.getScheme();
+        if (scheme == null || !(scheme.equals("http") || scheme.equals("https")) || coordinator.getHost() == null) {
+            throw new IllegalArgumentException(
+                    "coordinator must be an http:// or https:// URL with a host, was " + coordinator);
+        }
+        if (slots < 1 || slots > 4096) {
+            throw new IllegalArgumentException("slots must be between 1 and 4096, was " + slots);
+        }
+        idleExit.ifPresent(d -> {
+            if (d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException("idle-exit must be positive, was " + d);
+            }
         });
-    if (maxBackoff.toMillis() < 10) {
-      throw new IllegalArgumentException("max-backoff must be at least 10ms, was " + maxBackoff);
+        if (maxBackoff.toMillis() < 10) {
+            throw new IllegalArgumentException("max-backoff must be at least 10ms, was " + maxBackoff);
+        }
     }
-  }
 
-  /** A configuration with defaults for everything but the coordinator URL. */
-  public static WorkerConfig defaults(URI coordinator) {
-    return new WorkerConfig(
-        coordinator,
-        Runtime.getRuntime().availableProcessors(),
-        defaultName(),
-        "java",
-        Optional.empty(),
-        DEFAULT_MAX_BACKOFF,
-        DEFAULT_DRAIN_TIMEOUT);
-  }
+    /** A configuration with defaults for everything but the coordinator URL. */
+    public static WorkerConfig defaults(URI coordinator) {
+        return new WorkerConfig(
+                coordinator,
+                Runtime.getRuntime().availableProcessors(),
+                defaultName(),
+                "java",
+                Optional.empty(),
+                DEFAULT_MAX_BACKOFF,
+                DEFAULT_DRAIN_TIMEOUT);
+    }
 
-  /** Returns a copy with {@code slots} replaced. */
-  public WorkerConfig withSlots(int value) {
-    return new WorkerConfig(coordinator, value, name, kind, idleExit, maxBackoff, drainTimeout);
-  }
+    /** Returns a copy with {@code slots} replaced. */
+    public WorkerConfig withSlots(int value) {
+        return new WorkerConfig(coordinator, value, name, kind, idleExit, maxBackoff, drainTimeout);
+    }
 
-  /** Returns a copy with {@code name} replaced. */
-  public WorkerConfig withName(String value) {
-    return new WorkerConfig(coordinator, slots, value, kind, idleExit, maxBackoff, drainTimeout);
-  }
+    /** Returns a copy with {@code name} replaced. */
+    public WorkerConfig withName(String value) {
+        return new WorkerConfig(coordinator, slots, value, kind, idleExit, maxBackoff, drainTimeout);
+    }
 
-  /** Returns a copy with {@code kind} replaced. */
-  public WorkerConfig withKind(String value) {
-    return new WorkerConfig(coordinator, slots, name, value, idleExit, maxBackoff, drainTimeout);
-  }
+    /** Returns a copy with {@code kind} replaced. */
+    public WorkerConfig withKind(String value) {
+        return new WorkerConfig(coordinator, slots, name, value, idleExit, maxBackoff, drainTimeout);
+    }
 
-  /** Returns a copy with {@code idleExit} replaced. */
-  public WorkerConfig withIdleExit(Optional<Duration> value) {
-    return new WorkerConfig(coordinator, slots, name, kind, value, maxBackoff, drainTimeout);
-  }
+    /** Returns a copy with {@code idleExit} replaced. */
+    public WorkerConfig withIdleExit(Optional<Duration> value) {
+        return new WorkerConfig(coordinator, slots, name, kind, value, maxBackoff, drainTimeout);
+    }
 
-  /** Returns a copy with {@code drainTimeout} replaced. */
-  public WorkerConfig withDrainTimeout(Duration value) {
-    return new WorkerConfig(coordinator, slots, name, kind, idleExit, maxBackoff, value);
-  }
+    /** Returns a copy with {@code drainTimeout} replaced. */
+    public WorkerConfig withDrainTimeout(Duration value) {
+        return new WorkerConfig(coordinator, slots, name, kind, idleExit, maxBackoff, value);
+    }
 
-  private static String defaultName() {
-    String host = Optional.ofNullable(System.getenv("HOSTNAME")).orElse("worker");
-    return host + "-" + ProcessHandle.current().pid();
-  }
+    private static String defaultName() {
+        String host = Optional.ofNullable(System.getenv("HOSTNAME")).orElse("worker");
+        return host + "-" + ProcessHandle.current().pid();
+    }
 }
