@@ -45,559 +45,588 @@ import org.slf4j.LoggerFactory;
  * hoarded.
  */
 public final class Worker implements AutoCloseable {
-  private static final Logger log = LoggerFactory.getLogger(Worker.class);
-  private static final int RESULTS_PER_MESSAGE = 2048;
-  private static final int MAX_CREDITS = 8192;
-  private static final Duration MIN_BACKOFF = Duration.ofMillis(100);
+    private static final Logger log = LoggerFactory.getLogger(Worker.class);
+    private static final int RESULTS_PER_MESSAGE = 2048;
+    private static final int MAX_CREDITS = 8192;
+    private static final Duration MIN_BACKOFF = Duration.ofMillis(100);
 
-  private enum State {
-    RUNNING,
-    DRAINING,
-    STOPPED
-  }
-
-  private final WorkerConfig config;
-  private final FunctionRegistry functions;
-  private final TaskRunner runner;
-  private final ObjectMapper mapper = Codec.mapper();
-  private final ThreadPoolExecutor pool;
-  private final ScheduledExecutorService timer;
-  private final HttpClient http;
-  private final AtomicReference<State> state = new AtomicReference<>(State.RUNNING);
-  private final CountDownLatch stopped = new CountDownLatch(1);
-  private final ReentrantLock waitLock = new ReentrantLock();
-  private final Condition changed = waitLock.newCondition();
-  private final AtomicLong tasksDone = new AtomicLong();
-  private volatile long lastTaskNanos = System.nanoTime();
-  private volatile Connection current;
-
-  private Worker(WorkerConfig config, FunctionRegistry functions) {
-    this.config = config;
-    this.functions = functions;
-    this.runner = new TaskRunner(functions, mapper);
-    AtomicInteger n = new AtomicInteger();
-    this.pool =
-        new ThreadPoolExecutor(
-            config.slots(),
-            config.slots(),
-            0,
-            TimeUnit.SECONDS,
-            new LinkedBlockingQueue<>(),
-            r ->
-                Thread.ofPlatform()
-                    .name("partita-task-" + n.incrementAndGet())
-                    .daemon(true)
-                    .uncaughtExceptionHandler((t, e) -> log.error("Task thread failed", e))
-                    .unstarted(r));
-    this.timer =
-        Executors.newSingleThreadScheduledExecutor(
-            r -> Thread.ofPlatform().name("partita-worker-timer").daemon(true).unstarted(r));
-    this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-  }
-
-  /** Starts a worker in the background; it connects (and reconnects) on its own. */
-  public static Worker start(WorkerConfig config) {
-    return start(config, Thread.currentThread().getContextClassLoader());
-  }
-
-  /** Starts a worker offering the functions found through {@code loader}. */
-  public static Worker start(WorkerConfig config, ClassLoader loader) {
-    Worker worker = new Worker(config, FunctionRegistry.load(loader));
-    worker.timer.scheduleWithFixedDelay(worker::tick, 200, 200, TimeUnit.MILLISECONDS);
-    Thread.ofPlatform().name("partita-worker-loop").daemon(true).start(worker::loop);
-    return worker;
-  }
-
-  /** The names of the functions this worker offers. */
-  public List<String> functions() {
-    return functions.names();
-  }
-
-  /** Tasks finished since start (successfully or not). */
-  public long tasksDone() {
-    return tasksDone.get();
-  }
-
-  /** Whether the worker currently has a welcomed connection. */
-  public boolean connected() {
-    Connection c = current;
-    return c != null && c.welcome != null && !c.closed;
-  }
-
-  /** Waits until the worker has stopped; returns false on timeout. */
-  public boolean awaitTermination(Duration timeout) throws InterruptedException {
-    return stopped.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
-  }
-
-  /**
-   * Starts a graceful stop: the worker takes no more work, gives queued tasks back, lets running
-   * tasks finish (up to the drain timeout) and waits for their results to be acknowledged, then
-   * closes. Returns at once; see {@link #awaitTermination}.
-   */
-  public void shutdownGracefully() {
-    if (state.compareAndSet(State.RUNNING, State.DRAINING)) {
-      Thread.ofPlatform().name("partita-worker-drain").start(this::drain);
+    private enum State {
+        RUNNING,
+        DRAINING,
+        STOPPED
     }
-  }
 
-  /** Stops at once: running tasks are interrupted and their results lost (they will run again). */
-  @Override
-  public void close() {
-    State previous = state.getAndSet(State.STOPPED);
-    if (previous == State.STOPPED) {
-      return;
+    private final WorkerConfig config;
+    private final FunctionRegistry functions;
+    private final TaskRunner runner;
+    private final ObjectMapper mapper = Codec.mapper();
+    private final ThreadPoolExecutor pool;
+    private final ScheduledExecutorService timer;
+    private final HttpClient http;
+    private final AtomicReference<State> state = new AtomicReference<>(State.RUNNING);
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private final ReentrantLock waitLock = new ReentrantLock();
+    private final Condition changed = waitLock.newCondition();
+    private final AtomicLong tasksDone = new AtomicLong();
+    private volatile long lastTaskNanos = System.nanoTime();
+    private volatile Connection current;
+
+    private Worker(WorkerConfig config, FunctionRegistry functions) {
+        this.config = config;
+        this.functions = functions;
+        this.runner = new TaskRunner(functions, mapper);
+        AtomicInteger n = new AtomicInteger();
+        this.pool = new ThreadPoolExecutor(
+                config.slots(),
+                config.slots(),
+                0,
+                TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(),
+                r -> Thread.ofPlatform()
+                        .name("partita-task-" + n.incrementAndGet())
+                        .daemon(true)
+                        .uncaughtExceptionHandler((t, e) -> log.error("Task thread failed", e))
+                        .unstarted(r));
+        this.timer = Executors.newSingleThreadScheduledExecutor(r ->
+                Thread.ofPlatform().name("partita-worker-timer").daemon(true).unstarted(r));
+        this.http =
+                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     }
-    Connection c = current;
-    if (c != null) {
-      c.abort();
+
+    /** Starts a worker in the background; it connects (and reconnects) on its own. */
+    public static Worker start(WorkerConfig config) {
+        return start(config, Thread.currentThread().getContextClassLoader());
     }
-    finish();
-  }
 
-  private void finish() {
-    pool.shutdownNow();
-    timer.shutdownNow();
-    signal();
-    stopped.countDown();
-  }
+    /** Starts a worker offering the functions found through {@code loader}. */
+    public static Worker start(WorkerConfig config, ClassLoader loader) {
+        Worker worker = new Worker(config, FunctionRegistry.load(loader));
+        worker.timer.scheduleWithFixedDelay(worker::tick, 200, 200, TimeUnit.MILLISECONDS);
+        Thread.ofPlatform().name("partita-worker-loop").daemon(true).start(worker::loop);
+        return worker;
+    }
 
-  // ------------------------------------------------------------------------------- connection loop
+    /** The names of the functions this worker offers. */
+    public List<String> functions() {
+        return functions.names();
+    }
 
-  private void loop() {
-    long backoff = MIN_BACKOFF.toMillis();
-    while (state.get() == State.RUNNING) {
-      Connection c = new Connection();
-      current = c;
-      try {
-        c.open();
-        c.awaitClosed();
-      } catch (Exception e) {
-        log.debug("Connection to {} failed", config.coordinator(), e);
-      }
-      if (c.welcome != null) {
-        backoff = MIN_BACKOFF.toMillis();
-        if (state.get() == State.RUNNING) {
-          log.warn("Lost the coordinator at {} ({}); reconnecting", config.coordinator(), c.closeReason);
+    /** Tasks finished since start (successfully or not). */
+    public long tasksDone() {
+        return tasksDone.get();
+    }
+
+    /** Whether the worker currently has a welcomed connection. */
+    public boolean connected() {
+        Connection c = current;
+        return c != null && c.welcome != null && !c.closed;
+    }
+
+    /** Waits until the worker has stopped; returns false on timeout. */
+    public boolean awaitTermination(Duration timeout) throws InterruptedException {
+        return stopped.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    /**
+     * Starts a graceful stop: the worker takes no more work, gives queued tasks back, lets running
+     * tasks finish (up to the drain timeout) and waits for their results to be acknowledged, then
+     * closes. Returns at once; see {@link #awaitTermination}.
+     */
+    public void shutdownGracefully() {
+        if (state.compareAndSet(State.RUNNING, State.DRAINING)) {
+            Thread.ofPlatform().name("partita-worker-drain").start(this::drain);
         }
-      } else if (state.get() == State.RUNNING) {
-        log.info("Cannot reach the coordinator at {}; retrying in about {} ms", config.coordinator(), backoff);
-      }
-      if (state.get() != State.RUNNING) {
-        break;
-      }
-      long jittered = backoff / 2 + ThreadLocalRandom.current().nextLong(backoff / 2 + 1);
-      awaitChange(Duration.ofMillis(jittered), () -> state.get() != State.RUNNING);
-      backoff = Math.min(config.maxBackoff().toMillis(), backoff * 2);
-    }
-  }
-
-  private void drain() {
-    Connection c = current;
-    if (c != null && c.welcome != null && !c.closed) {
-      log.info("Draining: returning queued tasks and finishing running ones");
-      c.send(new Message.Drain("worker stopping"));
-      c.returnQueued(t -> true);
-      long deadline = System.nanoTime() + config.drainTimeout().toNanos();
-      awaitChange(Duration.ofNanos(deadline - System.nanoTime()), () -> c.inFlight.isEmpty() || c.closed);
-      awaitChange(Duration.ofSeconds(5), () -> c.unacked.isEmpty() || c.closed);
-      c.closeNormally("worker stopping");
-    }
-    state.set(State.STOPPED);
-    finish();
-    log.info("Worker stopped after {} tasks", tasksDone.get());
-  }
-
-  private void tick() {
-    try {
-      Connection c = current;
-      if (c != null && c.welcome != null && !c.closed) {
-        c.tick();
-      }
-      if (config.idleExit().isPresent()
-          && state.get() == State.RUNNING
-          && (c == null || c.inFlight.isEmpty())
-          && System.nanoTime() - lastTaskNanos > config.idleExit().get().toNanos()) {
-        log.info("No work for {}; exiting", config.idleExit().get());
-        shutdownGracefully();
-      }
-    } catch (RuntimeException e) {
-      log.error("Worker timer failed", e);
-    }
-  }
-
-  private void awaitChange(Duration timeout, java.util.function.BooleanSupplier done) {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    waitLock.lock();
-    try {
-      while (!done.getAsBoolean()) {
-        long left = deadline - System.nanoTime();
-        if (left <= 0) {
-          return;
-        }
-        changed.awaitNanos(Math.min(left, TimeUnit.MILLISECONDS.toNanos(50)));
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } finally {
-      waitLock.unlock();
-    }
-  }
-
-  private void signal() {
-    waitLock.lock();
-    try {
-      changed.signalAll();
-    } finally {
-      waitLock.unlock();
-    }
-  }
-
-  // ------------------------------------------------------------------------------- one connection
-
-  /** A task on this worker, from lease to result. */
-  private static final class Running {
-    static final int QUEUED = 0;
-    static final int STARTED = 1;
-    static final int RETURNED = 2;
-
-    final Message.Task task;
-    final AtomicInteger phase = new AtomicInteger(QUEUED);
-    volatile Thread thread;
-    volatile boolean cancelled;
-
-    Running(Message.Task task) {
-      this.task = task;
     }
 
-    Message.TaskRef ref() {
-      return new Message.TaskRef(task.job(), task.level(), task.index(), task.attempt());
-    }
-  }
-
-  private static String key(String job, int level, long index, int attempt) {
-    return job + '/' + level + '/' + index + '#' + attempt;
-  }
-
-  private final class Connection implements WebSocket.Listener {
-    private static final Object STOP = new Object();
-
-    final Map<String, Running> inFlight = new ConcurrentHashMap<>();
-    final Map<Long, Integer> unacked = new ConcurrentHashMap<>();
-    private final Map<String, TaskRunner.JobContext> jobs = new ConcurrentHashMap<>();
-    private final LinkedBlockingQueue<Object> out = new LinkedBlockingQueue<>();
-    private final CompletableFuture<Void> closedFuture = new CompletableFuture<>();
-    private final StringBuilder partial = new StringBuilder();
-    private volatile WebSocket ws;
-    volatile Message.Welcome welcome;
-    volatile boolean closed;
-    volatile String closeReason = "";
-    private volatile long lastHeardNanos = System.nanoTime();
-    private long seq;
-    private int granted;
-    private long lastDone;
-    private long lastTickNanos = System.nanoTime();
-
-    void open() {
-      URI base = config.coordinator();
-      String scheme = base.getScheme().equals("https") ? "wss" : "ws";
-      URI uri = URI.create(scheme + "://" + base.getRawAuthority() + "/ws/worker");
-      ws = http.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(5)).buildAsync(uri, this).join();
-      Thread.ofPlatform().name("partita-worker-sender").daemon(true).start(this::sendLoop);
-      long memory = Runtime.getRuntime().maxMemory();
-      send(
-          new Message.Hello(
-              Message.VERSION,
-              config.kind(),
-              config.name(),
-              List.of("java"),
-              Runtime.getRuntime().availableProcessors(),
-              memory,
-              functions.names(),
-              config.slots()));
-    }
-
-    void awaitClosed() throws InterruptedException {
-      try {
-        closedFuture.get();
-      } catch (java.util.concurrent.ExecutionException e) {
-        // closed with an error: already logged
-      }
-    }
-
-    void send(Message message) {
-      if (!closed) {
-        out.add(message);
-      }
-    }
-
+    /** Stops at once: running tasks are interrupted and their results lost (they will run again). */
     @Override
-    public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
-      partial.append(data);
-      webSocket.request(1);
-      if (!last) {
-        return null;
-      }
-      String text = partial.toString();
-      partial.setLength(0);
-      lastHeardNanos = System.nanoTime();
-      try {
-        handle(Codec.decode(text));
-      } catch (ProtocolException e) {
-        log.error("Coordinator sent an invalid message ({}); reconnecting", e.getMessage());
-        abort();
-      } catch (RuntimeException e) {
-        log.error("Cannot handle a coordinator message", e);
-      }
-      return null;
-    }
-
-    @Override
-    public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
-      closeReason = statusCode + (reason == null || reason.isEmpty() ? "" : " " + reason);
-      if (statusCode != 1000) {
-        log.warn("Coordinator closed the connection: {}", closeReason);
-      }
-      closed();
-      return null;
-    }
-
-    @Override
-    public void onError(WebSocket webSocket, Throwable error) {
-      closeReason = String.valueOf(error.getMessage());
-      closed();
-    }
-
-    private void closed() {
-      if (closed) {
-        return;
-      }
-      closed = true;
-      out.clear();
-      out.add(STOP);
-      // Queued tasks die with the connection: the coordinator requeued them already.
-      for (Running r : inFlight.values()) {
-        if (r.phase.compareAndSet(Running.QUEUED, Running.RETURNED)) {
-          inFlight.remove(key(r.task.job(), r.task.level(), r.task.index(), r.task.attempt()));
+    public void close() {
+        State previous = state.getAndSet(State.STOPPED);
+        if (previous == State.STOPPED) {
+            return;
         }
-      }
-      closedFuture.complete(null);
-      signal();
+        Connection c = current;
+        if (c != null) {
+            c.abort();
+        }
+        finish();
     }
 
-    void abort() {
-      WebSocket socket = ws;
-      if (socket != null) {
-        socket.abort();
-      }
-      closed();
-    }
-
-    void closeNormally(String reason) {
-      WebSocket socket = ws;
-      if (socket != null && !closed) {
-        try {
-          socket.sendClose(WebSocket.NORMAL_CLOSURE, reason).get(2, TimeUnit.SECONDS);
-        } catch (Exception e) {
-          socket.abort();
-        }
-      }
-      closed();
-    }
-
-    private void handle(Message message) {
-      switch (message) {
-        case Message.Welcome w -> {
-          welcome = w;
-          lastTaskNanos = System.nanoTime(); // idle time counts from a working connection
-          log.info("Connected to {} as {} with {} slots", config.coordinator(), w.workerId(), config.slots());
-          granted = Math.max(8, config.slots() * 4);
-          send(new Message.Pull(granted));
-          timer.scheduleWithFixedDelay(this::heartbeat, w.heartbeatMillis(), w.heartbeatMillis(), TimeUnit.MILLISECONDS);
-        }
-        case Message.Tasks t -> tasks(t);
-        case Message.Ack a -> {
-          unacked.remove(a.seq());
-          signal();
-        }
-        case Message.Cancel c -> cancel(c);
-        case Message.Heartbeat h -> {}
-        case Message.Error e -> log.warn("Coordinator reports {}: {}", e.code(), e.message());
-        default -> log.warn("Ignoring unexpected {} from the coordinator", message.getClass().getSimpleName());
-      }
-    }
-
-    private void tasks(Message.Tasks message) {
-      for (Message.JobInfo info : message.jobs()) {
-        jobs.put(info.id(), new TaskRunner.JobContext(info, Params.of(info.params()), welcome.coordinator()));
-      }
-      lastTaskNanos = System.nanoTime();
-      for (Message.Task task : message.tasks()) {
-        Running r = new Running(task);
-        String key = key(task.job(), task.level(), task.index(), task.attempt());
-        inFlight.put(key, r);
-        try {
-          pool.execute(() -> run(key, r));
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-          inFlight.remove(key);
-          return; // stopping
-        }
-      }
-    }
-
-    private void run(String key, Running r) {
-      if (!r.phase.compareAndSet(Running.QUEUED, Running.STARTED) || closed) {
-        return;
-      }
-      r.thread = Thread.currentThread();
-      Message.Result result;
-      try {
-        TaskRunner.JobContext job = jobs.get(r.task.job());
-        if (job == null) {
-          result = new Message.Result(r.task.job(), r.task.level(), r.task.index(), r.task.attempt(), false, null, "job descriptor missing", 0);
-        } else {
-          result = runner.run(job, r.task, () -> r.cancelled);
-        }
-      } finally {
-        r.thread = null;
-        Thread.interrupted(); // clear a cancellation interrupt before the next task
-      }
-      tasksDone.incrementAndGet();
-      lastTaskNanos = System.nanoTime();
-      if (!closed) {
-        out.add(result);
-      }
-      inFlight.remove(key);
-      if (inFlight.isEmpty()) {
+    private void finish() {
+        pool.shutdownNow();
+        timer.shutdownNow();
         signal();
-      }
+        stopped.countDown();
     }
 
-    private void cancel(Message.Cancel c) {
-      if (c.tasks().isEmpty()) {
-        returnQueued(r -> r.task.job().equals(c.job()));
-        for (Running r : inFlight.values()) {
-          if (r.task.job().equals(c.job())) {
-            interrupt(r);
-          }
-        }
-        jobs.remove(c.job());
-        return;
-      }
-      for (Message.TaskRef ref : c.tasks()) {
-        Running r = inFlight.get(key(ref.job(), ref.level(), ref.index(), ref.attempt()));
-        if (r != null) {
-          interrupt(r);
-        }
-      }
-    }
+    // ------------------------------------------------------------------------------- connection loop
 
-    private void interrupt(Running r) {
-      r.cancelled = true;
-      Thread t = r.thread;
-      if (t != null) {
-        t.interrupt();
-      }
-    }
-
-    void returnQueued(java.util.function.Predicate<Running> which) {
-      List<Message.TaskRef> refs = new ArrayList<>();
-      for (Map.Entry<String, Running> e : inFlight.entrySet()) {
-        Running r = e.getValue();
-        if (which.test(r) && r.phase.compareAndSet(Running.QUEUED, Running.RETURNED)) {
-          inFlight.remove(e.getKey());
-          refs.add(r.ref());
-        }
-      }
-      if (!refs.isEmpty()) {
-        send(new Message.Return(refs));
-        signal();
-      }
-    }
-
-    private void heartbeat() {
-      if (closed) {
-        throw new IllegalStateException("connection closed"); // cancels this schedule
-      }
-      long silence = System.nanoTime() - lastHeardNanos;
-      if (silence > TimeUnit.MILLISECONDS.toNanos(welcome.heartbeatMillis() * 3)) {
-        log.warn("No word from the coordinator for {} ms; reconnecting", silence / 1_000_000);
-        abort();
-        throw new IllegalStateException("connection aborted");
-      }
-      send(new Message.Heartbeat(System.currentTimeMillis()));
-    }
-
-    /** Raises the credit grant to about 250 ms of work at the measured rate. */
-    void tick() {
-      if (state.get() != State.RUNNING) {
-        return;
-      }
-      long now = System.nanoTime();
-      long done = tasksDone.get();
-      double seconds = (now - lastTickNanos) / 1e9;
-      double rate = (done - lastDone) / Math.max(seconds, 1e-3);
-      lastDone = done;
-      lastTickNanos = now;
-      int target = (int) Math.min(MAX_CREDITS, Math.max(config.slots() * 4L, (long) (rate * 0.25)));
-      if (target > granted) {
-        send(new Message.Pull(target - granted));
-        granted = target;
-      }
-    }
-
-    private void sendLoop() {
-      List<Object> items = new ArrayList<>();
-      List<Message.Result> results = new ArrayList<>();
-      try {
-        while (true) {
-          items.add(out.take());
-          out.drainTo(items, 16_384);
-          for (Object item : items) {
-            if (item == STOP) {
-              return;
+    private void loop() {
+        long backoff = MIN_BACKOFF.toMillis();
+        while (state.get() == State.RUNNING) {
+            Connection c = new Connection();
+            current = c;
+            try {
+                c.open();
+                c.awaitClosed();
+            } catch (Exception e) {
+                log.debug("Connection to {} failed", config.coordinator(), e);
             }
-            if (item instanceof Message.Result r) {
-              results.add(r);
-              if (results.size() >= RESULTS_PER_MESSAGE) {
-                sendResults(results);
-              }
-            } else {
-              write((Message) item);
+            if (c.welcome != null) {
+                backoff = MIN_BACKOFF.toMillis();
+                if (state.get() == State.RUNNING) {
+                    log.warn("Lost the coordinator at {} ({}); reconnecting", config.coordinator(), c.closeReason);
+                }
+            } else if (state.get() == State.RUNNING) {
+                log.info("Cannot reach the coordinator at {}; retrying in about {} ms", config.coordinator(), backoff);
             }
-          }
-          if (!results.isEmpty()) {
-            sendResults(results);
-          }
-          items.clear();
+            if (state.get() != State.RUNNING) {
+                break;
+            }
+            long jittered = backoff / 2 + ThreadLocalRandom.current().nextLong(backoff / 2 + 1);
+            awaitChange(Duration.ofMillis(jittered), () -> state.get() != State.RUNNING);
+            backoff = Math.min(config.maxBackoff().toMillis(), backoff * 2);
         }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      } catch (RuntimeException e) {
-        log.debug("Sending to the coordinator failed", e);
-        abort();
-      }
     }
 
-    private void sendResults(List<Message.Result> results) {
-      long s = ++seq;
-      unacked.put(s, results.size());
-      write(new Message.Results(s, List.copyOf(results)));
-      results.clear();
+    private void drain() {
+        Connection c = current;
+        if (c != null && c.welcome != null && !c.closed) {
+            log.info("Draining: returning queued tasks and finishing running ones");
+            c.send(new Message.Drain("worker stopping"));
+            c.returnQueued(t -> true);
+            long deadline = System.nanoTime() + config.drainTimeout().toNanos();
+            awaitChange(Duration.ofNanos(deadline - System.nanoTime()), () -> c.inFlight.isEmpty() || c.closed);
+            awaitChange(Duration.ofSeconds(5), () -> c.unsent.get() == 0 && c.unacked.isEmpty() || c.closed);
+            c.closeNormally("worker stopping");
+        }
+        state.set(State.STOPPED);
+        finish();
+        log.info("Worker stopped after {} tasks", tasksDone.get());
     }
 
-    private void write(Message message) {
-      WebSocket socket = ws;
-      if (socket == null || closed) {
-        return;
-      }
-      try {
-        socket.sendText(Codec.encode(message), true).get(30, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException("interrupted while sending", e);
-      } catch (Exception e) {
-        throw new IllegalStateException("cannot send to the coordinator: " + e.getMessage(), e);
-      }
+    private void tick() {
+        try {
+            Connection c = current;
+            if (c != null && c.welcome != null && !c.closed) {
+                c.tick();
+            }
+            if (config.idleExit().isPresent()
+                    && state.get() == State.RUNNING
+                    && (c == null || c.inFlight.isEmpty())
+                    && System.nanoTime() - lastTaskNanos
+                            > config.idleExit().get().toNanos()) {
+                log.info("No work for {}; exiting", config.idleExit().get());
+                shutdownGracefully();
+            }
+        } catch (RuntimeException e) {
+            log.error("Worker timer failed", e);
+        }
     }
-  }
+
+    private void awaitChange(Duration timeout, java.util.function.BooleanSupplier done) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        waitLock.lock();
+        try {
+            while (!done.getAsBoolean()) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return;
+                }
+                changed.awaitNanos(Math.min(left, TimeUnit.MILLISECONDS.toNanos(50)));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            waitLock.unlock();
+        }
+    }
+
+    private void signal() {
+        waitLock.lock();
+        try {
+            changed.signalAll();
+        } finally {
+            waitLock.unlock();
+        }
+    }
+
+    // ------------------------------------------------------------------------------- one connection
+
+    /** A task on this worker, from lease to result. */
+    private static final class Running {
+        static final int QUEUED = 0;
+        static final int STARTED = 1;
+        static final int RETURNED = 2;
+
+        final Message.Task task;
+        final AtomicInteger phase = new AtomicInteger(QUEUED);
+        volatile Thread thread;
+        volatile boolean cancelled;
+
+        Running(Message.Task task) {
+            this.task = task;
+        }
+
+        Message.TaskRef ref() {
+            return new Message.TaskRef(task.job(), task.level(), task.index(), task.attempt());
+        }
+    }
+
+    private static String key(String job, int level, long index, int attempt) {
+        return job + '/' + level + '/' + index + '#' + attempt;
+    }
+
+    private final class Connection implements WebSocket.Listener {
+        private static final Object STOP = new Object();
+
+        final Map<String, Running> inFlight = new ConcurrentHashMap<>();
+        final Map<Long, Integer> unacked = new ConcurrentHashMap<>();
+        /** Results finished but not yet handed to a sent message; with unacked, what drain waits for. */
+        final AtomicInteger unsent = new AtomicInteger();
+
+        private final Map<String, TaskRunner.JobContext> jobs = new ConcurrentHashMap<>();
+        private final LinkedBlockingQueue<Object> out = new LinkedBlockingQueue<>();
+        private final CompletableFuture<Void> closedFuture = new CompletableFuture<>();
+        private final StringBuilder partial = new StringBuilder();
+        private volatile WebSocket ws;
+        volatile Message.Welcome welcome;
+        volatile boolean closed;
+        volatile String closeReason = "";
+        private volatile long lastHeardNanos = System.nanoTime();
+        private long seq;
+        private int granted;
+        private long lastDone;
+        private long lastTickNanos = System.nanoTime();
+
+        void open() {
+            URI base = config.coordinator();
+            String scheme = base.getScheme().equals("https") ? "wss" : "ws";
+            URI uri = URI.create(scheme + "://" + base.getRawAuthority() + "/ws/worker");
+            ws = http.newWebSocketBuilder()
+                    .connectTimeout(Duration.ofSeconds(5))
+                    .buildAsync(uri, this)
+                    .join();
+            Thread.ofPlatform().name("partita-worker-sender").daemon(true).start(this::sendLoop);
+            long memory = Runtime.getRuntime().maxMemory();
+            send(new Message.Hello(
+                    Message.VERSION,
+                    config.kind(),
+                    config.name(),
+                    List.of("java"),
+                    Runtime.getRuntime().availableProcessors(),
+                    memory,
+                    functions.names(),
+                    config.slots()));
+        }
+
+        void awaitClosed() throws InterruptedException {
+            try {
+                closedFuture.get();
+            } catch (java.util.concurrent.ExecutionException e) {
+                // closed with an error: already logged
+            }
+        }
+
+        void send(Message message) {
+            if (!closed) {
+                out.add(message);
+            }
+        }
+
+        @Override
+        public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
+            partial.append(data);
+            webSocket.request(1);
+            if (!last) {
+                return null;
+            }
+            String text = partial.toString();
+            partial.setLength(0);
+            lastHeardNanos = System.nanoTime();
+            try {
+                handle(Codec.decode(text));
+            } catch (ProtocolException e) {
+                log.error("Coordinator sent an invalid message ({}); reconnecting", e.getMessage());
+                abort();
+            } catch (RuntimeException e) {
+                log.error("Cannot handle a coordinator message", e);
+            }
+            return null;
+        }
+
+        @Override
+        public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
+            closeReason = statusCode + (reason == null || reason.isEmpty() ? "" : " " + reason);
+            if (statusCode != 1000) {
+                log.warn("Coordinator closed the connection: {}", closeReason);
+            }
+            closed();
+            return null;
+        }
+
+        @Override
+        public void onError(WebSocket webSocket, Throwable error) {
+            closeReason = String.valueOf(error.getMessage());
+            closed();
+        }
+
+        private void closed() {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            out.clear();
+            out.add(STOP);
+            // Queued tasks die with the connection: the coordinator requeued them already.
+            for (Running r : inFlight.values()) {
+                if (r.phase.compareAndSet(Running.QUEUED, Running.RETURNED)) {
+                    inFlight.remove(key(r.task.job(), r.task.level(), r.task.index(), r.task.attempt()));
+                }
+            }
+            closedFuture.complete(null);
+            signal();
+        }
+
+        void abort() {
+            WebSocket socket = ws;
+            if (socket != null) {
+                socket.abort();
+            }
+            closed();
+        }
+
+        void closeNormally(String reason) {
+            WebSocket socket = ws;
+            if (socket != null && !closed) {
+                try {
+                    socket.sendClose(WebSocket.NORMAL_CLOSURE, reason).get(2, TimeUnit.SECONDS);
+                } catch (Exception e) {
+                    socket.abort();
+                }
+            }
+            closed();
+        }
+
+        private void handle(Message message) {
+            switch (message) {
+                case Message.Welcome w -> {
+                    welcome = w;
+                    lastTaskNanos = System.nanoTime(); // idle time counts from a working connection
+                    log.info("Connected to {} as {} with {} slots", config.coordinator(), w.workerId(), config.slots());
+                    granted = Math.max(8, config.slots() * 4);
+                    send(new Message.Pull(granted));
+                    timer.scheduleWithFixedDelay(
+                            this::heartbeat, w.heartbeatMillis(), w.heartbeatMillis(), TimeUnit.MILLISECONDS);
+                }
+                case Message.Tasks t -> tasks(t);
+                case Message.Ack a -> {
+                    unacked.remove(a.seq());
+                    signal();
+                }
+                case Message.Cancel c -> cancel(c);
+                case Message.Heartbeat h -> {}
+                case Message.Error e -> log.warn("Coordinator reports {}: {}", e.code(), e.message());
+                default ->
+                    log.warn(
+                            "Ignoring unexpected {} from the coordinator",
+                            message.getClass().getSimpleName());
+            }
+        }
+
+        private void tasks(Message.Tasks message) {
+            for (Message.JobInfo info : message.jobs()) {
+                jobs.put(info.id(), new TaskRunner.JobContext(info, Params.of(info.params()), welcome.coordinator()));
+            }
+            if (state.get() != State.RUNNING) {
+                // sent before the coordinator saw our drain: give them back unstarted
+                List<Message.TaskRef> refs = new ArrayList<>();
+                for (Message.Task t : message.tasks()) {
+                    refs.add(new Message.TaskRef(t.job(), t.level(), t.index(), t.attempt()));
+                }
+                if (!refs.isEmpty()) {
+                    send(new Message.Return(refs));
+                }
+                return;
+            }
+            lastTaskNanos = System.nanoTime();
+            for (Message.Task task : message.tasks()) {
+                Running r = new Running(task);
+                String key = key(task.job(), task.level(), task.index(), task.attempt());
+                inFlight.put(key, r);
+                try {
+                    pool.execute(() -> run(key, r));
+                } catch (java.util.concurrent.RejectedExecutionException e) {
+                    inFlight.remove(key);
+                    return; // stopping
+                }
+            }
+        }
+
+        private void run(String key, Running r) {
+            if (!r.phase.compareAndSet(Running.QUEUED, Running.STARTED) || closed) {
+                return;
+            }
+            r.thread = Thread.currentThread();
+            Message.Result result;
+            try {
+                TaskRunner.JobContext job = jobs.get(r.task.job());
+                if (job == null) {
+                    result = new Message.Result(
+                            r.task.job(),
+                            r.task.level(),
+                            r.task.index(),
+                            r.task.attempt(),
+                            false,
+                            null,
+                            "job descriptor missing",
+                            0);
+                } else {
+                    result = runner.run(job, r.task, () -> r.cancelled);
+                }
+            } finally {
+                r.thread = null;
+                Thread.interrupted(); // clear a cancellation interrupt before the next task
+            }
+            tasksDone.incrementAndGet();
+            lastTaskNanos = System.nanoTime();
+            if (!closed) {
+                unsent.incrementAndGet();
+                out.add(result);
+            }
+            inFlight.remove(key);
+            if (inFlight.isEmpty()) {
+                signal();
+            }
+        }
+
+        private void cancel(Message.Cancel c) {
+            if (c.tasks().isEmpty()) {
+                returnQueued(r -> r.task.job().equals(c.job()));
+                for (Running r : inFlight.values()) {
+                    if (r.task.job().equals(c.job())) {
+                        interrupt(r);
+                    }
+                }
+                jobs.remove(c.job());
+                return;
+            }
+            for (Message.TaskRef ref : c.tasks()) {
+                Running r = inFlight.get(key(ref.job(), ref.level(), ref.index(), ref.attempt()));
+                if (r != null) {
+                    interrupt(r);
+                }
+            }
+        }
+
+        private void interrupt(Running r) {
+            r.cancelled = true;
+            Thread t = r.thread;
+            if (t != null) {
+                t.interrupt();
+            }
+        }
+
+        void returnQueued(java.util.function.Predicate<Running> which) {
+            List<Message.TaskRef> refs = new ArrayList<>();
+            for (Map.Entry<String, Running> e : inFlight.entrySet()) {
+                Running r = e.getValue();
+                if (which.test(r) && r.phase.compareAndSet(Running.QUEUED, Running.RETURNED)) {
+                    inFlight.remove(e.getKey());
+                    refs.add(r.ref());
+                }
+            }
+            if (!refs.isEmpty()) {
+                send(new Message.Return(refs));
+                signal();
+            }
+        }
+
+        private void heartbeat() {
+            if (closed) {
+                throw new IllegalStateException("connection closed"); // cancels this schedule
+            }
+            long silence = System.nanoTime() - lastHeardNanos;
+            if (silence > TimeUnit.MILLISECONDS.toNanos(welcome.heartbeatMillis() * 3)) {
+                log.warn("No word from the coordinator for {} ms; reconnecting", silence / 1_000_000);
+                abort();
+                throw new IllegalStateException("connection aborted");
+            }
+            send(new Message.Heartbeat(System.currentTimeMillis()));
+        }
+
+        /** Raises the credit grant to about 250 ms of work at the measured rate. */
+        void tick() {
+            if (state.get() != State.RUNNING) {
+                return;
+            }
+            long now = System.nanoTime();
+            long done = tasksDone.get();
+            double seconds = (now - lastTickNanos) / 1e9;
+            double rate = (done - lastDone) / Math.max(seconds, 1e-3);
+            lastDone = done;
+            lastTickNanos = now;
+            int target = (int) Math.min(MAX_CREDITS, Math.max(config.slots() * 4L, (long) (rate * 0.25)));
+            if (target > granted) {
+                send(new Message.Pull(target - granted));
+                granted = target;
+            }
+        }
+
+        private void sendLoop() {
+            List<Object> items = new ArrayList<>();
+            List<Message.Result> results = new ArrayList<>();
+            try {
+                while (true) {
+                    items.add(out.take());
+                    out.drainTo(items, 16_384);
+                    for (Object item : items) {
+                        if (item == STOP) {
+                            return;
+                        }
+                        if (item instanceof Message.Result r) {
+                            results.add(r);
+                            if (results.size() >= RESULTS_PER_MESSAGE) {
+                                sendResults(results);
+                            }
+                        } else {
+                            write((Message) item);
+                        }
+                    }
+                    if (!results.isEmpty()) {
+                        sendResults(results);
+                    }
+                    items.clear();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (RuntimeException e) {
+                log.debug("Sending to the coordinator failed", e);
+                abort();
+            }
+        }
+
+        private void sendResults(List<Message.Result> results) {
+            long s = ++seq;
+            unacked.put(s, results.size());
+            unsent.addAndGet(-results.size());
+            write(new Message.Results(s, List.copyOf(results)));
+            results.clear();
+        }
+
+        private void write(Message message) {
+            WebSocket socket = ws;
+            if (socket == null || closed) {
+                return;
+            }
+            try {
+                socket.sendText(Codec.encode(message), true).get(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while sending", e);
+            } catch (Exception e) {
+                throw new IllegalStateException("cannot send to the coordinator: " + e.getMessage(), e);
+            }
+        }
+    }
 }
