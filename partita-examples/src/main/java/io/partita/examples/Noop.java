@@ -1,7 +1,7 @@
 package io.partita.examples;
 
 import io.partita.api.Function;
-import io.partita.api.JobFunction;
+import io.partita.api.LongSum;
 import io.partita.api.TaskContext;
 
 /**
@@ -9,24 +9,10 @@ import io.partita.api.TaskContext;
  * Used to measure the per-task overhead of the grid.
  */
 @Function("examples/noop")
-public final class Noop implements JobFunction<Long, Long> {
-    @Override
-    public Class<Long> inputType() {
-        return Long.class;
-    }
-
-    @Override
-    public Class<Long> outputType() {
-        return Long.class;
-    }
+public final class Noop extends LongSum {
 
     @Override
     public Long compute(Long input, TaskContext context) {
         return 1L;
-    }
-
-    @Override
-    public Long combine(Long left, Long right) {
-        return (left == null ? 0 : left) + (right == null ? 0 : right);
     }
 }

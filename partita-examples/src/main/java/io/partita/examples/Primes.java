@@ -1,7 +1,7 @@
 package io.partita.examples;
 
 import io.partita.api.Function;
-import io.partita.api.JobFunction;
+import io.partita.api.LongSum;
 import io.partita.api.Params;
 import io.partita.api.Preparation;
 import io.partita.api.TaskContext;
@@ -14,19 +14,9 @@ import java.math.BigInteger;
  * million numbers (at most 100,000).
  */
 @Function("examples/primes")
-public final class Primes implements JobFunction<Long, Long> {
+public final class Primes extends LongSum {
     /** Largest supported limit. */
     public static final long MAX_LIMIT = 1L << 40;
-
-    @Override
-    public Class<Long> inputType() {
-        return Long.class;
-    }
-
-    @Override
-    public Class<Long> outputType() {
-        return Long.class;
-    }
 
     @Override
     public Preparation prepare(Params params) {
@@ -91,10 +81,5 @@ public final class Primes implements JobFunction<Long, Long> {
             }
         }
         return count;
-    }
-
-    @Override
-    public Long combine(Long left, Long right) {
-        return (left == null ? 0 : left) + (right == null ? 0 : right);
     }
 }

@@ -1,7 +1,7 @@
 package io.partita.testing;
 
 import io.partita.api.Function;
-import io.partita.api.JobFunction;
+import io.partita.api.LongSum;
 import io.partita.api.TaskContext;
 
 /**
@@ -11,16 +11,7 @@ import io.partita.api.TaskContext;
  * first attempt, to exercise timeouts.
  */
 @Function("test/fail")
-public final class FailingFunction implements JobFunction<Long, Long> {
-    @Override
-    public Class<Long> inputType() {
-        return Long.class;
-    }
-
-    @Override
-    public Class<Long> outputType() {
-        return Long.class;
-    }
+public final class FailingFunction extends LongSum {
 
     @Override
     public Long compute(Long partition, TaskContext context) throws Exception {
@@ -33,10 +24,5 @@ public final class FailingFunction implements JobFunction<Long, Long> {
             Thread.sleep(params.getLong("sleepMillis", 60_000));
         }
         return 1L;
-    }
-
-    @Override
-    public Long combine(Long left, Long right) {
-        return (left == null ? 0 : left) + (right == null ? 0 : right);
     }
 }

@@ -1,7 +1,7 @@
 package io.partita.testing;
 
 import io.partita.api.Function;
-import io.partita.api.JobFunction;
+import io.partita.api.LongSum;
 import io.partita.api.TaskContext;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -19,16 +19,7 @@ import java.nio.file.StandardOpenOption;
  * executions.
  */
 @Function("test/record")
-public final class RecordingFunction implements JobFunction<Long, Long> {
-    @Override
-    public Class<Long> inputType() {
-        return Long.class;
-    }
-
-    @Override
-    public Class<Long> outputType() {
-        return Long.class;
-    }
+public final class RecordingFunction extends LongSum {
 
     @Override
     public Long compute(Long partition, TaskContext context) {
@@ -47,10 +38,5 @@ public final class RecordingFunction implements JobFunction<Long, Long> {
             Thread.onSpinWait();
         }
         return partition + 1;
-    }
-
-    @Override
-    public Long combine(Long left, Long right) {
-        return (left == null ? 0 : left) + (right == null ? 0 : right);
     }
 }
