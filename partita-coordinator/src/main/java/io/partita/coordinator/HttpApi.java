@@ -160,14 +160,14 @@ final class HttpApi {
                     "already_finished",
                     "job " + id + " is already " + job.status().wireName());
         }
-        scheduler.cancel(id);
+        // The store decides: if the job finished meanwhile, its own outcome stands.
         if (!store.finish(id, JobStatus.CANCELLED, Optional.of("cancelled"), System.currentTimeMillis())) {
             StoredJob now = store.job(id).orElseThrow();
-            scheduler.adopt(now);
             throw ApiException.conflict(
                     "already_finished",
                     "job " + id + " is already " + now.status().wireName());
         }
+        scheduler.cancel(id);
         json(res, 200, jobJson(id));
     }
 

@@ -33,7 +33,6 @@ final class JobRun {
     static final byte DONE = 3;
 
     final String id;
-    final int slot;
     final JobSpec spec;
     final long createdAt;
     JobStatus status;
@@ -61,9 +60,8 @@ final class JobRun {
     long retried;
     final RateMeter rate = new RateMeter();
 
-    JobRun(String id, int slot, JobSpec spec, long createdAt, JobStatus status) {
+    JobRun(String id, JobSpec spec, long createdAt, JobStatus status) {
         this.id = id;
-        this.slot = slot;
         this.spec = spec;
         this.createdAt = createdAt;
         this.status = status;

@@ -19,14 +19,16 @@ final class Lease {
         this.deadlineNanos = deadlineNanos;
     }
 
-    /** The key of this lease in its worker's lease map. */
-    long mapKey() {
-        return mapKey(job.slot, key);
+    /** This lease's identity in its worker's lease map. */
+    Id id() {
+        return new Id(job, key, attempt);
     }
 
-    static long mapKey(int jobSlot, long taskKey) {
-        return ((long) jobSlot << 43) ^ taskKey;
-    }
+    /**
+     * Identifies one task attempt of one job: a worker may hold an expired and a current attempt of
+     * the same task at once, and a result must name exactly the attempt it belongs to.
+     */
+    record Id(JobRun job, long key, int attempt) {}
 
     /** Whether this lease is the task's current attempt. */
     boolean current() {

@@ -61,7 +61,6 @@ final class Scheduler {
         }
     };
     private final Map<String, WorkerConn> workers = new LinkedHashMap<>();
-    private int nextSlot = 1;
     private long workerSeq;
     private final RateMeter totalRate = new RateMeter();
     private long tasksCompleted;
@@ -102,7 +101,7 @@ final class Scheduler {
                 List<JsonNode> inputs = readInputs(stored.id());
                 lock.lock();
                 try {
-                    job = new JobRun(stored.id(), nextSlot++, spec, stored.createdAt(), JobStatus.RUNNING);
+                    job = new JobRun(stored.id(), spec, stored.createdAt(), JobStatus.RUNNING);
                     job.start(stored.partitions(), complete);
                     job.inputs = inputs;
                     addLive(job);
@@ -118,7 +117,7 @@ final class Scheduler {
             } else {
                 lock.lock();
                 try {
-                    job = new JobRun(stored.id(), nextSlot++, spec, stored.createdAt(), JobStatus.PREPARING);
+                    job = new JobRun(stored.id(), spec, stored.createdAt(), JobStatus.PREPARING);
                     addLive(job);
                 } finally {
                     lock.unlock();
@@ -148,8 +147,7 @@ final class Scheduler {
                 id, spec.name(), spec.function(), spec.toJson().toString(), spec.partitions(), now));
         lock.lock();
         try {
-            JobRun job = new JobRun(
-                    id, nextSlot++, spec, now, spec.partitions() > 0 ? JobStatus.RUNNING : JobStatus.PREPARING);
+            JobRun job = new JobRun(id, spec, now, spec.partitions() > 0 ? JobStatus.RUNNING : JobStatus.PREPARING);
             if (spec.partitions() > 0) {
                 job.start(spec.partitions(), null);
             }
@@ -182,20 +180,6 @@ final class Scheduler {
             }
             endJob(job, JobStatus.CANCELLED, Optional.of("cancelled"));
             return true;
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    /** Restores a job whose cancellation lost a race with its completion (the store said so). */
-    void adopt(StoredJob stored) {
-        lock.lock();
-        try {
-            JobRun job = finished.get(stored.id());
-            if (job != null) {
-                job.status = stored.status();
-                job.error = stored.error();
-            }
         } finally {
             lock.unlock();
         }
@@ -303,11 +287,10 @@ final class Scheduler {
                     continue;
                 }
                 long key = JobRun.key(ref.level(), ref.index());
-                Lease lease = w.leases.get(Lease.mapKey(job.slot, key));
-                if (lease == null || lease.attempt != ref.attempt()) {
+                Lease lease = w.leases.remove(new Lease.Id(job, key, ref.attempt()));
+                if (lease == null) {
                     continue;
                 }
-                w.leases.remove(lease.mapKey());
                 if (lease.current()) {
                     job.requeue(key);
                     job.leased--;
@@ -358,7 +341,9 @@ final class Scheduler {
                 job.leased++;
                 int attempt = job.nextAttempt(key);
                 Lease lease = new Lease(job, key, attempt, now + timeout);
-                w.leases.put(lease.mapKey(), lease);
+                if (w.leases.put(lease.id(), lease) != null) {
+                    w.credits++; // a saturated attempt number replaced an older lease: its credit comes back now
+                }
                 w.credits--;
                 if (batch == null) {
                     batch = new ArrayList<>(Math.min(w.credits + 1, config.maxBatch()));
@@ -395,7 +380,7 @@ final class Scheduler {
     void leaseBroken(WorkerConn w, Lease lease, String error) {
         lock.lock();
         try {
-            if (w.leases.remove(lease.mapKey()) != null) {
+            if (w.leases.remove(lease.id()) != null) {
                 w.credits++;
             }
             if (lease.current()) {
@@ -439,10 +424,10 @@ final class Scheduler {
                 JobRun job = job(r.job());
                 Lease lease = null;
                 long key = JobRun.key(r.level(), r.index());
-                if (job != null && (job.valid(r.level(), r.index()) || !job.live())) {
-                    lease = w.leases.get(Lease.mapKey(job.slot, key));
+                if (job != null) {
+                    lease = w.leases.remove(new Lease.Id(job, key, r.attempt()));
                 }
-                if (lease == null || lease.attempt != r.attempt()) {
+                if (lease == null) {
                     if (notHeld == null) {
                         notHeld = new StringBuilder("results for tasks this worker does not hold were ignored:");
                     }
@@ -458,7 +443,6 @@ final class Scheduler {
                     }
                     continue;
                 }
-                w.leases.remove(lease.mapKey());
                 boolean current = lease.current();
                 if (!job.live()) {
                     ignored++;
@@ -672,6 +656,10 @@ final class Scheduler {
                         .outbox
                         .send(new Message.Error(
                                 "store_unavailable", "results were not recorded; the tasks will run again"));
+                // closes the sequence for the worker: nothing of it is pending any more
+                batch.worker()
+                        .outbox
+                        .send(new Message.Ack(batch.seq(), 0, batch.accepted().size() + batch.ignored()));
             }
             dispatchAll();
         } finally {

@@ -22,7 +22,7 @@ final class WorkerConn {
     int credits;
     boolean draining;
     boolean closed;
-    final Map<Long, Lease> leases = new HashMap<>();
+    final Map<Lease.Id, Lease> leases = new HashMap<>();
     final Set<String> knownJobs = new HashSet<>();
     long tasksDone;
     long tasksFailed;

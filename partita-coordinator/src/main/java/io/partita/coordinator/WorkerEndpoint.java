@@ -267,7 +267,7 @@ final class WorkerEndpoint implements WsListener {
                         case Message m -> write(() -> session.send(Codec.encode(m), true));
                         case TasksItem t -> {
                             Message.Tasks tasks = tasks(t);
-                            if (!tasks.tasks().isEmpty()) {
+                            if (!tasks.tasks().isEmpty() || !tasks.jobs().isEmpty()) {
                                 write(() -> session.send(Codec.encode(tasks), true));
                             }
                         }

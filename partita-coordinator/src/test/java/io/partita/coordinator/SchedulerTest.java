@@ -195,6 +195,60 @@ class SchedulerTest {
     }
 
     @Test
+    void timedOutTaskReleasedToTheSameWorker_lateResultOfFirstAttemptCounts_andNoCreditLeaks() {
+        submit("a", "f", 1, "{\"taskTimeout\":\"PT1S\"}");
+        RecordingOutbox out = new RecordingOutbox();
+        WorkerConn w = worker(out, "f");
+        scheduler.pull(w, 4);
+        Lease first = out.leases.get(0);
+        nanos.addAndGet(Duration.ofMillis(1500).toNanos());
+        scheduler.seen(w);
+        scheduler.sweep();
+        assertThat(out.leases).hasSize(2);
+        Lease second = out.leases.get(1);
+        assertThat(second.attempt).isEqualTo(2);
+        send(w, 1, List.of(ok(first, 41)));
+        await().atMost(Duration.ofSeconds(10)).until(() -> out.acks().size() == 1);
+        assertThat(out.acks().get(0).accepted()).isEqualTo(1);
+        send(w, 2, List.of(ok(second, 99)));
+        await().atMost(Duration.ofSeconds(10)).until(() -> out.acks().size() == 2);
+        assertThat(out.acks().get(1).ignored()).isEqualTo(1);
+        assertThat(new String(store.job("a").orElseThrow().result().orElseThrow()))
+                .isEqualTo("41");
+        assertThat(scheduler.workers().get(0).credits()).isEqualTo(4);
+    }
+
+    @Test
+    void resultNamingAnotherJobsTask_cannotDetachItsLease() {
+        submit("done", "f", 1, "{}");
+        submit("live", "g", 5, "{}");
+        RecordingOutbox out = new RecordingOutbox();
+        WorkerConn w = worker(out, "f", "g");
+        scheduler.pull(w, 1);
+        Lease doneLease = out.leases.get(0);
+        send(w, 1, List.of(ok(doneLease, 1)));
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> store.job("done").orElseThrow().status().isFinal());
+        scheduler.pull(w, 1);
+        Lease liveLease = out.leases.get(out.leases.size() - 1);
+        assertThat(liveLease.job.id).isEqualTo("live");
+        long running = scheduler.progress("live").orElseThrow().running();
+        assertThat(running).isPositive();
+        // every level/index combination of the finished job names a task the worker does not hold
+        for (int level = -1; level <= 1; level++) {
+            var crafted = new Message.Result(
+                    "done", level, JobRun.index(liveLease.key), liveLease.attempt, true, LongNode.valueOf(7), null, 0);
+            var results = List.of(crafted);
+            assertThat(scheduler.results(w, new Message.Results(10 + level, results), encode(results)))
+                    .isPresent();
+        }
+        assertThat(scheduler.progress("live").orElseThrow().running()).isEqualTo(running);
+        scheduler.disconnect(w, "gone");
+        assertThat(scheduler.progress("live").orElseThrow().running()).isZero();
+        assertThat(scheduler.progress("live").orElseThrow().pending()).isEqualTo(5);
+    }
+
+    @Test
     void silentWorker_isDroppedAndLosesItsLeases() {
         submit("a", "f", 5, "{}");
         RecordingOutbox out = new RecordingOutbox();
@@ -221,7 +275,8 @@ class SchedulerTest {
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (store.job("a").orElseThrow().status().wireName().equals("running")) {
             assertThat(System.nanoTime()).as("job finishes").isLessThan(deadline);
-            List<Lease> batch = new ArrayList<>(out.leases.subList(seen, out.leases.size()));
+            List<Lease> snapshot = List.copyOf(out.leases);
+            List<Lease> batch = new ArrayList<>(snapshot.subList(seen, snapshot.size()));
             seen += batch.size();
             if (batch.isEmpty()) {
                 Thread.onSpinWait();

@@ -33,7 +33,9 @@ final class Validation {
                 for (Message.Result result : r.results()) {
                     check(result != null, "results.results must not contain null");
                     text(result.job(), "results.results[].job");
-                    check(result.index() >= 0, "results.results[].index must not be negative, was " + result.index());
+                    check(
+                            result.index() >= 0 && result.index() <= Integer.MAX_VALUE,
+                            "results.results[].index out of range: " + result.index());
                     check(
                             result.attempt() >= 1,
                             "results.results[].attempt must be at least 1, was " + result.attempt());
@@ -53,6 +55,11 @@ final class Validation {
                 for (Message.TaskRef ref : r.tasks()) {
                     check(ref != null, "return.tasks must not contain null");
                     text(ref.job(), "return.tasks[].job");
+                    check(ref.level() >= -1 && ref.level() < 64, "return.tasks[].level out of range: " + ref.level());
+                    check(
+                            ref.index() >= 0 && ref.index() <= Integer.MAX_VALUE,
+                            "return.tasks[].index out of range: " + ref.index());
+                    check(ref.attempt() >= 1, "return.tasks[].attempt must be at least 1, was " + ref.attempt());
                 }
             }
             case Message.Drain d -> {}
