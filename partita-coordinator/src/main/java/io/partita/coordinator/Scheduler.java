@@ -179,6 +179,7 @@ final class Scheduler {
                 return false;
             }
             endJob(job, JobStatus.CANCELLED, Optional.of("cancelled"));
+            dispatchAll();
             return true;
         } finally {
             lock.unlock();
@@ -194,6 +195,18 @@ final class Scheduler {
         job.leased = 0;
         job.release();
         for (WorkerConn w : workers.values()) {
+            // Leases of a finished job are over: their credits come back now, and whatever the
+            // worker still sends for them is ignored.
+            int released = 0;
+            for (Iterator<Lease> it = w.leases.values().iterator(); it.hasNext(); ) {
+                if (it.next().job == job) {
+                    it.remove();
+                    released++;
+                }
+            }
+            if (!w.draining) {
+                w.credits += released;
+            }
             if (w.knownJobs.contains(job.id)) {
                 w.outbox.send(new Message.Cancel(job.id, List.of(), status.wireName()));
             }
@@ -426,6 +439,10 @@ final class Scheduler {
                 long key = JobRun.key(r.level(), r.index());
                 if (job != null) {
                     lease = w.leases.remove(new Lease.Id(job, key, r.attempt()));
+                }
+                if (lease == null && job != null && !job.live()) {
+                    ignored++; // a leftover of a finished job: its lease and credit were released
+                    continue;
                 }
                 if (lease == null) {
                     if (notHeld == null) {

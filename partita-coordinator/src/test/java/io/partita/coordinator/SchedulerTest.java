@@ -239,13 +239,33 @@ class SchedulerTest {
             var crafted = new Message.Result(
                     "done", level, JobRun.index(liveLease.key), liveLease.attempt, true, LongNode.valueOf(7), null, 0);
             var results = List.of(crafted);
-            assertThat(scheduler.results(w, new Message.Results(10 + level, results), encode(results)))
-                    .isPresent();
+            scheduler.results(w, new Message.Results(10 + level, results), encode(results));
         }
         assertThat(scheduler.progress("live").orElseThrow().running()).isEqualTo(running);
         scheduler.disconnect(w, "gone");
         assertThat(scheduler.progress("live").orElseThrow().running()).isZero();
         assertThat(scheduler.progress("live").orElseThrow().pending()).isEqualTo(5);
+    }
+
+    @Test
+    void cancelledJob_releasesItsLeasesAndCredits_lateResultsAreIgnored() {
+        submit("a", "f", 100, "{}");
+        RecordingOutbox out = new RecordingOutbox();
+        WorkerConn w = worker(out, "f");
+        scheduler.pull(w, 5);
+        assertThat(scheduler.workers().get(0).credits()).isZero();
+        assertThat(scheduler.cancel("a")).isTrue();
+        assertThat(scheduler.workers().get(0).credits()).isEqualTo(5);
+        assertThat(scheduler.workers().get(0).running()).isEmpty();
+        assertThat(out.messages)
+                .anyMatch(m -> m instanceof Message.Cancel c && c.tasks().isEmpty());
+        var late = List.of(ok(out.leases.get(0), 1));
+        assertThat(scheduler.results(w, new Message.Results(1, late), encode(late)))
+                .isEmpty();
+        assertThat(out.acks())
+                .singleElement()
+                .satisfies(a -> assertThat(a.ignored()).isEqualTo(1));
+        assertThat(store.outputs("a", 0, 0, 100)).isEmpty();
     }
 
     @Test
