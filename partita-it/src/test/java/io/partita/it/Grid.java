@@ -50,6 +50,15 @@ final class Grid implements AutoCloseable {
                 name);
     }
 
+    /** The points inside the circle of a pi job, computed sequentially in this JVM. */
+    static long piInsideReference(long partitions, long samples, long seed) {
+        long inside = 0;
+        for (long p = 0; p < partitions; p++) {
+            inside += io.partita.examples.Pi.sample(samples, seed, p).inside();
+        }
+        return inside;
+    }
+
     void awaitWorkers(int n) {
         Awaitility.await("workers connected")
                 .atMost(Duration.ofSeconds(60))

@@ -3,7 +3,6 @@ package io.partita.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.partita.examples.Pi;
 import io.partita.worker.Worker;
 import io.partita.worker.WorkerConfig;
 import java.nio.file.Path;
@@ -38,10 +37,7 @@ class InProcessGridTest {
                     "{\"function\":\"examples/pi\",\"partitions\":200,\"params\":{\"samples\":1000,\"seed\":7}}");
             grid.awaitStatus(id, "done", Duration.ofSeconds(60));
             JsonNode result = grid.api.get("/api/jobs/" + id + "/result").json();
-            long inside = 0;
-            for (long p = 0; p < 200; p++) {
-                inside += Pi.sample(1000, 7, p).inside();
-            }
+            long inside = Grid.piInsideReference(200, 1000, 7);
             assertThat(result.get("inside").asLong()).isEqualTo(inside);
             assertThat(result.get("samples").asLong()).isEqualTo(200_000);
         }

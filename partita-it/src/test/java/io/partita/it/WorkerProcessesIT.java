@@ -3,7 +3,6 @@ package io.partita.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.partita.examples.Pi;
 import io.partita.testing.JavaProcess;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -28,10 +27,7 @@ class WorkerProcessesIT {
                     "{\"function\":\"examples/pi\",\"partitions\":10000,\"params\":{\"samples\":2000,\"seed\":1234}}");
             grid.awaitStatus(id, "done", Duration.ofSeconds(120));
             JsonNode result = grid.api.get("/api/jobs/" + id + "/result").json();
-            long inside = 0;
-            for (long p = 0; p < 10_000; p++) {
-                inside += Pi.sample(2000, 1234, p).inside();
-            }
+            long inside = Grid.piInsideReference(10_000, 2000, 1234);
             assertThat(result.get("samples").asLong()).isEqualTo(20_000_000L);
             assertThat(result.get("inside").asLong()).isEqualTo(inside);
             assertThat(result.get("estimate").asDouble()).isCloseTo(Math.PI, org.assertj.core.data.Offset.offset(0.01));
