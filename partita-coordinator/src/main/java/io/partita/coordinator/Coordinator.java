@@ -83,7 +83,14 @@ public final class Coordinator implements AutoCloseable {
 
             FunctionCatalog catalog = new FunctionCatalog();
             PrometheusMeterRegistry metrics = metrics(scheduler);
-            HttpApi api = new HttpApi(scheduler, store, catalog, config, mapper, metrics);
+            HttpApi api = new HttpApi(
+                    scheduler,
+                    store,
+                    catalog,
+                    new CodeService(store, config.maxRequestBytes()),
+                    config,
+                    mapper,
+                    metrics);
             HttpRouting.Builder routing = HttpRouting.builder();
             api.routing(routing);
             WebServer server;

@@ -38,6 +38,7 @@ final class HttpApi {
     private final Scheduler scheduler;
     private final Store store;
     private final FunctionCatalog catalog;
+    private final CodeService code;
     private final CoordinatorConfig config;
     private final ObjectMapper mapper;
     private final PrometheusMeterRegistry metrics;
@@ -48,12 +49,14 @@ final class HttpApi {
             Scheduler scheduler,
             Store store,
             FunctionCatalog catalog,
+            CodeService code,
             CoordinatorConfig config,
             ObjectMapper mapper,
             PrometheusMeterRegistry metrics) {
         this.scheduler = scheduler;
         this.store = store;
         this.catalog = catalog;
+        this.code = code;
         this.config = config;
         this.mapper = mapper;
         this.metrics = metrics;
@@ -70,6 +73,8 @@ final class HttpApi {
                 .get("/api/health", this::health)
                 .get("/api/openapi.json", (req, res) -> send(res, 200, JSON, openApi))
                 .post("/api/jobs", this::submit)
+                .post("/api/code", this::uploadCode)
+                .get("/api/code/{hash}", this::getCode)
                 .get("/api/jobs", this::list)
                 .get("/api/jobs/{id}", (req, res) -> json(res, 200, jobJson(id(req))))
                 .get("/api/jobs/{id}/result", this::result)
@@ -109,7 +114,16 @@ final class HttpApi {
     private void submit(ServerRequest req, ServerResponse res) {
         JsonNode body = readJson(req);
         JobSpec spec = JobSpec.parse(body, config.maxPartitions());
-        if (!catalog.knows(spec.function())) {
+        if (spec.code().isPresent()) {
+            spec = code.resolve(spec);
+            if (spec.fanInFor(spec.partitions()) > JobSpec.MAX_FAN_IN
+                    && spec.partitions() > JobSpec.MAX_COLLECT_PARTITIONS) {
+                throw ApiException.invalid(
+                        "partitions",
+                        "a module without combine collects all outputs in one task, so at most "
+                                + JobSpec.MAX_COLLECT_PARTITIONS + " partitions; export combine(a, b) for more");
+            }
+        } else if (!catalog.knows(spec.function())) {
             throw new ApiException(
                     422,
                     "unknown_function",
@@ -124,6 +138,38 @@ final class HttpApi {
         out.set("links", links(job.id));
         res.header(HeaderNames.LOCATION, "/api/jobs/" + job.id);
         json(res, 201, out);
+    }
+
+    private void uploadCode(ServerRequest req, ServerResponse res) {
+        JsonNode body = readJson(req);
+        if (!body.isObject()) {
+            throw ApiException.invalid("", "expected {\"language\": \"js\", \"source\": \"...\"}");
+        }
+        JsonNode language = body.get("language");
+        if (language != null && !language.isNull() && !"js".equals(language.asText())) {
+            throw ApiException.invalid("language", "language must be \"js\", was " + language);
+        }
+        JsonNode source = body.get("source");
+        if (source == null || !source.isTextual() || source.textValue().isEmpty()) {
+            throw ApiException.invalid("source", "source is required: the module's text");
+        }
+        CodeService.Stored stored = code.put(source.textValue(), "source");
+        ObjectNode out = object();
+        out.put("hash", stored.hash());
+        out.put("language", "js");
+        ArrayNode exports = out.putArray("exports");
+        stored.exports().stream().sorted().forEach(exports::add);
+        out.putObject("links").put("self", "/api/code/" + stored.hash());
+        res.header(HeaderNames.LOCATION, "/api/code/" + stored.hash());
+        json(res, 201, out);
+    }
+
+    private void getCode(ServerRequest req, ServerResponse res) {
+        String hash = req.path().pathParameters().get("hash");
+        var stored = code.get(hash).orElseThrow(() -> ApiException.notFound("no code with hash '" + hash + "'"));
+        res.header(HeaderNames.create("Access-Control-Allow-Origin"), "*");
+        res.header(HeaderNames.create("X-Content-SHA256"), stored.hash());
+        send(res, 200, "text/javascript; charset=utf-8", stored.source().getBytes(StandardCharsets.UTF_8));
     }
 
     private void list(ServerRequest req, ServerResponse res) {

@@ -88,7 +88,7 @@ final class JobRun {
      * level k known to be done (from the store after a restart); it may be null.
      */
     void start(long partitions, BitSet[] complete) {
-        shape = new TreeShape(partitions, spec.fanIn());
+        shape = new TreeShape(partitions, spec.fanInFor(partitions));
         int levels = shape.levels();
         state = new byte[levels][];
         leases = new byte[levels][];

@@ -32,12 +32,41 @@ record JobSpec(
         int maxAttempts,
         Duration taskTimeout,
         int priority,
-        int fanIn) {
+        int fanIn,
+        Optional<CodeSpec> code) {
+
+    /** Largest partition count of a JavaScript job without {@code combine}, whose outputs one collect task gets. */
+    static final int MAX_COLLECT_PARTITIONS = 10_000;
+
+    /** Largest fan-in a spec may ask for. */
+    static final int MAX_FAN_IN = 4096;
+
+    /**
+     * The code of a JavaScript job: at submit, exactly one of an inline source, the hash of uploaded
+     * code, or a URL; once resolved (and stored), its hash and the names it exports.
+     *
+     * @param language {@code js}
+     * @param source inline source, before resolution
+     * @param hash SHA-256 of the source
+     * @param url where to fetch the source, before resolution
+     * @param exports the names the module exports, once resolved
+     */
+    record CodeSpec(
+            String language,
+            Optional<String> source,
+            Optional<String> hash,
+            Optional<String> url,
+            java.util.Set<String> exports) {
+        boolean resolved() {
+            return hash.isPresent() && source.isEmpty() && url.isEmpty();
+        }
+    }
 
     static final int DEFAULT_MAX_ATTEMPTS = 3;
     static final Duration DEFAULT_TASK_TIMEOUT = Duration.ofSeconds(60);
     static final int DEFAULT_FAN_IN = 64;
-    private static final Set<String> FIELDS = Set.of("name", "function", "params", "partitions", "options");
+    private static final Set<String> FIELDS = Set.of("name", "function", "code", "params", "partitions", "options");
+    private static final Set<String> CODE_FIELDS = Set.of("language", "source", "hash", "url", "exports");
     private static final Set<String> OPTIONS = Set.of("maxAttempts", "taskTimeout", "priority", "fanIn");
 
     /**
@@ -51,15 +80,26 @@ record JobSpec(
         }
         unknownFields(root, FIELDS, "");
         JsonNode functionNode = root.get("function");
-        if (functionNode == null || functionNode.isNull()) {
-            throw ApiException.invalid("function", "function is required");
-        }
-        if (!functionNode.isTextual() || functionNode.textValue().isBlank()) {
-            throw ApiException.invalid("function", "function must be a non-empty string, was " + functionNode);
-        }
-        String function = functionNode.textValue();
-        if (function.length() > 200) {
-            throw ApiException.invalid("function", "function must be at most 200 characters");
+        JsonNode codeNode = root.get("code");
+        Optional<CodeSpec> code = Optional.empty();
+        String function;
+        if (codeNode != null && !codeNode.isNull()) {
+            if (functionNode != null && !functionNode.isNull()) {
+                throw ApiException.invalid("function", "give either function (Java) or code (JavaScript), not both");
+            }
+            code = Optional.of(parseCode(codeNode));
+            function = code.get().hash().map(h -> "js:" + h.substring(0, 12)).orElse("js");
+        } else {
+            if (functionNode == null || functionNode.isNull()) {
+                throw ApiException.invalid("function", "function is required (or code, for a JavaScript job)");
+            }
+            if (!functionNode.isTextual() || functionNode.textValue().isBlank()) {
+                throw ApiException.invalid("function", "function must be a non-empty string, was " + functionNode);
+            }
+            function = functionNode.textValue();
+            if (function.length() > 200) {
+                throw ApiException.invalid("function", "function must be at most 200 characters");
+            }
         }
         String name = function;
         JsonNode nameNode = root.get("name");
@@ -107,7 +147,7 @@ record JobSpec(
             unknownFields(options, OPTIONS, "options.");
             maxAttempts = intOption(options, "maxAttempts", maxAttempts, 1, 100);
             priority = intOption(options, "priority", priority, -1000, 1000);
-            fanIn = intOption(options, "fanIn", fanIn, TreeShape.MIN_FAN_IN, TreeShape.MAX_FAN_IN);
+            fanIn = intOption(options, "fanIn", fanIn, TreeShape.MIN_FAN_IN, MAX_FAN_IN);
             JsonNode timeout = options.get("taskTimeout");
             if (timeout != null && !timeout.isNull()) {
                 if (!timeout.isTextual()) {
@@ -129,7 +169,83 @@ record JobSpec(
                 }
             }
         }
-        return new JobSpec(name, function, params, partitions, maxAttempts, taskTimeout, priority, fanIn);
+        return new JobSpec(name, function, params, partitions, maxAttempts, taskTimeout, priority, fanIn, code);
+    }
+
+    private static CodeSpec parseCode(JsonNode node) {
+        if (!node.isObject()) {
+            throw ApiException.invalid(
+                    "code", "code must be an object such as {\"language\": \"js\", \"source\": \"...\"}");
+        }
+        unknownFields(node, CODE_FIELDS, "code.");
+        String language = "js";
+        JsonNode lang = node.get("language");
+        if (lang != null && !lang.isNull()) {
+            if (!lang.isTextual() || !lang.textValue().equals("js")) {
+                throw ApiException.invalid("code.language", "code.language must be \"js\", was " + lang);
+            }
+        }
+        Optional<String> source = text(node, "source", 0);
+        Optional<String> hash = text(node, "hash", 200);
+        Optional<String> url = text(node, "url", 2000);
+        int given = (source.isPresent() ? 1 : 0) + (hash.isPresent() ? 1 : 0) + (url.isPresent() ? 1 : 0);
+        if (given != 1) {
+            throw ApiException.invalid("code", "code needs exactly one of source, hash or url");
+        }
+        if (hash.isPresent() && !hash.get().matches("[0-9a-f]{64}")) {
+            throw ApiException.invalid(
+                    "code.hash", "code.hash must be 64 lower-case hex digits (SHA-256), was " + hash.get());
+        }
+        if (url.isPresent() && !url.get().matches("(?i)https?://.+")) {
+            throw ApiException.invalid("code.url", "code.url must be an http or https URL, was " + url.get());
+        }
+        java.util.Set<String> exports = new java.util.TreeSet<>();
+        JsonNode exportsNode = node.get("exports");
+        if (exportsNode != null && exportsNode.isArray()) {
+            exportsNode.forEach(e -> exports.add(e.asText()));
+        }
+        return new CodeSpec(language, source, hash, url, java.util.Set.copyOf(exports));
+    }
+
+    private static Optional<String> text(JsonNode node, String field, int maxLength) {
+        JsonNode value = node.get(field);
+        if (value == null || value.isNull()) {
+            return Optional.empty();
+        }
+        if (!value.isTextual() || value.textValue().isEmpty()) {
+            throw ApiException.invalid("code." + field, "code." + field + " must be a non-empty string");
+        }
+        if (maxLength > 0 && value.textValue().length() > maxLength) {
+            throw ApiException.invalid(
+                    "code." + field, "code." + field + " must be at most " + maxLength + " characters");
+        }
+        return Optional.of(value.textValue());
+    }
+
+    /** This spec with its code resolved to a stored hash. */
+    JobSpec withCode(String hash, java.util.Set<String> exports) {
+        CodeSpec resolved = new CodeSpec(
+                "js", Optional.empty(), Optional.of(hash), Optional.empty(), java.util.Set.copyOf(exports));
+        String fn = "js:" + hash.substring(0, 12);
+        String newName = name.equals("js") ? fn : name;
+        return new JobSpec(
+                newName, fn, params, partitions, maxAttempts, taskTimeout, priority, fanIn, Optional.of(resolved));
+    }
+
+    /** {@code java} or {@code js}: what a worker needs to run this job. */
+    String runtime() {
+        return code.isPresent() ? "js" : "java";
+    }
+
+    /**
+     * The fan-in for a job of {@code partitions}: the option, except for a JavaScript module without
+     * {@code combine}, whose outputs all go to one collect task.
+     */
+    int fanInFor(long partitions) {
+        if (code.isPresent() && !code.get().exports().contains("combine")) {
+            return (int) Math.max(2, partitions);
+        }
+        return fanIn;
     }
 
     private static void unknownFields(JsonNode node, Set<String> known, String prefix) {
@@ -161,7 +277,18 @@ record JobSpec(
     ObjectNode toJson() {
         ObjectNode root = JsonNodeFactory.instance.objectNode();
         root.put("name", name);
-        root.put("function", function);
+        if (code.isEmpty()) {
+            root.put("function", function);
+        }
+        code.ifPresent(c -> {
+            ObjectNode node = root.putObject("code");
+            node.put("language", c.language());
+            c.hash().ifPresent(h -> node.put("hash", h));
+            c.source().ifPresent(src -> node.put("source", src));
+            c.url().ifPresent(u -> node.put("url", u));
+            var exports = node.putArray("exports");
+            c.exports().stream().sorted().forEach(exports::add);
+        });
         root.set("params", params);
         if (partitions > 0) {
             root.put("partitions", partitions);

@@ -96,7 +96,7 @@ final class Scheduler {
             JobSpec spec = JobSpec.fromStored(mapper, stored.spec());
             JobRun job;
             if (stored.partitions() > 0) {
-                TreeShape shape = new TreeShape(stored.partitions(), spec.fanIn());
+                TreeShape shape = new TreeShape(stored.partitions(), spec.fanInFor(stored.partitions()));
                 BitSet[] complete = shape.complete(store.storedNodes(stored.id(), shape));
                 List<JsonNode> inputs = readInputs(stored.id());
                 lock.lock();
@@ -371,7 +371,9 @@ final class Scheduler {
                             job.spec.function(),
                             job.spec.params(),
                             job.partitions(),
-                            job.spec.taskTimeout().toMillis()));
+                            job.spec.taskTimeout().toMillis(),
+                            job.spec.runtime(),
+                            job.spec.code().flatMap(JobSpec.CodeSpec::hash).orElse(null)));
                 }
             }
             if (w.credits == 0 || (batch != null && batch.size() >= config.maxBatch())) {

@@ -40,7 +40,9 @@ final class WorkerConn {
     }
 
     boolean canRun(JobRun job) {
-        return functions.contains(job.spec.function());
+        return job.spec.code().isPresent()
+                ? hello.runtimes().contains(job.spec.runtime())
+                : functions.contains(job.spec.function());
     }
 
     /** Where a worker's messages go: its connection's sender. */

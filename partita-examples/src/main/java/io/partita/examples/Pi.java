@@ -4,11 +4,11 @@ import io.partita.api.Function;
 import io.partita.api.JobFunction;
 import io.partita.api.Params;
 import io.partita.api.TaskContext;
-import java.util.SplittableRandom;
 
 /**
  * {@code examples/pi}: Monte Carlo estimate of π. Each partition throws {@code samples} points
- * (default 1,000,000) into the unit square from a random stream seeded by {@code (seed, partition)}
+ * (default 1,000,000) into the unit square from a 32-bit random stream seeded by {@code (seed,
+ * partition)}
  * (seed default 42) and counts those inside the quarter circle. The result carries the counts and
  * the estimate 4·inside/samples; it is the same for a given seed however the partitions were spread.
  */
@@ -49,16 +49,22 @@ public final class Pi implements JobFunction<Long, Pi.Estimate> {
         return sample(params.getLong("samples", DEFAULT_SAMPLES), params.getLong("seed", DEFAULT_SEED), partition);
     }
 
-    /** The output of one partition; deterministic in its arguments. */
+    /**
+     * The output of one partition; deterministic in its arguments. The generator is mulberry32
+     * seeded with a murmur3 mix of (seed, partition): 32-bit integer arithmetic only, so that
+     * {@code examples/js/pi.mjs} reproduces it bit for bit with {@code Math.imul}.
+     */
     public static Estimate sample(long samples, long seed, long partition) {
         if (samples < 1) {
             throw new IllegalArgumentException("params.samples must be at least 1, was " + samples);
         }
-        SplittableRandom random = new SplittableRandom(mix(seed) ^ mix(partition + 0x632BE59BD9B4E019L));
+        int state = fmix32((int) seed ^ fmix32((int) partition ^ 0x9E3779B9));
         long inside = 0;
         for (long i = 0; i < samples; i++) {
-            double x = random.nextDouble();
-            double y = random.nextDouble();
+            state += 0x6D2B79F5;
+            double x = unit(state);
+            state += 0x6D2B79F5;
+            double y = unit(state);
             if (x * x + y * y <= 1.0) {
                 inside++;
             }
@@ -66,10 +72,21 @@ public final class Pi implements JobFunction<Long, Pi.Estimate> {
         return Estimate.of(inside, samples);
     }
 
-    private static long mix(long z) {
-        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-        return z ^ (z >>> 31);
+    /** mulberry32's output function: a uniform double in [0, 1) from the generator's state. */
+    private static double unit(int a) {
+        int t = (a ^ (a >>> 15)) * (1 | a);
+        t = (t + ((t ^ (t >>> 7)) * (61 | t))) ^ t;
+        return ((t ^ (t >>> 14)) & 0xFFFFFFFFL) / 4294967296.0;
+    }
+
+    /** murmur3's 32-bit finaliser. */
+    private static int fmix32(int h) {
+        h ^= h >>> 16;
+        h *= 0x85EBCA6B;
+        h ^= h >>> 13;
+        h *= 0xC2B2AE35;
+        h ^= h >>> 16;
+        return h;
     }
 
     @Override

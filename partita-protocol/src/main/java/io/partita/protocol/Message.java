@@ -85,8 +85,19 @@ public sealed interface Message {
      * @param params the job's params object
      * @param partitions the partition count, or -1 before prepare
      * @param timeoutMillis the per-task time limit
+     * @param runtime {@code java} (run the named Java function) or {@code js} (run the module
+     *     {@code code}); absent means java
+     * @param code for JavaScript jobs, the SHA-256 of the module, fetched from {@code GET
+     *     /api/code/{hash}} and cached by hash
      */
-    record JobInfo(String id, String function, JsonNode params, long partitions, long timeoutMillis) {}
+    record JobInfo(
+            String id,
+            String function,
+            JsonNode params,
+            long partitions,
+            long timeoutMillis,
+            String runtime,
+            String code) {}
 
     /**
      * One leased task attempt.

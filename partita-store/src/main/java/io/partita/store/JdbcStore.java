@@ -347,6 +347,37 @@ final class JdbcStore implements Store {
     }
 
     @Override
+    public void putCode(StoredCode code) {
+        inTransaction("store code " + code.hash(), c -> {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "insert into code (hash, language, source, created_at) values (?,?,?,?) on conflict do nothing")) {
+                ps.setString(1, code.hash());
+                ps.setString(2, code.language());
+                ps.setString(3, code.source());
+                ps.setLong(4, code.createdAt());
+                ps.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public Optional<StoredCode> code(String hash) {
+        return query("read code " + hash, c -> {
+            try (PreparedStatement ps =
+                    c.prepareStatement("select hash, language, source, created_at from code where hash = ?")) {
+                ps.setString(1, hash);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next()
+                            ? Optional.of(
+                                    new StoredCode(rs.getString(1), rs.getString(2), rs.getString(3), rs.getLong(4)))
+                            : Optional.<StoredCode>empty();
+                }
+            }
+        });
+    }
+
+    @Override
     public void deleteJob(String jobId) {
         inTransaction("delete job " + jobId, c -> {
             for (String sql : List.of(

@@ -73,6 +73,12 @@ public interface Store extends AutoCloseable {
      */
     boolean finish(String jobId, JobStatus status, Optional<String> error, long finishedAt);
 
+    /** Stores code under its hash; storing the same hash again changes nothing. */
+    void putCode(StoredCode code);
+
+    /** The code with this hash. */
+    Optional<StoredCode> code(String hash);
+
     /** Deletes everything of a job (inputs, outputs, the job row). */
     void deleteJob(String jobId);
 

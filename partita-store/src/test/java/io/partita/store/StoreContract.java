@@ -167,6 +167,16 @@ abstract class StoreContract {
     }
 
     @Test
+    void code_isStoredOnceByHash() {
+        store.putCode(new StoredCode("abc", "js", "export function compute(i) { return i; }", 1));
+        store.putCode(new StoredCode("abc", "js", "something else", 2));
+        StoredCode code = store.code("abc").orElseThrow();
+        assertThat(code.source()).isEqualTo("export function compute(i) { return i; }");
+        assertThat(code.createdAt()).isEqualTo(1);
+        assertThat(store.code("nope")).isEmpty();
+    }
+
+    @Test
     void reopen_keepsCommittedState() throws Exception {
         store.insertJob(StoredJob.submitted("j", "j", "f", "{}", 3, 1));
         store.commit(List.of(new Completion("j", 0, 1, 1, bytes("5"), -1, -1, false)));

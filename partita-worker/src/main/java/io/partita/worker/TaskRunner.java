@@ -2,14 +2,21 @@ package io.partita.worker;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.LongNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.partita.api.JobFunction;
 import io.partita.api.Params;
 import io.partita.api.Preparation;
 import io.partita.api.TaskContext;
+import io.partita.js.JsModule;
+import io.partita.js.JsRuntime;
+import io.partita.js.JsTaskContext;
 import io.partita.protocol.Message;
+import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,10 +30,14 @@ final class TaskRunner {
 
     private final FunctionRegistry functions;
     private final ObjectMapper mapper;
+    private final Optional<JsRuntime> js;
+    private final CodeCache code;
 
-    TaskRunner(FunctionRegistry functions, ObjectMapper mapper) {
+    TaskRunner(FunctionRegistry functions, ObjectMapper mapper, Optional<JsRuntime> js, CodeCache code) {
         this.functions = functions;
         this.mapper = mapper;
+        this.js = js;
+        this.code = code;
     }
 
     /** Everything a task needs about its job, decoded once per job. */
@@ -35,6 +46,11 @@ final class TaskRunner {
     Message.Result run(JobContext job, Message.Task task, java.util.function.BooleanSupplier cancelled) {
         long start = System.nanoTime();
         try {
+            if ("js".equals(job.info().runtime())) {
+                JsonNode output = runJs(job, task);
+                return new Message.Result(
+                        task.job(), task.level(), task.index(), task.attempt(), true, output, null, millis(start));
+            }
             JobFunction<?, ?> function = functions
                     .get(job.info().function())
                     .orElseThrow(() -> new IllegalStateException(
@@ -60,6 +76,68 @@ final class TaskRunner {
             log.debug("Task {}/{}/{} failed: {}", task.job(), task.level(), task.index(), message, t);
             return new Message.Result(
                     task.job(), task.level(), task.index(), task.attempt(), false, null, message, millis(start));
+        }
+    }
+
+    /**
+     * Runs a task of a JavaScript module. Without an {@code input} export a partition's input is its
+     * index; without {@code combine} a combine task hands all its inputs to {@code collect}, or, if
+     * there is none, outputs them as an array (the coordinator then uses a single combine level).
+     */
+    private JsonNode runJs(JobContext job, Message.Task task) throws Exception {
+        JsRuntime runtime = js.orElseThrow(() -> new IllegalStateException("this worker has no JavaScript runtime"));
+        String hash = job.info().code();
+        JsModule module = runtime.module(hash, code.get(hash));
+        Duration timeout = Duration.ofMillis(Math.max(1, job.info().timeoutMillis()));
+        JsonNode params = job.info().params() == null
+                ? JsonNodeFactory.instance.objectNode()
+                : job.info().params();
+        switch (task.op()) {
+            case "prepare" -> {
+                if (!module.has("prepare")) {
+                    throw new IllegalArgumentException(
+                            "this module has no prepare step: give \"partitions\" in the job spec");
+                }
+                JsonNode out = module.prepare(params, timeout);
+                if (out != null && out.isArray()) {
+                    ObjectNode wrapped = JsonNodeFactory.instance.objectNode();
+                    wrapped.set("inputs", out);
+                    return wrapped;
+                }
+                return out;
+            }
+            case "compute" -> {
+                JsonNode input = task.input();
+                if (input == null || input.isNull()) {
+                    input = module.has("input")
+                            ? module.input(params, task.index(), timeout)
+                            : LongNode.valueOf(task.index());
+                }
+                JsTaskContext ctx = new JsTaskContext(
+                        params,
+                        task.index(),
+                        task.attempt(),
+                        job.info().partitions(),
+                        message -> log.info("[{} #{}] {}", task.job(), task.index(), message));
+                return module.compute(input, ctx, timeout);
+            }
+            case "combine" -> {
+                List<JsonNode> inputs = task.inputs() == null ? List.of() : task.inputs();
+                if (module.has("combine")) {
+                    JsonNode acc = null;
+                    for (JsonNode value : inputs) {
+                        acc = acc == null ? value : module.combine(acc, value, timeout);
+                    }
+                    return acc;
+                }
+                if (module.has("collect")) {
+                    return module.collect(inputs, params, timeout);
+                }
+                ArrayNode all = JsonNodeFactory.instance.arrayNode();
+                inputs.forEach(all::add);
+                return all;
+            }
+            default -> throw new IllegalArgumentException("unknown task op '" + task.op() + "'");
         }
     }
 

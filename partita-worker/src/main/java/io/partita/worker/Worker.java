@@ -2,6 +2,8 @@ package io.partita.worker;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.partita.api.Params;
+import io.partita.js.JsOptions;
+import io.partita.js.JsRuntime;
 import io.partita.protocol.Codec;
 import io.partita.protocol.Message;
 import io.partita.protocol.ProtocolException;
@@ -12,6 +14,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
@@ -63,6 +66,7 @@ public final class Worker implements AutoCloseable {
     private final ThreadPoolExecutor pool;
     private final ScheduledExecutorService timer;
     private final HttpClient http;
+    private final Optional<JsRuntime> js;
     private final AtomicReference<State> state = new AtomicReference<>(State.RUNNING);
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final ReentrantLock waitLock = new ReentrantLock();
@@ -74,7 +78,10 @@ public final class Worker implements AutoCloseable {
     private Worker(WorkerConfig config, FunctionRegistry functions) {
         this.config = config;
         this.functions = functions;
-        this.runner = new TaskRunner(functions, mapper);
+        this.js = startJs();
+        this.http =
+                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        this.runner = new TaskRunner(functions, mapper, js, new CodeCache(config.coordinator(), http));
         AtomicInteger n = new AtomicInteger();
         this.pool = new ThreadPoolExecutor(
                 config.slots(),
@@ -89,8 +96,16 @@ public final class Worker implements AutoCloseable {
                         .unstarted(r));
         this.timer = Executors.newSingleThreadScheduledExecutor(r ->
                 Thread.ofPlatform().name("partita-worker-timer").daemon(true).unstarted(r));
-        this.http =
-                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    }
+
+    /** The JavaScript runtime, if GraalJS can start here; without it the worker runs Java only. */
+    private static Optional<JsRuntime> startJs() {
+        try {
+            return Optional.of(JsRuntime.create(JsOptions.defaults())); // logs which engine it got
+        } catch (RuntimeException | LinkageError e) {
+            log.warn("JavaScript is unavailable on this worker ({}); it runs Java functions only", e.toString());
+            return Optional.empty();
+        }
     }
 
     /** Starts a worker in the background; it connects (and reconnects) on its own. */
@@ -154,6 +169,7 @@ public final class Worker implements AutoCloseable {
 
     private void finish() {
         pool.shutdownNow();
+        js.ifPresent(JsRuntime::close);
         timer.shutdownNow();
         signal();
         stopped.countDown();
@@ -313,7 +329,7 @@ public final class Worker implements AutoCloseable {
                     Message.VERSION,
                     config.kind(),
                     config.name(),
-                    List.of("java"),
+                    js.isPresent() ? List.of("java", "js") : List.of("java"),
                     Runtime.getRuntime().availableProcessors(),
                     memory,
                     functions.names(),

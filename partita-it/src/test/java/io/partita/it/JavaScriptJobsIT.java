@@ -1,0 +1,157 @@
+package io.partita.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.partita.testing.ApiClient.Response;
+import io.partita.worker.Worker;
+import io.partita.worker.WorkerConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** JavaScript jobs end to end: code by hash, syntax errors at submit, the same answers as Java. */
+class JavaScriptJobsIT {
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    static Path dir;
+
+    static Grid grid;
+    static Worker worker;
+
+    @BeforeAll
+    static void start() {
+        grid = new Grid(dir);
+        worker = Worker.start(WorkerConfig.defaults(grid.coordinator.url()).withSlots(2));
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        worker.close();
+        grid.close();
+    }
+
+    static String example(String name) throws Exception {
+        Path root = Path.of("").toAbsolutePath();
+        while (!Files.exists(root.resolve("examples/js"))) {
+            root = root.getParent();
+        }
+        return Files.readString(root.resolve("examples/js/" + name));
+    }
+
+    static String jsSpec(String source, String rest) throws Exception {
+        ObjectNode spec = (ObjectNode) JSON.readTree("{" + rest + "}");
+        spec.putObject("code").put("language", "js").put("source", source);
+        return spec.toString();
+    }
+
+    JsonNode run(String spec) {
+        String id = grid.api.submit(spec);
+        grid.awaitStatus(id, "done", Duration.ofSeconds(120));
+        return grid.api.get("/api/jobs/" + id + "/result").json();
+    }
+
+    @Test
+    void pi_javaScriptAndJava_giveTheSameAnswer() throws Exception {
+        String params = "\"params\":{\"samples\":20000,\"seed\":99},\"partitions\":100";
+        JsonNode js = run(jsSpec(example("pi.mjs"), params));
+        JsonNode java = run("{\"function\":\"examples/pi\"," + params + "}");
+        assertThat(js.get("inside").asLong()).isEqualTo(java.get("inside").asLong());
+        assertThat(js.get("samples").asLong()).isEqualTo(2_000_000L);
+        assertThat(js.get("estimate").asDouble()).isEqualTo(java.get("estimate").asDouble());
+        assertThat(java.get("inside").asLong()).isEqualTo(Grid.piInsideReference(100, 20000, 99));
+    }
+
+    @Test
+    void primes_withPrepare_javaScriptAndJava_giveTheSameExactCount() throws Exception {
+        JsonNode js = run(jsSpec(example("primes.mjs"), "\"params\":{\"limit\":10000000}"));
+        JsonNode java = run("{\"function\":\"examples/primes\",\"params\":{\"limit\":10000000}}");
+        assertThat(js.asLong()).isEqualTo(664_579L);
+        assertThat(java.asLong()).isEqualTo(664_579L);
+    }
+
+    @Test
+    void syntaxError_isRejectedAtSubmitWithItsPosition() throws Exception {
+        long before = grid.api.get("/api/jobs").json().get("total").asLong();
+        Response r = grid.api.post(
+                "/api/jobs", jsSpec("export function compute(i) {\n  return i +;\n}", "\"partitions\":3"));
+        assertThat(r.status()).as(r.body()).isEqualTo(422);
+        assertThat(r.json().get("error").asText()).isEqualTo("syntax_error");
+        assertThat(r.json().get("field").asText()).isEqualTo("code.source");
+        assertThat(r.json().get("message").asText()).contains("line 2, column");
+        assertThat(grid.api.get("/api/jobs").json().get("total").asLong()).isEqualTo(before);
+    }
+
+    @Test
+    void moduleWithoutCompute_isRejected() throws Exception {
+        Response r = grid.api.post(
+                "/api/jobs", jsSpec("export function combine(a, b) { return a + b; }", "\"partitions\":3"));
+        assertThat(r.status()).isEqualTo(422);
+        assertThat(r.json().get("message").asText()).contains("compute");
+    }
+
+    @Test
+    void uploadedCode_isServedByHash_andRunsByHashAndByUrl() throws Exception {
+        String source =
+                "export function compute(i) { return i * i; }\nexport function combine(a, b) { return a + b; }\n";
+        ObjectNode upload = JSON.createObjectNode().put("language", "js").put("source", source);
+        Response created = grid.api.post("/api/code", upload.toString());
+        assertThat(created.status()).as(created.body()).isEqualTo(201);
+        String hash = created.json().get("hash").asText();
+        assertThat(hash).hasSize(64);
+        Response served = grid.api.get("/api/code/" + hash);
+        assertThat(served.status()).isEqualTo(200);
+        assertThat(served.body()).isEqualTo(source);
+
+        JsonNode byHash = run("{\"code\":{\"hash\":\"" + hash + "\"},\"partitions\":10}");
+        assertThat(byHash.asLong()).isEqualTo(285);
+        JsonNode byUrl =
+                run("{\"code\":{\"url\":\"" + grid.coordinator.url() + "/api/code/" + hash + "\"},\"partitions\":4}");
+        assertThat(byUrl.asLong()).isEqualTo(14);
+
+        Response unknown =
+                grid.api.post("/api/jobs", "{\"code\":{\"hash\":\"" + "0".repeat(64) + "\"},\"partitions\":4}");
+        assertThat(unknown.status()).isEqualTo(422);
+        assertThat(unknown.json().get("field").asText()).isEqualTo("code.hash");
+        assertThat(grid.api.get("/api/code/" + "0".repeat(64)).status()).isEqualTo(404);
+    }
+
+    @Test
+    void moduleWithoutCombine_collectsOutputsInOrder() throws Exception {
+        JsonNode all =
+                run(jsSpec("export async function compute(i) { await null; return i * 10; }", "\"partitions\":5"));
+        assertThat(all.toString()).isEqualTo("[0,10,20,30,40]");
+        JsonNode collected = run(jsSpec(
+                "export function compute(i) { return i; }\n"
+                        + "export function collect(outputs, params) { return outputs.join(params.sep); }",
+                "\"partitions\":4,\"params\":{\"sep\":\"-\"}"));
+        assertThat(collected.asText()).isEqualTo("0-1-2-3");
+    }
+
+    @Test
+    void throwingOrLoopingTask_failsTheJobWithItsError_andTheWorkerCarriesOn() throws Exception {
+        String throwing = grid.api.submit(jsSpec(
+                "export function compute(i) { if (i === 2) throw new Error('boom at ' + i); return 1; }",
+                "\"partitions\":5,\"options\":{\"maxAttempts\":1}"));
+        JsonNode failed = grid.awaitStatus(throwing, "failed", Duration.ofSeconds(60));
+        assertThat(failed.get("error").asText()).contains("partition 2").contains("boom at 2");
+
+        String looping = grid.api.submit(jsSpec(
+                "export function compute(i) { if (i === 1) { while (true) {} } return 1; }",
+                "\"partitions\":3,\"options\":{\"maxAttempts\":1,\"taskTimeout\":\"PT1S\"}"));
+        JsonNode timedOut = grid.awaitStatus(looping, "failed", Duration.ofSeconds(60));
+        assertThat(timedOut.get("error").asText()).contains("partition 1").containsIgnoringCase("timed out");
+
+        JsonNode after = run(jsSpec(
+                "export function compute(i) { return 2; }\nexport function combine(a, b) { return a + b; }",
+                "\"partitions\":50"));
+        assertThat(after.asLong()).isEqualTo(100);
+    }
+}

@@ -1,0 +1,40 @@
+package io.partita.js;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * One JavaScript job module, loaded from {@link JsRuntime#module(String, String)}.
+ *
+ * <p>Thread-safe: each call borrows a context from the module's pool, so calls run in parallel on
+ * separate contexts. Values cross in both directions as JSON text only; {@code undefined} comes back
+ * as JSON {@code null}. A failing call throws {@link JsTaskException} and leaves the module usable;
+ * a context that was cancelled (timeout, statement limit) is discarded, never reused.
+ */
+public interface JsModule {
+
+    /** The module's content hash, as given to {@link JsRuntime#module(String, String)}. */
+    String hash();
+
+    /**
+     * Whether the module exports a function of that name. False also when the module does not load
+     * (the calls then say why).
+     */
+    boolean has(String export);
+
+    /** Runs {@code prepare(params)}: an array of inputs, or {@code {count: n}}. */
+    JsonNode prepare(JsonNode params, Duration timeout) throws JsTaskException;
+
+    /** Runs {@code input(params, index)}: the input of partition {@code index}. */
+    JsonNode input(JsonNode params, long index, Duration timeout) throws JsTaskException;
+
+    /** Runs {@code compute(input, ctx)}, awaiting a returned promise. */
+    JsonNode compute(JsonNode input, JsTaskContext ctx, Duration timeout) throws JsTaskException;
+
+    /** Runs {@code combine(a, b)}. */
+    JsonNode combine(JsonNode a, JsonNode b, Duration timeout) throws JsTaskException;
+
+    /** Runs {@code collect(outputs, params)}. */
+    JsonNode collect(List<JsonNode> outputs, JsonNode params, Duration timeout) throws JsTaskException;
+}
