@@ -66,6 +66,15 @@ final class CoordinatorClient {
         return json(send(req));
     }
 
+    /** POST /api/jobs/{id}/rerun; returns the created job. */
+    JsonNode rerun(String id, JsonNode body) {
+        HttpRequest req = request("api/jobs/" + segment(id) + "/rerun")
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(write(body)))
+                .build();
+        return json(send(req));
+    }
+
     /** GET /api/jobs/{id}. */
     JsonNode job(String id) {
         return json(send(request("api/jobs/" + segment(id)).GET().build()));

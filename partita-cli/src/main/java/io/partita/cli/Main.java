@@ -24,6 +24,7 @@ import picocli.CommandLine.Spec;
             WorkerCommand.class,
             BotsCommand.class,
             SubmitCommand.class,
+            RerunCommand.class,
             StatusCommand.class,
             ResultCommand.class,
             CancelCommand.class,

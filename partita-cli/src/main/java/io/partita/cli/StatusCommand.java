@@ -84,7 +84,7 @@ final class StatusCommand extends CliCommand {
             rows.add(row("finished", text(job, "finishedAt")));
         }
         if (job.hasNonNull("error")) {
-            rows.add(row("error", SubmitCommand.oneLine(job.get("error").asText())));
+            rows.add(row("error", JobCommand.oneLine(job.get("error").asText())));
         }
         for (String[] r : rows) {
             out().printf("%-9s %s%n", r[0] + ":", r[1]);

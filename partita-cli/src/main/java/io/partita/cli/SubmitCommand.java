@@ -3,20 +3,11 @@ package io.partita.cli;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
@@ -28,29 +19,9 @@ import picocli.CommandLine.Parameters;
             "Submit a job spec (JSON) and print the job id.",
             "With --wait, show progress until the job ends and print its result to stdout."
         })
-final class SubmitCommand extends CliCommand {
-    static final Set<String> TERMINAL = Set.of("done", "failed", "cancelled");
-    private static final Duration POLL = Duration.ofMillis(250);
-    private static final Duration PLAIN_EVERY = Duration.ofSeconds(2);
-    private static final Duration RECONNECT_FOR = Duration.ofSeconds(60);
-
-    @Mixin
-    ClientOptions client;
-
+final class SubmitCommand extends JobCommand {
     @Parameters(index = "0", paramLabel = "JOB.json", description = "The job spec file.")
     Path spec;
-
-    @Option(
-            names = {"-p", "--param"},
-            paramLabel = "KEY=VALUE",
-            description = "Set params.KEY in the spec (repeatable). VALUE is JSON if it parses, else a string;"
-                    + " a.b=1 sets a nested field.")
-    List<String> params = new ArrayList<>();
-
-    @Option(
-            names = {"-w", "--wait"},
-            description = "Wait for the job to end and print its result.")
-    boolean await;
 
     @Override
     int run() throws Exception {
@@ -58,84 +29,7 @@ final class SubmitCommand extends CliCommand {
         Params.apply(job, params);
         CoordinatorClient c = client.client();
         JsonNode created = c.submit(job);
-        String id = created.path("id").asText(null);
-        if (id == null) {
-            throw new CliException("coordinator answered without a job id: " + created);
-        }
-        out().println(id);
-        out().flush();
-        if (!await) {
-            return 0;
-        }
-        JsonNode last = follow(c, id);
-        String status = last.path("status").asText();
-        if (!status.equals("done")) {
-            String error = last.path("error").asText("");
-            throw new CliException("job " + id + " " + status + (error.isBlank() ? "" : ": " + oneLine(error)));
-        }
-        ByteArrayOutputStream buffer = new ByteArrayOutputStream();
-        c.result(id, buffer);
-        String result = buffer.toString(StandardCharsets.UTF_8);
-        out().print(result);
-        if (!result.endsWith("\n")) {
-            out().println();
-        }
-        out().flush();
-        return 0;
-    }
-
-    /** Polls the job until it is terminal, showing progress on stderr. */
-    private JsonNode follow(CoordinatorClient c, String id) throws InterruptedException {
-        boolean terminal = Terminal.isTerminal();
-        long lastPlain = 0;
-        long unreachableSince = 0;
-        String lastBar = "";
-        while (true) {
-            JsonNode job;
-            try {
-                job = c.job(id);
-                unreachableSince = 0;
-            } catch (CoordinatorClient.Unreachable e) {
-                // The coordinator may be restarting; it resumes the job. Keep trying for a while.
-                long now = System.nanoTime();
-                if (unreachableSince == 0) {
-                    unreachableSince = now;
-                    if (terminal && !lastBar.isEmpty()) {
-                        err().println();
-                    }
-                    err().println("partita: " + e.getMessage() + " (retrying)");
-                    err().flush();
-                } else if (now - unreachableSince > RECONNECT_FOR.toNanos()) {
-                    throw e.asCliException();
-                }
-                TimeUnit.MILLISECONDS.sleep(1000);
-                continue;
-            }
-            String status = job.path("status").asText();
-            boolean end = TERMINAL.contains(status);
-            if (terminal) {
-                String bar = Progress.bar(job, 30);
-                if (!bar.equals(lastBar) || end) {
-                    err().print("\r" + bar + "\u001b[K");
-                    if (end) {
-                        err().println();
-                    }
-                    err().flush();
-                    lastBar = bar;
-                }
-            } else {
-                long now = System.nanoTime();
-                if (end || lastPlain == 0 || now - lastPlain >= PLAIN_EVERY.toNanos()) {
-                    err().println(Progress.line(job));
-                    err().flush();
-                    lastPlain = now;
-                }
-            }
-            if (end) {
-                return job;
-            }
-            TimeUnit.MILLISECONDS.sleep(POLL.toMillis());
-        }
+        return report(c, created);
     }
 
     static ObjectNode readSpec(Path file) {
@@ -168,9 +62,5 @@ final class SubmitCommand extends CliCommand {
             throw new CliException("job spec " + file + " must be a JSON object");
         }
         return object;
-    }
-
-    static String oneLine(String s) {
-        return s.strip().replaceAll("\\s*\\R\\s*", " | ");
     }
 }

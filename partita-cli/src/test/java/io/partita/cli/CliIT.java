@@ -127,6 +127,33 @@ class CliIT {
     }
 
     @Test
+    void rerun_withChangedParam_printsTheNewResult() throws Exception {
+        Path pi = dir.resolve("pi.json");
+        Files.writeString(pi, """
+        {"function": "examples/pi", "partitions": 20, "params": {"samples": 1000, "seed": 1}}
+        """);
+        Run first = run("submit", pi.toString(), "--wait");
+        assertThat(first.code()).as(first.err()).isZero();
+        String id = first.outLines().get(0);
+        Run again = run("rerun", id, "--param", "seed=2", "--wait");
+        assertThat(again.code()).as(again.err()).isZero();
+        JsonNode firstResult = CoordinatorClient.JSON.readTree(
+                first.outLines().get(first.outLines().size() - 1));
+        JsonNode secondResult = CoordinatorClient.JSON.readTree(
+                again.outLines().get(again.outLines().size() - 1));
+        long expected = 0;
+        for (long p = 0; p < 20; p++) {
+            expected += io.partita.examples.Pi.sample(1000, 2, p).inside();
+        }
+        assertThat(secondResult.get("inside").asLong()).isEqualTo(expected);
+        assertThat(secondResult.get("inside").asLong())
+                .isNotEqualTo(firstResult.get("inside").asLong());
+        Run unknown = run("rerun", "nope", "--param", "seed=2");
+        assertThat(unknown.code()).isNotZero();
+        assertThat(unknown.err().strip()).startsWith("partita:").doesNotContain("\n");
+    }
+
+    @Test
     void submit_withParam_isAccepted() throws Exception {
         Run r = run("submit", spec("noop-param", 10).toString(), "--param", "note=hello", "--wait");
         assertThat(r.code()).as(r.err()).isZero();

@@ -73,6 +73,7 @@ final class HttpApi {
                 .get("/api/health", this::health)
                 .get("/api/openapi.json", (req, res) -> send(res, 200, JSON, openApi))
                 .post("/api/jobs", this::submit)
+                .post("/api/jobs/{id}/rerun", this::rerun)
                 .post("/api/code", this::uploadCode)
                 .get("/api/code/{hash}", this::getCode)
                 .get("/api/jobs", this::list)
@@ -112,8 +113,54 @@ final class HttpApi {
     }
 
     private void submit(ServerRequest req, ServerResponse res) {
+        create(JobSpec.parse(readJson(req), config.maxPartitions()), res);
+    }
+
+    /**
+     * Creates a new job like an existing one: the old spec with {@code params} keys replaced by the
+     * request's, and its {@code code} if the request gives one; linked by {@code rerunOf}.
+     */
+    private void rerun(ServerRequest req, ServerResponse res) {
+        String id = id(req);
+        StoredJob old = store.job(id).orElseThrow(() -> ApiException.notFound("no job with id '" + id + "'"));
         JsonNode body = readJson(req);
-        JobSpec spec = JobSpec.parse(body, config.maxPartitions());
+        if (!body.isObject()) {
+            throw ApiException.invalid("", "expected {\"params\": {...}} and optionally \"code\"");
+        }
+        for (var it = body.fieldNames(); it.hasNext(); ) {
+            String field = it.next();
+            if (!field.equals("params") && !field.equals("code") && !field.equals("name")) {
+                throw ApiException.invalid(field, "unknown field " + field + "; a rerun takes params, code and name");
+            }
+        }
+        ObjectNode spec;
+        try {
+            spec = (ObjectNode) mapper.readTree(old.spec());
+        } catch (IOException e) {
+            throw new IllegalStateException("stored spec of " + id + " is not JSON", e);
+        }
+        JsonNode params = body.get("params");
+        if (params != null && !params.isNull()) {
+            if (!params.isObject()) {
+                throw ApiException.invalid("params", "params must be a JSON object, was " + params);
+            }
+            ObjectNode merged = spec.has("params") && spec.get("params").isObject()
+                    ? (ObjectNode) spec.get("params")
+                    : spec.putObject("params");
+            merged.setAll((ObjectNode) params);
+        }
+        if (body.has("code")) {
+            spec.set("code", body.get("code"));
+        }
+        if (body.has("name")) {
+            spec.set("name", body.get("name"));
+        }
+        spec.put("rerunOf", id);
+        create(JobSpec.parse(spec, config.maxPartitions()), res);
+    }
+
+    private void create(JobSpec parsed, ServerResponse res) {
+        JobSpec spec = parsed;
         if (spec.code().isPresent()) {
             spec = code.resolve(spec);
             if (spec.fanInFor(spec.partitions()) > JobSpec.MAX_FAN_IN
@@ -135,6 +182,7 @@ final class HttpApi {
         ObjectNode out = object();
         out.put("id", job.id);
         out.put("status", job.status.wireName());
+        spec.rerunOf().ifPresent(r -> out.put("rerunOf", r));
         out.set("links", links(job.id));
         res.header(HeaderNames.LOCATION, "/api/jobs/" + job.id);
         json(res, 201, out);
@@ -233,6 +281,10 @@ final class HttpApi {
             caps.put("memory", w.hello().memory());
             caps.put("slots", w.hello().slots());
             caps.set("functions", mapper.valueToTree(w.hello().functions()));
+            caps.set(
+                    "engines",
+                    mapper.valueToTree(
+                            w.hello().engines() == null ? Map.of() : w.hello().engines()));
             node.put("tasksDone", w.tasksDone());
             node.put("tasksFailed", w.tasksFailed());
             node.put("rate", w.rate());
@@ -258,6 +310,14 @@ final class HttpApi {
         out.put("id", stored.id());
         out.put("name", stored.name());
         out.put("function", stored.function());
+        try {
+            JsonNode rerunOf = mapper.readTree(stored.spec()).get("rerunOf");
+            if (rerunOf != null && rerunOf.isTextual()) {
+                out.put("rerunOf", rerunOf.textValue());
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("stored spec of " + stored.id() + " is not JSON", e);
+        }
         Optional<Scheduler.Progress> live = scheduler.progress(stored.id());
         JobStatus status = stored.status();
         if (live.isPresent() && !status.isFinal()) {

@@ -33,7 +33,8 @@ record JobSpec(
         Duration taskTimeout,
         int priority,
         int fanIn,
-        Optional<CodeSpec> code) {
+        Optional<CodeSpec> code,
+        Optional<String> rerunOf) {
 
     /** Largest partition count of a JavaScript job without {@code combine}, whose outputs one collect task gets. */
     static final int MAX_COLLECT_PARTITIONS = 10_000;
@@ -65,7 +66,8 @@ record JobSpec(
     static final int DEFAULT_MAX_ATTEMPTS = 3;
     static final Duration DEFAULT_TASK_TIMEOUT = Duration.ofSeconds(60);
     static final int DEFAULT_FAN_IN = 64;
-    private static final Set<String> FIELDS = Set.of("name", "function", "code", "params", "partitions", "options");
+    private static final Set<String> FIELDS =
+            Set.of("name", "function", "code", "params", "partitions", "options", "rerunOf");
     private static final Set<String> CODE_FIELDS = Set.of("language", "source", "hash", "url", "exports");
     private static final Set<String> OPTIONS = Set.of("maxAttempts", "taskTimeout", "priority", "fanIn");
 
@@ -169,7 +171,16 @@ record JobSpec(
                 }
             }
         }
-        return new JobSpec(name, function, params, partitions, maxAttempts, taskTimeout, priority, fanIn, code);
+        Optional<String> rerunOf = Optional.empty();
+        JsonNode rerunNode = root.get("rerunOf");
+        if (rerunNode != null && !rerunNode.isNull()) {
+            if (!rerunNode.isTextual() || rerunNode.textValue().length() > 100) {
+                throw ApiException.invalid("rerunOf", "rerunOf must be a job id, was " + rerunNode);
+            }
+            rerunOf = Optional.of(rerunNode.textValue());
+        }
+        return new JobSpec(
+                name, function, params, partitions, maxAttempts, taskTimeout, priority, fanIn, code, rerunOf);
     }
 
     private static CodeSpec parseCode(JsonNode node) {
@@ -229,7 +240,16 @@ record JobSpec(
         String fn = "js:" + hash.substring(0, 12);
         String newName = name.equals("js") ? fn : name;
         return new JobSpec(
-                newName, fn, params, partitions, maxAttempts, taskTimeout, priority, fanIn, Optional.of(resolved));
+                newName,
+                fn,
+                params,
+                partitions,
+                maxAttempts,
+                taskTimeout,
+                priority,
+                fanIn,
+                Optional.of(resolved),
+                rerunOf);
     }
 
     /** {@code java} or {@code js}: what a worker needs to run this job. */
@@ -293,6 +313,7 @@ record JobSpec(
         if (partitions > 0) {
             root.put("partitions", partitions);
         }
+        rerunOf.ifPresent(id -> root.put("rerunOf", id));
         ObjectNode options = root.putObject("options");
         options.put("maxAttempts", maxAttempts);
         options.put("taskTimeout", taskTimeout.toString());

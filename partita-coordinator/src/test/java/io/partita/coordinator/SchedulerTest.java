@@ -91,7 +91,9 @@ class SchedulerTest {
 
     WorkerConn worker(RecordingOutbox outbox, String... functions) {
         return scheduler.connect(
-                new Message.Hello(1, "java", "t", List.of("java"), 1, 1, List.of(functions), 1), "test", outbox);
+                new Message.Hello(1, "java", "t", List.of("java"), 1, 1, List.of(functions), 1, java.util.Map.of()),
+                "test",
+                outbox);
     }
 
     static Message.Result ok(Lease lease, long value) {

@@ -78,6 +78,47 @@ class JavaScriptJobsIT {
     }
 
     @Test
+    void workers_reportTheirJavaScriptEngine() {
+        JsonNode caps = grid.api.get("/api/workers").json().get("items").get(0).get("capabilities");
+        assertThat(caps.get("runtimes").toString()).contains("js");
+        assertThat(caps.get("engines").get("js").asText()).matches(".+ \\((JIT|interpreted)\\)");
+    }
+
+    @Test
+    void treeCombine_over100000Partitions_isExact() throws Exception {
+        JsonNode sum = run(jsSpec(
+                "export function compute(i) { return i + 1; }\nexport function combine(a, b) { return a + b; }",
+                "\"partitions\":100000,\"options\":{\"fanIn\":16}"));
+        assertThat(sum.asLong()).isEqualTo(100_000L * 100_001L / 2);
+    }
+
+    @Test
+    void collatz_findsTheLongestChain() throws Exception {
+        JsonNode best = run(jsSpec(example("collatz.mjs"), "\"params\":{\"limit\":100000},\"partitions\":20"));
+        assertThat(best.get("start").asLong()).isEqualTo(77_031L);
+        assertThat(best.get("steps").asLong()).isEqualTo(350L);
+    }
+
+    @Test
+    void rerun_withChangedParams_givesTheNewResult_andLinksTheJobs() throws Exception {
+        String first = grid.api.submit(
+                jsSpec(example("pi.mjs"), "\"params\":{\"samples\":1000,\"seed\":5},\"partitions\":10"));
+        grid.awaitStatus(first, "done", Duration.ofSeconds(60));
+        Response rerun = grid.api.post("/api/jobs/" + first + "/rerun", "{\"params\":{\"seed\":6}}");
+        assertThat(rerun.status()).as(rerun.body()).isEqualTo(201);
+        assertThat(rerun.json().get("rerunOf").asText()).isEqualTo(first);
+        String second = rerun.json().get("id").asText();
+        grid.awaitStatus(second, "done", Duration.ofSeconds(60));
+        JsonNode result = grid.api.get("/api/jobs/" + second + "/result").json();
+        assertThat(result.get("inside").asLong()).isEqualTo(Grid.piInsideReference(10, 1000, 6));
+        assertThat(grid.api.job(second).get("rerunOf").asText()).isEqualTo(first);
+        assertThat(grid.api.post("/api/jobs/nope/rerun", "{}").status()).isEqualTo(404);
+        Response bad = grid.api.post("/api/jobs/" + first + "/rerun", "{\"parms\":{}}");
+        assertThat(bad.status()).isEqualTo(422);
+        assertThat(bad.json().get("field").asText()).isEqualTo("parms");
+    }
+
+    @Test
     void syntaxError_isRejectedAtSubmitWithItsPosition() throws Exception {
         long before = grid.api.get("/api/jobs").json().get("total").asLong();
         Response r = grid.api.post(

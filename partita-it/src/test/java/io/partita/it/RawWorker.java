@@ -30,7 +30,8 @@ final class RawWorker implements WebSocket.Listener, AutoCloseable {
     }
 
     static Message.Hello hello(List<String> functions) {
-        return new Message.Hello(Message.VERSION, "java", "raw", List.of("java"), 1, 1 << 20, functions, 1);
+        return new Message.Hello(
+                Message.VERSION, "java", "raw", List.of("java"), 1, 1 << 20, functions, 1, java.util.Map.of());
     }
 
     void send(Message m) {

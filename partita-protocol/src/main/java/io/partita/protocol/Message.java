@@ -39,6 +39,8 @@ public sealed interface Message {
      * @param memory bytes of memory available to tasks
      * @param functions names of the Java functions it has
      * @param slots tasks it runs at once
+     * @param engines optional: the engine behind each runtime, e.g. {@code {"js": "GraalVM CE
+     *     (JIT)"}} or {@code "Interpreted"}, so users can see which workers run JavaScript fast
      */
     record Hello(
             int protocol,
@@ -48,7 +50,8 @@ public sealed interface Message {
             int cores,
             long memory,
             List<String> functions,
-            int slots)
+            int slots,
+            java.util.Map<String, String> engines)
             implements Message {}
 
     /**

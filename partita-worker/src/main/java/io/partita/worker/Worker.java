@@ -333,7 +333,9 @@ public final class Worker implements AutoCloseable {
                     Runtime.getRuntime().availableProcessors(),
                     memory,
                     functions.names(),
-                    config.slots()));
+                    config.slots(),
+                    js.map(r -> Map.of("js", r.implementation() + (r.jit() ? " (JIT)" : " (interpreted)")))
+                            .orElse(Map.of())));
         }
 
         void awaitClosed() throws InterruptedException {
