@@ -292,6 +292,10 @@ final class HttpApi {
             for (Map.Entry<String, Integer> e : w.running().entrySet()) {
                 running.put(e.getKey(), e.getValue());
             }
+            ObjectNode combining = node.putObject("combining");
+            for (Map.Entry<String, Integer> e : w.combining().entrySet()) {
+                combining.put(e.getKey(), e.getValue());
+            }
             node.put("draining", w.draining());
         }
         out.put("total", items.size());

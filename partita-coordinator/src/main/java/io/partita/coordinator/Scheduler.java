@@ -695,7 +695,12 @@ final class Scheduler {
             long now = nanos.getAsLong();
             long silence = config.heartbeatInterval().toNanos() * 3;
             List<WorkerConn> silent = new ArrayList<>();
+            List<WorkerConn> lost = new ArrayList<>();
             for (WorkerConn w : workers.values()) {
+                if (!w.outbox.open()) {
+                    lost.add(w);
+                    continue;
+                }
                 if (now - w.lastSeenNanos > silence) {
                     silent.add(w);
                     continue;
@@ -729,6 +734,9 @@ final class Scheduler {
                 if (revoked != null) {
                     w.outbox.send(new Message.Cancel(revoked.get(0).job(), revoked, "timed out"));
                 }
+            }
+            for (WorkerConn w : lost) {
+                disconnectLocked(w, "connection lost");
             }
             for (WorkerConn w : silent) {
                 w.outbox.close(1001, "missed heartbeats");
@@ -806,6 +814,7 @@ final class Scheduler {
             long tasksFailed,
             double rate,
             Map<String, Integer> running,
+            Map<String, Integer> combining,
             int credits,
             boolean draining) {}
 
@@ -816,9 +825,13 @@ final class Scheduler {
             List<WorkerView> views = new ArrayList<>(workers.size());
             for (WorkerConn w : workers.values()) {
                 Map<String, Integer> running = new LinkedHashMap<>();
+                Map<String, Integer> combining = new LinkedHashMap<>();
                 for (Lease lease : w.leases.values()) {
                     if (!lease.expired) {
                         running.merge(lease.job.id, 1, Integer::sum);
+                        if (JobRun.level(lease.key) > 0) {
+                            combining.merge(lease.job.id, 1, Integer::sum);
+                        }
                     }
                 }
                 views.add(new WorkerView(
@@ -830,6 +843,7 @@ final class Scheduler {
                         w.tasksFailed,
                         w.rate.perSecond(now),
                         running,
+                        combining,
                         w.credits,
                         w.draining));
             }

@@ -55,5 +55,13 @@ final class WorkerConn {
 
         /** Closes the connection with a WebSocket close code and reason. */
         void close(int code, String reason);
+
+        /**
+         * Whether the connection is still open. Checked by every sweep: a socket that closed without
+         * a close frame (a killed worker) may not be reported by the server otherwise.
+         */
+        default boolean open() {
+            return true;
+        }
     }
 }

@@ -40,6 +40,7 @@ final class WorkerEndpoint implements WsListener {
     private final ObjectMapper mapper = Codec.mapper();
 
     private WsSession session;
+    private volatile Thread reader;
     private Sender sender;
     private WorkerConn conn;
     private StringBuilder partial;
@@ -55,6 +56,9 @@ final class WorkerEndpoint implements WsListener {
     @Override
     public void onOpen(WsSession session) {
         this.session = session;
+        // Helidon reads frames on this thread; when the socket closes without a close frame it
+        // leaves the read loop without telling the listener, and this thread ends.
+        this.reader = Thread.currentThread();
         this.sender = new Sender(session);
     }
 
@@ -254,6 +258,12 @@ final class WorkerEndpoint implements WsListener {
         void stop() {
             stopped = true;
             queue.add(STOP);
+        }
+
+        @Override
+        public boolean open() {
+            Thread r = reader;
+            return !stopped && (r == null || r.isAlive());
         }
 
         private void run() {

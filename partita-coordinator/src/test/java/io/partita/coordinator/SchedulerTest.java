@@ -34,6 +34,12 @@ class SchedulerTest {
         final List<Message> messages = new CopyOnWriteArrayList<>();
         final List<Lease> leases = new CopyOnWriteArrayList<>();
         volatile String closed;
+        volatile boolean open = true;
+
+        @Override
+        public boolean open() {
+            return open;
+        }
 
         @Override
         public void send(Message message) {
@@ -268,6 +274,19 @@ class SchedulerTest {
                 .singleElement()
                 .satisfies(a -> assertThat(a.ignored()).isEqualTo(1));
         assertThat(store.outputs("a", 0, 0, 100)).isEmpty();
+    }
+
+    @Test
+    void connectionThatClosedWithoutCloseFrame_isDroppedAtTheNextSweep() {
+        submit("a", "f", 5, "{}");
+        RecordingOutbox out = new RecordingOutbox();
+        WorkerConn w = worker(out, "f");
+        scheduler.pull(w, 5);
+        out.open = false;
+        scheduler.sweep();
+        assertThat(scheduler.workers()).isEmpty();
+        assertThat(scheduler.progress("a").orElseThrow().running()).isZero();
+        assertThat(scheduler.progress("a").orElseThrow().pending()).isEqualTo(5);
     }
 
     @Test

@@ -53,6 +53,12 @@ class WorkerProcessesIT {
                     .until(() -> grid.api.job(id).get("counts").get("done").asLong() >= n / 4);
             long victimPid = victim.pid();
             victim.kill();
+            // a closed socket loses its leases at once, long before three missed heartbeats (1.5 s)
+            Awaitility.await("killed worker dropped")
+                    .atMost(Duration.ofMillis(1000))
+                    .pollInterval(Duration.ofMillis(10))
+                    .until(() ->
+                            grid.api.get("/api/workers").json().get("total").asInt() == 1);
             JsonNode job = grid.awaitStatus(id, "done", Duration.ofSeconds(120));
             assertThat(grid.api.get("/api/jobs/" + id + "/result").body())
                     .isEqualTo(String.valueOf(Executions.expectedSum(n)));
