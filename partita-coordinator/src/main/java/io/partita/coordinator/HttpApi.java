@@ -79,6 +79,7 @@ final class HttpApi {
                 .get("/api/jobs", this::list)
                 .get("/api/jobs/{id}", (req, res) -> json(res, 200, jobJson(id(req))))
                 .get("/api/jobs/{id}/result", this::result)
+                .get("/api/jobs/{id}/result.png", this::resultPng)
                 .delete("/api/jobs/{id}", this::cancel)
                 .get("/api/workers", this::workers)
                 .get(
@@ -244,6 +245,55 @@ final class HttpApi {
                             + job.error().map(e -> " (error: " + e + ")").orElse(""));
         }
         send(res, 200, JSON, job.result().get());
+    }
+
+    /**
+     * The result as a PNG, for jobs whose result is {@code {"image": {"width", "height", "pixels"}}}
+     * with pixels as 0xRRGGBB integers, row by row (see examples/js/mandelbrot.mjs). Only data is
+     * converted here; no job code runs.
+     */
+    private void resultPng(ServerRequest req, ServerResponse res) {
+        String id = id(req);
+        StoredJob job = store.job(id).orElseThrow(() -> ApiException.notFound("no job with id '" + id + "'"));
+        if (job.status() != JobStatus.DONE || job.result().isEmpty()) {
+            throw ApiException.conflict(
+                    "not_done",
+                    "job " + id + " is " + job.status().wireName() + "; its result is available once it is done");
+        }
+        JsonNode image;
+        try {
+            image = mapper.readTree(job.result().get()).path("image");
+        } catch (IOException e) {
+            throw new IllegalStateException("stored result of " + id + " is not JSON", e);
+        }
+        int width = image.path("width").asInt(0);
+        int height = image.path("height").asInt(0);
+        JsonNode pixels = image.path("pixels");
+        if (width < 1
+                || height < 1
+                || width > 16_384
+                || height > 16_384
+                || !pixels.isArray()
+                || pixels.size() != width * height) {
+            throw new ApiException(
+                    422,
+                    "not_an_image",
+                    "the result of job " + id + " is not an image: expected {\"image\": {\"width\", \"height\","
+                            + " \"pixels\": [width*height 0xRRGGBB integers]}}",
+                    Optional.empty());
+        }
+        java.awt.image.BufferedImage png =
+                new java.awt.image.BufferedImage(width, height, java.awt.image.BufferedImage.TYPE_INT_RGB);
+        for (int i = 0; i < pixels.size(); i++) {
+            png.setRGB(i % width, i / width, pixels.get(i).asInt() & 0xFFFFFF);
+        }
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        try {
+            javax.imageio.ImageIO.write(png, "png", out);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot encode PNG", e);
+        }
+        send(res, 200, "image/png", out.toByteArray());
     }
 
     private void cancel(ServerRequest req, ServerResponse res) {

@@ -119,6 +119,32 @@ class JavaScriptJobsIT {
     }
 
     @Test
+    void mandelbrot_resultIsServedAsPng() throws Exception {
+        String id = grid.api.submit(jsSpec(
+                example("mandelbrot.mjs"), "\"params\":{\"width\":64,\"height\":48,\"tile\":16,\"iterations\":200}"));
+        JsonNode job = grid.awaitStatus(id, "done", Duration.ofSeconds(120));
+        assertThat(job.get("partitions").asLong()).isEqualTo(12);
+        var response = java.net.http.HttpClient.newHttpClient()
+                .send(
+                        java.net.http.HttpRequest.newBuilder(
+                                        grid.coordinator.url().resolve("/api/jobs/" + id + "/result.png"))
+                                .build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().firstValue("Content-Type")).contains("image/png");
+        var image = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(response.body()));
+        assertThat(image.getWidth()).isEqualTo(64);
+        assertThat(image.getHeight()).isEqualTo(48);
+        // the view is centred on -0.6 + 0i, inside the set: black; the corner is far outside: not black
+        assertThat(image.getRGB(32, 24) & 0xFFFFFF).isZero();
+        assertThat(image.getRGB(0, 0) & 0xFFFFFF).isNotZero();
+        // a result that is not an image
+        String plain = grid.api.submit(jsSpec("export function compute(i) { return i; }", "\"partitions\":2"));
+        grid.awaitStatus(plain, "done", Duration.ofSeconds(30));
+        assertThat(grid.api.get("/api/jobs/" + plain + "/result.png").status()).isEqualTo(422);
+    }
+
+    @Test
     void syntaxError_isRejectedAtSubmitWithItsPosition() throws Exception {
         long before = grid.api.get("/api/jobs").json().get("total").asLong();
         Response r = grid.api.post(
