@@ -159,13 +159,6 @@ final class JobRun {
         return total;
     }
 
-    boolean valid(int level, long index) {
-        if (level == -1) {
-            return index == 0;
-        }
-        return shape != null && level >= 0 && level < shape.levels() && index >= 0 && index < shape.size(level);
-    }
-
     byte state(long key) {
         int level = level(key);
         return level < 0 ? prepareState : state[level][index(key)];
@@ -282,11 +275,6 @@ final class JobRun {
             }
         }
         return -1;
-    }
-
-    /** Tasks waiting to be leased (approximate while queues hold stale entries). */
-    long pending() {
-        return Math.max(0, totalTasks() - done - leased - committing());
     }
 
     private long committing;

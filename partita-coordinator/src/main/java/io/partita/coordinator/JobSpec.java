@@ -57,11 +57,7 @@ record JobSpec(
             Optional<String> source,
             Optional<String> hash,
             Optional<String> url,
-            java.util.Set<String> exports) {
-        boolean resolved() {
-            return hash.isPresent() && source.isEmpty() && url.isEmpty();
-        }
-    }
+            java.util.Set<String> exports) {}
 
     static final int DEFAULT_MAX_ATTEMPTS = 3;
     static final Duration DEFAULT_TASK_TIMEOUT = Duration.ofSeconds(60);
@@ -329,9 +325,5 @@ record JobSpec(
         } catch (Exception e) {
             throw new IllegalStateException("stored spec is not valid: " + json, e);
         }
-    }
-
-    Optional<Long> partitionCount() {
-        return partitions > 0 ? Optional.of(partitions) : Optional.empty();
     }
 }

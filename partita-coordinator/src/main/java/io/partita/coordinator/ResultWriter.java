@@ -162,9 +162,4 @@ final class ResultWriter implements AutoCloseable {
             state.set(State.STOPPED);
         }
     }
-
-    /** Items waiting to be written. */
-    int backlog() {
-        return queue.size();
-    }
 }

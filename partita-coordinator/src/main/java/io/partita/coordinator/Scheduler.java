@@ -10,7 +10,6 @@ import io.partita.store.StoredJob;
 import io.partita.store.TreeShape;
 import java.util.ArrayList;
 import java.util.BitSet;
-import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -736,20 +735,16 @@ final class Scheduler {
                 }
             }
             for (WorkerConn w : lost) {
-                disconnectLocked(w, "connection lost");
+                disconnect(w, "connection lost");
             }
             for (WorkerConn w : silent) {
                 w.outbox.close(1001, "missed heartbeats");
-                disconnectLocked(w, "missed heartbeats");
+                disconnect(w, "missed heartbeats");
             }
             dispatchAll();
         } finally {
             lock.unlock();
         }
-    }
-
-    private void disconnectLocked(WorkerConn w, String reason) {
-        disconnect(w, reason); // re-entrant lock
     }
 
     // ---------------------------------------------------------------------------------- views
@@ -874,15 +869,6 @@ final class Scheduler {
                     running,
                     tasksCompleted,
                     totalRate.perSecond(millis.getAsLong()));
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    Collection<String> liveJobIds() {
-        lock.lock();
-        try {
-            return List.copyOf(live.keySet());
         } finally {
             lock.unlock();
         }

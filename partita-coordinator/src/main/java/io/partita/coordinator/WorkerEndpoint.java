@@ -30,7 +30,6 @@ final class WorkerEndpoint implements WsListener {
     private static final Logger log = LoggerFactory.getLogger(WorkerEndpoint.class);
     static final int CLOSE_POLICY = 1008;
     static final int CLOSE_TOO_BIG = 1009;
-    static final int CLOSE_PROTOCOL = 1002;
     static final int CLOSE_UNSUPPORTED = 1003;
 
     private final Scheduler scheduler;

@@ -5,7 +5,6 @@ import io.partita.protocol.Message;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -83,9 +82,5 @@ final class RawWorker implements WebSocket.Listener, AutoCloseable {
     @Override
     public void close() {
         ws.abort();
-    }
-
-    static Duration timeout() {
-        return Duration.ofSeconds(20);
     }
 }
