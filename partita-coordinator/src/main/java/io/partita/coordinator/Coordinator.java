@@ -63,6 +63,8 @@ public final class Coordinator implements AutoCloseable {
         this.timer = timer;
     }
 
+    private static final int SOCKET_BUFFER_BYTES = 4 << 20;
+
     /**
      * Opens the store, recovers unfinished jobs and starts listening.
      *
@@ -100,8 +102,14 @@ public final class Coordinator implements AutoCloseable {
                         .port(config.port())
                         .shutdownHook(false)
                         .maxPayloadSize(-1)
-                        // small protocol messages must not wait for delayed ACKs (Nagle): 40 ms a round trip
-                        .connectionOptions(options -> options.tcpNoDelay(true))
+                        // Small protocol messages must not wait for delayed ACKs (Nagle): 40 ms a round
+                        // trip. Helidon sets SO_RCVBUF to 32 KiB by default, which turns off the kernel's
+                        // receive-window autotuning: a worker's results then crawl through a window of a
+                        // few KiB at ~100 tasks/s (seen as rwnd_limited in `ss -ti`). Large buffers keep
+                        // the window open (decisions.md D15).
+                        .connectionOptions(options -> options.tcpNoDelay(true)
+                                .socketReceiveBufferSize(SOCKET_BUFFER_BYTES)
+                                .socketSendBufferSize(SOCKET_BUFFER_BYTES))
                         .routing(routing)
                         .addProtocol(WsConfig.builder()
                                 .maxFrameLength(config.maxFrameBytes())
