@@ -30,6 +30,9 @@ public interface TaskContext {
     /** Whether the coordinator has cancelled this task or its job; long loops should check it. */
     boolean cancelled();
 
-    /** Writes a line to the worker's log, tagged with the job and partition. */
+    /**
+     * Prints a line for the job's event log: the lines a task prints are kept with its partition's
+     * event ({@code GET /api/jobs/{id}/events}), at most 100 per task.
+     */
     void log(String message);
 }

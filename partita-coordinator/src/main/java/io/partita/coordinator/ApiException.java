@@ -29,6 +29,11 @@ final class ApiException extends RuntimeException {
         return new ApiException(422, "invalid_field", message, Optional.of(field));
     }
 
+    /** A bad query parameter: 400 {@code invalid_query} naming it. */
+    static ApiException invalidQuery(String name, String message) {
+        return new ApiException(400, "invalid_query", message, Optional.of(name));
+    }
+
     static ApiException notFound(String message) {
         return new ApiException(404, "not_found", message, Optional.empty());
     }

@@ -11,6 +11,7 @@ import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.partita.store.JobEvent;
 import io.partita.store.JobStatus;
 import io.partita.store.Store;
 import io.partita.store.StoredJob;
@@ -80,6 +81,7 @@ final class HttpApi {
                 .get("/api/jobs/{id}", (req, res) -> json(res, 200, jobJson(id(req))))
                 .get("/api/jobs/{id}/result", this::result)
                 .get("/api/jobs/{id}/result.png", this::resultPng)
+                .get("/api/jobs/{id}/events", this::events)
                 .delete("/api/jobs/{id}", this::cancel)
                 .get("/api/workers", this::workers)
                 .get(
@@ -233,6 +235,42 @@ final class HttpApi {
         out.put("limit", limit);
         out.put("total", store.jobCount());
         json(res, 200, out);
+    }
+
+    /**
+     * A page of a job's event log: {@code ?after=SEQ} (default 0) and {@code ?limit=N}; the answer's
+     * {@code next} is the {@code after} of the following page.
+     */
+    private void events(ServerRequest req, ServerResponse res) {
+        String id = id(req);
+        long after = longQuery(req, "after", 0, 0, Long.MAX_VALUE);
+        int limit = intQuery(req, "limit", 100, 1, MAX_PAGE);
+        if (store.job(id).isEmpty()) {
+            throw ApiException.notFound("no job with id '" + id + "'");
+        }
+        StringBuilder out = new StringBuilder(256).append("{\"job\":");
+        out.append(quote(id));
+        out.append(",\"events\":[");
+        long next = after;
+        boolean first = true;
+        for (JobEvent event : store.events(id, after, limit)) {
+            if (!first) {
+                out.append(',');
+            }
+            first = false;
+            out.append(event.json());
+            next = event.seq();
+        }
+        out.append("],\"next\":").append(next).append('}');
+        send(res, 200, JSON, out.toString().getBytes(StandardCharsets.UTF_8));
+    }
+
+    private String quote(String text) {
+        try {
+            return mapper.writeValueAsString(text);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private void result(ServerRequest req, ServerResponse res) {
@@ -478,22 +516,23 @@ final class HttpApi {
     }
 
     private static int intQuery(ServerRequest req, String name, int defaultValue, int min, int max) {
+        return (int) longQuery(req, name, defaultValue, min, max);
+    }
+
+    private static long longQuery(ServerRequest req, String name, long defaultValue, long min, long max) {
         if (!req.query().contains(name)) {
             return defaultValue;
         }
         String raw = req.query().get(name);
         try {
-            int value = Integer.parseInt(raw);
+            long value = Long.parseLong(raw);
             if (value < min || value > max) {
                 throw new NumberFormatException();
             }
             return value;
         } catch (NumberFormatException e) {
-            throw new ApiException(
-                    400,
-                    "invalid_query",
-                    name + " must be an integer between " + min + " and " + max + ", was '" + raw + "'",
-                    Optional.of(name));
+            throw ApiException.invalidQuery(
+                    name, name + " must be an integer between " + min + " and " + max + ", was '" + raw + "'");
         }
     }
 

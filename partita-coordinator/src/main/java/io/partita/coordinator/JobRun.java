@@ -60,6 +60,13 @@ final class JobRun {
     long retried;
     final RateMeter rate = new RateMeter();
 
+    /** The number of the job's last event; see {@link JobEvents}. */
+    long eventSeq;
+
+    int taskEvents;
+    long taskEventsDropped;
+    boolean started;
+
     JobRun(String id, JobSpec spec, long createdAt, JobStatus status) {
         this.id = id;
         this.spec = spec;

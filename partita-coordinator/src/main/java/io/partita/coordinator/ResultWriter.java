@@ -1,6 +1,7 @@
 package io.partita.coordinator;
 
 import io.partita.store.Completion;
+import io.partita.store.JobEvent;
 import io.partita.store.JobStatus;
 import io.partita.store.Store;
 import java.time.Duration;
@@ -22,11 +23,13 @@ final class ResultWriter implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ResultWriter.class);
     static final int MAX_ROWS = 8192;
 
-    private sealed interface Item permits Batch, Finish, Stop {}
+    private sealed interface Item permits Batch, Finish, Event, Stop {}
 
     private record Batch(Scheduler.CommitBatch batch) implements Item {}
 
     private record Finish(String jobId, JobStatus status, Optional<String> error) implements Item {}
+
+    private record Event(JobEvent event) implements Item {}
 
     private record Stop() implements Item {}
 
@@ -66,6 +69,11 @@ final class ResultWriter implements AutoCloseable {
         queue.add(new Finish(jobId, status, error));
     }
 
+    /** Queues an entry of a job's event log; it is written with the next commit. */
+    void submitEvent(JobEvent event) {
+        queue.add(new Event(event));
+    }
+
     private void run() {
         List<Item> items = new ArrayList<>();
         while (true) {
@@ -93,6 +101,7 @@ final class ResultWriter implements AutoCloseable {
     private boolean write(List<Item> items) {
         List<Scheduler.CommitBatch> batches = new ArrayList<>();
         List<Completion> completions = new ArrayList<>();
+        List<JobEvent> events = new ArrayList<>();
         boolean stop = false;
         for (Item item : items) {
             switch (item) {
@@ -101,6 +110,9 @@ final class ResultWriter implements AutoCloseable {
                     for (Scheduler.Accepted a : b.batch().accepted()) {
                         if (a.completion() != null) {
                             completions.add(a.completion());
+                        }
+                        if (a.event() != null) {
+                            events.add(a.event());
                         }
                     }
                 }
@@ -115,10 +127,18 @@ final class ResultWriter implements AutoCloseable {
                                 e);
                     }
                 }
+                case Event e -> events.add(e.event());
                 case Stop s -> stop = true;
             }
         }
         if (batches.isEmpty()) {
+            if (!events.isEmpty()) {
+                try {
+                    store.commit(List.of(), events);
+                } catch (RuntimeException e) {
+                    log.error("Could not record {} job events", events.size(), e);
+                }
+            }
             return stop;
         }
         try {
@@ -132,7 +152,7 @@ final class ResultWriter implements AutoCloseable {
                     }
                 }
             }
-            store.commit(completions);
+            store.commit(completions, events);
         } catch (RuntimeException e) {
             scheduler.commitFailed(batches, e);
             return stop;

@@ -2,12 +2,15 @@ package io.partita.coordinator;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.partita.protocol.Message;
 import io.partita.store.Completion;
+import io.partita.store.JobEvent;
 import io.partita.store.JobStatus;
 import io.partita.store.Store;
 import io.partita.store.StoredJob;
 import io.partita.store.TreeShape;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.Comparator;
@@ -63,6 +66,9 @@ final class Scheduler {
     private long workerSeq;
     private final RateMeter totalRate = new RateMeter();
     private long tasksCompleted;
+    private final JobEvents events;
+    private final ArrayDeque<JobEvents.LogCall> logCalls = new ArrayDeque<>();
+    private static final int LOG_CALL_ATTEMPTS = 3;
 
     Scheduler(
             Store store,
@@ -77,6 +83,7 @@ final class Scheduler {
         this.nanos = nanos;
         this.millis = millis;
         this.instance = instance;
+        this.events = new JobEvents(mapper, millis, JobEvents.DEFAULT_MAX_TASK_EVENTS);
     }
 
     void writer(ResultWriter writer) {
@@ -98,11 +105,13 @@ final class Scheduler {
                 TreeShape shape = new TreeShape(stored.partitions(), spec.fanInFor(stored.partitions()));
                 BitSet[] complete = shape.complete(store.storedNodes(stored.id(), shape));
                 List<JsonNode> inputs = readInputs(stored.id());
+                long lastEvent = store.lastEventSeq(stored.id());
                 lock.lock();
                 try {
                     job = new JobRun(stored.id(), spec, stored.createdAt(), JobStatus.RUNNING);
                     job.start(stored.partitions(), complete);
                     job.inputs = inputs;
+                    resumed(job, lastEvent);
                     addLive(job);
                 } finally {
                     lock.unlock();
@@ -114,9 +123,11 @@ final class Scheduler {
                         job.doneComputes,
                         stored.partitions());
             } else {
+                long lastEvent = store.lastEventSeq(stored.id());
                 lock.lock();
                 try {
                     job = new JobRun(stored.id(), spec, stored.createdAt(), JobStatus.PREPARING);
+                    resumed(job, lastEvent);
                     addLive(job);
                 } finally {
                     lock.unlock();
@@ -124,6 +135,16 @@ final class Scheduler {
                 log.info("Resumed job {} ({}): preparing", job.id, spec.function());
             }
         }
+    }
+
+    /** Continues a recovered job's event log after its last stored event. */
+    private void resumed(JobRun job, long lastEvent) {
+        job.eventSeq = lastEvent;
+        job.started = lastEvent > 1;
+        ObjectNode event = events.create("resumed");
+        event.put("coordinator", instance);
+        event.put("done", job.doneComputes);
+        record(job, event, false);
     }
 
     private List<JsonNode> readInputs(String jobId) {
@@ -150,6 +171,9 @@ final class Scheduler {
             if (spec.partitions() > 0) {
                 job.start(spec.partitions(), null);
             }
+            ObjectNode event = events.create("submitted");
+            event.put("partitions", job.partitions());
+            record(job, event, false);
             addLive(job);
             dispatchAll();
             return job;
@@ -188,6 +212,13 @@ final class Scheduler {
     private void endJob(JobRun job, JobStatus status, Optional<String> error) {
         job.status = status;
         job.error = error;
+        ObjectNode event = events.create("finished");
+        event.put("status", status.wireName());
+        error.ifPresent(e -> event.put("error", e));
+        event.put("partitions", job.partitions());
+        event.put("done", job.doneComputes);
+        event.put("millis", Math.max(0, millis.getAsLong() - job.createdAt));
+        record(job, event, true);
         live.remove(job.id);
         order.remove(job);
         finished.put(job.id, job);
@@ -206,9 +237,29 @@ final class Scheduler {
             if (!w.draining) {
                 w.credits += released;
             }
-            if (w.knownJobs.contains(job.id)) {
+            if (w.knownJobs.remove(job.id)) {
+                // The worker forgets the job; a later log task of it brings its descriptor again.
                 w.outbox.send(new Message.Cancel(job.id, List.of(), status.wireName()));
             }
+        }
+    }
+
+    /**
+     * Records a job-level event; with {@code callLogger}, and if the job's module has a logger, it
+     * also queues a log task that runs the logger for the event on a worker.
+     */
+    private void record(JobRun job, ObjectNode event, boolean callLogger) {
+        writer.submitEvent(events.jobEvent(job, event));
+        if (callLogger && JobEvents.hasLogger(job)) {
+            logCalls.add(new JobEvents.LogCall(job, event));
+        }
+    }
+
+    /** Records a task event unless the job is past its limit of task events. */
+    private void recordTask(JobRun job, ObjectNode event) {
+        JobEvent stored = events.taskEvent(job, event);
+        if (stored != null) {
+            writer.submitEvent(stored);
         }
     }
 
@@ -253,6 +304,11 @@ final class Scheduler {
                 }
             }
             w.leases.clear();
+            for (JobEvents.LogCall call : w.logLeases.values()) {
+                logCalls.addFirst(call);
+                requeued++;
+            }
+            w.logLeases.clear();
             log.info("Worker {} left ({}); {} tasks requeued", w.id, reason, requeued);
             dispatchAll();
         } finally {
@@ -294,6 +350,16 @@ final class Scheduler {
         lock.lock();
         try {
             for (Message.TaskRef ref : refs) {
+                if (ref.level() == JobEvents.LOG_LEVEL) {
+                    JobEvents.LogCall call = w.logLeases.remove(new JobEvents.LogCall.Key(ref.job(), ref.index()));
+                    if (call != null) {
+                        logCalls.addFirst(call);
+                        if (!w.draining) {
+                            w.credits++;
+                        }
+                    }
+                    continue;
+                }
                 JobRun job = job(ref.job());
                 if (job == null) {
                     continue;
@@ -336,9 +402,12 @@ final class Scheduler {
         if (w.credits <= 0 || w.draining || w.closed) {
             return;
         }
+        long now = nanos.getAsLong();
+        if (!logCalls.isEmpty()) {
+            dispatchLogCalls(w, now);
+        }
         List<Lease> batch = null;
         List<Message.JobInfo> infos = null;
-        long now = nanos.getAsLong();
         for (JobRun job : order) {
             if (!job.hasWork() || !w.canRun(job)) {
                 continue;
@@ -365,14 +434,11 @@ final class Scheduler {
                     if (infos == null) {
                         infos = new ArrayList<>();
                     }
-                    infos.add(new Message.JobInfo(
-                            job.id,
-                            job.spec.function(),
-                            job.spec.params(),
-                            job.partitions(),
-                            job.spec.taskTimeout().toMillis(),
-                            job.spec.runtime(),
-                            job.spec.code().flatMap(JobSpec.CodeSpec::hash).orElse(null)));
+                    infos.add(info(job));
+                }
+                if (!job.started) {
+                    job.started = true;
+                    record(job, events.create("started"), true);
                 }
             }
             if (w.credits == 0 || (batch != null && batch.size() >= config.maxBatch())) {
@@ -384,6 +450,71 @@ final class Scheduler {
             if (w.credits > 0) {
                 dispatch(w); // more than one batch fits the credits
             }
+        }
+    }
+
+    private static Message.JobInfo info(JobRun job) {
+        return new Message.JobInfo(
+                job.id,
+                job.spec.function(),
+                job.spec.params(),
+                job.partitions(),
+                job.spec.taskTimeout().toMillis(),
+                job.spec.runtime(),
+                job.spec.code().flatMap(JobSpec.CodeSpec::hash).orElse(null));
+    }
+
+    /** Leases queued log tasks to a worker that can run their job's code, ahead of other work. */
+    private void dispatchLogCalls(WorkerConn w, long now) {
+        List<Message.Task> tasks = null;
+        List<Message.JobInfo> infos = new ArrayList<>();
+        for (Iterator<JobEvents.LogCall> it = logCalls.iterator(); it.hasNext() && w.credits > 0; ) {
+            JobEvents.LogCall call = it.next();
+            if (!w.canRun(call.job)) {
+                continue;
+            }
+            it.remove();
+            call.attempt++;
+            call.deadlineNanos = now + call.job.spec.taskTimeout().toNanos();
+            w.logLeases.put(call.key(), call);
+            w.credits--;
+            if (tasks == null) {
+                tasks = new ArrayList<>();
+            }
+            tasks.add(new Message.Task(
+                    call.job.id, "log", JobEvents.LOG_LEVEL, call.seq(), call.attempt, call.event, null));
+            if (w.knownJobs.add(call.job.id)) {
+                infos.add(info(call.job));
+            }
+        }
+        if (tasks != null) {
+            w.outbox.send(new Message.Tasks(infos, tasks));
+        }
+    }
+
+    /** A log task ended: its event is written again with what the logger said, or retried. */
+    private void logCallDone(WorkerConn w, Message.Result r) {
+        JobEvents.LogCall call = w.logLeases.remove(new JobEvents.LogCall.Key(r.job(), r.index()));
+        if (call == null) {
+            return; // timed out or already handled: its credit came back then
+        }
+        if (!w.draining) {
+            w.credits++;
+        }
+        if (r.ok()) {
+            JobEvents.attachLogged(call.event, r.log());
+            writer.submitEvent(events.toStored(call.job.id, call.event));
+        } else {
+            logCallFailed(call, r.error());
+        }
+    }
+
+    private void logCallFailed(JobEvents.LogCall call, String error) {
+        if (call.attempt >= LOG_CALL_ATTEMPTS) {
+            call.event.put("logError", error == null ? "failed" : error);
+            writer.submitEvent(events.toStored(call.job.id, call.event));
+        } else {
+            logCalls.add(call);
         }
     }
 
@@ -399,7 +530,7 @@ final class Scheduler {
             }
             if (lease.current()) {
                 lease.job.leased--;
-                failAttempt(lease.job, lease.key, error);
+                failAttempt(lease.job, lease.key, lease.attempt, error, w, null);
             }
             dispatchAll();
         } finally {
@@ -410,13 +541,16 @@ final class Scheduler {
     // ---------------------------------------------------------------------------------- results
 
     /** An accepted result waiting to become durable. */
-    record Accepted(JobRun job, long key, int attempt, Completion completion, PrepareOutcome prepare) {}
+    record Accepted(JobRun job, long key, int attempt, Completion completion, PrepareOutcome prepare, JobEvent event) {}
 
-    /** The decoded output of a prepare task. */
-    record PrepareOutcome(long partitions, List<JsonNode> inputs, List<byte[]> inputBytes) {}
+    /** The decoded output of a prepare task, and what its module's logger said. */
+    record PrepareOutcome(long partitions, List<JsonNode> inputs, List<byte[]> inputBytes, JsonNode logged) {}
 
-    /** A worker's results message, as far as it was accepted; acked once committed. */
-    record CommitBatch(WorkerConn worker, long seq, List<Accepted> accepted, int ignored) {}
+    /**
+     * A worker's results message, as far as it was accepted; acked once committed. {@code logged}
+     * counts results of log tasks, which need no commit of their own.
+     */
+    record CommitBatch(WorkerConn worker, long seq, List<Accepted> accepted, int ignored, int logged) {}
 
     /**
      * Handles a worker's results. {@code outputs[i]} is the JSON encoding of result i's output
@@ -426,6 +560,7 @@ final class Scheduler {
     Optional<String> results(WorkerConn w, Message.Results message, byte[][] outputs) {
         List<Accepted> accepted = new ArrayList<>();
         int ignored = 0;
+        int logged = 0;
         StringBuilder notHeld = null;
         lock.lock();
         try {
@@ -435,6 +570,11 @@ final class Scheduler {
             List<Message.Result> results = message.results();
             for (int i = 0; i < results.size(); i++) {
                 Message.Result r = results.get(i);
+                if (r.level() == JobEvents.LOG_LEVEL) {
+                    logCallDone(w, r);
+                    logged++;
+                    continue;
+                }
                 JobRun job = job(r.job());
                 Lease lease = null;
                 long key = JobRun.key(r.level(), r.index());
@@ -472,7 +612,7 @@ final class Scheduler {
                     w.tasksFailed++;
                     if (current) {
                         job.leased--;
-                        failAttempt(job, key, errorText(job, r));
+                        failAttempt(job, key, r.attempt(), errorText(job, r), w, r.log());
                     } else {
                         ignored++;
                     }
@@ -487,7 +627,7 @@ final class Scheduler {
                 if (state == JobRun.LEASED) {
                     job.leased--; // the current attempt (ours or another's) stops counting as running
                 }
-                Accepted a = accept(job, key, r, outputs[i]);
+                Accepted a = accept(w, job, key, r, outputs[i]);
                 if (a == null) {
                     w.credits++;
                     continue;
@@ -497,14 +637,14 @@ final class Scheduler {
                 accepted.add(a);
             }
             if (accepted.isEmpty()) {
-                w.outbox.send(new Message.Ack(message.seq(), 0, ignored));
-                dispatch(w);
+                w.outbox.send(new Message.Ack(message.seq(), logged, ignored));
+                dispatchAll(); // a failed log task may have been queued again for any worker
             }
         } finally {
             lock.unlock();
         }
         if (!accepted.isEmpty()) {
-            writer.submit(new CommitBatch(w, message.seq(), accepted, ignored));
+            writer.submit(new CommitBatch(w, message.seq(), accepted, ignored, logged));
         }
         return notHeld == null ? Optional.empty() : Optional.of(notHeld.toString());
     }
@@ -521,19 +661,19 @@ final class Scheduler {
     }
 
     /** Builds the durable form of an accepted result, or fails the attempt if it is unusable. */
-    private Accepted accept(JobRun job, long key, Message.Result r, byte[] output) {
+    private Accepted accept(WorkerConn w, JobRun job, long key, Message.Result r, byte[] output) {
         int level = JobRun.level(key);
         if (level < 0) {
             PrepareOutcome outcome;
             try {
-                outcome = prepareOutcome(r.output());
+                outcome = prepareOutcome(r.output(), r.log());
             } catch (IllegalArgumentException e) {
                 // A bad prepare result fails the job at once: retrying the same code gives the same answer.
                 job.fail(key);
                 failJob(job, "prepare returned an unusable result: " + e.getMessage());
                 return null;
             }
-            return new Accepted(job, key, r.attempt(), null, outcome);
+            return new Accepted(job, key, r.attempt(), null, outcome, null);
         }
         boolean root = level == job.shape.top();
         long from = -1;
@@ -542,15 +682,29 @@ final class Scheduler {
             from = job.shape.firstChild(JobRun.index(key));
             to = job.shape.endChild(level, JobRun.index(key));
         }
+        JobEvent event = null;
+        if (r.log() != null && !r.log().isNull() && !r.log().isEmpty()) {
+            ObjectNode e = events.create(level == 0 ? "partition" : "combine");
+            e.put(level == 0 ? "partition" : "node", JobRun.index(key));
+            if (level > 0) {
+                e.put("level", level);
+            }
+            e.put("attempt", r.attempt());
+            e.put("millis", r.millis());
+            e.put("worker", w.id);
+            JobEvents.attachLogged(e, r.log());
+            event = events.taskEvent(job, e);
+        }
         return new Accepted(
                 job,
                 key,
                 r.attempt(),
                 new Completion(job.id, level, JobRun.index(key), r.attempt(), output, from, to, root),
-                null);
+                null,
+                event);
     }
 
-    private PrepareOutcome prepareOutcome(JsonNode output) {
+    private PrepareOutcome prepareOutcome(JsonNode output, JsonNode logged) {
         if (output == null || !output.isObject()) {
             throw new IllegalArgumentException("expected {\"count\": n} or {\"inputs\": [...]}");
         }
@@ -571,14 +725,14 @@ final class Scheduler {
                     throw new IllegalArgumentException("input is not encodable: " + e.getMessage());
                 }
             }
-            return new PrepareOutcome(n, list, bytes);
+            return new PrepareOutcome(n, list, bytes, logged);
         }
         JsonNode count = output.get("count");
         if (count == null || !count.isIntegralNumber()) {
             throw new IllegalArgumentException("expected {\"count\": n} or {\"inputs\": [...]}");
         }
         checkPartitions(count.longValue());
-        return new PrepareOutcome(count.longValue(), List.of(), List.of());
+        return new PrepareOutcome(count.longValue(), List.of(), List.of(), logged);
     }
 
     private void checkPartitions(long n) {
@@ -588,8 +742,27 @@ final class Scheduler {
         }
     }
 
-    /** Counts a failed attempt; requeues the task or, past maxAttempts, fails the job. */
-    private void failAttempt(JobRun job, long key, String error) {
+    /**
+     * Counts a failed attempt and records it in the job's events; requeues the task or, past
+     * maxAttempts, fails the job.
+     */
+    private void failAttempt(JobRun job, long key, int attempt, String error, WorkerConn w, JsonNode logged) {
+        ObjectNode event = events.create("failed");
+        int level = JobRun.level(key);
+        if (level == 0) {
+            event.put("partition", JobRun.index(key));
+        } else {
+            event.put("task", level < 0 ? "prepare" : "combine");
+            if (level > 0) {
+                event.put("level", level);
+                event.put("node", JobRun.index(key));
+            }
+        }
+        event.put("attempt", attempt);
+        event.put("error", error);
+        event.put("worker", w.id);
+        JobEvents.attachLogged(event, logged);
+        recordTask(job, event);
         int failures = job.fail(key);
         if (failures >= job.spec.maxAttempts()) {
             failJob(job, error + " (failed " + failures + " of " + job.spec.maxAttempts() + " attempts)");
@@ -634,6 +807,10 @@ final class Scheduler {
                                 "Job {} prepared: {} partitions",
                                 job.id,
                                 a.prepare().partitions());
+                        ObjectNode event = events.create("prepared");
+                        event.put("partitions", a.prepare().partitions());
+                        JobEvents.attachLogged(event, a.prepare().logged());
+                        record(job, event, false);
                         continue;
                     }
                     job.rate.record(now, 1);
@@ -646,7 +823,8 @@ final class Scheduler {
                     }
                 }
                 if (!w.closed) {
-                    w.outbox.send(new Message.Ack(batch.seq(), batch.accepted().size(), batch.ignored()));
+                    w.outbox.send(
+                            new Message.Ack(batch.seq(), batch.accepted().size() + batch.logged(), batch.ignored()));
                 }
             }
             dispatchAll();
@@ -677,7 +855,8 @@ final class Scheduler {
                 // closes the sequence for the worker: nothing of it is pending any more
                 batch.worker()
                         .outbox
-                        .send(new Message.Ack(batch.seq(), 0, batch.accepted().size() + batch.ignored()));
+                        .send(new Message.Ack(
+                                batch.seq(), batch.logged(), batch.accepted().size() + batch.ignored()));
             }
             dispatchAll();
         } finally {
@@ -720,14 +899,33 @@ final class Scheduler {
                             failAttempt(
                                     job,
                                     lease.key,
+                                    lease.attempt,
                                     what + " (attempt " + lease.attempt + "): timed out after "
-                                            + job.spec.taskTimeout());
+                                            + job.spec.taskTimeout(),
+                                    w,
+                                    null);
                         }
                         if (revoked == null) {
                             revoked = new ArrayList<>();
                         }
                         revoked.add(new Message.TaskRef(
                                 job.id, JobRun.level(lease.key), JobRun.index(lease.key), lease.attempt));
+                    }
+                }
+                for (Iterator<JobEvents.LogCall> it = w.logLeases.values().iterator(); it.hasNext(); ) {
+                    JobEvents.LogCall call = it.next();
+                    if (now - call.deadlineNanos > 0) {
+                        it.remove();
+                        if (!w.draining) {
+                            w.credits++;
+                        }
+                        if (revoked == null) {
+                            revoked = new ArrayList<>();
+                        }
+                        revoked.add(new Message.TaskRef(call.job.id, JobEvents.LOG_LEVEL, call.seq(), call.attempt));
+                        logCallFailed(
+                                call,
+                                "log (attempt " + call.attempt + "): timed out after " + call.job.spec.taskTimeout());
                     }
                 }
                 if (revoked != null) {

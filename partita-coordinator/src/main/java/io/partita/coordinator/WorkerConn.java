@@ -23,6 +23,7 @@ final class WorkerConn {
     boolean draining;
     boolean closed;
     final Map<Lease.Id, Lease> leases = new HashMap<>();
+    final Map<JobEvents.LogCall.Key, JobEvents.LogCall> logLeases = new HashMap<>();
     final Set<String> knownJobs = new HashSet<>();
     long tasksDone;
     long tasksFailed;

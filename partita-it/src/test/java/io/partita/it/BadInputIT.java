@@ -141,6 +141,7 @@ class BadInputIT {
         assertError(grid.api.get("/api/jobs/nope"), 404, "not_found", null, "no job with id 'nope'");
         assertError(grid.api.get("/api/jobs/nope/result"), 404, "not_found", null, "nope");
         assertError(grid.api.delete("/api/jobs/nope"), 404, "not_found", null, "nope");
+        assertError(grid.api.get("/api/jobs/nope/events"), 404, "not_found", null, "nope");
         assertError(grid.api.get("/api/nothing-here"), 404, "not_found", null, "no such endpoint");
     }
 
@@ -159,6 +160,11 @@ class BadInputIT {
     void badPaging_is400() {
         assertError(grid.api.get("/api/jobs?limit=0"), 400, "invalid_query", "limit", "limit must be");
         assertError(grid.api.get("/api/jobs?offset=x"), 400, "invalid_query", "offset", "offset must be");
+        String id = grid.api.submit("{\"function\":\"examples/noop\",\"partitions\":1}");
+        assertError(
+                grid.api.get("/api/jobs/" + id + "/events?after=-1"), 400, "invalid_query", "after", "after must be");
+        assertError(
+                grid.api.get("/api/jobs/" + id + "/events?limit=x"), 400, "invalid_query", "limit", "limit must be");
     }
 
     @Test

@@ -11,6 +11,7 @@ import io.partita.worker.WorkerConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -142,6 +143,95 @@ class JavaScriptJobsIT {
         String plain = grid.api.submit(jsSpec("export function compute(i) { return i; }", "\"partitions\":2"));
         grid.awaitStatus(plain, "done", Duration.ofSeconds(30));
         assertThat(grid.api.get("/api/jobs/" + plain + "/result.png").status()).isEqualTo(422);
+    }
+
+    @Test
+    void logger_isCalledForJobEvents_andWhatItSaysIsKeptInTheEventLog() throws Exception {
+        String module = """
+                export function compute(i, ctx) {
+                  if (i === 3 && ctx.attempt === 1) throw new Error("first try of 3 fails");
+                  if (i === 1) ctx.log("one is odd");
+                  return i * 10;
+                }
+                export function combine(a, b) { return a + b; }
+                export function log(event, ctx) {
+                  if (event.type === "partition") return event.partition === 2 ? "two gave " + event.output : undefined;
+                  if (event.type === "failed") { console.log("saw " + event.error); return "retry " + event.partition; }
+                  return event.type + (event.status ? " " + event.status : "") + " of " + ctx.partitions;
+                }
+                """;
+        String id = grid.api.submit(jsSpec(module, "\"partitions\":5"));
+        grid.awaitStatus(id, "done", Duration.ofSeconds(60));
+        assertThat(grid.api.get("/api/jobs/" + id + "/result").json().asLong()).isEqualTo(100);
+
+        // the finished event gets the logger's answer shortly after the job is done
+        JsonNode events = Awaitility.await()
+                .atMost(Duration.ofSeconds(30))
+                .until(
+                        () -> grid.api.get("/api/jobs/" + id + "/events").json().get("events"),
+                        e -> last(e).has("logged")
+                                && byType(e, "started").size() == 1
+                                && byType(e, "started").get(0).has("logged"));
+        assertThat(events.get(0).get("type").asText()).isEqualTo("submitted");
+        assertThat(events.get(0).get("seq").asLong()).isEqualTo(1);
+        JsonNode started = byType(events, "started").get(0);
+        assertThat(started.get("logged").get("returned").asText()).isEqualTo("started of 5");
+        JsonNode partitions = byType(events, "partition");
+        assertThat(partitions).hasSize(2); // partition 1 printed a line, partition 2's logger returned
+        assertThat(partitions.toString())
+                .contains("\"printed\":[\"one is odd\"]")
+                .contains("\"returned\":\"two gave 20\"");
+        JsonNode failed = byType(events, "failed").get(0);
+        assertThat(failed.get("partition").asLong()).isEqualTo(3);
+        assertThat(failed.get("error").asText()).contains("first try of 3 fails");
+        assertThat(failed.get("logged").get("returned").asText()).isEqualTo("retry 3");
+        assertThat(failed.get("logged").get("printed").get(0).asText())
+                .startsWith("saw ")
+                .contains("first try");
+        JsonNode finished = last(events);
+        assertThat(finished.get("type").asText()).isEqualTo("finished");
+        assertThat(finished.get("status").asText()).isEqualTo("done");
+        assertThat(finished.get("logged").get("returned").asText()).isEqualTo("finished done of 5");
+        for (int i = 1; i < events.size(); i++) {
+            assertThat(events.get(i).get("seq").asLong())
+                    .isGreaterThan(events.get(i - 1).get("seq").asLong());
+        }
+
+        // paging
+        JsonNode page =
+                grid.api.get("/api/jobs/" + id + "/events?after=1&limit=2").json();
+        assertThat(page.get("events")).hasSize(2);
+        assertThat(page.get("events").get(0).get("seq").asLong()).isEqualTo(2);
+        assertThat(page.get("next").asLong()).isEqualTo(3);
+    }
+
+    @Test
+    void jobWithoutLogger_stillHasItsJobEvents() throws Exception {
+        String id = grid.api.submit(jsSpec(
+                "export function compute(i) { return i; }\nexport function combine(a, b) { return a + b; }",
+                "\"partitions\":1000"));
+        grid.awaitStatus(id, "done", Duration.ofSeconds(60));
+        JsonNode events = Awaitility.await()
+                .atMost(Duration.ofSeconds(10))
+                .until(
+                        () -> grid.api.get("/api/jobs/" + id + "/events").json().get("events"),
+                        e -> e.size() > 0 && last(e).get("type").asText().equals("finished"));
+        assertThat(events).extracting(e -> e.get("type").asText()).containsExactly("submitted", "started", "finished");
+        assertThat(last(events).has("logged")).isFalse();
+    }
+
+    private static JsonNode last(JsonNode array) {
+        return array.get(array.size() - 1);
+    }
+
+    private static JsonNode byType(JsonNode events, String type) {
+        var out = JSON.createArrayNode();
+        events.forEach(e -> {
+            if (e.get("type").asText().equals(type)) {
+                out.add(e);
+            }
+        });
+        return out;
     }
 
     @Test

@@ -32,6 +32,12 @@ public interface JsModule {
     /** Runs {@code compute(input, ctx)}, awaiting a returned promise. */
     JsonNode compute(JsonNode input, JsTaskContext ctx, Duration timeout) throws JsTaskException;
 
+    /**
+     * Runs {@code log(event, ctx)}, the module's logger, for one job event; returns what it returned
+     * (what it printed goes to {@code ctx.log}).
+     */
+    JsonNode log(JsonNode event, JsTaskContext ctx, Duration timeout) throws JsTaskException;
+
     /** Runs {@code combine(a, b)}. */
     JsonNode combine(JsonNode a, JsonNode b, Duration timeout) throws JsTaskException;
 

@@ -124,12 +124,21 @@ final class PooledModule implements JsModule {
 
     @Override
     public JsonNode compute(JsonNode input, JsTaskContext ctx, Duration timeout) throws JsTaskException {
+        return call("compute", args(input, context(ctx)), true, timeout, ctx.log());
+    }
+
+    @Override
+    public JsonNode log(JsonNode event, JsTaskContext ctx, Duration timeout) throws JsTaskException {
+        return call("log", args(event, context(ctx)), true, timeout, ctx.log());
+    }
+
+    private static ObjectNode context(JsTaskContext ctx) {
         ObjectNode c = JsonNodeFactory.instance.objectNode();
         c.set("params", ctx.params());
         c.put("partition", ctx.partition());
         c.put("attempt", ctx.attempt());
         c.put("partitions", ctx.partitions());
-        return call("compute", args(input, c), true, timeout, ctx.log());
+        return c;
     }
 
     @Override

@@ -41,6 +41,12 @@ public sealed interface Message {
      * @param slots tasks it runs at once
      * @param engines optional: the engine behind each runtime, e.g. {@code {"js": "GraalVM CE
      *     (JIT)"}} or {@code "Interpreted"}, so users can see which workers run JavaScript fast
+     * @param features optional: what else the worker offers, e.g. {@code ["wasm", "webgpu"]}; jobs
+     *     may require features
+     * @param userAgent optional: the browser's user agent
+     * @param onBattery optional: whether the device runs on battery, when it can tell
+     * @param jobs optional: the only jobs this worker wants tasks of (a volunteer that opened a job's
+     *     join page); empty or absent means any job
      */
     record Hello(
             int protocol,
@@ -51,8 +57,37 @@ public sealed interface Message {
             long memory,
             List<String> functions,
             int slots,
-            java.util.Map<String, String> engines)
-            implements Message {}
+            java.util.Map<String, String> engines,
+            List<String> features,
+            String userAgent,
+            Boolean onBattery,
+            List<String> jobs)
+            implements Message {
+
+        /** A hello without the optional browser fields. */
+        public Hello(
+                int protocol,
+                String kind,
+                String name,
+                List<String> runtimes,
+                int cores,
+                long memory,
+                List<String> functions,
+                int slots,
+                java.util.Map<String, String> engines) {
+            this(protocol, kind, name, runtimes, cores, memory, functions, slots, engines, null, null, null, null);
+        }
+
+        /** The features, never null. */
+        public List<String> featureList() {
+            return features == null ? List.of() : features;
+        }
+
+        /** The jobs this worker is restricted to, never null; empty means any. */
+        public List<String> jobList() {
+            return jobs == null ? List.of() : jobs;
+        }
+    }
 
     /**
      * Coordinator → worker, answer to hello.
@@ -106,9 +141,10 @@ public sealed interface Message {
      * One leased task attempt.
      *
      * @param job the job id
-     * @param op {@code prepare}, {@code compute} or {@code combine}
-     * @param level 0 for compute tasks, 1.. for combine levels, -1 for prepare
-     * @param index the partition (level 0) or combine-node index
+     * @param op {@code prepare}, {@code compute}, {@code combine} or {@code log}
+     * @param level 0 for compute tasks, 1.. for combine levels, -1 for prepare, -2 for log
+     * @param index the partition (level 0), combine-node index, or the event number of a log task
+     *     (whose {@code input} is the event to pass to the module's {@code log})
      * @param attempt the attempt number, from 1
      * @param input a compute task's input when prepare materialised the inputs; else null
      * @param inputs a combine task's child outputs, in order; else null
@@ -129,9 +165,33 @@ public sealed interface Message {
      * @param output the output (JSON) when ok
      * @param error the error message when not ok
      * @param millis the time it ran, in milliseconds
+     * @param log optional: what the job's logger returned ({@code returned}) and what the task and
+     *     the logger printed ({@code printed}, a list of lines), kept in the job's event log
      */
     record Result(
-            String job, int level, long index, int attempt, boolean ok, JsonNode output, String error, long millis) {}
+            String job,
+            int level,
+            long index,
+            int attempt,
+            boolean ok,
+            JsonNode output,
+            String error,
+            long millis,
+            JsonNode log) {
+
+        /** A result without logger output. */
+        public Result(
+                String job,
+                int level,
+                long index,
+                int attempt,
+                boolean ok,
+                JsonNode output,
+                String error,
+                long millis) {
+            this(job, level, index, attempt, ok, output, error, millis, null);
+        }
+    }
 
     /**
      * Coordinator → worker: the results sent with {@code seq} are durable (or were ignored as late

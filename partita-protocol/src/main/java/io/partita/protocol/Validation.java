@@ -18,6 +18,17 @@ final class Validation {
                         h.slots() >= 1 && h.slots() <= 65_536,
                         "hello.slots must be between 1 and 65536, was " + h.slots());
                 check(h.cores() >= 0, "hello.cores must not be negative, was " + h.cores());
+                check(h.memory() >= 0, "hello.memory must not be negative, was " + h.memory());
+                for (String feature : h.featureList()) {
+                    text(feature, "hello.features[]");
+                }
+                check(h.jobList().size() <= 100, "hello.jobs has more than 100 entries");
+                for (String job : h.jobList()) {
+                    text(job, "hello.jobs[]");
+                }
+                check(
+                        h.userAgent() == null || h.userAgent().length() <= 1024,
+                        "hello.userAgent is longer than 1024 characters");
             }
             case Message.Welcome w -> text(w.workerId(), "welcome.workerId");
             case Message.Pull p ->
@@ -40,8 +51,13 @@ final class Validation {
                             result.attempt() >= 1,
                             "results.results[].attempt must be at least 1, was " + result.attempt());
                     check(
-                            result.level() >= -1 && result.level() < 64,
+                            result.level() >= -2 && result.level() < 64,
                             "results.results[].level out of range: " + result.level());
+                    check(
+                            result.log() == null
+                                    || result.log().isNull()
+                                    || result.log().isObject(),
+                            "results.results[].log must be an object");
                     check(
                             result.ok() || result.error() != null,
                             "results.results[].error is required when ok is false");
@@ -55,7 +71,7 @@ final class Validation {
                 for (Message.TaskRef ref : r.tasks()) {
                     check(ref != null, "return.tasks must not contain null");
                     text(ref.job(), "return.tasks[].job");
-                    check(ref.level() >= -1 && ref.level() < 64, "return.tasks[].level out of range: " + ref.level());
+                    check(ref.level() >= -2 && ref.level() < 64, "return.tasks[].level out of range: " + ref.level());
                     check(
                             ref.index() >= 0 && ref.index() <= Integer.MAX_VALUE,
                             "return.tasks[].index out of range: " + ref.index());

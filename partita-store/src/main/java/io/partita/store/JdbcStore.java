@@ -235,11 +235,17 @@ final class JdbcStore implements Store {
     }
 
     @Override
-    public void commit(List<Completion> completions) {
-        if (completions.isEmpty()) {
+    public void commit(List<Completion> completions, List<JobEvent> events) {
+        if (completions.isEmpty() && events.isEmpty()) {
             return;
         }
-        inTransaction("commit " + completions.size() + " results", c -> {
+        inTransaction("commit " + completions.size() + " results and " + events.size() + " events", c -> {
+            if (!events.isEmpty()) {
+                writeEvents(c, events);
+            }
+            if (completions.isEmpty()) {
+                return null;
+            }
             try (PreparedStatement insert =
                             c.prepareStatement("insert into task_results (job_id, level, idx, attempt, output)"
                                     + " values (?,?,?,?,?) on conflict do nothing");
@@ -282,6 +288,54 @@ final class JdbcStore implements Store {
                 }
             }
             return null;
+        });
+    }
+
+    private static void writeEvents(Connection c, List<JobEvent> events) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("insert into job_events (job_id, seq, at, type, event)"
+                + " values (?,?,?,?,?) on conflict (job_id, seq) do update set event = excluded.event")) {
+            for (JobEvent e : events) {
+                ps.setString(1, e.jobId());
+                ps.setLong(2, e.seq());
+                ps.setLong(3, e.at());
+                ps.setString(4, e.type());
+                ps.setString(5, e.json());
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+    }
+
+    @Override
+    public List<JobEvent> events(String jobId, long afterSeq, int limit) {
+        return query("read events of " + jobId, c -> {
+            try (PreparedStatement ps = c.prepareStatement("select seq, at, type, event from job_events"
+                    + " where job_id = ? and seq > ? order by seq limit ?")) {
+                ps.setString(1, jobId);
+                ps.setLong(2, afterSeq);
+                ps.setInt(3, limit);
+                List<JobEvent> events = new ArrayList<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        events.add(new JobEvent(jobId, rs.getLong(1), rs.getLong(2), rs.getString(3), rs.getString(4)));
+                    }
+                }
+                return events;
+            }
+        });
+    }
+
+    @Override
+    public long lastEventSeq(String jobId) {
+        return query("read last event of " + jobId, c -> {
+            try (PreparedStatement ps =
+                    c.prepareStatement("select coalesce(max(seq), 0) from job_events where job_id = ?")) {
+                ps.setString(1, jobId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return rs.getLong(1);
+                }
+            }
         });
     }
 
@@ -383,6 +437,7 @@ final class JdbcStore implements Store {
             for (String sql : List.of(
                     "delete from task_results where job_id = ?",
                     "delete from job_inputs where job_id = ?",
+                    "delete from job_events where job_id = ?",
                     "delete from jobs where id = ?")) {
                 try (PreparedStatement ps = c.prepareStatement(sql)) {
                     ps.setString(1, jobId);

@@ -52,10 +52,22 @@ public interface Store extends AutoCloseable {
     List<byte[]> inputs(String jobId);
 
     /**
-     * Makes a batch of outputs durable in one transaction (see {@link Completion}). An output that is
-     * already stored is left as it is.
+     * Makes a batch of outputs and events durable in one transaction (see {@link Completion}). An
+     * output that is already stored is left as it is; an event replaces the stored event of the same
+     * job and number.
      */
-    void commit(List<Completion> completions);
+    void commit(List<Completion> completions, List<JobEvent> events);
+
+    /** Makes a batch of outputs durable in one transaction; see {@link #commit(List, List)}. */
+    default void commit(List<Completion> completions) {
+        commit(completions, List.of());
+    }
+
+    /** A job's events numbered above {@code afterSeq}, in order, at most {@code limit}. */
+    List<JobEvent> events(String jobId, long afterSeq, int limit);
+
+    /** The highest event number of a job, 0 if it has none. */
+    long lastEventSeq(String jobId);
 
     /** The outputs of nodes {@code [from, to)} of a level, in order; missing nodes are skipped. */
     List<byte[]> outputs(String jobId, int level, long from, long to);
@@ -79,7 +91,7 @@ public interface Store extends AutoCloseable {
     /** The code with this hash. */
     Optional<StoredCode> code(String hash);
 
-    /** Deletes everything of a job (inputs, outputs, the job row). */
+    /** Deletes everything of a job (inputs, outputs, events, the job row). */
     void deleteJob(String jobId);
 
     /** Closes the connections. */

@@ -2,6 +2,7 @@ package io.partita.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
 import java.nio.charset.StandardCharsets;
 import java.util.BitSet;
@@ -159,11 +160,39 @@ abstract class StoreContract {
     void deleteJob_removesEverything() {
         store.insertJob(StoredJob.submitted("j", "j", "f", "{}", -1, 1));
         store.prepared("j", 1, List.of(bytes("x")));
-        store.commit(List.of(new Completion("j", 0, 0, 1, bytes("1"), -1, -1, false)));
+        store.commit(
+                List.of(new Completion("j", 0, 0, 1, bytes("1"), -1, -1, false)),
+                List.of(new JobEvent("j", 1, 5, "started", "{}")));
         store.deleteJob("j");
         assertThat(store.job("j")).isEmpty();
         assertThat(store.inputs("j")).isEmpty();
         assertThat(store.outputs("j", 0, 0, 1)).isEmpty();
+        assertThat(store.events("j", 0, 10)).isEmpty();
+        assertThat(store.lastEventSeq("j")).isZero();
+    }
+
+    @Test
+    void events_areKeptInOrderAndRewrittenBySeq() {
+        store.insertJob(StoredJob.submitted("j", "j", "f", "{}", 2, 1));
+        assertThat(store.lastEventSeq("j")).isZero();
+        store.commit(
+                List.of(new Completion("j", 0, 0, 1, bytes("1"), -1, -1, false)),
+                List.of(
+                        new JobEvent("j", 2, 11, "partition", "{\"partition\":0}"),
+                        new JobEvent("j", 1, 10, "started", "{\"type\":\"started\"}")));
+        store.commit(List.of(), List.of(new JobEvent("j", 1, 10, "started", "{\"logged\":1}")));
+        store.commit(List.of(), List.of(new JobEvent("j", 3, 12, "finished", "{}")));
+
+        assertThat(store.events("j", 0, 10))
+                .extracting(JobEvent::seq, JobEvent::type, JobEvent::json)
+                .containsExactly(
+                        tuple(1L, "started", "{\"logged\":1}"),
+                        tuple(2L, "partition", "{\"partition\":0}"),
+                        tuple(3L, "finished", "{}"));
+        assertThat(store.events("j", 1, 1)).extracting(JobEvent::seq).containsExactly(2L);
+        assertThat(store.events("other", 0, 10)).isEmpty();
+        assertThat(store.lastEventSeq("j")).isEqualTo(3);
+        assertThat(store.outputs("j", 0, 0, 1)).hasSize(1);
     }
 
     @Test

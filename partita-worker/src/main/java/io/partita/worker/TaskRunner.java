@@ -13,6 +13,7 @@ import io.partita.api.TaskContext;
 import io.partita.js.JsModule;
 import io.partita.js.JsRuntime;
 import io.partita.js.JsTaskContext;
+import io.partita.js.JsTaskException;
 import io.partita.protocol.Message;
 import java.time.Duration;
 import java.util.List;
@@ -45,11 +46,20 @@ final class TaskRunner {
 
     Message.Result run(JobContext job, Message.Task task, java.util.function.BooleanSupplier cancelled) {
         long start = System.nanoTime();
+        Logged logged = new Logged();
         try {
             if ("js".equals(job.info().runtime())) {
-                JsonNode output = runJs(job, task);
+                JsonNode output = runJs(job, task, logged);
                 return new Message.Result(
-                        task.job(), task.level(), task.index(), task.attempt(), true, output, null, millis(start));
+                        task.job(),
+                        task.level(),
+                        task.index(),
+                        task.attempt(),
+                        true,
+                        output,
+                        null,
+                        millis(start),
+                        logged.toJson());
             }
             JobFunction<?, ?> function = functions
                     .get(job.info().function())
@@ -57,12 +67,20 @@ final class TaskRunner {
                             "this worker has no function '" + job.info().function() + "'"));
             JsonNode output = switch (task.op()) {
                 case "prepare" -> prepare(function, job);
-                case "compute" -> compute(function, job, task, cancelled);
+                case "compute" -> compute(function, job, task, cancelled, logged);
                 case "combine" -> combine(function, task);
                 default -> throw new IllegalArgumentException("unknown task op '" + task.op() + "'");
             };
             return new Message.Result(
-                    task.job(), task.level(), task.index(), task.attempt(), true, output, null, millis(start));
+                    task.job(),
+                    task.level(),
+                    task.index(),
+                    task.attempt(),
+                    true,
+                    output,
+                    null,
+                    millis(start),
+                    logged.toJson());
         } catch (Throwable t) {
             if (t instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
@@ -75,7 +93,15 @@ final class TaskRunner {
             String message = t.getClass().getSimpleName() + (t.getMessage() == null ? "" : ": " + t.getMessage());
             log.debug("Task {}/{}/{} failed: {}", task.job(), task.level(), task.index(), message, t);
             return new Message.Result(
-                    task.job(), task.level(), task.index(), task.attempt(), false, null, message, millis(start));
+                    task.job(),
+                    task.level(),
+                    task.index(),
+                    task.attempt(),
+                    false,
+                    null,
+                    message,
+                    millis(start),
+                    logged.toJson());
         }
     }
 
@@ -84,7 +110,7 @@ final class TaskRunner {
      * index; without {@code combine} a combine task hands all its inputs to {@code collect}, or, if
      * there is none, outputs them as an array (the coordinator then uses a single combine level).
      */
-    private JsonNode runJs(JobContext job, Message.Task task) throws Exception {
+    private JsonNode runJs(JobContext job, Message.Task task, Logged logged) throws Exception {
         JsRuntime runtime = js.orElseThrow(() -> new IllegalStateException("this worker has no JavaScript runtime"));
         String hash = job.info().code();
         JsModule module = runtime.module(hash, code.get(hash));
@@ -114,12 +140,33 @@ final class TaskRunner {
                             : LongNode.valueOf(task.index());
                 }
                 JsTaskContext ctx = new JsTaskContext(
-                        params,
-                        task.index(),
-                        task.attempt(),
-                        job.info().partitions(),
-                        message -> log.info("[{} #{}] {}", task.job(), task.index(), message));
-                return module.compute(input, ctx, timeout);
+                        params, task.index(), task.attempt(), job.info().partitions(), printer(task, logged));
+                JsonNode output;
+                try {
+                    output = module.compute(input, ctx, timeout);
+                } catch (JsTaskException e) {
+                    if (module.has("log")) {
+                        ObjectNode event = taskEvent("failed", task);
+                        event.put("error", e.getMessage());
+                        callLogger(module, event, ctx, timeout, logged);
+                    }
+                    throw e;
+                }
+                if (module.has("log")) {
+                    ObjectNode event = taskEvent("partition", task);
+                    event.set("output", output);
+                    callLogger(module, event, ctx, timeout, logged);
+                }
+                return output;
+            }
+            case "log" -> {
+                if (!module.has("log")) {
+                    throw new IllegalArgumentException("this module has no log function");
+                }
+                JsTaskContext ctx =
+                        new JsTaskContext(params, -1, task.attempt(), job.info().partitions(), printer(task, logged));
+                logged.returned(module.log(task.input(), ctx, timeout));
+                return null; // what the logger said travels in the result's log field
             }
             case "combine" -> {
                 List<JsonNode> inputs = task.inputs() == null ? List.of() : task.inputs();
@@ -141,6 +188,35 @@ final class TaskRunner {
         }
     }
 
+    private static ObjectNode taskEvent(String type, Message.Task task) {
+        ObjectNode event = JsonNodeFactory.instance.objectNode();
+        event.put("type", type);
+        event.put("job", task.job());
+        event.put("partition", task.index());
+        event.put("attempt", task.attempt());
+        return event;
+    }
+
+    /**
+     * Runs the module's logger for a partition event inside the task. A logger that fails does not
+     * fail the task: its error is printed instead.
+     */
+    private static void callLogger(
+            JsModule module, ObjectNode event, JsTaskContext ctx, Duration timeout, Logged logged) {
+        try {
+            logged.returned(module.log(event, ctx, timeout));
+        } catch (JsTaskException e) {
+            logged.print("log failed: " + e.getMessage());
+        }
+    }
+
+    private static java.util.function.Consumer<String> printer(Message.Task task, Logged logged) {
+        return message -> {
+            log.debug("[{} #{}] {}", task.job(), task.index(), message);
+            logged.print(message);
+        };
+    }
+
     private static long millis(long startNanos) {
         return (System.nanoTime() - startNanos) / 1_000_000;
     }
@@ -158,7 +234,11 @@ final class TaskRunner {
 
     @SuppressWarnings("unchecked")
     private <I, O> JsonNode compute(
-            JobFunction<I, O> function, JobContext job, Message.Task task, java.util.function.BooleanSupplier cancelled)
+            JobFunction<I, O> function,
+            JobContext job,
+            Message.Task task,
+            java.util.function.BooleanSupplier cancelled,
+            Logged logged)
             throws Exception {
         I input;
         if (task.input() != null && !task.input().isNull()) {
@@ -166,7 +246,7 @@ final class TaskRunner {
         } else {
             input = function.input(job.params(), task.index());
         }
-        O output = function.compute(input, new Context(job, task, cancelled));
+        O output = function.compute(input, new Context(job, task, cancelled, logged));
         return output == null ? null : mapper.valueToTree(output);
     }
 
@@ -186,11 +266,13 @@ final class TaskRunner {
         private final JobContext job;
         private final Message.Task task;
         private final java.util.function.BooleanSupplier cancelled;
+        private final Logged logged;
 
-        Context(JobContext job, Message.Task task, java.util.function.BooleanSupplier cancelled) {
+        Context(JobContext job, Message.Task task, java.util.function.BooleanSupplier cancelled, Logged logged) {
             this.job = job;
             this.task = task;
             this.cancelled = cancelled;
+            this.logged = logged;
         }
 
         @Override
@@ -230,7 +312,8 @@ final class TaskRunner {
 
         @Override
         public void log(String message) {
-            log.info("[{} #{}] {}", task.job(), task.index(), message);
+            log.debug("[{} #{}] {}", task.job(), task.index(), message);
+            logged.print(message);
         }
     }
 }
