@@ -227,9 +227,14 @@ public final class Worker implements AutoCloseable {
             if (c != null && c.welcome != null && !c.closed) {
                 c.tick();
             }
+            // Idle time counts only on a working connection: a worker still starting up (or
+            // reconnecting) under load is not idle.
             if (config.idleExit().isPresent()
                     && state.get() == State.RUNNING
-                    && (c == null || c.inFlight.isEmpty())
+                    && c != null
+                    && c.welcome != null
+                    && !c.closed
+                    && c.inFlight.isEmpty()
                     && System.nanoTime() - lastTaskNanos
                             > config.idleExit().get().toNanos()) {
                 log.info("No work for {}; exiting", config.idleExit().get());
