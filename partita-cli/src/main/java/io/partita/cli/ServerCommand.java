@@ -75,9 +75,23 @@ final class ServerCommand extends CliCommand {
     Integer maxPartitions;
 
     @Option(
+            names = "--allowed-origin",
+            paramLabel = "ORIGIN",
+            description = "A page origin (e.g. https://example.org) whose visitors' browsers may connect as"
+                    + " workers; repeatable (default: any origin, with a warning).")
+    java.util.List<String> allowedOrigins;
+
+    @Option(
+            names = "--connections-per-minute",
+            paramLabel = "N",
+            description = "Worker connections accepted per IP address and minute; 0 for no limit (default 120).")
+    Integer connectionsPerMinute;
+
+    @Option(
             names = "--config",
             paramLabel = "FILE",
-            description = "Properties file with keys port, data, local-workers, store, host, max-partitions.")
+            description = "Properties file with keys port, data, local-workers, store, host, max-partitions,"
+                    + " allowed-origins (comma-separated), connections-per-minute.")
     Path config;
 
     /** Resolves the settings from the options, the config file and the defaults. */
@@ -85,7 +99,8 @@ final class ServerCommand extends CliCommand {
         Properties file = config == null ? new Properties() : ServerSettings.load(config);
         String source = config == null ? "config" : "config file " + config;
         return ServerSettings.resolve(
-                new ServerSettings.Overrides(host, port, data, localWorkers, store, maxPartitions),
+                new ServerSettings.Overrides(
+                        host, port, data, localWorkers, store, maxPartitions, allowedOrigins, connectionsPerMinute),
                 file,
                 source,
                 Runtime.getRuntime().availableProcessors());
@@ -103,6 +118,8 @@ final class ServerCommand extends CliCommand {
                     .dataDir(s.dataDir())
                     .storeUrl(s.store().orElse(""))
                     .maxPartitions(s.maxPartitions())
+                    .allowedOrigins(s.allowedOrigins())
+                    .connectionsPerMinute(s.connectionsPerMinute())
                     .build();
         } catch (IllegalArgumentException e) {
             throw new CliException(e.getMessage(), e);

@@ -17,7 +17,8 @@ import java.util.TreeSet;
  *
  * <p>Each setting comes from, in order of precedence: the command line, the {@code --config}
  * properties file (keys are the long option names without dashes: {@code port}, {@code data},
- * {@code local-workers}, {@code store}, {@code host}, {@code max-partitions}), then the default. An
+ * {@code local-workers}, {@code store}, {@code host}, {@code max-partitions}, {@code allowed-origins}
+ * (comma-separated), {@code connections-per-minute}), then the default. An
  * unknown key or a bad value in the file is an error naming the key and the value. Relative paths
  * in the file are relative to the working directory, like on the command line.
  *
@@ -27,9 +28,32 @@ import java.util.TreeSet;
  * @param localWorkers slots of the in-process worker, 0 for none; default: available processors
  * @param store JDBC URL of the store; empty selects the embedded store in {@code dataDir}
  * @param maxPartitions largest partition count per job; default {@value #DEFAULT_MAX_PARTITIONS}
+ * @param allowedOrigins page origins whose browsers may connect as workers; empty means any
+ * @param connectionsPerMinute worker connections per IP address and minute, 0 for unlimited
  */
 public record ServerSettings(
-        String host, int port, Path dataDir, int localWorkers, Optional<String> store, int maxPartitions) {
+        String host,
+        int port,
+        Path dataDir,
+        int localWorkers,
+        Optional<String> store,
+        int maxPartitions,
+        java.util.List<String> allowedOrigins,
+        int connectionsPerMinute) {
+
+    /** Settings with the default browser rules. */
+    public ServerSettings(
+            String host, int port, Path dataDir, int localWorkers, Optional<String> store, int maxPartitions) {
+        this(
+                host,
+                port,
+                dataDir,
+                localWorkers,
+                store,
+                maxPartitions,
+                java.util.List.of(),
+                io.partita.coordinator.CoordinatorConfig.DEFAULT_CONNECTIONS_PER_MINUTE);
+    }
 
     /** Default bind address. */
     public static final String DEFAULT_HOST = "0.0.0.0";
@@ -44,7 +68,15 @@ public record ServerSettings(
     public static final int DEFAULT_MAX_PARTITIONS = 10_000_000;
 
     /** The keys a config file may contain. */
-    public static final Set<String> KEYS = Set.of("port", "data", "local-workers", "store", "host", "max-partitions");
+    public static final Set<String> KEYS = Set.of(
+            "port",
+            "data",
+            "local-workers",
+            "store",
+            "host",
+            "max-partitions",
+            "allowed-origins",
+            "connections-per-minute");
 
     /** Validates the settings. */
     public ServerSettings {
@@ -60,6 +92,10 @@ public record ServerSettings(
         if (host.isBlank()) {
             throw new CliException("host must not be blank");
         }
+        allowedOrigins = java.util.List.copyOf(allowedOrigins);
+        if (connectionsPerMinute < 0) {
+            throw new CliException("connections-per-minute must not be negative, was " + connectionsPerMinute);
+        }
     }
 
     /**
@@ -71,9 +107,25 @@ public record ServerSettings(
      * @param localWorkers {@code --local-workers}
      * @param store {@code --store}
      * @param maxPartitions {@code --max-partitions}
+     * @param allowedOrigins {@code --allowed-origin}, repeatable
+     * @param connectionsPerMinute {@code --connections-per-minute}
      */
     public record Overrides(
-            String host, Integer port, Path data, Integer localWorkers, String store, Integer maxPartitions) {
+            String host,
+            Integer port,
+            Path data,
+            Integer localWorkers,
+            String store,
+            Integer maxPartitions,
+            java.util.List<String> allowedOrigins,
+            Integer connectionsPerMinute) {
+
+        /** Overrides without the browser rules. */
+        public Overrides(
+                String host, Integer port, Path data, Integer localWorkers, String store, Integer maxPartitions) {
+            this(host, port, data, localWorkers, store, maxPartitions, null, null);
+        }
+
         /** No command-line values. */
         public static Overrides none() {
             return new Overrides(null, null, null, null, null, null);
@@ -123,6 +175,12 @@ public record ServerSettings(
         Optional<Integer> filePort = intValue(f, "port", 0, 65535, source);
         Optional<Integer> fileLocalWorkers = intValue(f, "local-workers", 0, 4096, source);
         Optional<Integer> fileMaxPartitions = intValue(f, "max-partitions", 1, Integer.MAX_VALUE, source);
+        Optional<Integer> fileConnections = intValue(f, "connections-per-minute", 0, Integer.MAX_VALUE, source);
+        Optional<java.util.List<String>> fileOrigins = nonEmpty(f.get("allowed-origins"))
+                .map(v -> java.util.Arrays.stream(v.split(","))
+                        .map(String::strip)
+                        .filter(o -> !o.isEmpty())
+                        .toList());
         Optional<String> fileStore = nonEmpty(f.get("store"));
         fileStore.ifPresent(url -> checkStore(url, source + ": bad value for 'store'"));
 
@@ -139,7 +197,14 @@ public record ServerSettings(
         }
         int maxPartitions =
                 cli.maxPartitions() != null ? cli.maxPartitions() : fileMaxPartitions.orElse(DEFAULT_MAX_PARTITIONS);
-        return new ServerSettings(host, port, data, localWorkers, store, maxPartitions);
+        java.util.List<String> origins =
+                cli.allowedOrigins() != null && !cli.allowedOrigins().isEmpty()
+                        ? cli.allowedOrigins()
+                        : fileOrigins.orElse(java.util.List.of());
+        int connections = cli.connectionsPerMinute() != null
+                ? cli.connectionsPerMinute()
+                : fileConnections.orElse(io.partita.coordinator.CoordinatorConfig.DEFAULT_CONNECTIONS_PER_MINUTE);
+        return new ServerSettings(host, port, data, localWorkers, store, maxPartitions, origins, connections);
     }
 
     private static void checkStore(String url, String where) {

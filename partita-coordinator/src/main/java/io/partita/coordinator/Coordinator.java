@@ -84,6 +84,10 @@ public final class Coordinator implements AutoCloseable {
             writer.start();
 
             FunctionCatalog catalog = new FunctionCatalog();
+            ConnectionGate gate = new ConnectionGate(config, System::nanoTime);
+            if (config.allowedOrigins().isEmpty()) {
+                log.warn("Browsers of any origin may connect as workers; set allowed origins to restrict them");
+            }
             PrometheusMeterRegistry metrics = metrics(scheduler);
             HttpApi api = new HttpApi(
                     scheduler,
@@ -94,6 +98,7 @@ public final class Coordinator implements AutoCloseable {
                     mapper,
                     metrics);
             HttpRouting.Builder routing = HttpRouting.builder();
+            new WebPages(store).routing(routing);
             api.routing(routing);
             WebServer server;
             try {
@@ -115,7 +120,9 @@ public final class Coordinator implements AutoCloseable {
                                 .maxFrameLength(config.maxFrameBytes())
                                 .build())
                         .addRouting(WsRouting.builder()
-                                .endpoint("/ws/worker", () -> new WorkerEndpoint(scheduler, store, catalog, config)))
+                                .endpoint(
+                                        "/ws/worker",
+                                        () -> new WorkerEndpoint(scheduler, store, catalog, config, gate)))
                         .build()
                         .start();
             } catch (RuntimeException e) {

@@ -23,6 +23,11 @@ import java.util.Optional;
  * @param heartbeatInterval how often workers send heartbeats; a worker silent for three intervals
  *     is dropped and loses its leases; default 2 s
  * @param maxBatch most tasks sent to a worker in one frame; default {@value #DEFAULT_MAX_BATCH}
+ * @param allowedOrigins the page origins (e.g. {@code https://example.org}) whose browsers may
+ *     connect as workers; empty means any (logged as a warning at start). Connections without an
+ *     {@code Origin} header (Java workers) are not affected.
+ * @param connectionsPerMinute worker connections accepted per minute from one IP address (bursts of
+ *     half as many at once); 0 means unlimited; default {@value #DEFAULT_CONNECTIONS_PER_MINUTE}
  */
 public record CoordinatorConfig(
         String host,
@@ -33,7 +38,9 @@ public record CoordinatorConfig(
         long maxRequestBytes,
         int maxFrameBytes,
         Duration heartbeatInterval,
-        int maxBatch) {
+        int maxBatch,
+        java.util.List<String> allowedOrigins,
+        int connectionsPerMinute) {
 
     /** Default bind address: all interfaces. */
     public static final String DEFAULT_HOST = "0.0.0.0";
@@ -59,6 +66,9 @@ public record CoordinatorConfig(
     /** Default batch size. */
     public static final int DEFAULT_MAX_BATCH = 512;
 
+    /** Default limit on worker connections per IP address and minute. */
+    public static final int DEFAULT_CONNECTIONS_PER_MINUTE = 120;
+
     /** Validates every field; use {@link #builder()} rather than calling this directly. */
     public CoordinatorConfig {
         Objects.requireNonNull(host, "host");
@@ -74,6 +84,13 @@ public record CoordinatorConfig(
                 !heartbeatInterval.isNegative() && heartbeatInterval.toMillis() >= 10,
                 "heartbeat-interval must be at least 10ms, was " + heartbeatInterval);
         require(maxBatch >= 1 && maxBatch <= 100_000, "max-batch must be between 1 and 100000, was " + maxBatch);
+        allowedOrigins = java.util.List.copyOf(Objects.requireNonNull(allowedOrigins, "allowedOrigins"));
+        for (String origin : allowedOrigins) {
+            require(
+                    origin.matches("https?://[^/\\s]+") || origin.equals("null"),
+                    "allowed-origin must be scheme://host[:port] without a path, was '" + origin + "'");
+        }
+        require(connectionsPerMinute >= 0, "connections-per-minute must not be negative, was " + connectionsPerMinute);
         storeUrl.ifPresent(url -> require(
                 url.startsWith("jdbc:sqlite:") || url.startsWith("jdbc:postgresql:"),
                 "store must be a jdbc:sqlite: or jdbc:postgresql: URL, was " + url));
@@ -107,8 +124,22 @@ public record CoordinatorConfig(
         private int maxFrameBytes = DEFAULT_MAX_FRAME_BYTES;
         private Duration heartbeatInterval = DEFAULT_HEARTBEAT_INTERVAL;
         private int maxBatch = DEFAULT_MAX_BATCH;
+        private java.util.List<String> allowedOrigins = java.util.List.of();
+        private int connectionsPerMinute = DEFAULT_CONNECTIONS_PER_MINUTE;
 
         private Builder() {}
+
+        /** Sets {@link CoordinatorConfig#allowedOrigins()}. */
+        public Builder allowedOrigins(java.util.List<String> value) {
+            this.allowedOrigins = value;
+            return this;
+        }
+
+        /** Sets {@link CoordinatorConfig#connectionsPerMinute()}. */
+        public Builder connectionsPerMinute(int value) {
+            this.connectionsPerMinute = value;
+            return this;
+        }
 
         /** Sets {@link CoordinatorConfig#host()}. */
         public Builder host(String value) {
@@ -175,7 +206,9 @@ public record CoordinatorConfig(
                     maxRequestBytes,
                     maxFrameBytes,
                     heartbeatInterval,
-                    maxBatch);
+                    maxBatch,
+                    allowedOrigins,
+                    connectionsPerMinute);
         }
     }
 }

@@ -373,6 +373,16 @@ final class HttpApi {
                     "engines",
                     mapper.valueToTree(
                             w.hello().engines() == null ? Map.of() : w.hello().engines()));
+            caps.set("features", mapper.valueToTree(w.hello().featureList()));
+            if (w.hello().userAgent() != null) {
+                caps.put("userAgent", w.hello().userAgent());
+            }
+            if (w.hello().onBattery() != null) {
+                caps.put("onBattery", w.hello().onBattery());
+            }
+            if (!w.hello().jobList().isEmpty()) {
+                node.set("jobs", mapper.valueToTree(w.hello().jobList()));
+            }
             node.put("tasksDone", w.tasksDone());
             node.put("tasksFailed", w.tasksFailed());
             node.put("rate", w.rate());

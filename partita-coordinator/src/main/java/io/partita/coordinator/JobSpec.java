@@ -23,6 +23,7 @@ import java.util.Set;
  * @param taskTimeout per-attempt time limit
  * @param priority higher runs first
  * @param fanIn most outputs one combine task merges
+ * @param requirements what a worker must have to get this job's tasks
  */
 record JobSpec(
         String name,
@@ -34,7 +35,23 @@ record JobSpec(
         int priority,
         int fanIn,
         Optional<CodeSpec> code,
-        Optional<String> rerunOf) {
+        Optional<String> rerunOf,
+        Requirements requirements) {
+
+    /**
+     * What a worker needs to run a job's tasks, beyond its runtime: at least {@code memory} bytes and
+     * {@code cores} cores as it reported them, and every one of {@code features} (e.g. {@code
+     * webgpu}, {@code wasm}).
+     */
+    record Requirements(long memory, int cores, java.util.Set<String> features) {
+        static final Requirements NONE = new Requirements(0, 0, java.util.Set.of());
+
+        boolean metBy(io.partita.protocol.Message.Hello hello) {
+            return hello.memory() >= memory
+                    && hello.cores() >= cores
+                    && (features.isEmpty() || hello.featureList().containsAll(features));
+        }
+    }
 
     /** Largest partition count of a JavaScript job without {@code combine}, whose outputs one collect task gets. */
     static final int MAX_COLLECT_PARTITIONS = 10_000;
@@ -63,7 +80,8 @@ record JobSpec(
     static final Duration DEFAULT_TASK_TIMEOUT = Duration.ofSeconds(60);
     static final int DEFAULT_FAN_IN = 64;
     private static final Set<String> FIELDS =
-            Set.of("name", "function", "code", "params", "partitions", "options", "rerunOf");
+            Set.of("name", "function", "code", "params", "partitions", "options", "rerunOf", "requirements");
+    private static final Set<String> REQUIREMENT_FIELDS = Set.of("memory", "cores", "features");
     private static final Set<String> CODE_FIELDS = Set.of("language", "source", "hash", "url", "exports");
     private static final Set<String> OPTIONS = Set.of("maxAttempts", "taskTimeout", "priority", "fanIn");
 
@@ -143,9 +161,9 @@ record JobSpec(
                 throw ApiException.invalid("options", "options must be a JSON object, was " + options);
             }
             unknownFields(options, OPTIONS, "options.");
-            maxAttempts = intOption(options, "maxAttempts", maxAttempts, 1, 100);
-            priority = intOption(options, "priority", priority, -1000, 1000);
-            fanIn = intOption(options, "fanIn", fanIn, TreeShape.MIN_FAN_IN, MAX_FAN_IN);
+            maxAttempts = intOption(options, "maxAttempts", maxAttempts, 1, 100, "options.");
+            priority = intOption(options, "priority", priority, -1000, 1000, "options.");
+            fanIn = intOption(options, "fanIn", fanIn, TreeShape.MIN_FAN_IN, MAX_FAN_IN, "options.");
             JsonNode timeout = options.get("taskTimeout");
             if (timeout != null && !timeout.isNull()) {
                 if (!timeout.isTextual()) {
@@ -175,8 +193,60 @@ record JobSpec(
             }
             rerunOf = Optional.of(rerunNode.textValue());
         }
+        Requirements requirements = parseRequirements(root.get("requirements"));
         return new JobSpec(
-                name, function, params, partitions, maxAttempts, taskTimeout, priority, fanIn, code, rerunOf);
+                name,
+                function,
+                params,
+                partitions,
+                maxAttempts,
+                taskTimeout,
+                priority,
+                fanIn,
+                code,
+                rerunOf,
+                requirements);
+    }
+
+    private static Requirements parseRequirements(JsonNode node) {
+        if (node == null || node.isNull()) {
+            return Requirements.NONE;
+        }
+        if (!node.isObject()) {
+            throw ApiException.invalid(
+                    "requirements", "requirements must be an object such as {\"memory\": 1073741824}, was " + node);
+        }
+        unknownFields(node, REQUIREMENT_FIELDS, "requirements.");
+        long memory = 0;
+        JsonNode memoryNode = node.get("memory");
+        if (memoryNode != null && !memoryNode.isNull()) {
+            if (!memoryNode.isIntegralNumber() || !memoryNode.canConvertToLong() || memoryNode.longValue() < 0) {
+                throw ApiException.invalid(
+                        "requirements.memory",
+                        "requirements.memory must be a non-negative number of bytes, was " + memoryNode);
+            }
+            memory = memoryNode.longValue();
+        }
+        int cores = intOption(node, "cores", 0, 0, 4096, "requirements.");
+        java.util.Set<String> features = new java.util.TreeSet<>();
+        JsonNode featuresNode = node.get("features");
+        if (featuresNode != null && !featuresNode.isNull()) {
+            if (!featuresNode.isArray() || featuresNode.size() > 20) {
+                throw ApiException.invalid(
+                        "requirements.features",
+                        "requirements.features must be an array of at most 20 names such as [\"webgpu\"], was "
+                                + featuresNode);
+            }
+            for (JsonNode f : featuresNode) {
+                if (!f.isTextual() || f.textValue().isBlank() || f.textValue().length() > 50) {
+                    throw ApiException.invalid(
+                            "requirements.features",
+                            "requirements.features must hold non-empty names of at most 50 characters, was " + f);
+                }
+                features.add(f.textValue());
+            }
+        }
+        return new Requirements(memory, cores, java.util.Set.copyOf(features));
     }
 
     private static CodeSpec parseCode(JsonNode node) {
@@ -245,7 +315,8 @@ record JobSpec(
                 priority,
                 fanIn,
                 Optional.of(resolved),
-                rerunOf);
+                rerunOf,
+                requirements);
     }
 
     /** {@code java} or {@code js}: what a worker needs to run this job. */
@@ -276,15 +347,15 @@ record JobSpec(
         }
     }
 
-    private static int intOption(JsonNode options, String key, int value, int min, int max) {
+    private static int intOption(JsonNode options, String key, int value, int min, int max, String prefix) {
         JsonNode node = options.get(key);
         if (node == null || node.isNull()) {
             return value;
         }
         if (!node.isIntegralNumber() || !node.canConvertToInt() || node.intValue() < min || node.intValue() > max) {
             throw ApiException.invalid(
-                    "options." + key,
-                    "options." + key + " must be an integer between " + min + " and " + max + ", was " + node);
+                    prefix + key,
+                    prefix + key + " must be an integer between " + min + " and " + max + ", was " + node);
         }
         return node.intValue();
     }
@@ -315,6 +386,19 @@ record JobSpec(
         options.put("taskTimeout", taskTimeout.toString());
         options.put("priority", priority);
         options.put("fanIn", fanIn);
+        if (!requirements.equals(Requirements.NONE)) {
+            ObjectNode req = root.putObject("requirements");
+            if (requirements.memory() > 0) {
+                req.put("memory", requirements.memory());
+            }
+            if (requirements.cores() > 0) {
+                req.put("cores", requirements.cores());
+            }
+            if (!requirements.features().isEmpty()) {
+                var list = req.putArray("features");
+                requirements.features().stream().sorted().forEach(list::add);
+            }
+        }
         return root;
     }
 

@@ -408,12 +408,15 @@ final class Scheduler {
         }
         List<Lease> batch = null;
         List<Message.JobInfo> infos = null;
+        int allowance = w.allowance(millis.getAsLong());
         for (JobRun job : order) {
             if (!job.hasWork() || !w.canRun(job)) {
                 continue;
             }
             long timeout = job.spec.taskTimeout().toNanos();
-            while (w.credits > 0 && (batch == null || batch.size() < config.maxBatch())) {
+            while (w.credits > 0
+                    && w.leases.size() < allowance
+                    && (batch == null || batch.size() < config.maxBatch())) {
                 long key = job.next();
                 if (key == -1) {
                     break;
@@ -421,7 +424,11 @@ final class Scheduler {
                 job.setState(key, JobRun.LEASED);
                 job.leased++;
                 int attempt = job.nextAttempt(key);
-                Lease lease = new Lease(job, key, attempt, now + timeout);
+                // A worker runs what it holds `slots` at a time: a task queued behind others gets a
+                // time limit per round ahead of it (at most ten), so that it does not time out
+                // for a slow or hung neighbour. The worker enforces the limit per task itself.
+                long rounds = Math.min(9, w.leases.size() / Math.max(1, w.hello.slots()));
+                Lease lease = new Lease(job, key, attempt, now + timeout * (1 + rounds));
                 if (w.leases.put(lease.id(), lease) != null) {
                     w.credits++; // a saturated attempt number replaced an older lease: its credit comes back now
                 }
@@ -447,7 +454,7 @@ final class Scheduler {
         }
         if (batch != null) {
             w.outbox.sendTasks(infos == null ? List.of() : infos, batch);
-            if (w.credits > 0) {
+            if (w.credits > 0 && w.leases.size() < allowance) {
                 dispatch(w); // more than one batch fits the credits
             }
         }

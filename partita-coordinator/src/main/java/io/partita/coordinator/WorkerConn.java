@@ -15,6 +15,7 @@ final class WorkerConn {
     final String id;
     final Message.Hello hello;
     final Set<String> functions;
+    final Set<String> onlyJobs;
     final String remote;
     final long connectedAt;
     final Outbox outbox;
@@ -34,16 +35,38 @@ final class WorkerConn {
         this.id = id;
         this.hello = hello;
         this.functions = Set.copyOf(hello.functions());
+        this.onlyJobs = Set.copyOf(hello.jobList());
         this.remote = remote;
         this.connectedAt = connectedAt;
         this.outbox = outbox;
         this.lastSeenNanos = nowNanos;
     }
 
+    /**
+     * Whether this worker may get the job's tasks: it has the job's runtime (JavaScript) or function
+     * (Java), meets the job's requirements, and, if it asked for particular jobs, this is one.
+     */
     boolean canRun(JobRun job) {
-        return job.spec.code().isPresent()
+        boolean runs = job.spec.code().isPresent()
                 ? hello.runtimes().contains(job.spec.runtime())
                 : functions.contains(job.spec.function());
+        return runs
+                && (onlyJobs.isEmpty() || onlyJobs.contains(job.id))
+                && job.spec.requirements().metBy(hello);
+    }
+
+    /** Seconds of work, at a worker's observed rate, that it may hold at once. */
+    static final double HOLD_SECONDS = 2.0;
+
+    /**
+     * The most tasks this worker may hold at once, whatever credits it granted: two per slot, or
+     * {@value #HOLD_SECONDS} seconds of work at its observed rate if that is more. A slow phone
+     * holds a task or two per slot; a fast desktop's pipeline grows with its speed (as long as a
+     * round trip is shorter than the hold time); nobody hoards what others could run.
+     */
+    int allowance(long nowMillis) {
+        long byRate = (long) Math.ceil(rate.perSecond(nowMillis) * HOLD_SECONDS);
+        return (int) Math.min(1_000_000, Math.max(2L * hello.slots(), byRate));
     }
 
     /** Where a worker's messages go: its connection's sender. */

@@ -4,12 +4,18 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.helidon.common.buffers.BufferData;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Headers;
+import io.helidon.http.HttpPrologue;
 import io.helidon.websocket.WsListener;
 import io.helidon.websocket.WsSession;
+import io.helidon.websocket.WsUpgradeException;
 import io.partita.protocol.Codec;
 import io.partita.protocol.Message;
 import io.partita.protocol.ProtocolException;
 import io.partita.store.Store;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,11 +37,13 @@ final class WorkerEndpoint implements WsListener {
     static final int CLOSE_POLICY = 1008;
     static final int CLOSE_TOO_BIG = 1009;
     static final int CLOSE_UNSUPPORTED = 1003;
+    static final int CLOSE_TRY_AGAIN = 1013;
 
     private final Scheduler scheduler;
     private final Store store;
     private final FunctionCatalog catalog;
     private final CoordinatorConfig config;
+    private final ConnectionGate gate;
     private final ObjectMapper mapper = Codec.mapper();
 
     private WsSession session;
@@ -45,11 +53,25 @@ final class WorkerEndpoint implements WsListener {
     private StringBuilder partial;
     private boolean closed;
 
-    WorkerEndpoint(Scheduler scheduler, Store store, FunctionCatalog catalog, CoordinatorConfig config) {
+    WorkerEndpoint(
+            Scheduler scheduler, Store store, FunctionCatalog catalog, CoordinatorConfig config, ConnectionGate gate) {
         this.scheduler = scheduler;
         this.store = store;
         this.catalog = catalog;
         this.config = config;
+        this.gate = gate;
+    }
+
+    /** Refuses the upgrade (HTTP 400) for a browser page of an origin that is not allowed. */
+    @Override
+    public Optional<Headers> onHttpUpgrade(HttpPrologue prologue, Headers headers) throws WsUpgradeException {
+        Optional<String> origin = headers.first(HeaderNames.ORIGIN);
+        Optional<String> refused = gate.refuseOrigin(origin);
+        if (refused.isPresent()) {
+            log.warn("Refused a worker connection: {}", refused.get());
+            throw new WsUpgradeException(refused.get());
+        }
+        return Optional.empty();
     }
 
     @Override
@@ -59,6 +81,15 @@ final class WorkerEndpoint implements WsListener {
         // leaves the read loop without telling the listener, and this thread ends.
         this.reader = Thread.currentThread();
         this.sender = new Sender(session);
+        InetAddress address = address();
+        if (address != null && !gate.admit(address)) {
+            log.warn(
+                    "Refused a worker connection from {}: more than {} a minute",
+                    address,
+                    config.connectionsPerMinute());
+            closed = true;
+            sender.close(CLOSE_TRY_AGAIN, "too many connections from your address; try again later");
+        }
     }
 
     @Override
@@ -162,6 +193,16 @@ final class WorkerEndpoint implements WsListener {
 
     private static String typeName(Message message) {
         return message.getClass().getSimpleName().toLowerCase();
+    }
+
+    private InetAddress address() {
+        try {
+            return session.socketContext().remotePeer().address() instanceof InetSocketAddress a
+                    ? a.getAddress()
+                    : null;
+        } catch (RuntimeException e) {
+            return null;
+        }
     }
 
     private String remote() {

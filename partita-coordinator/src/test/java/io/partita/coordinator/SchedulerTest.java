@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.LongNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.partita.protocol.Codec;
 import io.partita.protocol.Message;
 import io.partita.store.Store;
@@ -95,9 +96,14 @@ class SchedulerTest {
         return scheduler.submit(id, JobSpec.parse(root, 10_000_000));
     }
 
+    /** A worker with 64 slots, so that only its credits limit what it gets. */
     WorkerConn worker(RecordingOutbox outbox, String... functions) {
+        return worker(outbox, 64, functions);
+    }
+
+    WorkerConn worker(RecordingOutbox outbox, int slots, String... functions) {
         return scheduler.connect(
-                new Message.Hello(1, "java", "t", List.of("java"), 1, 1, List.of(functions), 1, java.util.Map.of()),
+                new Message.Hello(1, "java", "t", List.of("java"), 1, 1, List.of(functions), slots, java.util.Map.of()),
                 "test",
                 outbox);
     }
@@ -137,6 +143,98 @@ class SchedulerTest {
         assertThat(out.leases).hasSize(7).allSatisfy(l -> assertThat(l.job.id).isEqualTo("b"));
         assertThat(scheduler.progress("b").orElseThrow().running()).isEqualTo(7);
         assertThat(scheduler.progress("a").orElseThrow().running()).isZero();
+    }
+
+    @Test
+    void newWorker_holdsTwoTasksPerSlot_untilItsSpeedIsKnown() {
+        submit("a", "f", 1000, "{}");
+        RecordingOutbox out = new RecordingOutbox();
+        WorkerConn w = worker(out, 1, "f");
+        scheduler.pull(w, 500);
+        assertThat(out.leases).hasSize(2); // 500 credits, but nothing known of its speed: 2 per slot
+        List<Message.Result> results = new ArrayList<>();
+        for (Lease lease : out.leases) {
+            results.add(ok(lease, 1));
+        }
+        send(w, 1, results);
+        // two results within a fraction of a second: a fast worker, whose pipeline may grow
+        await().atMost(Duration.ofSeconds(10)).until(() -> out.leases.size() > 4);
+        assertThat(w.allowance(System.currentTimeMillis())).isGreaterThan(2);
+    }
+
+    @Test
+    void worker_getsOnlyJobsItAskedFor_andThatItsCapabilitiesMeet() {
+        submit("a", "f", 10, "{}");
+        RecordingOutbox out = new RecordingOutbox();
+        WorkerConn onlyB = scheduler.connect(
+                new Message.Hello(
+                        1,
+                        "java",
+                        "t",
+                        List.of("java"),
+                        1,
+                        1,
+                        List.of("f"),
+                        8,
+                        java.util.Map.of(),
+                        null,
+                        null,
+                        null,
+                        List.of("b")),
+                "test",
+                out);
+        scheduler.pull(onlyB, 8);
+        assertThat(out.leases).isEmpty();
+        submit("b", "f", 10, "{}");
+        assertThat(out.leases).hasSize(8).allSatisfy(l -> assertThat(l.job.id).isEqualTo("b"));
+
+        ObjectNode gpu = (ObjectNode) Codec.mapper().createObjectNode();
+        gpu.put("function", "f").put("partitions", 5);
+        gpu.putObject("requirements")
+                .put("memory", 1L << 30)
+                .putArray("features")
+                .add("webgpu");
+        scheduler.submit("gpu", JobSpec.parse(gpu, 10_000_000));
+        RecordingOutbox small = new RecordingOutbox();
+        WorkerConn noGpu = scheduler.connect(
+                new Message.Hello(
+                        1,
+                        "browser",
+                        "t",
+                        List.of("java"),
+                        4,
+                        8L << 30,
+                        List.of("f"),
+                        4,
+                        java.util.Map.of(),
+                        List.of("wasm"),
+                        null,
+                        null,
+                        List.of("gpu")),
+                "test",
+                small);
+        scheduler.pull(noGpu, 4);
+        assertThat(small.leases).isEmpty();
+        RecordingOutbox big = new RecordingOutbox();
+        WorkerConn withGpu = scheduler.connect(
+                new Message.Hello(
+                        1,
+                        "browser",
+                        "t",
+                        List.of("java"),
+                        4,
+                        8L << 30,
+                        List.of("f"),
+                        4,
+                        java.util.Map.of(),
+                        List.of("wasm", "webgpu"),
+                        null,
+                        null,
+                        List.of("gpu")),
+                "test",
+                big);
+        scheduler.pull(withGpu, 4);
+        assertThat(big.leases).hasSize(4).allSatisfy(l -> assertThat(l.job.id).isEqualTo("gpu"));
     }
 
     @Test

@@ -123,6 +123,31 @@ class BadInputIT {
                 "invalid_field",
                 "params",
                 "JSON object");
+        String noop = "{\"function\":\"examples/noop\",\"partitions\":10,\"requirements\":";
+        assertError(
+                grid.api.post("/api/jobs", noop + "{\"memory\":-1}}"),
+                422,
+                "invalid_field",
+                "requirements.memory",
+                "non-negative");
+        assertError(
+                grid.api.post("/api/jobs", noop + "{\"features\":\"webgpu\"}}"),
+                422,
+                "invalid_field",
+                "requirements.features",
+                "array");
+        assertError(
+                grid.api.post("/api/jobs", noop + "{\"gpus\":1}}"),
+                422,
+                "invalid_field",
+                "requirements.gpus",
+                "unknown field");
+        assertError(
+                grid.api.post("/api/jobs", noop + "{\"cores\":1.5}}"),
+                422,
+                "invalid_field",
+                "requirements.cores",
+                "integer");
         assertThat(jobCount()).isZero();
     }
 

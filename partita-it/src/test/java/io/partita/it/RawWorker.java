@@ -21,16 +21,21 @@ final class RawWorker implements WebSocket.Listener, AutoCloseable {
     private final WebSocket ws;
 
     RawWorker(URI coordinator) {
-        URI uri = URI.create("ws://" + coordinator.getRawAuthority() + "/ws/worker");
-        ws = HttpClient.newHttpClient()
-                .newWebSocketBuilder()
-                .buildAsync(uri, this)
-                .join();
+        this(coordinator, java.util.Map.of());
     }
 
+    /** Connects with extra handshake headers (e.g. {@code Origin}, as a browser sends). */
+    RawWorker(URI coordinator, java.util.Map<String, String> headers) {
+        URI uri = URI.create("ws://" + coordinator.getRawAuthority() + "/ws/worker");
+        WebSocket.Builder builder = HttpClient.newHttpClient().newWebSocketBuilder();
+        headers.forEach(builder::header);
+        ws = builder.buildAsync(uri, this).join();
+    }
+
+    /** A hello with 16 slots, so that only its credits limit what it is sent. */
     static Message.Hello hello(List<String> functions) {
         return new Message.Hello(
-                Message.VERSION, "java", "raw", List.of("java"), 1, 1 << 20, functions, 1, java.util.Map.of());
+                Message.VERSION, "java", "raw", List.of("java"), 1, 1 << 20, functions, 16, java.util.Map.of());
     }
 
     void send(Message m) {

@@ -90,7 +90,10 @@ final class TaskRunner {
                     && !(t instanceof OutOfMemoryError)) {
                 throw (VirtualMachineError) t;
             }
-            String message = t.getClass().getSimpleName() + (t.getMessage() == null ? "" : ": " + t.getMessage());
+            // A JavaScript error already reads like one ("TypeError: ... (at line 3)"), as in browsers.
+            String message = t instanceof JsTaskException && t.getMessage() != null
+                    ? t.getMessage()
+                    : t.getClass().getSimpleName() + (t.getMessage() == null ? "" : ": " + t.getMessage());
             log.debug("Task {}/{}/{} failed: {}", task.job(), task.level(), task.index(), message, t);
             return new Message.Result(
                     task.job(),

@@ -1,0 +1,150 @@
+package io.partita.coordinator;
+
+import com.google.zxing.BarcodeFormat;
+import com.google.zxing.EncodeHintType;
+import com.google.zxing.WriterException;
+import com.google.zxing.common.BitMatrix;
+import com.google.zxing.qrcode.QRCodeWriter;
+import com.google.zxing.qrcode.decoder.ErrorCorrectionLevel;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import io.partita.store.Store;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Pattern;
+import javax.imageio.ImageIO;
+
+/**
+ * What browsers load: {@code /volunteer.js} (the script tag that turns a page's visitors into
+ * workers), the join pages {@code /join} and {@code /join/{jobId}}, and QR codes of URLs. The files
+ * are resources under {@code io/partita/coordinator/web}; with the environment variable {@code
+ * PARTITA_WEB_DIR} set they are read from that directory at each request instead (for working on
+ * them without rebuilding).
+ */
+final class WebPages {
+    static final int MAX_QR_TEXT = 1000;
+    private static final String RESOURCES = "/io/partita/coordinator/web/";
+    private static final Pattern JOB_ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
+
+    private final Store store;
+    private final Optional<Path> devDir;
+    private final Map<String, byte[]> cache = new java.util.concurrent.ConcurrentHashMap<>();
+
+    WebPages(Store store) {
+        this.store = store;
+        String dir = System.getenv("PARTITA_WEB_DIR");
+        this.devDir = dir == null || dir.isBlank() ? Optional.empty() : Optional.of(Path.of(dir));
+    }
+
+    void routing(HttpRouting.Builder routing) {
+        routing.get("/volunteer.js", (req, res) -> {
+                    // Embedded on other sites: any origin may load it (and the worker code it starts).
+                    res.header(HeaderNames.create("Access-Control-Allow-Origin"), "*");
+                    res.header(HeaderNames.CACHE_CONTROL, "no-cache");
+                    send(res, "text/javascript; charset=utf-8", file("volunteer.js"));
+                })
+                .get("/join", (req, res) -> send(res, "text/html; charset=utf-8", file("join.html")))
+                .get("/join/{id}", this::joinJob)
+                .get("/api/qr.png", this::qr);
+    }
+
+    private void joinJob(ServerRequest req, ServerResponse res) {
+        String id = req.path().pathParameters().get("id");
+        if (!JOB_ID.matcher(id).matches() || store.job(id).isEmpty()) {
+            res.status(Status.NOT_FOUND_404);
+            send(
+                    res,
+                    "text/html; charset=utf-8",
+                    ("<!doctype html><title>No such job</title>"
+                                    + "<p>There is no job with this id. <a href=\"/join\">Help whichever job needs it</a>.")
+                            .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return;
+        }
+        send(res, "text/html; charset=utf-8", file("join.html"));
+    }
+
+    /** {@code GET /api/qr.png?text=...}: a QR code of the text (at most 1000 characters), as PNG. */
+    private void qr(ServerRequest req, ServerResponse res) {
+        if (!req.query().contains("text") || req.query().get("text").isEmpty()) {
+            throw ApiException.invalidQuery("text", "text is required");
+        }
+        String text = req.query().get("text");
+        if (text.length() > MAX_QR_TEXT) {
+            throw ApiException.invalidQuery(
+                    "text", "text must be at most " + MAX_QR_TEXT + " characters, was " + text.length());
+        }
+        res.header(HeaderNames.CACHE_CONTROL, "max-age=86400");
+        send(res, "image/png", qrPng(text, 8));
+    }
+
+    /** A QR code (error correction M, 4-module quiet zone) with {@code scale} pixels per module. */
+    static byte[] qrPng(String text, int scale) {
+        BitMatrix matrix;
+        try {
+            matrix = new QRCodeWriter()
+                    .encode(
+                            text,
+                            BarcodeFormat.QR_CODE,
+                            0,
+                            0,
+                            Map.of(
+                                    EncodeHintType.ERROR_CORRECTION,
+                                    ErrorCorrectionLevel.M,
+                                    EncodeHintType.MARGIN,
+                                    4,
+                                    EncodeHintType.CHARACTER_SET,
+                                    "UTF-8"));
+        } catch (WriterException e) {
+            throw ApiException.invalidQuery("text", "cannot be encoded as a QR code: " + e.getMessage());
+        }
+        int size = matrix.getWidth() * scale;
+        BufferedImage image = new BufferedImage(size, size, BufferedImage.TYPE_BYTE_BINARY);
+        for (int y = 0; y < size; y++) {
+            for (int x = 0; x < size; x++) {
+                image.setRGB(x, y, matrix.get(x / scale, y / scale) ? 0x000000 : 0xFFFFFF);
+            }
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try {
+            ImageIO.write(image, "png", out);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+
+    private byte[] file(String name) {
+        if (devDir.isPresent()) {
+            try {
+                return Files.readAllBytes(devDir.get().resolve(name));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return cache.computeIfAbsent(name, n -> {
+            try (InputStream in = WebPages.class.getResourceAsStream(RESOURCES + n)) {
+                if (in == null) {
+                    throw new IllegalStateException("missing resource " + RESOURCES + n);
+                }
+                return in.readAllBytes();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+    }
+
+    private static void send(ServerResponse res, String contentType, byte[] body) {
+        res.header(HeaderNames.CONTENT_TYPE, contentType);
+        res.send(body);
+    }
+}

@@ -1,0 +1,1573 @@
+/*
+ * Partita volunteer worker: <script src="https://HOST/volunteer.js" async></script> turns the
+ * visitors of a page into workers of the Partita coordinator at HOST. Tasks run in Web Workers at a
+ * capped CPU share, never on the page's thread. Options (data attributes on the script tag):
+ *   data-job="ID"        only work on this job
+ *   data-cpu="0.5"       share of wall time each Web Worker may be busy, 0 < x <= 1
+ *   data-workers="4"     at most this many Web Workers (and at most cores - 1)
+ *   data-hidden="pause"  pause while the page is hidden ("run" keeps working)
+ *   data-autostart="true"  "false" waits for Partita.start()
+ * API: Partita.start(), pause(), resume(), stop(), stats(), version; the event "partita:stats" on
+ * document every second. Protocol: docs/protocol.md; job modules: docs/javascript.md.
+ */
+(function () {
+  'use strict';
+  var VERSION = '1.0.0';
+  // Captured first: document.currentScript is null once this script has finished running.
+  var SCRIPT = document.currentScript;
+
+  function warn() {
+    try {
+      var args = Array.prototype.slice.call(arguments);
+      args.unshift('[partita]');
+      console.warn.apply(console, args);
+    } catch (e) { /* nothing to do */ }
+  }
+
+  if (typeof window === 'undefined' || (window.Partita && window.Partita.version)) {
+    return; // loaded twice: the first copy does the work
+  }
+
+  try {
+    main();
+  } catch (e) {
+    warn('cannot start:', e);
+  }
+
+  // ------------------------------------------------------------------------------------- worker
+  // The body of every Web Worker. It is turned into text and started from a Blob URL, so it must
+  // not use anything outside itself.
+  function workerMain() {
+    'use strict';
+    var parse = JSON.parse;
+    var stringify = JSON.stringify;
+    var freeze = Object.freeze;
+    var now = function () { return performance.now(); };
+    var realConsole = self.console;
+    var SLICE = 8; // ms of work between reports
+    var MAX_REPORT = 2000; // results per report
+    var MAX_REPORT_CHARS = 1 << 20;
+    var MAX_LOG_CALLS = 1000; // per call, like the GraalJS harness
+    var MAX_LOG_CHARS = 4096;
+    var MAX_LINES = 100; // per task, like Logged.java
+    var MAX_LINE_CHARS = 1000;
+
+    var base = '';
+    var cap = 1;
+    var maxOutput = 16 << 20;
+    var jobs = new Map(); // id -> job
+    var modules = new Map(); // hash -> Promise<module>
+    var queue = [];
+    var qh = 0;
+    var active = false;
+    var debt = 0; // ms to rest before more work, to hold the CPU share
+    var lastEnd = now();
+    // the report being built
+    var frags = [];
+    var nDone = 0;
+    var nOk = 0;
+    var nFail = 0;
+    var busy = 0;
+    var chars = 0;
+    var epoch = -1;
+    var cur = null; // what the running call prints goes here
+
+    var port = null;
+    try {
+      var channel = new MessageChannel();
+      channel.port1.onmessage = function () { loop(); };
+      port = channel.port2;
+    } catch (e) { port = null; }
+
+    // ---- console and ctx.log: captured per task, bounded like the Java worker
+    function text(v) {
+      if (typeof v === 'string') return v;
+      try {
+        var s = stringify(v);
+        return s === undefined ? String(v) : s;
+      } catch (e) {
+        try { return String(v); } catch (e2) { return '?'; }
+      }
+    }
+    function print(line) {
+      var l = cur;
+      if (l === null) return;
+      if (l.printed === null) l.printed = [];
+      if (l.printed.length >= MAX_LINES) { l.dropped++; return; }
+      l.printed.push(line.length > MAX_LINE_CHARS ? line.slice(0, MAX_LINE_CHARS) + '...' : line);
+    }
+    function log() {
+      var l = cur;
+      if (l === null || l.calls >= MAX_LOG_CALLS) return;
+      l.calls++;
+      var parts = [];
+      for (var i = 0; i < arguments.length; i++) parts.push(text(arguments[i]));
+      var s = parts.join(' ');
+      if (s.length > MAX_LOG_CHARS) s = s.slice(0, MAX_LOG_CHARS) + '...';
+      print(s);
+    }
+    function ctxLog(m) { log(m); }
+    var fakeConsole = freeze({log: log, info: log, warn: log, error: log, debug: log, trace: log});
+    try {
+      Object.defineProperty(self, 'console', {value: fakeConsole, writable: true, configurable: true});
+    } catch (e) {
+      try { self.console = fakeConsole; } catch (e2) { /* keep the real one */ }
+    }
+
+    function Logged() {
+      this.printed = null;
+      this.dropped = 0;
+      this.returned = null;
+      this.calls = 0;
+    }
+    function logJson(l) {
+      if (l === null || (l.printed === null && l.returned === null)) return '';
+      var o = {};
+      if (l.returned !== null) o.returned = l.returned;
+      if (l.printed !== null) o.printed = l.printed;
+      if (l.dropped > 0) o.droppedLines = l.dropped;
+      return ',"log":' + stringify(o);
+    }
+
+    // ---- values cross as JSON, as they do between Java and GraalJS
+    function norm(v) {
+      var s = stringify(v);
+      return s === undefined ? null : parse(s);
+    }
+    function thenable(v) {
+      return v !== null && (typeof v === 'object' || typeof v === 'function') && typeof v.then === 'function';
+    }
+    function describe(e, job) {
+      var s;
+      try {
+        if (e instanceof Error || (e !== null && typeof e === 'object' && typeof e.name === 'string' && 'message' in e)) {
+          s = String(e);
+        } else {
+          s = text(e);
+        }
+      } catch (x) {
+        s = 'an error that cannot be described';
+      }
+      if (job && job.mod && job.mod.url) {
+        try {
+          var stack = e && typeof e.stack === 'string' ? e.stack : '';
+          var at = stack.indexOf(job.mod.url + ':');
+          if (at >= 0) {
+            var m = /^:(\d+):\d+/.exec(stack.slice(at + job.mod.url.length));
+            if (m) s += ' (at line ' + m[1] + ')';
+          }
+        } catch (x) { /* no line then */ }
+      }
+      return s;
+    }
+    function Fail(message) { this.message = message; }
+
+    // ---- module code: fetched once per hash, checked, imported from a Blob URL
+    function hex(bytes) {
+      var s = '';
+      for (var i = 0; i < bytes.length; i++) s += (bytes[i] < 16 ? '0' : '') + bytes[i].toString(16);
+      return s;
+    }
+    var K = new Uint32Array([
+      0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+      0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+      0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+      0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+      0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+      0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+      0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+      0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2]);
+    // SHA-256 in plain JavaScript, for pages that are not secure contexts (no crypto.subtle).
+    function sha256js(bytes) {
+      var len = bytes.length;
+      var total = ((len + 9 + 63) >>> 6) << 6;
+      var buf = new Uint8Array(total);
+      buf.set(bytes);
+      buf[len] = 0x80;
+      var dv = new DataView(buf.buffer);
+      dv.setUint32(total - 4, (len * 8) >>> 0);
+      dv.setUint32(total - 8, Math.floor(len / 0x20000000));
+      var H = new Uint32Array([0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+        0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19]);
+      var W = new Uint32Array(64);
+      for (var off = 0; off < total; off += 64) {
+        var i;
+        for (i = 0; i < 16; i++) W[i] = dv.getUint32(off + i * 4);
+        for (i = 16; i < 64; i++) {
+          var x = W[i - 15], y = W[i - 2];
+          var s0 = ((x >>> 7) | (x << 25)) ^ ((x >>> 18) | (x << 14)) ^ (x >>> 3);
+          var s1 = ((y >>> 17) | (y << 15)) ^ ((y >>> 19) | (y << 13)) ^ (y >>> 10);
+          W[i] = (W[i - 16] + s0 + W[i - 7] + s1) | 0;
+        }
+        var a = H[0], b = H[1], c = H[2], d = H[3], e = H[4], f = H[5], g = H[6], h = H[7];
+        for (i = 0; i < 64; i++) {
+          var S1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7));
+          var t1 = (h + S1 + ((e & f) ^ (~e & g)) + K[i] + W[i]) | 0;
+          var S0 = ((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10));
+          var t2 = (S0 + ((a & b) ^ (a & c) ^ (b & c))) | 0;
+          h = g; g = f; f = e; e = (d + t1) | 0; d = c; c = b; b = a; a = (t1 + t2) | 0;
+        }
+        H[0] += a; H[1] += b; H[2] += c; H[3] += d; H[4] += e; H[5] += f; H[6] += g; H[7] += h;
+      }
+      var out = new Uint8Array(32);
+      var odv = new DataView(out.buffer);
+      for (var k = 0; k < 8; k++) odv.setUint32(k * 4, H[k]);
+      return hex(out);
+    }
+    function sha256(buffer) {
+      var subtle = self.crypto && self.crypto.subtle;
+      if (subtle && self.isSecureContext !== false) {
+        return subtle.digest('SHA-256', buffer).then(
+          function (d) { return hex(new Uint8Array(d)); },
+          function () { return sha256js(new Uint8Array(buffer)); });
+      }
+      return Promise.resolve(sha256js(new Uint8Array(buffer)));
+    }
+    function loadModule(hash) {
+      var p = modules.get(hash);
+      if (p) return p;
+      p = fetch(base + '/api/code/' + encodeURIComponent(hash), {credentials: 'omit'})
+        .then(function (res) {
+          if (!res.ok) throw new Fail('cannot fetch the module ' + hash + ': HTTP ' + res.status);
+          return res.arrayBuffer();
+        }, function (e) {
+          throw new Fail('cannot fetch the module ' + hash + ': ' + describe(e));
+        })
+        .then(function (buffer) {
+          return sha256(buffer).then(function (got) {
+            if (got !== String(hash).toLowerCase()) {
+              throw new Fail('the module fetched for ' + hash + ' has SHA-256 ' + got + ': refusing to run it');
+            }
+            var source = new TextDecoder().decode(buffer);
+            var url = URL.createObjectURL(new Blob([source], {type: 'text/javascript'}));
+            return import(url).then(function (ns) {
+              var has = function (n) { return typeof ns[n] === 'function'; };
+              return {ns: ns, url: url, prepare: has('prepare'), input: has('input'), compute: has('compute'),
+                combine: has('combine'), collect: has('collect'), log: has('log')};
+            }, function (e) {
+              throw new Fail('the module failed to load: ' + describe(e));
+            });
+          });
+        });
+      modules.set(hash, p);
+      // a failure is remembered for a while (not for every task), then tried again
+      p.catch(function () { setTimeout(function () { if (modules.get(hash) === p) modules.delete(hash); }, 10000); });
+      return p;
+    }
+
+    // ---- one task
+    function resultHead(t, job) {
+      return '{"job":' + (job ? job.key : stringify(String(t.job))) + ',"level":' + t.level + ',"index":' + t.index +
+        ',"attempt":' + t.attempt;
+    }
+    function okResult(t, job, json, t0, l) {
+      nOk++;
+      return resultHead(t, job) + ',"ok":true,"output":' + json + ',"millis":' + Math.floor(now() - t0) + logJson(l) + '}';
+    }
+    function failResult(t, job, message, t0, l) {
+      nFail++;
+      return resultHead(t, job) + ',"ok":false,"error":' + stringify(String(message)) + ',"millis":' +
+        Math.floor(now() - t0) + logJson(l) + '}';
+    }
+    function encode(v, what) {
+      var s;
+      try {
+        s = stringify(v);
+      } catch (e) {
+        throw new Fail(what + ' returned a value that is not JSON: ' + describe(e).split('\n')[0]);
+      }
+      if (s === undefined) return 'null';
+      if (s.length > maxOutput || (s.length * 3 > maxOutput && new TextEncoder().encode(s).length > maxOutput)) {
+        throw new Fail(what + ' returned ' + s.length + ' characters of JSON, more than the limit of ' + maxOutput);
+      }
+      return s;
+    }
+    function message(e, job) {
+      return e instanceof Fail ? e.message : describe(e, job);
+    }
+    function ctxOf(job, partition, attempt) {
+      return freeze({params: parse(job.params), partition: partition, attempt: attempt,
+        partitions: job.partitions, log: ctxLog});
+    }
+
+    function runTask(t, t0) {
+      var job = jobs.get(t.job);
+      if (job === undefined) return failResult(t, null, 'job descriptor missing', t0, null);
+      if (job.runtime !== 'js') return failResult(t, job, 'this worker runs JavaScript only', t0, null);
+      if (job.mod === null) {
+        if (!job.code) return failResult(t, job, 'the job has no code', t0, null);
+        return loadModule(job.code).then(function (mod) {
+          job.mod = mod;
+          return runTask(t, t0);
+        }, function (e) {
+          return failResult(t, job, message(e, null), t0, null);
+        });
+      }
+      var mod = job.mod;
+      var ns = mod.ns;
+      try {
+        switch (t.op) {
+          case 'compute': return compute(t, job, mod, ns, t0);
+          case 'combine': return combine(t, job, mod, ns, t0);
+          case 'prepare': {
+            if (!mod.prepare) {
+              return failResult(t, job, 'this module has no prepare step: give "partitions" in the job spec', t0, null);
+            }
+            cur = null;
+            return settle(ns.prepare(parse(job.params)), function (v) {
+              var json = encode(v, 'prepare');
+              return okResult(t, job, json.charAt(0) === '[' ? '{"inputs":' + json + '}' : json, t0, null);
+            }, function (e) { return failResult(t, job, message(e, job), t0, null); });
+          }
+          case 'log': {
+            if (!mod.log) return failResult(t, job, 'this module has no log function', t0, null);
+            var l = new Logged();
+            cur = l;
+            var r = ns.log(t.input === undefined ? null : t.input, ctxOf(job, -1, t.attempt));
+            return settle(r, function (v) {
+              cur = null;
+              v = norm(v);
+              if (v !== null) l.returned = v;
+              return okResult(t, job, 'null', t0, l);
+            }, function (e) { cur = null; return failResult(t, job, message(e, job), t0, l); });
+          }
+          default:
+            return failResult(t, job, "unknown task op '" + t.op + "'", t0, null);
+        }
+      } catch (e) {
+        cur = null;
+        return failResult(t, job, message(e, job), t0, null);
+      }
+    }
+
+    // Calls ok(value) or bad(error), synchronously unless v is a promise.
+    function settle(v, ok, bad) {
+      if (thenable(v)) {
+        return Promise.resolve(v).then(function (x) {
+          try { return ok(x); } catch (e) { return bad(e); }
+        }, bad);
+      }
+      try { return ok(v); } catch (e) { return bad(e); }
+    }
+
+    function compute(t, job, mod, ns, t0) {
+      if (!mod.compute) return failResult(t, job, "the module does not export a function 'compute'", t0, null);
+      var input = t.input;
+      if (input === undefined || input === null) {
+        if (mod.input) {
+          cur = null;
+          try {
+            input = ns.input(parse(job.params), t.index);
+          } catch (e) {
+            return failResult(t, job, message(e, job), t0, null);
+          }
+          if (thenable(input)) {
+            return Promise.resolve(input).then(function (v) {
+              return computeWith(t, job, mod, ns, t0, norm(v));
+            }, function (e) { return failResult(t, job, message(e, job), t0, null); });
+          }
+          try { input = norm(input); } catch (e) { return failResult(t, job, message(e, job), t0, null); }
+        } else {
+          input = t.index;
+        }
+      }
+      return computeWith(t, job, mod, ns, t0, input);
+    }
+
+    function computeWith(t, job, mod, ns, t0, input) {
+      var l = new Logged();
+      cur = l;
+      var out;
+      try {
+        out = ns.compute(input, ctxOf(job, t.index, t.attempt));
+      } catch (e) {
+        return computeFailed(t, job, mod, ns, t0, l, e);
+      }
+      if (thenable(out)) {
+        return Promise.resolve(out).then(function (v) {
+          cur = l;
+          return computeDone(t, job, mod, ns, t0, l, v);
+        }, function (e) {
+          cur = l;
+          return computeFailed(t, job, mod, ns, t0, l, e);
+        });
+      }
+      return computeDone(t, job, mod, ns, t0, l, out);
+    }
+
+    function computeDone(t, job, mod, ns, t0, l, v) {
+      var json;
+      try {
+        json = encode(v, 'compute');
+      } catch (e) {
+        return computeFailed(t, job, mod, ns, t0, l, e);
+      }
+      if (!mod.log) {
+        cur = null;
+        return okResult(t, job, json, t0, l);
+      }
+      var event = {type: 'partition', job: t.job, partition: t.index, attempt: t.attempt, output: parse(json)};
+      return settle(callLogger(job, ns, event, t, l), function () {
+        cur = null;
+        return okResult(t, job, json, t0, l);
+      }, function (e) { cur = null; return failResult(t, job, message(e, job), t0, l); });
+    }
+
+    function computeFailed(t, job, mod, ns, t0, l, e) {
+      var msg = message(e, job);
+      if (!mod.log) {
+        cur = null;
+        return failResult(t, job, msg, t0, l);
+      }
+      var event = {type: 'failed', job: t.job, partition: t.index, attempt: t.attempt, error: msg};
+      return settle(callLogger(job, ns, event, t, l), function () {
+        cur = null;
+        return failResult(t, job, msg, t0, l);
+      }, function () { cur = null; return failResult(t, job, msg, t0, l); });
+    }
+
+    // Runs the module's logger for a partition event; a logger that fails prints its error instead.
+    function callLogger(job, ns, event, t, l) {
+      cur = l;
+      l.calls = 0;
+      var r;
+      try {
+        r = ns.log(event, ctxOf(job, t.index, t.attempt));
+      } catch (e) {
+        print('log failed: ' + message(e, job));
+        return null;
+      }
+      return settle(r, function (v) {
+        cur = l;
+        v = norm(v);
+        if (v !== null) l.returned = v;
+        return null;
+      }, function (e) {
+        cur = l;
+        print('log failed: ' + message(e, job));
+        return null;
+      });
+    }
+
+    function combine(t, job, mod, ns, t0) {
+      var inputs = t.inputs || [];
+      cur = null;
+      if (mod.combine) {
+        if (inputs.length === 0) return okResult(t, job, 'null', t0, null);
+        var acc = inputs[0];
+        var i = 1;
+        var step = function () {
+          for (; i < inputs.length; i++) {
+            var r = ns.combine(acc, inputs[i]);
+            if (thenable(r)) {
+              i++;
+              return Promise.resolve(r).then(function (v) { acc = norm(v); return step(); });
+            }
+            acc = norm(r);
+          }
+          return acc;
+        };
+        return settle(step(), function (v) { return okResult(t, job, encode(v, 'combine'), t0, null); },
+          function (e) { return failResult(t, job, message(e, job), t0, null); });
+      }
+      if (mod.collect) {
+        return settle(ns.collect(inputs, parse(job.params)),
+          function (v) { return okResult(t, job, encode(v, 'collect'), t0, null); },
+          function (e) { return failResult(t, job, message(e, job), t0, null); });
+      }
+      return okResult(t, job, encode(inputs, 'combine'), t0, null);
+    }
+
+    // ---- the loop: slices of work, each followed by a report and, under a CPU cap, a rest
+    function add(frag) {
+      frags.push(frag);
+      nDone++;
+      chars += frag.length;
+    }
+    function report(rest) {
+      if (nDone === 0 && !(rest > 0)) return;
+      postMessage({t: 'r', e: epoch, n: nDone, ok: nOk, f: nFail, b: busy, j: frags.join(','), c: chars, s: rest || 0});
+      frags = [];
+      nDone = nOk = nFail = 0;
+      busy = 0;
+      chars = 0;
+    }
+    function schedule(ms) {
+      if (ms > 0.5 || port === null) setTimeout(loop, ms > 0.5 ? ms : 0);
+      else port.postMessage(0);
+    }
+    function kick() {
+      if (active) return;
+      active = true;
+      var start = now();
+      debt = Math.max(0, debt - (start - lastEnd));
+      lastEnd = start;
+      if (debt > 0.5) {
+        report(debt);
+        schedule(debt);
+      } else {
+        schedule(0);
+      }
+    }
+
+    async function loop() {
+      var start = now();
+      debt = Math.max(0, debt - (start - lastEnd));
+      try {
+        while (qh < queue.length) {
+          var t = queue[qh];
+          queue[qh++] = undefined;
+          if (t.e !== epoch) {
+            report(0);
+            epoch = t.e;
+          }
+          if (t.cf) {
+            report(0);
+            var pj = jobs.get(t.job);
+            if (pj && pj.mod === null && pj.code && pj.runtime === 'js') {
+              try { pj.mod = await loadModule(pj.code); } catch (e) { /* the task says why */ }
+            }
+            postMessage({t: 'm', lid: t.lid});
+          }
+          var t0 = now();
+          var frag = runTask(t, t0);
+          if (typeof frag !== 'string') frag = await frag;
+          cur = null;
+          busy += now() - t0;
+          add(frag);
+          if (t.cf) report(0);
+          if (now() - start >= SLICE || nDone >= MAX_REPORT || chars >= MAX_REPORT_CHARS) break;
+        }
+      } catch (e) {
+        postMessage({t: 'w', m: 'worker loop failed: ' + describe(e)});
+      }
+      if (qh >= queue.length) {
+        queue = [];
+        qh = 0;
+      }
+      var end = now();
+      if (cap < 1) debt += (end - start) * (1 / cap - 1);
+      lastEnd = end;
+      if (qh < queue.length) {
+        report(debt > 0.5 ? debt : 0);
+        schedule(debt);
+      } else {
+        report(0);
+        active = false;
+      }
+    }
+
+    function setJob(info) {
+      var old = jobs.get(info.id);
+      var job = {
+        id: info.id,
+        key: stringify(String(info.id)),
+        runtime: info.runtime || 'java',
+        code: info.code || null,
+        params: stringify(info.params === undefined || info.params === null ? {} : info.params),
+        partitions: typeof info.partitions === 'number' ? info.partitions : -1,
+        mod: null
+      };
+      if (old && old.code === job.code) job.mod = old.mod;
+      jobs.set(info.id, job);
+    }
+
+    self.onmessage = function (ev) {
+      var m = ev.data;
+      try {
+        switch (m.t) {
+          case 'run': {
+            var tasks = m.tasks;
+            for (var i = 0; i < tasks.length; i++) queue.push(tasks[i]);
+            kick();
+            break;
+          }
+          case 'job':
+            setJob(m.info);
+            break;
+          case 'drop': {
+            var kept = [];
+            var dropped = [];
+            for (var k = qh; k < queue.length; k++) {
+              var q = queue[k];
+              if (m.all || q.job === m.job) dropped.push(q.lid);
+              else kept.push(q);
+            }
+            queue = kept;
+            qh = 0;
+            postMessage({t: 'd', lids: dropped});
+            break;
+          }
+          case 'forget':
+            jobs.delete(m.job);
+            break;
+          case 'init':
+            base = m.base;
+            cap = m.cpu > 0 && m.cpu <= 1 ? m.cpu : 1;
+            if (m.maxOutput > 0) maxOutput = m.maxOutput;
+            postMessage({t: 'ready'});
+            break;
+          case 'limit':
+            if (m.maxOutput > 0) maxOutput = m.maxOutput;
+            break;
+        }
+      } catch (e) {
+        try { realConsole.warn('[partita] worker:', e); } catch (x) { /* ignore */ }
+      }
+    };
+  }
+
+  // A tiny worker that ticks: timers of hidden pages are throttled, messages from workers are not.
+  function tickerMain() {
+    setInterval(function () { postMessage(0); }, 250);
+  }
+
+  // --------------------------------------------------------------------------------- main thread
+  function main() {
+    var script = SCRIPT;
+    if (!script || !script.src || script.src.indexOf('volunteer.js') < 0) {
+      var found = document.querySelectorAll('script[src*="volunteer.js"]');
+      script = found.length ? found[found.length - 1] : script;
+    }
+    if (!script || !script.src) {
+      warn('cannot find my own <script> tag, so I do not know where the coordinator is');
+      return;
+    }
+    var src = new URL(script.src, location.href);
+    var dir = src.pathname.replace(/\/[^/]*$/, '');
+    var BASE = src.origin + dir;
+    var WS_URL = (src.protocol === 'https:' ? 'wss://' : 'ws://') + src.host + dir + '/ws/worker';
+
+    // ---- settings
+    function attr(name) {
+      var v = script.getAttribute('data-' + name);
+      return v === null ? null : String(v).trim();
+    }
+    var JOB = null;
+    var job = attr('job');
+    if (job !== null && job !== '') {
+      if (/^[A-Za-z0-9_-]{1,64}$/.test(job)) JOB = job;
+      else warn('data-job="' + job + '" is not a job id; working on any job');
+    }
+    var CPU = 0.5;
+    var cpu = attr('cpu');
+    if (cpu !== null && cpu !== '') {
+      var c = Number(cpu);
+      if (c > 0 && c <= 1) CPU = c;
+      else warn('data-cpu="' + cpu + '" must be a number with 0 < x <= 1; using ' + CPU);
+    }
+    var MAX_WORKERS = 4;
+    var workersAttr = attr('workers');
+    if (workersAttr !== null && workersAttr !== '') {
+      var w = Number(workersAttr);
+      if (Number.isInteger(w) && w >= 1 && w <= 1024) MAX_WORKERS = w;
+      else warn('data-workers="' + workersAttr + '" must be a whole number >= 1; using ' + MAX_WORKERS);
+    }
+    var HIDDEN = 'pause';
+    var hidden = attr('hidden');
+    if (hidden !== null && hidden !== '') {
+      if (hidden === 'pause' || hidden === 'run') HIDDEN = hidden;
+      else warn('data-hidden="' + hidden + '" must be "pause" or "run"; using "pause"');
+    }
+    var AUTOSTART = true;
+    var auto = attr('autostart');
+    if (auto !== null && auto !== '') {
+      if (auto === 'true' || auto === 'false') AUTOSTART = auto === 'true';
+      else warn('data-autostart="' + auto + '" must be "true" or "false"; using "true"');
+    }
+    var cores = navigator.hardwareConcurrency || 1;
+    var SLOTS = Math.max(1, Math.min(MAX_WORKERS, cores - 1));
+
+    var MAX_CREDITS = 8192;
+    var RESULTS_PER_MESSAGE = 4096;
+    var TICK = 250;
+    var DRAIN_MILLIS = 5000;
+    var DOOMED_GRACE = 1000; // a cancelled task may run this long before its worker is replaced
+    // When a Web Worker is replaced because one of its unreported tasks ran too long, they run again
+    // one by one to find which; those that finished the first time took less than a slice (8 ms),
+    // so a task of them that runs this long again is the one that hung.
+    var PROBE_LIMIT = 500;
+    var PROBE_SPAN = 100;
+
+    // ---- state
+    var started = false;
+    var stopped = false;
+    var userPaused = false;
+    var hiddenPaused = false;
+    var conn = null;
+    var epochSeq = 0;
+    var backoff = 1000;
+    var reconnectTimer = null;
+    var jobs = new Map(); // id -> {info, ver, cancelled}
+    var jobVer = 0;
+    var queue = [];
+    var qh = 0;
+    var lidSeq = 0;
+    var slots = [];
+    var doneCount = 0;
+    var stats = {tasks: 0, failed: 0, cpuMillis: 0, firstTaskAt: 0};
+    var busyRing = []; // [time, busy ms] per tick
+    var busyTick = 0;
+    var lastTick = now();
+    var lastDone = 0;
+    var workerSrc = null;
+    var battery = null;
+    var everReached = false;
+
+    function now() { return performance.now(); }
+
+    // ---- who we are
+    function browserInfo() {
+      var ua = navigator.userAgent || '';
+      var m;
+      var name = 'Browser';
+      var engine = 'JavaScript';
+      if ((m = /Edg(?:e|A|iOS)?\/(\d+)/.exec(ua))) { name = 'Edge ' + m[1]; engine = 'V8'; }
+      else if ((m = /(?:OPR|Opera)\/(\d+)/.exec(ua))) { name = 'Opera ' + m[1]; engine = 'V8'; }
+      else if ((m = /SamsungBrowser\/(\d+)/.exec(ua))) { name = 'Samsung Internet ' + m[1]; engine = 'V8'; }
+      else if ((m = /(?:Firefox|FxiOS)\/(\d+)/.exec(ua))) { name = 'Firefox ' + m[1]; engine = /FxiOS/.test(ua) ? 'JavaScriptCore' : 'SpiderMonkey'; }
+      else if ((m = /CriOS\/(\d+)/.exec(ua))) { name = 'Chrome ' + m[1]; engine = 'JavaScriptCore'; }
+      else if ((m = /(?:Chrome|Chromium)\/(\d+)/.exec(ua))) { name = (/Chromium\//.test(ua) ? 'Chromium ' : 'Chrome ') + m[1]; engine = 'V8'; }
+      else if ((m = /Version\/(\d+)[.\d]* (?:Mobile\/\S+ )?Safari\//.exec(ua))) { name = 'Safari ' + m[1]; engine = 'JavaScriptCore'; }
+      var os = null;
+      if (/Windows/.test(ua)) os = 'Windows';
+      else if (/iPhone|iPad|iPod/.test(ua)) os = 'iOS';
+      else if (/Android/.test(ua)) os = 'Android';
+      else if (/CrOS/.test(ua)) os = 'ChromeOS';
+      else if (/Mac OS X|Macintosh/.test(ua)) os = 'macOS';
+      else if (/Linux/.test(ua)) os = 'Linux';
+      if (/HeadlessChrome/.test(ua)) name = name.replace(/^Chrome/, 'Headless Chrome');
+      return {name: os ? name + ' on ' + os : name, engine: engine + ' (' + name + ')'};
+    }
+
+    function hello(c) {
+      var info = browserInfo();
+      var features = [];
+      if (typeof WebAssembly === 'object') features.push('wasm');
+      if ('gpu' in navigator) features.push('webgpu');
+      var h = {
+        type: 'hello',
+        protocol: 1,
+        kind: 'browser',
+        name: info.name,
+        runtimes: ['js'],
+        cores: cores,
+        memory: Math.floor((Number(navigator.deviceMemory) || 0) * 1073741824),
+        functions: [],
+        slots: SLOTS,
+        engines: {js: info.engine},
+        features: features,
+        userAgent: String(navigator.userAgent || '').slice(0, 1000)
+      };
+      if (battery && typeof battery.charging === 'boolean') h.onBattery = battery.charging === false;
+      if (JOB) h.jobs = [JOB];
+      send(c, h);
+    }
+
+    // ---- Web Workers
+    function workerUrl() {
+      if (!workerSrc) {
+        workerSrc = URL.createObjectURL(new Blob(['(' + workerMain.toString() + ')();\n'], {type: 'text/javascript'}));
+      }
+      return workerSrc;
+    }
+
+    function Slot(i) {
+      this.i = i;
+      this.w = null;
+      this.ready = false;
+      this.broken = false;
+      this.inflight = [];
+      this.known = new Map(); // job id -> version sent
+      this.progressAt = 0; // the current task started no earlier than this
+      this.rates = new Map(); // job id -> tasks per ms of work, measured here
+      this.lastJob = null; // the job of the last task reported, and the mean time of that report's tasks
+      this.lastAvg = 0;
+      this.doomLid = -1;
+      this.doomAt = 0;
+      // Probing: after a Web Worker was replaced, its unreported tasks run again one at a time
+      // (the running one is then known): null, or the tasks still to run.
+      this.probe = null;
+      this.probeBusy = 0;
+      this.suspect = false;
+      this.spawn();
+    }
+    Slot.prototype.spawn = function () {
+      var self = this;
+      this.ready = false;
+      this.known = new Map();
+      var w;
+      try {
+        try {
+          w = new Worker(workerUrl(), {type: 'module', name: 'partita-' + this.i});
+        } catch (e) {
+          w = new Worker(workerUrl(), {name: 'partita-' + this.i});
+        }
+      } catch (e) {
+        this.broken = true;
+        warn('cannot start a Web Worker (a Content-Security-Policy without worker-src blob:?):', e);
+        return;
+      }
+      this.w = w;
+      w.onmessage = function (ev) {
+        if (self.w !== w) return;
+        try {
+          self.onMessage(ev.data);
+        } catch (e) {
+          warn('handling a worker message failed:', e);
+        }
+      };
+      w.onerror = function (ev) {
+        if (self.w !== w) return;
+        if (!self.ready) {
+          self.broken = true;
+          warn('a Web Worker failed to start' + (ev && ev.message ? ': ' + ev.message : '') +
+            ' (a Content-Security-Policy without worker-src blob:?)');
+        } else if (ev && ev.message) {
+          warn('uncaught in job code:', ev.message);
+        }
+        if (ev && ev.preventDefault) ev.preventDefault();
+      };
+      w.postMessage({t: 'init', base: BASE, cpu: CPU, maxOutput: maxOutput()});
+    };
+    Slot.prototype.post = function (m) {
+      if (this.w) this.w.postMessage(m);
+    };
+    Slot.prototype.kill = function () {
+      if (this.w) {
+        try { this.w.terminate(); } catch (e) { /* gone already */ }
+      }
+      this.w = null;
+      var lost = this.inflight;
+      this.inflight = [];
+      this.doomLid = -1;
+      return lost;
+    };
+    Slot.prototype.onMessage = function (m) {
+      switch (m.t) {
+        case 'r': onReport(this, m); break;
+        case 'm':
+          this.progressAt = now();
+          break;
+        case 'd': onDropped(this, m.lids); break;
+        case 'ready':
+          this.ready = true;
+          this.broken = false;
+          pump();
+          break;
+        case 'w': warn(m.m); break;
+      }
+    };
+
+    function maxOutput() {
+      var limit = conn && conn.welcome && conn.welcome.maxMessageBytes > 0 ? conn.welcome.maxMessageBytes : 16777216;
+      return Math.max(1024, Math.min(16777216, limit - 65536));
+    }
+
+    function onReport(slot, m) {
+      var t = now();
+      var n = m.n;
+      if (n > 0) {
+        var popped = slot.inflight.splice(0, n);
+        if (popped.length) {
+          var pj = popped[popped.length - 1].job;
+          if (popped[0].job === pj) {
+            var r = n / Math.max(m.b, 0.01);
+            var old = slot.rates.get(pj);
+            slot.rates.set(pj, old === undefined ? r : 0.7 * old + 0.3 * r);
+          }
+          slot.lastJob = pj;
+        }
+        slot.lastAvg = m.b / n;
+        if (slot.probe !== null) slot.probeBusy += m.b;
+        doneCount += n;
+        stats.tasks += m.ok;
+        stats.failed += m.f;
+        stats.cpuMillis += m.b;
+        busyTick += m.b;
+        if (!stats.firstTaskAt) stats.firstTaskAt = t - m.b;
+        var c = conn;
+        if (c && c.open && m.e === c.epoch) addResults(c, m.j, n, m.c);
+      }
+      slot.progressAt = t + (m.s || 0);
+      if (slot.probe !== null && slot.inflight.length === 0) nextProbe(slot);
+      if (conn && conn.draining) checkDrained(conn);
+      pump();
+    }
+
+    function onDropped(slot, lids) {
+      if (!lids.length) return;
+      var set = new Set(lids);
+      var keep = [];
+      var back = [];
+      for (var i = 0; i < slot.inflight.length; i++) {
+        var t = slot.inflight[i];
+        if (set.has(t.lid)) back.push(t);
+        else keep.push(t);
+      }
+      slot.inflight = keep;
+      giveBack(back);
+      if (conn && conn.draining) checkDrained(conn);
+      pump();
+    }
+
+    // Returns tasks unstarted (those of the current connection whose job is not over).
+    function giveBack(tasks) {
+      var c = conn;
+      if (!c || !c.open || !tasks.length) return;
+      var refs = [];
+      for (var i = 0; i < tasks.length; i++) {
+        var t = tasks[i];
+        var j = jobs.get(t.job);
+        if (t.e === c.epoch && !(j && j.cancelled)) refs.push({job: t.job, level: t.level, index: t.index, attempt: t.attempt});
+      }
+      if (refs.length) send(c, {type: 'return', tasks: refs});
+    }
+
+    // Hands queued tasks to Web Workers, a few milliseconds of work each.
+    function pump() {
+      if (qh >= queue.length) return;
+      for (var round = 0; round < 2 && qh < queue.length; round++) {
+        for (var i = 0; i < slots.length && qh < queue.length; i++) {
+          var s = slots[i];
+          if (!s.w || !s.ready || s.probe !== null) continue;
+          // about 30 ms of work at the speed this job's tasks ran here; 2 while it is not known, 1
+          // for tasks of 100 ms or more (a task waiting here uses up its lease)
+          var rate = s.rates.get(queue[qh].job);
+          var depth = rate === undefined ? 2 : rate < 0.01 ? 1 : Math.min(4096, Math.max(2, Math.ceil(rate * 30)));
+          // first round: a fair share for each; second round: fill up
+          if (round === 0) depth = Math.min(depth, Math.max(1, Math.ceil((queue.length - qh) / slots.length)));
+          var want = depth - s.inflight.length;
+          if (want <= 0) continue;
+          var n = Math.min(want, queue.length - qh);
+          var batch = queue.slice(qh, qh + n);
+          for (var k = qh; k < qh + n; k++) queue[k] = undefined;
+          qh += n;
+          dispatch(s, batch, false);
+        }
+      }
+      if (qh >= queue.length) {
+        queue = [];
+        qh = 0;
+      } else if (qh > 4096 && qh * 2 > queue.length) {
+        queue = queue.slice(qh);
+        qh = 0;
+      }
+    }
+
+    function dispatch(s, batch, careful) {
+      for (var i = 0; i < batch.length; i++) {
+        var t = batch[i];
+        if (careful) t.cf = 1;
+        var j = jobs.get(t.job);
+        if (j && s.known.get(t.job) !== j.ver) {
+          s.known.set(t.job, j.ver);
+          s.post({t: 'job', info: j.info});
+        }
+      }
+      if (s.inflight.length === 0) s.progressAt = now();
+      for (var k = 0; k < batch.length; k++) s.inflight.push(batch[k]);
+      s.post({t: 'run', tasks: batch});
+    }
+
+    function startProbe(s, tasks) {
+      s.probe = tasks;
+      s.probeBusy = 0;
+      s.suspect = false;
+      nextProbe(s);
+    }
+    function nextProbe(s) {
+      var rest = s.probe;
+      if (rest.length === 0 || s.probeBusy >= PROBE_SPAN) {
+        // nothing left, or past the tasks that may have run before: the rest runs as usual
+        s.probe = null;
+        s.suspect = false;
+        if (rest.length) {
+          queue = rest.concat(queue.slice(qh));
+          qh = 0;
+        }
+        return;
+      }
+      dispatch(s, [rest.shift()], true);
+    }
+    function failTimedOut(task, limit, running) {
+      var c = conn;
+      stats.failed++;
+      doneCount++;
+      if (c && c.open && task.e === c.epoch) {
+        addResults(c, '{"job":' + JSON.stringify(task.job) + ',"level":' + task.level + ',"index":' + task.index +
+          ',"attempt":' + task.attempt + ',"ok":false,"error":' + JSON.stringify('timed out after ' + limit + ' ms') +
+          ',"millis":' + Math.floor(running) + '}', 1, 200);
+      }
+    }
+
+    // Watches running tasks: past its job's time limit a task's worker is replaced.
+    function watch() {
+      var t = now();
+      for (var i = 0; i < slots.length; i++) {
+        var s = slots[i];
+        if (!s.w) {
+          if (!s.broken && (started && !stopped)) s.spawn();
+          continue;
+        }
+        if (!s.inflight.length) continue;
+        var first = s.inflight[0];
+        var running = t - s.progressAt;
+        if (running < 0) continue; // resting under the CPU cap
+        var j = jobs.get(first.job);
+        var c = conn;
+        var doomed = !c || first.e !== c.epoch || (j && j.cancelled);
+        if (doomed) {
+          if (s.doomLid !== first.lid) {
+            s.doomLid = first.lid;
+            s.doomAt = t;
+          } else if (t - s.doomAt > DOOMED_GRACE && running > DOOMED_GRACE) {
+            var lost = s.kill();
+            giveBack(lost.slice(1));
+            s.spawn();
+            if (s.probe !== null) nextProbe(s);
+          }
+          continue;
+        }
+        var limit = j ? Math.max(1, j.info.timeoutMillis || 0) : 0;
+        if (!limit) continue;
+        if (s.probe !== null) {
+          // one task at a time: this one runs. Those that ran before took less than a slice, so
+          // one that runs this long is the one that hung: the others go back while their leases last.
+          if (!s.suspect && running > Math.min(PROBE_LIMIT, limit * 0.2)) {
+            s.suspect = true;
+            giveBack(s.probe);
+            s.probe = [];
+          }
+          if (running > limit) {
+            s.kill();
+            failTimedOut(first, limit, running);
+            s.spawn();
+            giveBack(s.probe);
+            s.probe = null;
+            s.suspect = false;
+          }
+          continue;
+        }
+        if (running > limit) {
+          var u = s.kill();
+          s.spawn();
+          if (u.length === 1) {
+            failTimedOut(u[0], limit, running);
+          } else {
+            startProbe(s, u); // which of the unreported tasks hung is not known
+          }
+        } else if (s.inflight.length > 1 && running > limit * 0.4 && first.job === s.lastJob &&
+            running > 100 * s.lastAvg + 50) {
+          // far longer than this job's tasks take: the tasks queued behind it would outlive their
+          // leases; find the culprit now
+          var v = s.kill();
+          s.spawn();
+          startProbe(s, v);
+        }
+      }
+      pump();
+    }
+
+    // ---- results
+    function addResults(c, json, n, chars) {
+      var bytes = chars * 3 <= c.maxBytes ? chars * 3 : new TextEncoder().encode(json).length;
+      if (c.pendingCount > 0 &&
+          (c.pendingCount + n > RESULTS_PER_MESSAGE || c.pendingBytes + bytes > c.maxBytes - 1024)) {
+        flush(c);
+      }
+      c.pending.push(json);
+      c.pendingCount += n;
+      c.pendingBytes += bytes;
+      if (!c.flushQueued) {
+        c.flushQueued = true;
+        queueMicrotask(guard(function () {
+          c.flushQueued = false;
+          flush(c);
+        }));
+      }
+    }
+    function flush(c) {
+      if (c.pendingCount === 0) return;
+      var seq = ++c.seq;
+      var body = c.pending.join(',');
+      var count = c.pendingCount;
+      c.pending = [];
+      c.pendingCount = 0;
+      c.pendingBytes = 0;
+      if (!c.open) return;
+      c.unacked.set(seq, count);
+      sendText(c, '{"type":"results","seq":' + seq + ',"results":[' + body + ']}');
+    }
+
+    // ---- the connection
+    function Conn() {
+      this.epoch = ++epochSeq;
+      this.ws = null;
+      this.open = false; // welcomed and not closed
+      this.closed = false;
+      this.welcome = null;
+      this.draining = false;
+      this.drainDeadline = 0;
+      this.seq = 0;
+      this.unacked = new Map();
+      this.pending = [];
+      this.pendingCount = 0;
+      this.pendingBytes = 0;
+      this.maxBytes = 16777216;
+      this.flushQueued = false;
+      this.granted = 0;
+      this.lastHeard = now();
+      this.lastBeat = now();
+      this.openedAt = now();
+    }
+
+    function send(c, msg) {
+      sendText(c, JSON.stringify(msg));
+    }
+    function sendText(c, text) {
+      if (c.closed || !c.ws || c.ws.readyState !== 1) return;
+      try {
+        c.ws.send(text);
+      } catch (e) {
+        warn('sending failed:', e);
+        lost(c, 'send failed');
+      }
+    }
+
+    function shouldRun() {
+      return started && !stopped && !userPaused && !hiddenPaused;
+    }
+
+    function connect() {
+      if (reconnectTimer) {
+        clearTimeout(reconnectTimer);
+        reconnectTimer = null;
+      }
+      if (conn || !shouldRun()) return;
+      if (!slots.some(function (s) { return s.w && !s.broken; })) {
+        warn('no Web Worker could start on this page; not connecting');
+        return;
+      }
+      var c = new Conn();
+      conn = c;
+      var ws;
+      try {
+        ws = new WebSocket(WS_URL);
+      } catch (e) {
+        warn('cannot open ' + WS_URL + ':', e);
+        conn = null;
+        retry();
+        return;
+      }
+      c.ws = ws;
+      ws.onopen = guard(function () {
+        if (conn !== c) return;
+        c.lastHeard = now();
+        var go = function () { if (conn === c && !c.closed) hello(c); };
+        // one look at the battery, when the browser can tell, before saying hello
+        if (battery === null && navigator.getBattery) {
+          var done = false;
+          var fin = function () { if (!done) { done = true; go(); } };
+          try {
+            navigator.getBattery().then(function (b) { battery = b; fin(); }, function () { battery = false; fin(); });
+          } catch (e) { battery = false; fin(); }
+          setTimeout(fin, 300);
+        } else {
+          go();
+        }
+      });
+      ws.onmessage = function (ev) {
+        if (conn !== c) return;
+        c.lastHeard = now();
+        try {
+          onMessage(c, JSON.parse(ev.data));
+        } catch (e) {
+          warn('cannot handle a coordinator message:', e);
+        }
+      };
+      ws.onclose = guard(function (ev) {
+        if (c.welcome && !c.draining) {
+          warn('lost the coordinator (' + ev.code + (ev.reason ? ' ' + ev.reason : '') + '); reconnecting');
+        } else if (!c.welcome && !everReached) {
+          everReached = true; // said once, not at every retry
+          warn('cannot reach the coordinator at ' + WS_URL + ' (' + ev.code + '); retrying');
+        }
+        lost(c, ev.code + ' ' + ev.reason);
+      });
+      ws.onerror = function () { /* onclose follows */ };
+    }
+
+    function onMessage(c, m) {
+      switch (m.type) {
+        case 'welcome': {
+          c.welcome = m;
+          everReached = true;
+          c.open = true;
+          c.maxBytes = m.maxMessageBytes > 0 ? m.maxMessageBytes : 16777216;
+          c.granted = SLOTS * 4;
+          for (var i = 0; i < slots.length; i++) slots[i].post({t: 'limit', maxOutput: maxOutput()});
+          send(c, {type: 'pull', credits: c.granted});
+          if (c.draining) send(c, {type: 'drain', reason: 'paused'});
+          break;
+        }
+        case 'tasks': onTasks(c, m); break;
+        case 'ack':
+          c.unacked.delete(m.seq);
+          if (c.draining) checkDrained(c);
+          break;
+        case 'cancel': onCancel(c, m); break;
+        case 'heartbeat': break;
+        case 'error': warn('the coordinator reports ' + m.code + ': ' + m.message); break;
+        default: break;
+      }
+    }
+
+    function onTasks(c, m) {
+      var infos = m.jobs || [];
+      for (var i = 0; i < infos.length; i++) {
+        jobs.set(infos[i].id, {info: infos[i], ver: ++jobVer, cancelled: false});
+      }
+      var tasks = m.tasks || [];
+      if (c.draining || !shouldRun()) {
+        var refs = [];
+        for (var k = 0; k < tasks.length; k++) {
+          var r = tasks[k];
+          refs.push({job: r.job, level: r.level, index: r.index, attempt: r.attempt});
+        }
+        if (refs.length) send(c, {type: 'return', tasks: refs});
+        return;
+      }
+      for (var n = 0; n < tasks.length; n++) {
+        var t = tasks[n];
+        t.lid = ++lidSeq;
+        t.e = c.epoch;
+        t.at = now();
+        queue.push(t);
+      }
+      pump();
+    }
+
+    function onCancel(c, m) {
+      var refs = m.tasks || [];
+      if (refs.length === 0) {
+        var j = jobs.get(m.job);
+        if (j) {
+          j.cancelled = true;
+          // forget it a while later (the coordinator sends its descriptor again if it needs to)
+          setTimeout(guard(function () {
+            if (jobs.get(m.job) !== j) return;
+            jobs.delete(m.job);
+            for (var f = 0; f < slots.length; f++) {
+              slots[f].known.delete(m.job);
+              slots[f].post({t: 'forget', job: m.job});
+            }
+          }), 60000);
+        }
+        for (var r = 0; r < slots.length; r++) slots[r].rates.delete(m.job);
+        var ofJob = function (t) { return t.job === m.job; };
+        removeQueued(ofJob);
+        for (var i = 0; i < slots.length; i++) {
+          var s = slots[i];
+          if (s.probe !== null) s.probe = s.probe.filter(function (t) { return !ofJob(t); });
+          if (s.inflight.some(ofJob)) s.post({t: 'drop', job: m.job});
+        }
+        return;
+      }
+      var keys = new Set();
+      for (var k = 0; k < refs.length; k++) {
+        var r = refs[k];
+        keys.add(r.job + '/' + r.level + '/' + r.index + '#' + r.attempt);
+      }
+      // leases that ran out: queued ones go back (their credit with them); running ones finish
+      var revoked = function (t) { return keys.has(t.job + '/' + t.level + '/' + t.index + '#' + t.attempt); };
+      giveBack(removeQueued(revoked));
+      for (var n = 0; n < slots.length; n++) {
+        var p = slots[n].probe;
+        if (p !== null && p.some(revoked)) {
+          giveBack(p.filter(revoked));
+          slots[n].probe = p.filter(function (t) { return !revoked(t); });
+        }
+      }
+    }
+
+    // A lease runs from when the coordinator sent the task: tasks that waited here for half their
+    // time limit (behind a long or hung task) go back while they can still run elsewhere.
+    function returnStale(c, t) {
+      if (qh >= queue.length) return;
+      var first = queue[qh];
+      var j = jobs.get(first.job);
+      if (!j || t - first.at < Math.max(1, j.info.timeoutMillis || 0) / 2) return;
+      giveBack(removeQueued(function (q) {
+        var qj = jobs.get(q.job);
+        return !qj || t - q.at >= Math.max(1, qj.info.timeoutMillis || 0) / 2;
+      }));
+    }
+
+    function removeQueued(which) {
+      var kept = [];
+      var removed = [];
+      for (var i = qh; i < queue.length; i++) {
+        var t = queue[i];
+        if (which(t)) removed.push(t);
+        else kept.push(t);
+      }
+      queue = kept;
+      qh = 0;
+      return removed;
+    }
+
+    // The connection is gone (or given up): its queued tasks were requeued by the coordinator.
+    function lost(c, reason) {
+      if (c.closed) return;
+      c.closed = true;
+      c.open = false;
+      try {
+        c.ws.onopen = c.ws.onmessage = c.ws.onclose = c.ws.onerror = null;
+        if (c.ws.readyState <= 1) c.ws.close(1000, String(reason || 'closing').slice(0, 100));
+      } catch (e) { /* closed already */ }
+      if (conn !== c) return;
+      conn = null;
+      queue = [];
+      qh = 0;
+      for (var i = 0; i < slots.length; i++) {
+        if (slots[i].probe !== null) slots[i].probe = [];
+        if (slots[i].inflight.length) slots[i].post({t: 'drop', all: 1});
+      }
+      var welcomed = c.welcome !== null;
+      if (welcomed && now() - c.openedAt > 10000) backoff = 1000;
+      if (shouldRun()) {
+        if (c.draining) connect(); // resumed while pausing
+        else retry();
+      }
+      if (stopped) terminateAll();
+    }
+
+    function retry() {
+      if (reconnectTimer || !shouldRun()) return;
+      var delay = backoff * (0.5 + Math.random());
+      backoff = Math.min(30000, backoff * 2);
+      reconnectTimer = setTimeout(function () {
+        reconnectTimer = null;
+        try { connect(); } catch (e) { warn('reconnecting failed:', e); }
+      }, delay);
+    }
+
+    // Graceful: send drain, return queued tasks, let running ones finish, wait for acks, close.
+    function drain(c) {
+      if (c.draining) return;
+      c.draining = true;
+      c.drainDeadline = now() + DRAIN_MILLIS;
+      if (!c.welcome) {
+        lost(c, 'paused');
+        return;
+      }
+      send(c, {type: 'drain', reason: stopped ? 'stopped' : 'paused'});
+      giveBack(removeQueued(function () { return true; }));
+      for (var i = 0; i < slots.length; i++) {
+        if (slots[i].probe !== null) {
+          giveBack(slots[i].probe);
+          slots[i].probe = [];
+        }
+        if (slots[i].inflight.length) slots[i].post({t: 'drop', all: 1});
+      }
+      checkDrained(c);
+    }
+    function checkDrained(c) {
+      if (c.closed) return;
+      var busy = slots.some(function (s) { return s.inflight.length > 0 && s.w; });
+      if (busy && now() < c.drainDeadline) return;
+      flush(c);
+      if (c.unacked.size > 0 && now() < c.drainDeadline) return;
+      lost(c, stopped ? 'stopped' : 'paused');
+      // what still runs after the deadline is not wanted any more
+      for (var i = 0; i < slots.length; i++) {
+        if (slots[i].inflight.length && slots[i].w) {
+          slots[i].kill();
+          if (!stopped) slots[i].spawn();
+        }
+      }
+    }
+
+    function terminateAll() {
+      for (var i = 0; i < slots.length; i++) {
+        slots[i].kill();
+        slots[i].broken = true;
+      }
+    }
+
+    // ---- every 250 ms: credits, heartbeats, time limits, draining
+    function tick() {
+      var t = now();
+      var c = conn;
+      if (c && c.open) {
+        if (!c.draining && shouldRun()) {
+          var seconds = (t - lastTick) / 1000;
+          var rate = (doneCount - lastDone) / Math.max(seconds, 1e-3);
+          var target = Math.floor(Math.min(MAX_CREDITS, Math.max(SLOTS * 4, rate * 0.25)));
+          if (target > c.granted) {
+            send(c, {type: 'pull', credits: target - c.granted});
+            c.granted = target;
+          }
+        }
+        var hb = c.welcome.heartbeatMillis > 0 ? c.welcome.heartbeatMillis : 10000;
+        if (t - c.lastHeard > 3 * hb) {
+          warn('no word from the coordinator for ' + Math.round(t - c.lastHeard) + ' ms; reconnecting');
+          lost(c, 'silent coordinator');
+        } else if (t - c.lastBeat >= hb) {
+          c.lastBeat = t;
+          send(c, {type: 'heartbeat', time: Date.now()});
+        }
+        if (c.draining) checkDrained(c);
+      } else if (c && !c.welcome && t - c.openedAt > 15000) {
+        lost(c, 'no welcome');
+      }
+      lastDone = doneCount;
+      lastTick = t;
+      if (c && c.open) returnStale(c, t);
+      busyRing.push([t, busyTick]);
+      busyTick = 0;
+      while (busyRing.length && busyRing[0][0] < t - 5000) busyRing.shift();
+      watch();
+    }
+
+    var statsAt = 0;
+    function publish() {
+      try {
+        document.dispatchEvent(new CustomEvent('partita:stats', {detail: snapshot()}));
+      } catch (e) { warn('stats event failed:', e); }
+    }
+
+    function snapshot() {
+      var t = now();
+      var busy = 0;
+      for (var i = 0; i < busyRing.length; i++) busy += busyRing[i][1];
+      busy += busyTick;
+      var wall = stats.firstTaskAt ? Math.min(5000, t - stats.firstTaskAt) : 0;
+      var alive = slots.filter(function (s) { return s.w; }).length;
+      return {
+        connected: !!(conn && conn.open),
+        paused: !shouldRun(),
+        workers: alive,
+        tasks: stats.tasks,
+        failed: stats.failed,
+        cpuMillis: Math.round(stats.cpuMillis),
+        busyFraction: wall > 0 && alive > 0 ? Math.min(1, busy / (wall * alive)) : 0,
+        workerId: conn && conn.welcome ? conn.welcome.workerId : null
+      };
+    }
+
+    function guard(f) {
+      return function () {
+        try {
+          return f.apply(this, arguments);
+        } catch (e) {
+          warn(e);
+        }
+      };
+    }
+
+    // ---- the clock
+    var onTick = guard(function () {
+      tick();
+      var t = now();
+      if (t - statsAt >= 1000) {
+        statsAt = t;
+        publish();
+      }
+    });
+    try {
+      var ticker = new Worker(URL.createObjectURL(new Blob(['(' + tickerMain.toString() + ')();'], {type: 'text/javascript'})));
+      ticker.onmessage = onTick;
+      ticker.onerror = function (ev) {
+        if (ev && ev.preventDefault) ev.preventDefault();
+        ticker.terminate();
+        setInterval(onTick, TICK);
+      };
+    } catch (e) {
+      setInterval(onTick, TICK);
+    }
+
+    function start() {
+      if (stopped) return;
+      if (!started) {
+        started = true;
+        for (var i = 0; i < SLOTS; i++) slots.push(new Slot(i));
+      }
+      userPaused = false;
+      if (document.visibilityState === 'hidden' && HIDDEN === 'pause') hiddenPaused = true;
+      whenReady(connect);
+    }
+
+    // Connects once a Web Worker is up (or gives up after 10 s, saying why).
+    function whenReady(f) {
+      var t0 = now();
+      var check = function () {
+        if (slots.some(function (s) { return s.ready; })) return f();
+        if (slots.every(function (s) { return s.broken; }) || now() - t0 > 10000) {
+          warn('no Web Worker could start on this page; not connecting');
+          return;
+        }
+        setTimeout(guard(check), 50);
+      };
+      check();
+    }
+
+    function pause(user) {
+      if (user) userPaused = true;
+      if (reconnectTimer) {
+        clearTimeout(reconnectTimer);
+        reconnectTimer = null;
+      }
+      if (conn) drain(conn);
+    }
+
+    function resume() {
+      if (stopped) return;
+      if (!started) return start();
+      userPaused = false;
+      if (hiddenPaused) return;
+      if (!conn) {
+        backoff = 1000;
+        whenReady(connect);
+      } // else: connected, or draining: lost() reconnects when the drain ends
+    }
+
+    function stop() {
+      if (stopped) return;
+      stopped = true;
+      started = started || false;
+      if (reconnectTimer) {
+        clearTimeout(reconnectTimer);
+        reconnectTimer = null;
+      }
+      if (conn) drain(conn);
+      else terminateAll();
+    }
+
+    document.addEventListener('visibilitychange', guard(function () {
+      if (HIDDEN !== 'pause' || !started || stopped) return;
+      if (document.visibilityState === 'hidden') {
+        if (!hiddenPaused) {
+          hiddenPaused = true;
+          pause(false);
+        }
+      } else if (hiddenPaused) {
+        hiddenPaused = false;
+        if (!userPaused) resume();
+      }
+    }));
+
+    window.Partita = Object.freeze({
+      version: VERSION,
+      start: guard(start),
+      pause: guard(function () { pause(true); }),
+      resume: guard(resume),
+      stop: guard(stop),
+      stats: guard(snapshot),
+      settings: Object.freeze({coordinator: BASE, job: JOB, cpu: CPU, workers: SLOTS, hidden: HIDDEN, autostart: AUTOSTART})
+    });
+
+    if (AUTOSTART) start();
+  }
+})();
