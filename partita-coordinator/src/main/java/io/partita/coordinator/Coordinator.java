@@ -48,13 +48,17 @@ public final class Coordinator implements AutoCloseable {
     private final ScheduledExecutorService timer;
     private final AtomicReference<State> state = new AtomicReference<>(State.RUNNING);
 
+    private final DashboardStreams streams;
+
     private Coordinator(
             CoordinatorConfig config,
             Store store,
             Scheduler scheduler,
             ResultWriter writer,
             WebServer server,
-            ScheduledExecutorService timer) {
+            ScheduledExecutorService timer,
+            DashboardStreams streams) {
+        this.streams = streams;
         this.config = config;
         this.store = store;
         this.scheduler = scheduler;
@@ -99,6 +103,8 @@ public final class Coordinator implements AutoCloseable {
                     metrics);
             HttpRouting.Builder routing = HttpRouting.builder();
             new WebPages(store).routing(routing);
+            DashboardStreams streams = new DashboardStreams(scheduler, store, api, mapper);
+            streams.routing(routing);
             api.routing(routing);
             WebServer server;
             try {
@@ -147,7 +153,7 @@ public final class Coordinator implements AutoCloseable {
                     period,
                     period,
                     TimeUnit.MILLISECONDS);
-            return new Coordinator(config, store, scheduler, writer, server, timer);
+            return new Coordinator(config, store, scheduler, writer, server, timer, streams);
         } catch (RuntimeException e) {
             store.close();
             throw e;
@@ -198,6 +204,7 @@ public final class Coordinator implements AutoCloseable {
             return;
         }
         timer.shutdownNow();
+        streams.close();
         server.stop();
         writer.close(Duration.ofSeconds(10));
         store.close();

@@ -45,6 +45,7 @@ final class HttpApi {
     private final PrometheusMeterRegistry metrics;
     private final long startedAt = System.currentTimeMillis();
     private final byte[] openApi;
+    private final byte[] examples;
 
     HttpApi(
             Scheduler scheduler,
@@ -62,15 +63,12 @@ final class HttpApi {
         this.mapper = mapper;
         this.metrics = metrics;
         this.openApi = resource("/io/partita/coordinator/openapi.json");
+        this.examples = examples(mapper);
     }
 
     void routing(HttpRouting.Builder routing) {
         routing.error(ApiException.class, this::apiError)
                 .error(Exception.class, this::unexpected)
-                .get(
-                        "/",
-                        (req, res) -> send(
-                                res, 200, "text/html; charset=utf-8", resource("/io/partita/coordinator/index.html")))
                 .get("/api/health", this::health)
                 .get("/api/openapi.json", (req, res) -> send(res, 200, JSON, openApi))
                 .post("/api/jobs", this::submit)
@@ -82,6 +80,8 @@ final class HttpApi {
                 .get("/api/jobs/{id}/result", this::result)
                 .get("/api/jobs/{id}/result.png", this::resultPng)
                 .get("/api/jobs/{id}/events", this::events)
+                .get("/api/jobs/{id}/map", this::map)
+                .get("/api/examples", (req, res) -> send(res, 200, JSON, examples))
                 .delete("/api/jobs/{id}", this::cancel)
                 .get("/api/workers", this::workers)
                 .get(
@@ -273,6 +273,33 @@ final class HttpApi {
         }
     }
 
+    /** The partition map: {@code {"partitions", "full": true, "runs": [start, length, code, ...]}}. */
+    private void map(ServerRequest req, ServerResponse res) {
+        String id = id(req);
+        StoredJob job = store.job(id).orElseThrow(() -> ApiException.notFound("no job with id '" + id + "'"));
+        json(res, 200, mapJson(job, scheduler.partitionCodes(id).orElse(null)));
+    }
+
+    /**
+     * The map of a job as full runs. A job that finished before this coordinator started has no
+     * per-partition record: done shows done, anything else pending.
+     */
+    ObjectNode mapJson(StoredJob job, byte[] codes) {
+        ObjectNode out = object();
+        long partitions = codes != null ? codes.length : job.partitions();
+        out.put("partitions", partitions);
+        out.put("full", true);
+        ArrayNode runs = out.putArray("runs");
+        if (codes != null) {
+            for (long v : PartitionMap.runs(codes)) {
+                runs.add(v);
+            }
+        } else if (partitions > 0) {
+            runs.add(0).add(partitions).add(job.status() == JobStatus.DONE ? PartitionMap.DONE : PartitionMap.PENDING);
+        }
+        return out;
+    }
+
     private void result(ServerRequest req, ServerResponse res) {
         String id = id(req);
         StoredJob job = store.job(id).orElseThrow(() -> ApiException.notFound("no job with id '" + id + "'"));
@@ -407,18 +434,20 @@ final class HttpApi {
         return jobJson(job);
     }
 
-    private ObjectNode jobJson(StoredJob stored) {
+    ObjectNode jobJson(StoredJob stored) {
         ObjectNode out = object();
         out.put("id", stored.id());
         out.put("name", stored.name());
         out.put("function", stored.function());
+        JsonNode spec;
         try {
-            JsonNode rerunOf = mapper.readTree(stored.spec()).get("rerunOf");
-            if (rerunOf != null && rerunOf.isTextual()) {
-                out.put("rerunOf", rerunOf.textValue());
-            }
+            spec = mapper.readTree(stored.spec());
         } catch (IOException e) {
             throw new IllegalStateException("stored spec of " + stored.id() + " is not JSON", e);
+        }
+        JsonNode rerunOf = spec.get("rerunOf");
+        if (rerunOf != null && rerunOf.isTextual()) {
+            out.put("rerunOf", rerunOf.textValue());
         }
         Optional<Scheduler.Progress> live = scheduler.progress(stored.id());
         JobStatus status = stored.status();
@@ -469,6 +498,18 @@ final class HttpApi {
                     Instant.ofEpochMilli(stored.finishedAt().get()).toString());
         } else {
             out.putNull("finishedAt");
+        }
+        out.set("params", spec.path("params").isObject() ? spec.get("params") : object());
+        if (spec.path("options").isObject()) {
+            out.set("options", spec.get("options"));
+        }
+        if (spec.path("code").isObject()) {
+            ObjectNode code = out.putObject("code");
+            code.set("hash", spec.get("code").get("hash"));
+            code.set("exports", spec.get("code").path("exports"));
+        }
+        if (spec.path("requirements").isObject()) {
+            out.set("requirements", spec.get("requirements"));
         }
         out.set("links", links(stored.id()));
         return out;
@@ -596,6 +637,27 @@ final class HttpApi {
 
     private static ObjectNode object() {
         return JsonNodeFactory.instance.objectNode();
+    }
+
+    /**
+     * The shipped JavaScript examples for the dashboard: {@code examples/index.json} with each
+     * example's source (copied from {@code examples/js} at build time) filled in.
+     */
+    private static byte[] examples(ObjectMapper mapper) {
+        try {
+            ArrayNode list = (ArrayNode) mapper.readTree(resource("/io/partita/coordinator/examples/index.json"));
+            for (JsonNode example : list) {
+                String file = example.get("file").asText();
+                ((ObjectNode) example)
+                        .put(
+                                "source",
+                                new String(
+                                        resource("/io/partita/coordinator/examples/" + file), StandardCharsets.UTF_8));
+            }
+            return mapper.writeValueAsBytes(list);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read the shipped examples", e);
+        }
     }
 
     private static byte[] resource(String path) {

@@ -60,6 +60,12 @@ final class JobRun {
     long retried;
     final RateMeter rate = new RateMeter();
 
+    /** Completions per second over the last ten minutes, for the dashboard. */
+    final RateHistory history = new RateHistory();
+
+    /** The partition map at the end, as runs (see {@link PartitionMap}); null while live. */
+    long[] finalMap;
+
     /** The number of the job's last event; see {@link JobEvents}. */
     long eventSeq;
 
@@ -136,8 +142,28 @@ final class JobRun {
         status = JobStatus.RUNNING;
     }
 
-    /** Frees the task arrays of a finished job. */
+    /**
+     * The partition map codes, from copies of the level-0 arrays (the caller holds the scheduler's
+     * lock); after the job ended, the map it ended with. Null while preparing.
+     */
+    byte[] partitionCodes() {
+        if (state == null) {
+            return finalMap == null ? null : PartitionMap.expand(finalMap, (int) partitions());
+        }
+        return PartitionMap.codes(state[0].clone(), failures[0].clone());
+    }
+
+    /** Frees the task arrays of a finished job, keeping its partition map in compact form. */
     void release() {
+        if (state != null) {
+            byte[] codes = PartitionMap.codes(state[0], failures[0]);
+            for (int i = 0; i < codes.length; i++) {
+                if (codes[i] == PartitionMap.RUNNING) {
+                    codes[i] = failures[0][i] > 0 ? PartitionMap.FAILED : PartitionMap.PENDING; // nothing runs any more
+                }
+            }
+            finalMap = PartitionMap.runs(codes);
+        }
         state = null;
         leases = null;
         failures = null;

@@ -65,6 +65,7 @@ final class Scheduler {
     private final Map<String, WorkerConn> workers = new LinkedHashMap<>();
     private long workerSeq;
     private final RateMeter totalRate = new RateMeter();
+    private final RateHistory totalHistory = new RateHistory();
     private long tasksCompleted;
     private final JobEvents events;
     private final ArrayDeque<JobEvents.LogCall> logCalls = new ArrayDeque<>();
@@ -821,7 +822,9 @@ final class Scheduler {
                         continue;
                     }
                     job.rate.record(now, 1);
+                    job.history.record(now, 1);
                     totalRate.record(now, 1);
+                    totalHistory.record(now, 1);
                     tasksCompleted++;
                     w.rate.record(now, 1);
                     if (job.complete(a.key()) == 0) {
@@ -1048,6 +1051,79 @@ final class Scheduler {
                         w.draining));
             }
             return views;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The partition map codes of a job (see {@link PartitionMap}); empty if unknown or preparing. */
+    Optional<byte[]> partitionCodes(String id) {
+        lock.lock();
+        try {
+            JobRun job = job(id);
+            return job == null ? Optional.empty() : Optional.ofNullable(job.partitionCodes());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Completions per second after {@code afterSecond}, of one job or, with a null id, of the grid;
+     * empty for a job not known here.
+     */
+    Optional<long[][]> history(String id, long afterSecond) {
+        lock.lock();
+        try {
+            long now = millis.getAsLong();
+            if (id == null) {
+                return Optional.of(totalHistory.since(afterSecond, now));
+            }
+            JobRun job = job(id);
+            return job == null ? Optional.empty() : Optional.of(job.history.since(afterSecond, now));
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** A worker holding tasks of a job, for the job's page. */
+    record JobWorker(String id, String name, String kind, int running, double rate) {}
+
+    List<JobWorker> jobWorkers(String id) {
+        lock.lock();
+        try {
+            long now = millis.getAsLong();
+            List<JobWorker> out = new ArrayList<>();
+            for (WorkerConn w : workers.values()) {
+                int running = 0;
+                for (Lease lease : w.leases.values()) {
+                    if (!lease.expired && lease.job.id.equals(id)) {
+                        running++;
+                    }
+                }
+                if (running > 0) {
+                    out.add(new JobWorker(w.id, w.hello.name(), w.hello.kind(), running, w.rate.perSecond(now)));
+                }
+            }
+            return out;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Connected workers and their cores, per kind. */
+    record KindCount(int count, long cores) {}
+
+    Map<String, KindCount> workersByKind() {
+        lock.lock();
+        try {
+            Map<String, KindCount> out = new java.util.TreeMap<>();
+            for (WorkerConn w : workers.values()) {
+                out.merge(
+                        w.hello.kind(),
+                        new KindCount(1, w.hello.cores()),
+                        (a, b) -> new KindCount(a.count() + b.count(), a.cores() + b.cores()));
+            }
+            return out;
         } finally {
             lock.unlock();
         }

@@ -53,9 +53,31 @@ final class WebPages {
                     res.header(HeaderNames.CACHE_CONTROL, "no-cache");
                     send(res, "text/javascript; charset=utf-8", file("volunteer.js"));
                 })
+                .get("/", (req, res) -> send(res, "text/html; charset=utf-8", file("dashboard/index.html")))
+                .get("/dashboard/{file}", this::dashboardFile)
                 .get("/join", (req, res) -> send(res, "text/html; charset=utf-8", file("join.html")))
                 .get("/join/{id}", this::joinJob)
                 .get("/api/qr.png", this::qr);
+    }
+
+    private static final Pattern FILE = Pattern.compile("[A-Za-z0-9_-]+\\.(html|js|css|svg|png)");
+    private static final Map<String, String> TYPES = Map.of(
+            "html", "text/html; charset=utf-8",
+            "js", "text/javascript; charset=utf-8",
+            "css", "text/css; charset=utf-8",
+            "svg", "image/svg+xml",
+            "png", "image/png");
+
+    /** The dashboard's static files ({@code /dashboard/app.js}, ...). */
+    private void dashboardFile(ServerRequest req, ServerResponse res) {
+        String name = req.path().pathParameters().get("file");
+        var m = FILE.matcher(name);
+        byte[] body = m.matches() ? fileIfExists("dashboard/" + name) : null;
+        if (body == null) {
+            throw ApiException.notFound("no dashboard file '" + name + "'");
+        }
+        res.header(HeaderNames.CACHE_CONTROL, "no-cache");
+        send(res, TYPES.get(m.group(1)), body);
     }
 
     private void joinJob(ServerRequest req, ServerResponse res) {
@@ -121,6 +143,14 @@ final class WebPages {
             throw new UncheckedIOException(e);
         }
         return out.toByteArray();
+    }
+
+    private byte[] fileIfExists(String name) {
+        try {
+            return file(name);
+        } catch (IllegalStateException | UncheckedIOException e) {
+            return null;
+        }
     }
 
     private byte[] file(String name) {

@@ -103,6 +103,8 @@ final class Browsers implements AutoCloseable {
                 "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
                 "--window-size=1000,800",
                 "--user-data-dir=" + Files.createTempDirectory(profiles, "p"));
+        // console messages, so that tests can check there are no errors
+        options.setCapability("goog:loggingPrefs", Map.of("browser", "ALL"));
         ChromeDriverService service = new ChromeDriverService.Builder()
                 .usingDriverExecutable(new File(CHROMEDRIVER))
                 .usingAnyFreePort()

@@ -1,0 +1,1624 @@
+// Partita dashboard: a one-page app over the coordinator's REST API and Server-Sent Events.
+// Plain ES2020, no framework, no build step, no network access beyond this coordinator.
+// Routes: #/ (overview), #/jobs (all jobs), #/jobs/{id} (one job), #/workers, #/submit.
+'use strict';
+(() => {
+  // ------------------------------------------------------------------------------- helpers
+
+  const app = document.getElementById('app');
+  const KINDS = ['browser', 'java', 'local', 'relay'];
+  const LIVE = new Set(['preparing', 'running']);
+  const MIN_RENDER_MS = 250; // at most 4 repaints per second per page
+
+  /** Creates an element: h('div', {class: 'x', id: 'y', onclick: fn, 'data-a': 1}, 'text', child). */
+  function h(tag, attrs, ...children) {
+    const el = document.createElement(tag);
+    if (attrs) {
+      for (const [k, v] of Object.entries(attrs)) {
+        if (v == null || v === false) continue;
+        if (k === 'class') el.className = v;
+        else if (k === 'text') el.textContent = v;
+        else if (k.startsWith('on') && typeof v === 'function') el.addEventListener(k.slice(2), v);
+        else if (k in el && !k.includes('-') && k !== 'list' && k !== 'form') el[k] = v;
+        else el.setAttribute(k, v === true ? '' : String(v));
+      }
+    }
+    for (const c of children.flat()) {
+      if (c == null || c === false) continue;
+      el.append(c instanceof Node ? c : String(c));
+    }
+    return el;
+  }
+
+  function setText(el, text) {
+    const s = text == null ? '' : String(text);
+    if (el.textContent !== s) el.textContent = s;
+  }
+
+  function setAttr(el, name, value) {
+    const s = String(value);
+    if (el.getAttribute(name) !== s) el.setAttribute(name, s);
+  }
+
+  const nf = new Intl.NumberFormat('en-US');
+  function fmtInt(n) {
+    return n == null || !isFinite(n) ? '–' : nf.format(Math.round(n));
+  }
+
+  function fmtRate(r) {
+    if (r == null || !isFinite(r)) return '–';
+    if (r >= 100) return nf.format(Math.round(r)) + '/s';
+    if (r >= 10) return r.toFixed(1) + '/s';
+    if (r > 0) return r.toFixed(2) + '/s';
+    return '0/s';
+  }
+
+  function fmtDuration(sec) {
+    if (sec == null || !isFinite(sec) || sec < 0) return '–';
+    if (sec < 1) return sec <= 0 ? '0 s' : '<1 s';
+    if (sec < 60) return Math.round(sec) + ' s';
+    const s = Math.round(sec);
+    const d = Math.floor(s / 86400), hh = Math.floor((s % 86400) / 3600);
+    const mm = Math.floor((s % 3600) / 60), ss = s % 60;
+    const p2 = (x) => String(x).padStart(2, '0');
+    if (d > 0) return `${d}d ${p2(hh)}h`;
+    if (hh > 0) return `${hh}h ${p2(mm)}m`;
+    return `${mm}m ${p2(ss)}s`;
+  }
+
+  function fmtBytes(b) {
+    if (b == null || !isFinite(b) || b <= 0) return '–';
+    const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+    let i = 0;
+    while (b >= 1024 && i < units.length - 1) { b /= 1024; i++; }
+    return (b >= 10 || i === 0 ? Math.round(b) : b.toFixed(1)) + ' ' + units[i];
+  }
+
+  function toMillis(t) {
+    if (t == null) return null;
+    if (typeof t === 'number') return t;
+    const ms = Date.parse(t);
+    return isNaN(ms) ? null : ms;
+  }
+
+  function fmtTime(t, withMillis) {
+    const ms = toMillis(t);
+    if (ms == null) return '–';
+    const d = new Date(ms);
+    const p2 = (x) => String(x).padStart(2, '0');
+    let s = `${p2(d.getHours())}:${p2(d.getMinutes())}:${p2(d.getSeconds())}`;
+    if (withMillis) s += '.' + String(d.getMilliseconds()).padStart(3, '0');
+    return s;
+  }
+
+  function fmtDateTime(t) {
+    const ms = toMillis(t);
+    if (ms == null) return '–';
+    const d = new Date(ms);
+    const p2 = (x) => String(x).padStart(2, '0');
+    return `${d.getFullYear()}-${p2(d.getMonth() + 1)}-${p2(d.getDate())} ${fmtTime(ms)}`;
+  }
+
+  function ago(t) {
+    const ms = toMillis(t);
+    return ms == null ? '–' : fmtDuration(Math.max(0, (Date.now() - ms) / 1000));
+  }
+
+  function jobTitle(job) {
+    return job.name || job.function || job.id;
+  }
+
+  function jobLink(id) {
+    return '#/jobs/' + encodeURIComponent(id);
+  }
+
+  function short(s, n) {
+    s = String(s);
+    return s.length > n ? s.slice(0, n - 1) + '…' : s;
+  }
+
+  /** fetch + JSON; throws an Error with status and the server's error body on non-2xx. */
+  async function api(method, path, body) {
+    const opts = { method, headers: { accept: 'application/json' } };
+    if (body !== undefined) {
+      opts.headers['content-type'] = 'application/json';
+      opts.body = typeof body === 'string' ? body : JSON.stringify(body);
+    }
+    let res;
+    try {
+      res = await fetch(path, opts);
+    } catch (e) {
+      const err = new Error('cannot reach the coordinator (' + e.message + ')');
+      err.status = 0;
+      throw err;
+    }
+    const text = await res.text();
+    let data = null;
+    if (text) {
+      try { data = JSON.parse(text); } catch (e) { data = text; }
+    }
+    if (!res.ok) {
+      const msg = data && typeof data === 'object' && data.message ? data.message : `${res.status} ${res.statusText}`;
+      const err = new Error(msg);
+      err.status = res.status;
+      err.body = data && typeof data === 'object' ? data : null;
+      throw err;
+    }
+    return data;
+  }
+
+  // The connection indicator in the top bar.
+  const connEl = document.getElementById('conn');
+  function setConn(state, title) {
+    if (!connEl) return;
+    setAttr(connEl, 'data-state', state);
+    connEl.title = title || { live: 'Live updates', polling: 'Polling (live updates unavailable)',
+      connecting: 'Connecting…', down: 'Coordinator unreachable', idle: '' }[state] || state;
+  }
+
+  /**
+   * Everything a page starts (event sources, timers, listeners), stopped together when the page is
+   * left. invalidate(part) schedules one render per animation frame at most every MIN_RENDER_MS.
+   */
+  class Scope {
+    constructor() {
+      this.alive = true;
+      this.cleanups = [];
+      this.dirty = new Set();
+      this.renderFn = null;
+      this.lastRender = -1e9;
+      this.timer = 0;
+      this.raf = 0;
+    }
+
+    onRender(fn) { this.renderFn = fn; }
+
+    invalidate(part = 'all') {
+      if (!this.alive) return;
+      this.dirty.add(part);
+      if (this.timer || this.raf) return;
+      const wait = Math.max(0, this.lastRender + MIN_RENDER_MS - performance.now());
+      this.timer = setTimeout(() => {
+        this.timer = 0;
+        this.raf = requestAnimationFrame(() => {
+          this.raf = 0;
+          if (!this.alive) return;
+          this.lastRender = performance.now();
+          const parts = this.dirty;
+          this.dirty = new Set();
+          try {
+            this.renderFn && this.renderFn(parts);
+          } catch (e) {
+            console.warn('render failed', e); // eslint-disable-line no-console
+          }
+        });
+      }, wait);
+    }
+
+    every(ms, fn) {
+      const id = setInterval(() => { if (this.alive) fn(); }, ms);
+      this.cleanups.push(() => clearInterval(id));
+      return id;
+    }
+
+    later(ms, fn) {
+      const id = setTimeout(() => { if (this.alive) fn(); }, ms);
+      this.cleanups.push(() => clearTimeout(id));
+      return id;
+    }
+
+    listen(target, type, fn, opts) {
+      target.addEventListener(type, fn, opts);
+      this.cleanups.push(() => target.removeEventListener(type, fn, opts));
+    }
+
+    /**
+     * An EventSource with JSON handlers per event type. When the stream cannot be opened at all
+     * (closed by the browser), fallback() is called every pollMs until a retry succeeds.
+     * stopWhen() lets the page end the stream for good (a finished job).
+     */
+    stream(url, handlers, { fallback, pollMs = 2000, stopWhen } = {}) {
+      let es = null, retryMs = 3000, pollId = 0, retryId = 0, stopped = false;
+      const stopPolling = () => { if (pollId) { clearInterval(pollId); pollId = 0; } };
+      const startPolling = () => {
+        if (!fallback || pollId || !this.alive) return;
+        setConn('polling');
+        fallback();
+        pollId = setInterval(() => { if (this.alive) fallback(); }, pollMs);
+      };
+      const open = () => {
+        if (!this.alive || stopped) return;
+        es = new EventSource(url);
+        es.onopen = () => { retryMs = 3000; stopPolling(); setConn('live'); };
+        for (const [type, fn] of Object.entries(handlers)) {
+          es.addEventListener(type, (ev) => {
+            if (!this.alive) return;
+            let data;
+            try { data = JSON.parse(ev.data); } catch (e) { return; }
+            fn(data);
+          });
+        }
+        es.onerror = () => {
+          if (!this.alive) return;
+          if (stopWhen && stopWhen()) {
+            stopped = true;
+            es.close();
+            setConn('idle');
+            return;
+          }
+          if (es.readyState === EventSource.CLOSED) {
+            // Not a stream (old coordinator, error status): poll, and try again later.
+            startPolling();
+            if (!fallback) setConn('down');
+            retryId = setTimeout(open, retryMs);
+            retryMs = Math.min(60000, retryMs * 2);
+          } else {
+            setConn('connecting');
+          }
+        };
+      };
+      open();
+      this.cleanups.push(() => {
+        stopped = true;
+        if (es) es.close();
+        stopPolling();
+        clearTimeout(retryId);
+      });
+      return { close: () => { stopped = true; if (es) es.close(); stopPolling(); } };
+    }
+
+    dispose() {
+      this.alive = false;
+      clearTimeout(this.timer);
+      cancelAnimationFrame(this.raf);
+      for (const fn of this.cleanups.splice(0)) {
+        try { fn(); } catch (e) { /* ignore */ }
+      }
+    }
+  }
+
+  /**
+   * Updates tbody in place to one row per item (keyed), so that elements a user or a test holds
+   * stay valid across refreshes. create(item) returns a <tr>; update(tr, item) fills it.
+   */
+  function syncRows(tbody, items, key, create, update) {
+    const existing = new Map();
+    for (const tr of Array.from(tbody.children)) {
+      if (tr.dataset.key != null) existing.set(tr.dataset.key, tr);
+      else tr.remove();
+    }
+    let prev = null;
+    for (const item of items) {
+      const k = String(key(item));
+      let tr = existing.get(k);
+      if (tr) existing.delete(k);
+      else { tr = create(item); tr.dataset.key = k; }
+      update(tr, item);
+      const want = prev ? prev.nextSibling : tbody.firstChild;
+      if (want !== tr) tbody.insertBefore(tr, want);
+      prev = tr;
+    }
+    for (const tr of existing.values()) tr.remove();
+  }
+
+  function badge(status) {
+    return h('span', { class: 'badge', 'data-status': status || '', text: status || '–' });
+  }
+
+  function setBadge(el, status) {
+    setAttr(el, 'data-status', status || '');
+    setText(el, status || '–');
+  }
+
+  function progressOf(job) {
+    const total = job.partitions || 0;
+    const done = (job.counts && job.counts.done) || 0;
+    return { total, done, frac: total > 0 ? Math.min(1, done / total) : (job.status === 'done' ? 1 : 0) };
+  }
+
+  function bar(big) {
+    const fill = h('span');
+    const el = h('div', { class: 'bar' + (big ? ' big' : ''), role: 'progressbar', 'aria-valuemin': 0, 'aria-valuemax': 100 }, fill);
+    return el;
+  }
+
+  function setBar(el, job) {
+    const p = progressOf(job);
+    const pct = (p.frac * 100).toFixed(p.frac > 0 && p.frac < 0.001 ? 2 : 1);
+    el.firstChild.style.width = (p.frac * 100) + '%';
+    setAttr(el, 'aria-valuenow', pct);
+    setAttr(el, 'data-status', job.status || '');
+    return p;
+  }
+
+  function etaText(job) {
+    if (!LIVE.has(job.status)) {
+      const c = toMillis(job.createdAt), f = toMillis(job.finishedAt);
+      return c != null && f != null ? 'took ' + fmtDuration((f - c) / 1000) : '–';
+    }
+    return job.etaSeconds == null ? '–' : fmtDuration(job.etaSeconds);
+  }
+
+  // ------------------------------------------------------------------------------- charts
+
+  function niceCeil(v) {
+    if (!(v > 0)) return 1;
+    const p = Math.pow(10, Math.floor(Math.log10(v)));
+    const m = v / p;
+    for (const step of [1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10]) {
+      if (m <= step + 1e-9) return step * p;
+    }
+    return 10 * p;
+  }
+
+  /**
+   * Draws tasks per second over [start, end] (epoch seconds, inclusive) from a Map second → count,
+   * binned to the canvas width, as a filled area with a light grid and labels.
+   */
+  function drawRateChart(canvas, history, start, end, opts = {}) {
+    const dpr = window.devicePixelRatio || 1;
+    const cssW = Math.max(50, canvas.clientWidth), cssH = Math.max(50, canvas.clientHeight);
+    const W = Math.round(cssW * dpr), H = Math.round(cssH * dpr);
+    if (canvas.width !== W) canvas.width = W;
+    if (canvas.height !== H) canvas.height = H;
+    const ctx = canvas.getContext('2d');
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.clearRect(0, 0, cssW, cssH);
+    const padL = 44, padR = 8, padT = 10, padB = 20;
+    const plotW = cssW - padL - padR, plotH = cssH - padT - padB;
+    start = Math.floor(start);
+    end = Math.floor(end);
+    if (end < start) end = start;
+    const span = end - start + 1;
+    const binSec = Math.max(1, Math.ceil(span / Math.max(1, Math.floor(plotW / 3))));
+    const bins = Math.ceil(span / binSec);
+    const values = new Float64Array(bins);
+    for (const [sec, count] of history) {
+      if (sec < start || sec > end) continue;
+      values[Math.floor((sec - start) / binSec)] += count;
+    }
+    let max = 0;
+    for (let i = 0; i < bins; i++) {
+      // The last bin may be shorter than binSec.
+      const len = Math.min(binSec, span - i * binSec);
+      values[i] /= len;
+      if (values[i] > max) max = values[i];
+    }
+    const yMax = niceCeil(max * 1.05);
+    ctx.font = '11px system-ui, sans-serif';
+    ctx.fillStyle = '#5f6b7a';
+    ctx.strokeStyle = '#e6eaef';
+    ctx.lineWidth = 1;
+    ctx.textBaseline = 'middle';
+    ctx.textAlign = 'right';
+    for (let k = 0; k <= 4; k++) {
+      const y = Math.round(padT + plotH - (k / 4) * plotH) + 0.5;
+      ctx.beginPath();
+      ctx.moveTo(padL, y);
+      ctx.lineTo(padL + plotW, y);
+      ctx.stroke();
+      const v = (yMax * k) / 4;
+      ctx.fillText(v >= 1000 ? (v / 1000).toFixed(v % 1000 ? 1 : 0) + 'k' : String(+v.toFixed(2)), padL - 6, y);
+    }
+    ctx.textBaseline = 'alphabetic';
+    const xOf = (i) => padL + (bins <= 1 ? plotW : (i / (bins - 1)) * plotW);
+    const yOf = (v) => padT + plotH - (v / yMax) * plotH;
+    if (bins > 0) {
+      ctx.beginPath();
+      ctx.moveTo(xOf(0), padT + plotH);
+      for (let i = 0; i < bins; i++) ctx.lineTo(xOf(i), yOf(values[i]));
+      ctx.lineTo(xOf(bins - 1), padT + plotH);
+      ctx.closePath();
+      ctx.fillStyle = opts.fill || 'rgba(47,111,237,0.18)';
+      ctx.fill();
+      ctx.beginPath();
+      for (let i = 0; i < bins; i++) {
+        if (i === 0) ctx.moveTo(xOf(i), yOf(values[i]));
+        else ctx.lineTo(xOf(i), yOf(values[i]));
+      }
+      ctx.strokeStyle = opts.stroke || '#2f6fed';
+      ctx.lineWidth = 1.5;
+      ctx.stroke();
+    }
+    // x labels: start, middle, end
+    ctx.fillStyle = '#5f6b7a';
+    const label = opts.relative
+      ? (sec) => (sec >= end ? 'now' : '−' + fmtDuration(end - sec))
+      : (sec) => fmtTime(sec * 1000);
+    const ticks = [[start, 'left'], [start + Math.floor(span / 2), 'center'], [end, 'right']];
+    for (const [sec, align] of ticks) {
+      ctx.textAlign = align;
+      const x = align === 'left' ? padL : align === 'right' ? padL + plotW : padL + plotW / 2;
+      ctx.fillText(label(sec), x, cssH - 5);
+    }
+    if (max === 0 && opts.emptyText) {
+      ctx.textAlign = 'center';
+      ctx.fillText(opts.emptyText, padL + plotW / 2, padT + plotH / 2);
+    }
+  }
+
+  function pruneHistory(history, keepFrom) {
+    for (const sec of history.keys()) {
+      if (sec < keepFrom) history.delete(sec);
+    }
+  }
+
+  // ------------------------------------------------------------------------------- partition map
+
+  const STATE_NAMES = ['pending', 'running', 'done', 'failed', 'retried'];
+  const STATE_RGB = [[0xd9, 0xd9, 0xd9], [0xf5, 0xa6, 0x23], [0x2e, 0x9d, 0x4f], [0xd0, 0x02, 0x1b], [0x7b, 0x61, 0xff]];
+  const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+  const packRgb = (r, g, b) => (LITTLE_ENDIAN ? ((255 << 24) | (b << 16) | (g << 8) | r) : ((r << 24) | (g << 16) | (b << 8) | 255)) >>> 0;
+  const STATE_PX = STATE_RGB.map(([r, g, b]) => packRgb(r, g, b));
+  const WHITE_PX = packRgb(255, 255, 255);
+
+  /**
+   * One pixel per partition in an ImageData (side = ceil(sqrt(N)), partition i at (i % side,
+   * floor(i / side))), drawn scaled by an integer cell size onto the visible canvas. Deltas are
+   * typed-array fills; a paint puts only the changed rows and draws them once.
+   */
+  class PartitionMap {
+    constructor(canvas, wrap) {
+      this.canvas = canvas;
+      this.wrap = wrap;
+      this.ctx = canvas.getContext('2d', { alpha: false });
+      this.n = -1;
+      this.side = 0;
+      this.rows = 0;
+      this.cell = 1;
+      this.codes = new Uint8Array(0);
+      this.off = document.createElement('canvas');
+      this.offCtx = null;
+      this.img = null;
+      this.px = null;
+      this.dirtyLo = Infinity;
+      this.dirtyHi = -1;
+      this.full = true;
+      this.layoutWidth = -1;
+      this.exposed = { side: 0, cell: 1, codes: this.codes };
+      window.partitaMap = this.exposed;
+    }
+
+    get ready() { return this.n >= 0; }
+
+    reset(n) {
+      this.n = n;
+      this.side = Math.max(1, Math.ceil(Math.sqrt(n)));
+      this.rows = Math.max(1, Math.ceil(n / this.side));
+      this.codes = new Uint8Array(n);
+      this.off.width = this.side;
+      this.off.height = this.rows;
+      this.offCtx = this.off.getContext('2d');
+      this.img = this.offCtx.createImageData(this.side, this.rows);
+      this.px = new Uint32Array(this.img.data.buffer);
+      this.px.fill(STATE_PX[0], 0, n);
+      this.px.fill(WHITE_PX, n);
+      this.layoutWidth = -1;
+      this.layout();
+    }
+
+    /** Applies a map message: {partitions, full, runs: [start, length, code, ...]}. */
+    apply(msg) {
+      const n = Number(msg.partitions);
+      if (!(n >= 0)) return;
+      if (n !== this.n) this.reset(n);
+      else if (msg.full) this.markAll();
+      const runs = msg.runs || [];
+      const codes = this.codes, px = this.px;
+      let lo = this.dirtyLo, hi = this.dirtyHi;
+      for (let k = 0; k + 2 < runs.length; k += 3) {
+        const s = Math.max(0, runs[k] | 0);
+        const e = Math.min(n, s + (runs[k + 1] | 0));
+        if (e <= s) continue;
+        const code = runs[k + 2] | 0;
+        codes.fill(code, s, e);
+        px.fill(STATE_PX[code] !== undefined ? STATE_PX[code] : STATE_PX[0], s, e);
+        if (s < lo) lo = s;
+        if (e - 1 > hi) hi = e - 1;
+      }
+      this.dirtyLo = lo;
+      this.dirtyHi = hi;
+    }
+
+    markAll() {
+      this.full = true;
+      this.dirtyLo = 0;
+      this.dirtyHi = Math.max(0, this.n - 1);
+    }
+
+    /** Sizes the canvas: no CSS scaling, width = its CSS width; cells are whole canvas pixels. */
+    layout() {
+      if (this.n < 0) return;
+      const avail = Math.max(1, Math.floor(this.wrap.clientWidth));
+      // Small jobs fill up to 800 px (or the available width); a job wider than the screen keeps one
+      // pixel per partition and scrolls sideways.
+      const width = this.side > avail ? this.side : Math.min(avail, Math.max(this.side, 800));
+      if (width === this.layoutWidth && this.canvas.width === width) return;
+      this.layoutWidth = width;
+      this.cell = Math.max(1, Math.floor(width / this.side));
+      const height = this.rows * this.cell;
+      this.canvas.width = width;
+      this.canvas.height = height;
+      this.canvas.style.width = width + 'px';
+      this.canvas.style.height = height + 'px';
+      this.exposed.side = this.side;
+      this.exposed.cell = this.cell;
+      this.exposed.codes = this.codes;
+      this.markAll();
+    }
+
+    paint() {
+      if (this.n < 0 || (!this.full && this.dirtyHi < this.dirtyLo)) return false;
+      const ctx = this.ctx, side = this.side, cell = this.cell;
+      ctx.imageSmoothingEnabled = false;
+      if (this.full) {
+        ctx.fillStyle = '#ffffff';
+        ctx.fillRect(0, 0, this.canvas.width, this.canvas.height);
+      }
+      if (this.n > 0) {
+        const y0 = this.full ? 0 : Math.floor(this.dirtyLo / side);
+        const y1 = this.full ? this.rows - 1 : Math.min(this.rows - 1, Math.floor(this.dirtyHi / side));
+        const h = y1 - y0 + 1;
+        this.offCtx.putImageData(this.img, 0, 0, 0, y0, side, h);
+        ctx.drawImage(this.off, 0, y0, side, h, 0, y0 * cell, side * cell, h * cell);
+      }
+      this.full = false;
+      this.dirtyLo = Infinity;
+      this.dirtyHi = -1;
+      return true;
+    }
+
+    /** Partitions per state code. */
+    histogram() {
+      const counts = [0, 0, 0, 0, 0];
+      const codes = this.codes;
+      for (let i = 0, n = codes.length; i < n; i++) counts[codes[i]]++;
+      return counts;
+    }
+
+    partitionAt(offsetX, offsetY) {
+      if (this.n <= 0) return -1;
+      const x = Math.floor(offsetX / this.cell), y = Math.floor(offsetY / this.cell);
+      if (x < 0 || y < 0 || x >= this.side || y >= this.rows) return -1;
+      const i = y * this.side + x;
+      return i < this.n ? i : -1;
+    }
+  }
+
+  // ------------------------------------------------------------------------------- job tables
+
+  function jobRowCreate(job) {
+    const link = h('a', { class: 'job-name', href: jobLink(job.id), 'data-job-link': job.id });
+    const tr = h('tr', { 'data-job': job.id },
+      h('td', { 'data-col': 'job' }, link, h('div', { class: 'job-id', text: job.id })),
+      h('td', { 'data-col': 'status' }, badge(job.status)),
+      h('td', { 'data-col': 'progress', class: 'progress-cell' }, bar(false), h('span', { class: 'small muted' })),
+      h('td', { 'data-col': 'rate', class: 'num' }),
+      h('td', { 'data-col': 'eta', class: 'num' }),
+      h('td', { 'data-col': 'created', class: 'nowrap muted small hide-narrow' }));
+    return tr;
+  }
+
+  function jobRowUpdate(tr, job) {
+    const [cJob, cStatus, cProg, cRate, cEta, cCreated] = tr.children;
+    setText(cJob.firstChild, jobTitle(job));
+    setBadge(cStatus.firstChild, job.status);
+    const p = setBar(cProg.firstChild, job);
+    setText(cProg.lastChild, job.partitions == null
+      ? (job.status === 'preparing' ? 'preparing…' : '–')
+      : `${fmtInt(p.done)} / ${fmtInt(p.total)} · ${(p.frac * 100).toFixed(1)}%`);
+    setText(cRate, LIVE.has(job.status) ? fmtRate(job.rate) : '–');
+    setText(cEta, etaText(job));
+    setText(cCreated, fmtDateTime(job.createdAt));
+  }
+
+  function jobsTable() {
+    const tbody = h('tbody');
+    const table = h('table', { id: 'jobs-table' },
+      h('thead', null, h('tr', null,
+        h('th', { text: 'Job' }), h('th', { text: 'State' }), h('th', { text: 'Progress' }),
+        h('th', { class: 'num', text: 'Rate' }), h('th', { class: 'num', text: 'ETA' }),
+        h('th', { class: 'hide-narrow', text: 'Created' }))),
+      tbody);
+    return { el: h('div', { class: 'table-wrap' }, table), tbody };
+  }
+
+  // ------------------------------------------------------------------------------- overview
+
+  function pageOverview(scope) {
+    document.title = 'Partita';
+    const kindEls = {};
+    const kindStat = (kind) => {
+      const b = h('b', { text: '0' });
+      const s = h('span', { text: kind });
+      const el = h('div', { class: 'stat', 'data-kind': kind }, b, s);
+      kindEls[kind] = { el, b, s };
+      return el;
+    };
+    const stat = (id, label) => h('div', { class: 'stat' }, h('b', { id, text: '–' }), h('span', { text: label }));
+    const kindsBox = h('div', { class: 'stats', id: 'workers-by-kind' },
+      stat('stat-workers', 'workers'), stat('stat-cores', 'cores'), KINDS.map(kindStat));
+    const chart = h('canvas', { id: 'rate-chart', class: 'chart' });
+    const rateNow = h('span', { class: 'muted', id: 'rate-now' });
+    const jobs = jobsTable();
+    const jobsEmpty = h('p', { class: 'empty', text: 'No jobs yet. ' }, h('a', { href: '#/submit', text: 'Submit one' }), '.');
+    const info = h('p', { class: 'muted small', id: 'overview-time' });
+
+    app.replaceChildren(
+      h('div', { class: 'page-head' }, h('h1', { text: 'Overview' }), info),
+      h('section', { class: 'card' }, h('h2', null, 'Workers ', h('a', { class: 'small', href: '#/workers', text: 'details' })), kindsBox),
+      h('div', { class: 'grid side' },
+        h('section', { class: 'card' }, h('h2', null, 'Tasks per second ', rateNow), chart),
+        h('section', { class: 'card' }, h('h2', { text: 'Queue' }),
+          h('div', { class: 'stats' },
+            stat('stat-queued', 'queued tasks'), stat('stat-running', 'running tasks'),
+            stat('stat-rate', 'tasks/s now'), stat('stat-completed', 'tasks completed')))),
+      h('section', { class: 'card', style: 'margin-top:16px' },
+        h('div', { class: 'row spread' }, h('h2', { text: 'Jobs' }), h('a', { class: 'small', href: '#/jobs', text: 'all jobs' })),
+        jobs.el, jobsEmpty));
+
+    const st = { ov: null, history: new Map(), serverSkewMs: 0, polled: false };
+
+    scope.stream('/api/stream', {
+      overview: (data) => {
+        st.ov = data;
+        if (data.time) st.serverSkewMs = data.time - Date.now();
+        for (const [sec, count] of data.history || []) st.history.set(sec, count);
+        pruneHistory(st.history, Math.floor((data.time || Date.now()) / 1000) - 900);
+        scope.invalidate();
+      },
+    }, { fallback: pollOverview });
+
+    // Without the stream (older coordinator): build the same overview from the REST endpoints.
+    async function pollOverview() {
+      try {
+        const [health, jobList, workers] = await Promise.all([
+          api('GET', '/api/health'), api('GET', '/api/jobs?limit=50'), api('GET', '/api/workers')]);
+        const byKind = {};
+        let cores = 0;
+        for (const w of workers.items) {
+          const k = byKind[w.kind] || (byKind[w.kind] = { count: 0, cores: 0 });
+          k.count++;
+          k.cores += (w.capabilities && w.capabilities.cores) || 0;
+          cores += (w.capabilities && w.capabilities.cores) || 0;
+        }
+        const now = Date.now();
+        st.history.set(Math.floor(now / 1000) - 1, health.tasksPerSecond || 0);
+        st.ov = { time: now, workers: { total: workers.total, cores, byKind }, rate: health.tasksPerSecond,
+          queued: health.queuedTasks, running: health.runningTasks, completed: health.tasksCompleted,
+          history: [], jobs: jobList.items };
+        scope.invalidate();
+      } catch (e) {
+        setConn('down');
+      }
+    }
+
+    scope.every(5000, () => scope.invalidate()); // ages and the chart's time axis move on
+    scope.listen(window, 'resize', () => scope.invalidate());
+
+    scope.onRender(() => {
+      const ov = st.ov;
+      const nowSec = Math.floor((Date.now() + st.serverSkewMs) / 1000) - 1;
+      drawRateChart(chart, st.history, nowSec - 599, nowSec,
+        { relative: true, emptyText: ov ? 'no tasks completed in the last 10 minutes' : 'connecting…' });
+      if (!ov) return;
+      const w = ov.workers || { total: 0, cores: 0, byKind: {} };
+      setText(document.getElementById('stat-workers'), fmtInt(w.total));
+      setText(document.getElementById('stat-cores'), fmtInt(w.cores));
+      const kinds = KINDS.concat(Object.keys(w.byKind || {}).filter((k) => !KINDS.includes(k)).sort());
+      for (const kind of kinds) {
+        if (!kindEls[kind]) kindsBox.append(kindStat(kind));
+        const k = (w.byKind || {})[kind] || { count: 0, cores: 0 };
+        const { b, s } = kindEls[kind];
+        setText(b, fmtInt(k.count));
+        setText(s, `${kind} · ${fmtInt(k.cores)} cores`);
+        setAttr(kindEls[kind].el, 'data-count', k.count);
+        setAttr(kindEls[kind].el, 'data-cores', k.cores);
+      }
+      setText(document.getElementById('stat-queued'), fmtInt(ov.queued));
+      setText(document.getElementById('stat-running'), fmtInt(ov.running));
+      setText(document.getElementById('stat-rate'), fmtRate(ov.rate));
+      setText(document.getElementById('stat-completed'), fmtInt(ov.completed));
+      setText(rateNow, '· ' + fmtRate(ov.rate) + ' now');
+      setText(info, 'updated ' + fmtTime(ov.time || Date.now()));
+      const list = ov.jobs || [];
+      syncRows(jobs.tbody, list, (j) => j.id, jobRowCreate, jobRowUpdate);
+      jobsEmpty.hidden = list.length > 0;
+    });
+    scope.invalidate();
+  }
+
+  // ------------------------------------------------------------------------------- all jobs
+
+  function pageJobs(scope) {
+    document.title = 'Jobs · Partita';
+    const limit = 50;
+    let offset = 0, total = 0, items = null, loading = false;
+    const jobs = jobsTable();
+    const prev = h('button', { class: 'secondary small', id: 'jobs-prev', text: '← Newer', onclick: () => { offset = Math.max(0, offset - limit); load(); } });
+    const next = h('button', { class: 'secondary small', id: 'jobs-next', text: 'Older →', onclick: () => { offset += limit; load(); } });
+    const range = h('span', { class: 'muted small' });
+    const empty = h('p', { class: 'empty', text: 'No jobs yet.' });
+    const error = h('div', { class: 'field-error top', 'data-field': '', role: 'alert' });
+    app.replaceChildren(
+      h('div', { class: 'page-head' }, h('h1', { text: 'Jobs' }), h('a', { href: '#/submit', text: 'Submit a job' })),
+      error,
+      h('section', { class: 'card' }, jobs.el, empty, h('div', { class: 'pager' }, range, prev, next)));
+
+    async function load() {
+      if (loading) return;
+      loading = true;
+      try {
+        const page = await api('GET', `/api/jobs?offset=${offset}&limit=${limit}`);
+        items = page.items;
+        total = page.total;
+        setText(error, '');
+        scope.invalidate();
+      } catch (e) {
+        setText(error, e.message);
+      } finally {
+        loading = false;
+      }
+    }
+
+    scope.onRender(() => {
+      if (!items) return;
+      syncRows(jobs.tbody, items, (j) => j.id, jobRowCreate, jobRowUpdate);
+      empty.hidden = items.length > 0;
+      setText(range, total ? `${fmtInt(offset + 1)}–${fmtInt(Math.min(total, offset + items.length))} of ${fmtInt(total)}` : '');
+      prev.disabled = offset === 0;
+      next.disabled = offset + limit >= total;
+    });
+    load();
+    scope.every(2000, load);
+  }
+
+  // ------------------------------------------------------------------------------- workers
+
+  function capsNode(caps) {
+    caps = caps || {};
+    const parts = [];
+    const item = (label, value) => { if (value != null && value !== '') parts.push(h('span', null, label, ' ', h('b', { text: value }))); };
+    item('cores', caps.cores);
+    item('slots', caps.slots);
+    item('memory', caps.memory ? fmtBytes(caps.memory) : null);
+    item('runtimes', (caps.runtimes || []).join(', '));
+    const engines = caps.engines && Object.entries(caps.engines).map(([k, v]) => `${k}: ${v}`).join('; ');
+    item('engines', engines);
+    item('features', (caps.features || []).join(', '));
+    if (caps.onBattery != null) item('on battery', caps.onBattery ? 'yes' : 'no');
+    if (caps.functions && caps.functions.length) item('functions', caps.functions.length);
+    const out = h('div', { class: 'caps' });
+    parts.forEach((p, i) => { if (i) out.append(' · '); out.append(p); });
+    if (caps.userAgent) out.append(h('span', { class: 'ua', title: caps.userAgent, text: short(caps.userAgent, 160) }));
+    return out;
+  }
+
+  function runningNode(running, combining) {
+    const out = h('div', { class: 'small' });
+    const entries = Object.entries(running || {});
+    for (const [job, n] of entries) {
+      out.append(h('div', null, h('a', { href: jobLink(job), text: job }), ': ', h('b', { text: fmtInt(n) })));
+    }
+    for (const [job, n] of Object.entries(combining || {})) {
+      if (n) out.append(h('div', { class: 'muted' }, 'combining ', h('a', { href: jobLink(job), text: job }), ': ' + fmtInt(n)));
+    }
+    if (!out.childNodes.length) out.append(h('span', { class: 'muted', text: 'idle' }));
+    return out;
+  }
+
+  function pageWorkers(scope) {
+    document.title = 'Workers · Partita';
+    const tbody = h('tbody');
+    const summary = h('span', { class: 'sub', id: 'workers-summary' });
+    const empty = h('p', { class: 'empty', text: 'No workers connected. Start one with ./partita worker, or open ' },
+      h('a', { href: '/join', text: '/join' }), ' in a browser.');
+    const error = h('div', { class: 'field-error top', 'data-field': '', role: 'alert' });
+    app.replaceChildren(
+      h('div', { class: 'page-head' }, h('h1', { text: 'Workers' }), summary),
+      error,
+      h('section', { class: 'card' },
+        h('div', { class: 'table-wrap' }, h('table', { id: 'workers-table' },
+          h('thead', null, h('tr', null, ['Kind', 'Name', 'Capabilities', 'Remote', 'Done', 'Failed', 'Rate', 'Running', 'Connected', 'Draining']
+            .map((t, i) => h('th', { class: i >= 4 && i <= 6 ? 'num' : null, text: t })))),
+          tbody)),
+        empty));
+    let items = null;
+    let signature = new Map();
+
+    async function load() {
+      try {
+        const data = await api('GET', '/api/workers');
+        items = data.items;
+        setText(error, '');
+        scope.invalidate();
+      } catch (e) {
+        setText(error, e.message);
+      }
+    }
+
+    const cell = (col, cls) => h('td', { 'data-col': col, class: cls || null });
+    scope.onRender(() => {
+      if (!items) return;
+      const sorted = items.slice().sort((a, b) => (a.kind || '').localeCompare(b.kind || '') || (a.name || '').localeCompare(b.name || '') || String(a.id).localeCompare(String(b.id)));
+      syncRows(tbody, sorted, (w) => w.id,
+        (w) => h('tr', { 'data-worker': w.id },
+          cell('kind'), cell('name'), cell('capabilities'), cell('remote', 'small mono'), cell('done', 'num'),
+          cell('failed', 'num'), cell('rate', 'num'), cell('running'), cell('connected', 'nowrap'), cell('draining')),
+        (tr, w) => {
+          const c = tr.children;
+          setText(c[0], w.kind);
+          if (!c[1].firstChild) c[1].append(h('b'), h('div', { class: 'job-id' }));
+          setText(c[1].firstChild, w.name || '–');
+          setText(c[1].lastChild, w.id);
+          // Rebuild the structured cells only when they changed.
+          const sig = JSON.stringify([w.capabilities, w.running, w.combining]);
+          if (signature.get(w.id) !== sig) {
+            signature.set(w.id, sig);
+            c[2].replaceChildren(capsNode(w.capabilities));
+            c[7].replaceChildren(runningNode(w.running, w.combining));
+          }
+          setText(c[3], w.remote || '–');
+          setText(c[4], fmtInt(w.tasksDone));
+          setText(c[5], fmtInt(w.tasksFailed));
+          setText(c[6], fmtRate(w.rate));
+          setText(c[8], ago(w.connectedAt));
+          c[8].title = fmtDateTime(w.connectedAt);
+          setText(c[9], w.draining ? 'draining' : 'no');
+          setAttr(tr, 'data-draining', !!w.draining);
+        });
+      const byKind = {};
+      let cores = 0;
+      for (const w of items) {
+        byKind[w.kind] = (byKind[w.kind] || 0) + 1;
+        cores += (w.capabilities && w.capabilities.cores) || 0;
+      }
+      setText(summary, `${fmtInt(items.length)} connected · ${fmtInt(cores)} cores` +
+        (items.length ? ' · ' + Object.entries(byKind).map(([k, n]) => `${n} ${k}`).join(', ') : ''));
+      empty.hidden = items.length > 0;
+    });
+    load();
+    scope.every(2000, load);
+  }
+
+  // ------------------------------------------------------------------------------- one job
+
+  function eventNode(ev) {
+    const details = [];
+    const add = (text, cls) => details.push(h('span', { class: cls || null, text }));
+    if (ev.partition != null) add(`partition ${ev.partition}`);
+    if (ev.task != null) add(`task ${ev.task}`);
+    if (ev.attempt != null) add(`attempt ${ev.attempt}`);
+    if (ev.status != null) add(`status ${ev.status}`);
+    if (ev.partitions != null) add(`${fmtInt(ev.partitions)} partitions`);
+    if (ev.done != null) add(`done ${fmtInt(ev.done)}`);
+    if (ev.millis != null) add(`in ${fmtDuration(ev.millis / 1000)}`);
+    if (ev.worker != null) add(`worker ${ev.worker}`);
+    const known = new Set(['seq', 'at', 'type', 'job', 'partition', 'task', 'attempt', 'status', 'partitions', 'done',
+      'millis', 'worker', 'error', 'message', 'logged', 'logError']);
+    for (const [k, v] of Object.entries(ev)) {
+      if (!known.has(k) && v != null) add(`${k} ${typeof v === 'object' ? short(JSON.stringify(v), 200) : v}`);
+    }
+    if (ev.message != null) add(String(ev.message));
+    if (ev.error != null) add(`error: ${ev.error}`, 'err');
+    const el = h('div', { class: 'ev', 'data-seq': ev.seq, 'data-type': ev.type },
+      h('span', { class: 't', text: `#${ev.seq} ${fmtTime(ev.at, true)}` }),
+      h('span', { class: 'ty', text: ev.type }));
+    details.forEach((d, i) => { if (i) el.append(' · '); el.append(d); });
+    const logged = ev.logged;
+    if (logged && typeof logged === 'object') {
+      for (const line of logged.printed || []) el.append(h('pre', { class: 'lg', text: String(line) }));
+      if (logged.returned !== undefined && logged.returned !== null) {
+        el.append(h('pre', { class: 'lg', text: '→ ' + short(JSON.stringify(logged.returned), 2000) }));
+      }
+    }
+    if (ev.logError != null) el.append(h('pre', { class: 'err', text: 'logger failed: ' + ev.logError }));
+    return el;
+  }
+
+  function pageJob(scope, id) {
+    document.title = `Job ${id} · Partita`;
+    const E = {};
+    const mk = (name, tag, attrs, ...children) => (E[name] = h(tag, attrs, ...children));
+    const stat = (id2, label) => h('div', { class: 'stat' }, mk(id2, 'b', { id: 'job-' + id2, text: '–' }), h('span', { text: label }));
+    const legend = h('div', { class: 'legend', id: 'map-legend' },
+      STATE_NAMES.map((name, code) => h('span', { 'data-code': code }, h('i'), name + ' ', h('b', { text: '0' }))));
+    const absoluteJoin = location.origin + '/join/' + encodeURIComponent(id);
+
+    app.replaceChildren(
+      h('div', { class: 'page-head' },
+        h('div', null,
+          mk('title', 'h1', { id: 'job-title', text: id }),
+          mk('sub', 'div', { class: 'sub' }, h('span', { class: 'mono', text: id }))),
+        h('div', { class: 'row' },
+          mk('status', 'span', { class: 'badge', id: 'job-status', 'data-status': '' }),
+          mk('cancel', 'button', { class: 'danger', id: 'cancel', type: 'button', hidden: true, text: 'Cancel job' }))),
+      mk('cancelError', 'div', { class: 'field-error top', id: 'cancel-error', 'data-field': '' }),
+      mk('notFound', 'div', { class: 'notice', hidden: true }),
+      h('section', { class: 'card', id: 'job-progress' },
+        h('div', { class: 'row spread' }, h('h2', { text: 'Progress' }), mk('pct', 'span', { class: 'muted', id: 'job-percent' })),
+        mk('bar', 'div', { class: 'bar big', id: 'job-bar' }, h('span')),
+        h('div', { class: 'stats', style: 'margin-top:12px' },
+          stat('done', 'partitions done'), stat('running', 'running'), stat('failed', 'failed attempts'),
+          stat('retried', 'retried'), stat('rate', 'tasks/s'), stat('eta', 'ETA')),
+        mk('jobError', 'div', { class: 'job-error', id: 'job-error', hidden: true }),
+        h('h2', { style: 'margin-top:14px' }, 'Throughput'),
+        mk('chart', 'canvas', { id: 'job-rate-chart', class: 'chart' })),
+      h('section', { class: 'card', id: 'map-card' },
+        h('div', { class: 'row spread' }, h('h2', { text: 'Partitions' }), mk('mapInfo', 'span', { class: 'muted small', id: 'map-info' })),
+        mk('mapEmpty', 'p', { class: 'empty', text: 'Waiting for the partition count…' }),
+        mk('mapWrap', 'div', { class: 'map-wrap' }, mk('map', 'canvas', { id: 'map', width: 1, height: 1 })),
+        mk('mapHover', 'div', { id: 'map-hover' }),
+        legend),
+      h('div', { class: 'grid two' },
+        h('section', { class: 'card' },
+          h('h2', { text: 'Workers on this job' }),
+          h('div', { class: 'table-wrap' }, h('table', { id: 'job-workers' },
+            h('thead', null, h('tr', null, h('th', { text: 'Worker' }), h('th', { text: 'Kind' }),
+              h('th', { class: 'num', text: 'Running' }), h('th', { class: 'num', text: 'Rate' }))),
+            mk('workersBody', 'tbody'))),
+          mk('workersEmpty', 'p', { class: 'empty', text: 'No worker holds a task of this job.' })),
+        h('section', { class: 'card' },
+          h('h2', null, 'Errors ', mk('errorsCount', 'span', { class: 'muted' })),
+          h('div', { id: 'errors-list', class: 'table-wrap' }, h('table', { id: 'errors' },
+            h('thead', null, h('tr', null, h('th', { text: 'Partition' }), h('th', { class: 'num', text: 'Attempt' }),
+              h('th', { text: 'Error' }), h('th', { text: 'Worker' }))),
+            mk('errorsBody', 'tbody'))),
+          mk('errorsEmpty', 'p', { class: 'empty', text: 'No failed attempts.' }))),
+      h('section', { class: 'card', style: 'margin-top:16px' },
+        h('div', { class: 'row spread' }, h('h2', null, 'Event log ', mk('eventsCount', 'span', { class: 'muted' }))),
+        mk('log', 'div', { class: 'log', id: 'event-log', tabindex: 0 }),
+        mk('logEmpty', 'p', { class: 'empty', text: 'No events yet.' })),
+      h('div', { class: 'grid two' },
+        h('section', { class: 'card', id: 'result' },
+          h('h2', { text: 'Result' }),
+          mk('resultStatus', 'p', { class: 'muted', text: 'Available once the job is done.' }),
+          mk('resultImage', 'img', { id: 'result-image', alt: 'result image', hidden: true }),
+          mk('resultPreview', 'pre', { class: 'preview', id: 'result-preview', hidden: true }),
+          mk('resultLink', 'a', { id: 'result-download', href: `/api/jobs/${encodeURIComponent(id)}/result`, download: `${id}-result.json`, hidden: true, text: 'Download result (JSON)' })),
+        h('section', { class: 'card', id: 'join' },
+          h('h2', { text: 'Lend a browser' }),
+          h('div', { class: 'join' },
+            h('img', { id: 'join-qr', alt: 'QR code of the join link', width: 132, height: 132,
+              src: '/api/qr.png?text=' + encodeURIComponent(absoluteJoin) }),
+            h('div', null,
+              h('p', { class: 'small muted', style: 'margin-top:0' }, 'Open this link on any device (or scan the code) to let its browser work on this job:'),
+              h('a', { id: 'join-link', href: '/join/' + encodeURIComponent(id), target: '_blank', rel: 'noopener', text: absoluteJoin }))))),
+      h('section', { class: 'card', style: 'margin-top:16px', id: 'job-details' },
+        h('h2', { text: 'Details' }),
+        mk('details', 'dl', { class: 'kv' }),
+        h('form', { id: 'rerun-form', style: 'margin-top:16px', novalidate: true },
+          h('div', { class: 'field' },
+            h('label', { for: 'rerun-params' }, 'Parameters ', h('span', { class: 'muted', text: '(JSON object; edit and re-run as a new job)' })),
+            mk('rerunParams', 'textarea', { id: 'rerun-params', name: 'params', spellcheck: false, rows: 6 }),
+            mk('rerunError', 'div', { class: 'field-error', id: 'rerun-error', 'data-field': 'params' })),
+          mk('rerun', 'button', { id: 'rerun', type: 'submit', text: 'Re-run with these parameters' }))));
+
+    const map = new PartitionMap(E.map, E.mapWrap);
+    E.mapWrap.hidden = true;
+    const st = {
+      job: null, history: new Map(), workers: [], events: new Map(), maxSeq: 0, pendingEvents: new Map(),
+      failed: [], resultFor: null, paramsFilled: false, mapSeen: false, mapPolling: true,
+    };
+
+    // ---- data in
+    const onJob = (job) => {
+      const wasLive = st.job && LIVE.has(st.job.status);
+      st.job = job;
+      E.notFound.hidden = true;
+      if (wasLive && !LIVE.has(job.status)) scope.invalidate('result');
+      scope.invalidate('job');
+    };
+    const onMap = (msg) => {
+      st.mapSeen = true;
+      map.apply(msg);
+      scope.invalidate('map');
+    };
+    const onHistory = (list) => {
+      for (const [sec, count] of list || []) st.history.set(sec, count);
+      scope.invalidate('chart');
+    };
+    const onWorkers = (list) => {
+      st.workers = list || [];
+      scope.invalidate('workers');
+    };
+    const onStreamEvents = (list) => {
+      st.streamEvents = true;
+      onEvents(list);
+    };
+    const onEvents = (list) => {
+      for (const ev of list || []) {
+        if (ev == null || ev.seq == null) continue;
+        st.events.set(ev.seq, ev);
+        st.pendingEvents.set(ev.seq, ev);
+        if (ev.seq > st.maxSeq) st.maxSeq = ev.seq;
+      }
+      scope.invalidate('events');
+    };
+
+    scope.stream(`/api/jobs/${encodeURIComponent(id)}/stream`,
+      { job: onJob, map: onMap, history: onHistory, workers: onWorkers, events: onStreamEvents },
+      { fallback: pollJob, stopWhen: () => st.job && !LIVE.has(st.job.status) && (st.mapSeen || st.job.partitions == null) });
+
+    // First paint without waiting for the stream, and a clear message for unknown ids.
+    api('GET', `/api/jobs/${encodeURIComponent(id)}`).then((job) => { if (!st.job) onJob(job); }).catch((e) => {
+      if (e.status === 404) {
+        setText(E.notFound, `There is no job with id ${id}.`);
+        E.notFound.hidden = false;
+      }
+    });
+
+    // The stream sends the log from its start; should it not have within a few seconds, page
+    // through it once over REST (entries are replaced by seq, so overlap is harmless).
+    scope.later(3000, async () => {
+      if (st.streamEvents) return;
+      try {
+        for (let page = 0; page < 40 && scope.alive && !st.streamEvents; page++) {
+          const evs = await api('GET', `/api/jobs/${encodeURIComponent(id)}/events?after=${st.maxSeq}&limit=500`);
+          onEvents(evs.events);
+          if (!evs.events || evs.events.length < 500) break;
+        }
+      } catch (e) { /* shown elsewhere */ }
+    });
+
+    // Without the stream (older coordinator): poll the REST endpoints.
+    async function pollJob() {
+      const base = `/api/jobs/${encodeURIComponent(id)}`;
+      try {
+        onJob(await api('GET', base));
+        const evs = await api('GET', `${base}/events?after=${st.maxSeq}&limit=1000`);
+        onEvents(evs.events);
+        if (st.mapPolling && st.job.partitions != null) {
+          try { onMap(await api('GET', `${base}/map`)); } catch (e) { if (e.status === 404) st.mapPolling = false; }
+        }
+        const ws = await api('GET', '/api/workers');
+        onWorkers(ws.items.filter((w) => w.running && w.running[id]).map((w) => ({
+          id: w.id, name: w.name, kind: w.kind, running: w.running[id], rate: w.rate })));
+      } catch (e) {
+        if (e.status === 404) {
+          setText(E.notFound, `There is no job with id ${id}.`);
+          E.notFound.hidden = false;
+        }
+      }
+    }
+
+    // ---- actions
+    E.cancel.addEventListener('click', async () => {
+      E.cancel.disabled = true;
+      setText(E.cancelError, '');
+      E.cancelError.removeAttribute('role');
+      try {
+        onJob(await api('DELETE', `/api/jobs/${encodeURIComponent(id)}`));
+      } catch (e) {
+        setText(E.cancelError, e.message);
+        E.cancelError.setAttribute('role', 'alert');
+      } finally {
+        E.cancel.disabled = false;
+      }
+    });
+
+    E.rerunParams.addEventListener('input', () => { st.paramsFilled = true; });
+    scope.listen(document.getElementById('rerun-form') || E.rerun.form, 'submit', async (ev) => {
+      ev.preventDefault();
+      setText(E.rerunError, '');
+      E.rerunError.removeAttribute('role');
+      const text = E.rerunParams.value.trim();
+      let params = {};
+      if (text) {
+        try {
+          params = JSON.parse(text);
+        } catch (e) {
+          return showRerunError('params is not valid JSON: ' + e.message);
+        }
+        if (params === null || typeof params !== 'object' || Array.isArray(params)) {
+          return showRerunError('params must be a JSON object, like {"n": 100}');
+        }
+      }
+      E.rerun.disabled = true;
+      try {
+        const created = await api('POST', `/api/jobs/${encodeURIComponent(id)}/rerun`, { params });
+        location.hash = jobLink(created.id);
+      } catch (e) {
+        const field = e.body && e.body.field;
+        showRerunError((field && field !== 'params' ? field + ': ' : '') + e.message);
+      } finally {
+        E.rerun.disabled = false;
+      }
+    });
+    function showRerunError(msg) {
+      setText(E.rerunError, msg);
+      E.rerunError.setAttribute('role', 'alert');
+    }
+
+    E.map.addEventListener('mousemove', (ev) => {
+      const i = map.partitionAt(ev.offsetX, ev.offsetY);
+      setText(E.mapHover, i < 0 ? '' : `partition ${fmtInt(i)}: ${STATE_NAMES[map.codes[i]] || map.codes[i]}`);
+    });
+    E.map.addEventListener('mouseleave', () => setText(E.mapHover, ''));
+
+    // The map follows its container's width (window resizes, a scrollbar appearing).
+    if (window.ResizeObserver) {
+      const ro = new ResizeObserver(() => { map.layout(); scope.invalidate('map'); });
+      ro.observe(E.mapWrap);
+      scope.cleanups.push(() => ro.disconnect());
+    }
+    scope.listen(window, 'resize', () => { map.layout(); scope.invalidate('map'); scope.invalidate('chart'); });
+    scope.every(5000, () => { if (st.job && LIVE.has(st.job.status)) scope.invalidate('chart'); });
+
+    // ---- rendering
+    scope.onRender((parts) => {
+      const all = parts.has('all');
+      if (all || parts.has('job')) renderJob();
+      if (all || parts.has('map') || parts.has('job')) renderMap();
+      if (all || parts.has('chart') || parts.has('job')) renderChart();
+      if (all || parts.has('workers')) renderWorkers();
+      if (all || parts.has('events')) renderEvents();
+      if (all || parts.has('result') || parts.has('job')) renderResult();
+    });
+
+    function renderJob() {
+      const job = st.job;
+      if (!job) return;
+      document.title = `${jobTitle(job)} · Partita`;
+      setText(E.title, jobTitle(job));
+      setBadge(E.status, job.status);
+      E.cancel.hidden = !LIVE.has(job.status);
+      const p = setBar(E.bar, job);
+      setText(E.pct, job.partitions == null ? (job.status === 'preparing' ? 'preparing…' : '')
+        : `${fmtInt(p.done)} / ${fmtInt(p.total)} · ${(p.frac * 100).toFixed(1)}%`);
+      const c = job.counts || {};
+      setText(E.done, fmtInt(c.done));
+      setText(E.running, fmtInt(c.running));
+      setText(E.failed, fmtInt(c.failed));
+      setText(E.retried, fmtInt(c.retried));
+      setText(E.rate, LIVE.has(job.status) ? fmtRate(job.rate) : '–');
+      setText(E.eta, etaText(job));
+      E.jobError.hidden = !job.error;
+      setText(E.jobError, job.error || '');
+      if (!st.paramsFilled && job.params !== undefined) {
+        E.rerunParams.value = JSON.stringify(job.params || {}, null, 2);
+        st.paramsFilled = true;
+      }
+      renderDetails(job);
+    }
+
+    let detailsSig = '';
+    function renderDetails(job) {
+      const sig = JSON.stringify([job.name, job.function, job.code, job.rerunOf, job.options, job.params, job.createdAt, job.finishedAt, job.partitions]);
+      if (sig === detailsSig) return;
+      detailsSig = sig;
+      const rows = [];
+      const row = (k, v) => { if (v != null && v !== '') rows.push(h('dt', { text: k }), h('dd', null, v)); };
+      row('id', h('span', { class: 'mono', text: job.id }));
+      row('name', job.name);
+      if (job.code && job.code.hash) {
+        row('code', h('span', null, h('a', { class: 'mono', href: `/api/code/${encodeURIComponent(job.code.hash)}`, target: '_blank', rel: 'noopener', text: short(job.code.hash, 16) }),
+          job.code.exports ? ` · exports ${job.code.exports.join(', ')}` : ''));
+      } else {
+        row('function', job.function);
+      }
+      if (job.rerunOf) row('re-run of', h('a', { href: jobLink(job.rerunOf), text: job.rerunOf }));
+      row('partitions', job.partitions == null ? 'not known yet' : fmtInt(job.partitions));
+      row('created', fmtDateTime(job.createdAt));
+      if (job.finishedAt) row('finished', fmtDateTime(job.finishedAt));
+      if (job.options && Object.keys(job.options).length) {
+        row('options', Object.entries(job.options).map(([k, v]) => `${k} ${typeof v === 'object' ? JSON.stringify(v) : v}`).join(' · '));
+      }
+      if (job.params !== undefined) row('params', h('pre', { class: 'preview', style: 'margin:0', text: JSON.stringify(job.params, null, 2) }));
+      E.details.replaceChildren(...rows);
+    }
+
+    function renderMap() {
+      const job = st.job;
+      if (!map.ready) {
+        const known = job && job.partitions != null;
+        setText(E.mapEmpty, known ? 'Loading the partition map…' : (job && !LIVE.has(job.status) ? 'This job has no partition map.' : 'Waiting for the partition count (the job is preparing)…'));
+        E.mapEmpty.hidden = false;
+        return;
+      }
+      if (E.mapWrap.hidden) {
+        E.mapWrap.hidden = false;
+        E.mapEmpty.hidden = true;
+        map.layout();
+      }
+      map.paint();
+      const counts = map.histogram();
+      legend.querySelectorAll('[data-code]').forEach((el) => setText(el.querySelector('b'), fmtInt(counts[+el.dataset.code])));
+      setText(E.mapInfo, `${fmtInt(map.n)} partitions · ${map.side}×${map.rows}` + (map.cell > 1 ? ` · ${map.cell}px cells` : ''));
+    }
+
+    function renderChart() {
+      const job = st.job;
+      let lo = Infinity, hi = -Infinity;
+      for (const sec of st.history.keys()) {
+        if (sec < lo) lo = sec;
+        if (sec > hi) hi = sec;
+      }
+      const created = job ? toMillis(job.createdAt) : null;
+      const finished = job ? toMillis(job.finishedAt) : null;
+      if (created != null) lo = Math.min(lo, Math.floor(created / 1000));
+      let end = hi;
+      if (job && LIVE.has(job.status)) end = Math.max(isFinite(hi) ? hi : -Infinity, Math.floor(Date.now() / 1000) - 1);
+      else if (finished != null) end = Math.max(isFinite(hi) ? hi : -Infinity, Math.floor(finished / 1000));
+      if (!isFinite(lo) || !isFinite(end)) {
+        const now = Math.floor(Date.now() / 1000);
+        lo = now - 60;
+        end = now;
+      }
+      if (end - lo < 60) lo = end - 60;
+      drawRateChart(E.chart, st.history, lo, end, { emptyText: job && job.status === 'preparing' ? 'preparing…' : 'no completions yet' });
+    }
+
+    function renderWorkers() {
+      const list = st.workers.slice().sort((a, b) => (b.running || 0) - (a.running || 0) || String(a.id).localeCompare(String(b.id)));
+      syncRows(E.workersBody, list, (w) => w.id,
+        (w) => h('tr', { 'data-worker': w.id },
+          h('td', null, h('b'), h('div', { class: 'job-id' })), h('td'), h('td', { class: 'num' }), h('td', { class: 'num' })),
+        (tr, w) => {
+          const c = tr.children;
+          setText(c[0].firstChild, w.name || w.id);
+          setText(c[0].lastChild, w.id);
+          setText(c[1], w.kind);
+          setText(c[2], fmtInt(w.running));
+          setText(c[3], fmtRate(w.rate));
+        });
+      E.workersEmpty.hidden = list.length > 0;
+    }
+
+    function nearBottom(el) {
+      return el.scrollHeight - el.scrollTop - el.clientHeight < 40;
+    }
+
+    function renderEvents() {
+      if (!st.pendingEvents.size) {
+        E.logEmpty.hidden = st.events.size > 0;
+        return;
+      }
+      const stick = nearBottom(E.log);
+      const errStick = nearBottom(E.errorsBody.closest('#errors-list'));
+      const batch = Array.from(st.pendingEvents.values()).sort((a, b) => a.seq - b.seq);
+      st.pendingEvents.clear();
+      const frag = document.createDocumentFragment();
+      let lastSeq = E.log.lastElementChild ? Number(E.log.lastElementChild.dataset.seq) : -Infinity;
+      for (const ev of batch) {
+        const node = eventNode(ev);
+        const old = E.log.querySelector(`.ev[data-seq="${CSS.escape(String(ev.seq))}"]`);
+        if (old) {
+          old.replaceWith(node);
+        } else if (ev.seq > lastSeq) {
+          frag.append(node);
+        } else {
+          // Out of order (rare): insert before the first later event.
+          E.log.append(frag);
+          let after = null;
+          for (const el of E.log.children) {
+            if (Number(el.dataset.seq) > ev.seq) { after = el; break; }
+          }
+          E.log.insertBefore(node, after);
+        }
+        if (ev.seq > lastSeq && !old) lastSeq = ev.seq;
+        if (ev.type === 'failed') addError(ev);
+      }
+      E.log.append(frag);
+      if (stick) E.log.scrollTop = E.log.scrollHeight;
+      const errList = E.errorsBody.closest('#errors-list');
+      if (errStick) errList.scrollTop = errList.scrollHeight;
+      setText(E.eventsCount, `(${fmtInt(st.events.size)})`);
+      E.logEmpty.hidden = st.events.size > 0;
+    }
+
+    function addError(ev) {
+      const key = String(ev.seq);
+      let tr = E.errorsBody.querySelector(`tr[data-seq="${CSS.escape(key)}"]`);
+      const fresh = h('tr', { 'data-seq': key, 'data-partition': ev.partition != null ? ev.partition : null },
+        h('td', { class: 'nowrap', text: ev.partition != null ? `partition ${ev.partition}` : ev.task != null ? `task ${ev.task}` : '–' }),
+        h('td', { class: 'num', text: ev.attempt != null ? ev.attempt : '–' }),
+        h('td', { class: 'err', text: ev.error != null ? String(ev.error) : '–' }),
+        h('td', { class: 'small', text: ev.worker != null ? String(ev.worker) : '–' }));
+      if (tr) tr.replaceWith(fresh);
+      else E.errorsBody.append(fresh);
+      tr = fresh;
+      const n = E.errorsBody.children.length;
+      setText(E.errorsCount, `(${fmtInt(n)})`);
+      E.errorsEmpty.hidden = n > 0;
+    }
+
+    function renderResult() {
+      const job = st.job;
+      if (!job) return;
+      const done = job.status === 'done';
+      E.resultLink.hidden = !done;
+      if (!done) {
+        setText(E.resultStatus, LIVE.has(job.status) ? 'Available once the job is done.'
+          : `No result: the job ${job.status}${job.error ? ' (' + job.error + ')' : ''}.`);
+        E.resultStatus.hidden = false;
+        return;
+      }
+      if (st.resultFor === job.id) return;
+      st.resultFor = job.id;
+      setText(E.resultStatus, 'Loading the result…');
+      loadResult();
+    }
+
+    async function loadResult() {
+      const url = `/api/jobs/${encodeURIComponent(id)}/result`;
+      try {
+        const res = await fetch(url);
+        if (!res.ok) throw new Error(`${res.status} ${res.statusText}`);
+        const length = Number(res.headers.get('content-length') || 0);
+        let text, truncated = false;
+        if (length > 32 * 1024 * 1024 && res.body) {
+          // Only the beginning of a very large result.
+          const reader = res.body.getReader();
+          const chunks = [];
+          let size = 0;
+          while (size < 64 * 1024) {
+            const { value, done } = await reader.read();
+            if (done) break;
+            chunks.push(value);
+            size += value.length;
+          }
+          reader.cancel().catch(() => {});
+          text = new TextDecoder().decode(concatBytes(chunks));
+          truncated = true;
+        } else {
+          text = await res.text();
+        }
+        if (!scope.alive) return;
+        let value, parsed = false;
+        if (!truncated) {
+          try { value = JSON.parse(text); parsed = true; } catch (e) { /* show as text */ }
+        }
+        const image = parsed && value && typeof value === 'object' && value.image && typeof value.image === 'object'
+          && value.image.width && value.image.height && Array.isArray(value.image.pixels);
+        let preview;
+        if (image) {
+          E.resultImage.src = `/api/jobs/${encodeURIComponent(id)}/result.png`;
+          E.resultImage.hidden = false;
+          const shown = Object.assign({}, value, { image: { width: value.image.width, height: value.image.height, pixels: `[${fmtInt(value.image.pixels.length)} pixels]` } });
+          preview = JSON.stringify(shown, null, 2);
+        } else {
+          preview = parsed ? JSON.stringify(value, null, 2) : text;
+        }
+        const max = 20000;
+        if (preview.length > max) { preview = preview.slice(0, max); truncated = true; }
+        setText(E.resultPreview, preview + (truncated ? '\n… (truncated; download for the whole result)' : ''));
+        E.resultPreview.hidden = false;
+        setText(E.resultStatus, `${fmtBytes(length || text.length)}${image ? ` · image ${value.image.width}×${value.image.height}` : ''}`);
+      } catch (e) {
+        setText(E.resultStatus, 'Cannot load the result: ' + e.message);
+        st.resultFor = null;
+      }
+    }
+
+    scope.invalidate();
+  }
+
+  function concatBytes(chunks) {
+    const size = chunks.reduce((s, c) => s + c.length, 0);
+    const out = new Uint8Array(size);
+    let at = 0;
+    for (const c of chunks) { out.set(c, at); at += c.length; }
+    return out;
+  }
+
+  // ------------------------------------------------------------------------------- submit
+
+  function pageSubmit(scope) {
+    document.title = 'Submit a job · Partita';
+    const E = {};
+    const err = (field) => h('div', { class: 'field-error', 'data-field': field });
+    const field = (label, input, fieldName, hint) => h('div', { class: 'field', 'data-for': fieldName },
+      h('label', { for: input.id }, label, hint ? h('span', { class: 'muted', text: ' ' + hint }) : null), input, err(fieldName));
+    const opt = (name, label, placeholder, inputmode) =>
+      field(label, E['opt-' + name] = h('input', { id: 'opt-' + name, name: 'options.' + name, type: 'text', placeholder, inputmode, autocomplete: 'off' }), 'options.' + name);
+
+    E.form = h('form', { id: 'submit-form', novalidate: true, autocomplete: 'off' },
+      err(''),
+      h('div', { class: 'field', 'data-for': 'code.source' },
+        h('div', { class: 'row spread', style: 'margin-bottom:4px' },
+          h('label', { for: 'code-source', style: 'margin:0' }, 'JavaScript module ', h('span', { class: 'muted', text: '(exports compute, optionally prepare, combine, collect, log)' }))),
+        h('div', { class: 'file-row' },
+          h('span', null, h('label', { for: 'example', text: 'Example: ' }), ' ',
+            E.example = h('select', { id: 'example', style: 'width:auto;display:inline-block' }, h('option', { value: '', text: 'Loading…' }))),
+          h('span', null, h('label', { for: 'code-file', text: 'or a file: ' }), ' ',
+            E.file = h('input', { type: 'file', id: 'code-file', accept: '.mjs,.js,text/javascript,application/javascript' }))),
+        E.source = h('textarea', { id: 'code-source', name: 'code.source', spellcheck: false, rows: 14,
+          placeholder: 'export function compute(i, ctx) {\n  return i * i;\n}\nexport function combine(a, b) {\n  return a + b;\n}' }),
+        err('code.source')),
+      h('div', { class: 'grid two' },
+        h('div', null,
+          field('Parameters', E.params = h('textarea', { id: 'params', name: 'params', spellcheck: false, rows: 6, placeholder: '{}' }), 'params', '(JSON object, passed as ctx.params)')),
+        h('div', null,
+          field('Partitions', E.partitions = h('input', { id: 'partitions', name: 'partitions', type: 'text', inputmode: 'numeric', placeholder: 'empty: the module’s prepare decides', autocomplete: 'off' }), 'partitions'),
+          field('Name', E.name = h('input', { id: 'name', name: 'name', type: 'text', placeholder: 'optional', autocomplete: 'off' }), 'name'))),
+      h('fieldset', { style: 'border:0;padding:0;margin:0' },
+        h('legend', { class: 'muted small', style: 'padding:0;margin-bottom:6px', text: 'Options (empty = default)' }),
+        h('div', { class: 'options' },
+          opt('maxAttempts', 'Max attempts', 'default 3', 'numeric'),
+          opt('taskTimeout', 'Task timeout', 'e.g. PT60S'),
+          opt('priority', 'Priority', 'default 0', 'numeric'),
+          opt('fanIn', 'Fan-in', 'default', 'numeric'))),
+      h('div', { class: 'row', style: 'margin-top:6px' },
+        E.submit = h('button', { id: 'submit', type: 'submit', text: 'Submit job' }),
+        E.status = h('span', { class: 'muted small', id: 'submit-status' })));
+
+    app.replaceChildren(
+      h('div', { class: 'page-head' }, h('h1', { text: 'Submit a job' }),
+        h('span', { class: 'sub', text: 'Same as ./partita submit: the module runs on every worker that can run JavaScript.' })),
+      h('section', { class: 'card' }, E.form));
+
+    // Examples
+    let examples = [];
+    api('GET', '/api/examples').then((list) => {
+      examples = Array.isArray(list) ? list : (list && list.items) || [];
+      E.example.replaceChildren(h('option', { value: '', text: examples.length ? '— pick one —' : 'none available' }),
+        ...examples.map((ex, i) => h('option', { value: String(i), 'data-name': ex.name, text: ex.title ? `${ex.name}: ${short(ex.title, 60)}` : ex.name })));
+    }).catch(() => {
+      E.example.replaceChildren(h('option', { value: '', text: 'unavailable' }));
+      E.example.disabled = true;
+    });
+    E.example.addEventListener('change', () => {
+      const ex = examples[Number(E.example.value)];
+      if (!ex || E.example.value === '') return;
+      E.source.value = ex.source || '';
+      E.params.value = ex.params == null ? '{}' : JSON.stringify(ex.params, null, 2);
+      E.partitions.value = ex.partitions == null ? '' : String(ex.partitions);
+      E.name.value = ex.name || '';
+      E.file.value = '';
+      clearErrors();
+    });
+    E.file.addEventListener('change', async () => {
+      const file = E.file.files && E.file.files[0];
+      if (!file) return;
+      try {
+        E.source.value = await file.text();
+        if (!E.name.value) E.name.value = file.name.replace(/\.(mjs|js)$/i, '');
+        E.example.value = '';
+        clearErrors();
+      } catch (e) {
+        showError('code.source', 'cannot read ' + file.name + ': ' + e.message);
+      }
+    });
+    // Tab in the code textarea indents instead of leaving the field.
+    E.source.addEventListener('keydown', (ev) => {
+      if (ev.key === 'Tab' && !ev.shiftKey && !ev.ctrlKey && !ev.metaKey && !ev.altKey) {
+        ev.preventDefault();
+        const { selectionStart: s, selectionEnd: e, value } = E.source;
+        E.source.value = value.slice(0, s) + '  ' + value.slice(e);
+        E.source.selectionStart = E.source.selectionEnd = s + 2;
+      }
+    });
+
+    function errorEl(fieldName) {
+      return E.form.querySelector(`.field-error[data-field="${CSS.escape(fieldName)}"]`);
+    }
+
+    function clearErrors() {
+      for (const el of E.form.querySelectorAll('.field-error')) {
+        el.textContent = '';
+        el.removeAttribute('role');
+      }
+      for (const el of E.form.querySelectorAll('.field.invalid')) el.classList.remove('invalid');
+      for (const el of E.form.querySelectorAll('[aria-invalid]')) el.removeAttribute('aria-invalid');
+      setText(E.status, '');
+    }
+
+    function showError(fieldName, message) {
+      let el = fieldName ? errorEl(fieldName) : null;
+      let text = message;
+      if (!el) {
+        el = errorEl('');
+        if (fieldName) text = `${fieldName}: ${message}`;
+      }
+      el.textContent = text;
+      el.setAttribute('role', 'alert');
+      const wrap = el.closest('.field');
+      if (wrap && fieldName) {
+        wrap.classList.add('invalid');
+        const input = wrap.querySelector('textarea, input, select');
+        if (input) {
+          input.setAttribute('aria-invalid', 'true');
+          if (!E.form.contains(document.activeElement) || document.activeElement === E.submit) input.focus({ preventScroll: true });
+        }
+      }
+      el.scrollIntoView({ block: 'nearest' });
+    }
+
+    const intOrRaw = (s) => (/^[-+]?\d+$/.test(s) ? Number(s) : s);
+
+    E.form.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      clearErrors();
+      const body = {};
+      const name = E.name.value.trim();
+      if (name) body.name = name;
+      body.code = { language: 'js', source: E.source.value };
+      const paramsText = E.params.value.trim();
+      if (paramsText) {
+        let params;
+        try {
+          params = JSON.parse(paramsText);
+        } catch (e) {
+          return showError('params', 'params is not valid JSON: ' + e.message);
+        }
+        if (params === null || typeof params !== 'object' || Array.isArray(params)) {
+          return showError('params', 'params must be a JSON object, like {"n": 100}');
+        }
+        body.params = params;
+      } else {
+        body.params = {};
+      }
+      const partitions = E.partitions.value.trim();
+      if (partitions) body.partitions = intOrRaw(partitions);
+      const options = {};
+      for (const k of ['maxAttempts', 'priority', 'fanIn']) {
+        const v = E['opt-' + k].value.trim();
+        if (v) options[k] = intOrRaw(v);
+      }
+      const timeout = E['opt-taskTimeout'].value.trim();
+      if (timeout) options.taskTimeout = timeout;
+      if (Object.keys(options).length) body.options = options;
+
+      E.submit.disabled = true;
+      setText(E.status, 'Submitting…');
+      try {
+        const created = await api('POST', '/api/jobs', body);
+        setText(E.status, '');
+        location.hash = jobLink(created.id);
+      } catch (e) {
+        setText(E.status, '');
+        const f = e.body && typeof e.body.field === 'string' ? e.body.field : '';
+        showError(f, e.message);
+      } finally {
+        if (scope.alive) E.submit.disabled = false;
+      }
+    });
+  }
+
+  // ------------------------------------------------------------------------------- router
+
+  let current = null;
+
+  function notFoundPage(path) {
+    document.title = 'Not found · Partita';
+    app.replaceChildren(h('div', { class: 'card' }, h('h1', { text: 'Not found' }),
+      h('p', null, `There is no page ${path}. `, h('a', { href: '#/', text: 'Go to the overview' }), '.')));
+  }
+
+  function route() {
+    if (current) current.dispose();
+    current = new Scope();
+    setConn('idle');
+    const raw = location.hash.replace(/^#/, '') || '/';
+    const path = raw.split('?')[0].replace(/\/+$/, '') || '/';
+    let nav = null;
+    let m;
+    if (path === '/') {
+      nav = 'overview';
+      pageOverview(current);
+    } else if (path === '/jobs') {
+      nav = 'jobs';
+      pageJobs(current);
+    } else if ((m = /^\/jobs\/([^/]+)$/.exec(path))) {
+      nav = 'jobs';
+      pageJob(current, decodeURIComponent(m[1]));
+    } else if (path === '/workers') {
+      nav = 'workers';
+      pageWorkers(current);
+    } else if (path === '/submit') {
+      nav = 'submit';
+      pageSubmit(current);
+    } else {
+      notFoundPage(path);
+    }
+    for (const a of document.querySelectorAll('#nav a')) {
+      if (a.dataset.nav === nav) a.setAttribute('aria-current', 'page');
+      else a.removeAttribute('aria-current');
+    }
+    window.scrollTo(0, 0);
+  }
+
+  window.addEventListener('hashchange', route);
+  route();
+})();
