@@ -33,6 +33,7 @@ final class DashboardStreams {
     static final long JOB_MILLIS = 250;
     static final long KEEPALIVE_MILLIS = 15_000;
     static final int OVERVIEW_JOBS = 50;
+    static final int EVENTS_PER_MESSAGE = 1000;
 
     private final Scheduler scheduler;
     private final Store store;
@@ -201,7 +202,11 @@ final class DashboardStreams {
                 wrote = true;
             }
             wrote |= map(sink, stored.get());
-            long[][] history = scheduler.history(id, lastSecond).orElse(new long[0][]);
+            // a finished job's chart ends where the job did
+            long end = stored.get().finishedAt().map(t -> t / 1000).orElse(Long.MAX_VALUE);
+            long[][] history = lastSecond >= end
+                    ? new long[0][]
+                    : scheduler.history(id, lastSecond).orElse(new long[0][]);
             if (history.length > 0) {
                 lastSecond = history[history.length - 1][0];
                 sink.event("history", series(history));
@@ -273,7 +278,7 @@ final class DashboardStreams {
                     awaitingLogger.remove(i--);
                 }
             }
-            List<JobEvent> fresh = store.events(id, eventsAfter, 100);
+            List<JobEvent> fresh = store.events(id, eventsAfter, EVENTS_PER_MESSAGE);
             for (JobEvent e : fresh) {
                 JsonNode node = mapper.readTree(e.json());
                 out.add(node);

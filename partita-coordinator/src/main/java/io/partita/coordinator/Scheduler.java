@@ -173,7 +173,11 @@ final class Scheduler {
                 job.start(spec.partitions(), null);
             }
             ObjectNode event = events.create("submitted");
-            event.put("partitions", job.partitions());
+            if (job.partitions() > 0) {
+                event.put("partitions", job.partitions());
+            } else {
+                event.putNull("partitions"); // a prepare task decides
+            }
             record(job, event, false);
             addLive(job);
             dispatchAll();

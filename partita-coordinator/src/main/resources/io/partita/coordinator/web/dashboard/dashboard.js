@@ -9,6 +9,9 @@
   const KINDS = ['browser', 'java', 'local', 'relay'];
   const LIVE = new Set(['preparing', 'running']);
   const MIN_RENDER_MS = 250; // at most 4 repaints per second per page
+  const EVENTS_PER_RENDER = 300; // event log entries added per render
+  const MAX_LOG_NODES = 2000; // entries of the event log kept in the page
+  const MAX_ERROR_ROWS = 1000; // rows of the errors table kept in the page
 
   /** Creates an element: h('div', {class: 'x', id: 'y', onclick: fn, 'data-a': 1}, 'text', child). */
   function h(tag, attrs, ...children) {
@@ -264,7 +267,7 @@
         stopPolling();
         clearTimeout(retryId);
       });
-      return { close: () => { stopped = true; if (es) es.close(); stopPolling(); } };
+      return { close: () => { stopped = true; if (es) es.close(); stopPolling(); clearTimeout(retryId); } };
     }
 
     dispose() {
@@ -423,7 +426,7 @@
     // x labels: start, middle, end
     ctx.fillStyle = '#5f6b7a';
     const label = opts.relative
-      ? (sec) => (sec >= end ? 'now' : '−' + fmtDuration(end - sec))
+      ? (sec) => (sec >= end ? 'now' : '−' + (end - sec >= 90 ? Math.round((end - sec) / 60) + ' min' : fmtDuration(end - sec)))
       : (sec) => fmtTime(sec * 1000);
     const ticks = [[start, 'left'], [start + Math.floor(span / 2), 'center'], [end, 'right']];
     for (const [sec, align] of ticks) {
@@ -530,9 +533,9 @@
     layout() {
       if (this.n < 0) return;
       const avail = Math.max(1, Math.floor(this.wrap.clientWidth));
-      // Small jobs fill up to 800 px (or the available width); a job wider than the screen keeps one
+      // Small jobs fill up to 640 px (or the available width); a job wider than the screen keeps one
       // pixel per partition and scrolls sideways.
-      const width = this.side > avail ? this.side : Math.min(avail, Math.max(this.side, 800));
+      const width = this.side > avail ? this.side : Math.min(avail, Math.max(this.side, 640));
       if (width === this.layoutWidth && this.canvas.width === width) return;
       this.layoutWidth = width;
       this.cell = Math.max(1, Math.floor(width / this.side));
@@ -590,9 +593,10 @@
   function jobRowCreate(job) {
     const link = h('a', { class: 'job-name', href: jobLink(job.id), 'data-job-link': job.id });
     const tr = h('tr', { 'data-job': job.id },
-      h('td', { 'data-col': 'job' }, link, h('div', { class: 'job-id', text: job.id })),
-      h('td', { 'data-col': 'status' }, badge(job.status)),
-      h('td', { 'data-col': 'progress', class: 'progress-cell' }, bar(false), h('span', { class: 'small muted' })),
+      h('td', { 'data-col': 'job' }, link, h('div', { class: 'job-id', text: job.id }), h('div', { class: 'narrow-only' }, badge(job.status))),
+      h('td', { 'data-col': 'status', class: 'hide-narrow' }, badge(job.status)),
+      h('td', { 'data-col': 'progress', class: 'progress-cell' }, bar(false),
+        h('span', { class: 'small muted' }, h('span', { class: 'pct' }), h('span', { class: 'hide-narrow' }))),
       h('td', { 'data-col': 'rate', class: 'num' }),
       h('td', { 'data-col': 'eta', class: 'num' }),
       h('td', { 'data-col': 'created', class: 'nowrap muted small hide-narrow' }));
@@ -602,11 +606,14 @@
   function jobRowUpdate(tr, job) {
     const [cJob, cStatus, cProg, cRate, cEta, cCreated] = tr.children;
     setText(cJob.firstChild, jobTitle(job));
+    setBadge(cJob.lastChild.firstChild, job.status);
     setBadge(cStatus.firstChild, job.status);
     const p = setBar(cProg.firstChild, job);
-    setText(cProg.lastChild, job.partitions == null
+    const [pct, counts] = cProg.lastChild.children;
+    setText(pct, job.partitions == null
       ? (job.status === 'preparing' ? 'preparing…' : '–')
-      : `${fmtInt(p.done)} / ${fmtInt(p.total)} · ${(p.frac * 100).toFixed(1)}%`);
+      : `${(p.frac * 100).toFixed(1)}%`);
+    setText(counts, job.partitions == null ? '' : ` · ${fmtInt(p.done)} / ${fmtInt(p.total)}`);
     setText(cRate, LIVE.has(job.status) ? fmtRate(job.rate) : '–');
     setText(cEta, etaText(job));
     setText(cCreated, fmtDateTime(job.createdAt));
@@ -616,7 +623,7 @@
     const tbody = h('tbody');
     const table = h('table', { id: 'jobs-table' },
       h('thead', null, h('tr', null,
-        h('th', { text: 'Job' }), h('th', { text: 'State' }), h('th', { text: 'Progress' }),
+        h('th', { text: 'Job' }), h('th', { class: 'hide-narrow', text: 'State' }), h('th', { text: 'Progress' }),
         h('th', { class: 'num', text: 'Rate' }), h('th', { class: 'num', text: 'ETA' }),
         h('th', { class: 'hide-narrow', text: 'Created' }))),
       tbody);
@@ -852,10 +859,13 @@
           setText(c[1].firstChild, w.name || '–');
           setText(c[1].lastChild, w.id);
           // Rebuild the structured cells only when they changed.
-          const sig = JSON.stringify([w.capabilities, w.running, w.combining]);
+          const sig = JSON.stringify([w.capabilities, w.running, w.combining, w.jobs]);
           if (signature.get(w.id) !== sig) {
             signature.set(w.id, sig);
             c[2].replaceChildren(capsNode(w.capabilities));
+            if (w.jobs && w.jobs.length) {
+              c[2].append(h('div', { class: 'caps' }, 'only for ', w.jobs.map((j, i) => [i ? ', ' : '', h('a', { href: jobLink(j), text: j })])));
+            }
             c[7].replaceChildren(runningNode(w.running, w.combining));
           }
           setText(c[3], w.remote || '–');
@@ -883,27 +893,38 @@
 
   // ------------------------------------------------------------------------------- one job
 
+  function span(cls, text) {
+    const el = document.createElement('span');
+    if (cls) el.className = cls;
+    el.textContent = text;
+    return el;
+  }
+
+  const SHOWN_EVENT_KEYS = new Set(['seq', 'at', 'type', 'job', 'partition', 'task', 'attempt', 'status', 'partitions',
+    'done', 'millis', 'worker', 'error', 'message', 'logged', 'logError']);
+
+  /** One entry of the event log. */
   function eventNode(ev) {
     const details = [];
-    const add = (text, cls) => details.push(h('span', { class: cls || null, text }));
+    const add = (text, cls) => details.push(span(cls, text));
     if (ev.partition != null) add(`partition ${ev.partition}`);
     if (ev.task != null) add(`task ${ev.task}`);
     if (ev.attempt != null) add(`attempt ${ev.attempt}`);
     if (ev.status != null) add(`status ${ev.status}`);
-    if (ev.partitions != null) add(`${fmtInt(ev.partitions)} partitions`);
+    if (ev.partitions != null && ev.partitions >= 0) add(`${fmtInt(ev.partitions)} partitions`);
     if (ev.done != null) add(`done ${fmtInt(ev.done)}`);
-    if (ev.millis != null) add(`in ${fmtDuration(ev.millis / 1000)}`);
+    if (ev.millis != null) add(ev.millis < 1000 ? `in ${ev.millis} ms` : `in ${fmtDuration(ev.millis / 1000)}`);
     if (ev.worker != null) add(`worker ${ev.worker}`);
-    const known = new Set(['seq', 'at', 'type', 'job', 'partition', 'task', 'attempt', 'status', 'partitions', 'done',
-      'millis', 'worker', 'error', 'message', 'logged', 'logError']);
     for (const [k, v] of Object.entries(ev)) {
-      if (!known.has(k) && v != null) add(`${k} ${typeof v === 'object' ? short(JSON.stringify(v), 200) : v}`);
+      if (!SHOWN_EVENT_KEYS.has(k) && v != null) add(`${k} ${typeof v === 'object' ? short(JSON.stringify(v), 200) : v}`);
     }
     if (ev.message != null) add(String(ev.message));
     if (ev.error != null) add(`error: ${ev.error}`, 'err');
-    const el = h('div', { class: 'ev', 'data-seq': ev.seq, 'data-type': ev.type },
-      h('span', { class: 't', text: `#${ev.seq} ${fmtTime(ev.at, true)}` }),
-      h('span', { class: 'ty', text: ev.type }));
+    const el = document.createElement('div');
+    el.className = 'ev';
+    el.dataset.seq = ev.seq;
+    el.dataset.type = ev.type;
+    el.append(span('t', `#${ev.seq} ${fmtTime(ev.at, true)}`), ' ', span('ty', String(ev.type)), ' ');
     details.forEach((d, i) => { if (i) el.append(' · '); el.append(d); });
     const logged = ev.logged;
     if (logged && typeof logged === 'object') {
@@ -934,7 +955,6 @@
           mk('status', 'span', { class: 'badge', id: 'job-status', 'data-status': '' }),
           mk('cancel', 'button', { class: 'danger', id: 'cancel', type: 'button', hidden: true, text: 'Cancel job' }))),
       mk('cancelError', 'div', { class: 'field-error top', id: 'cancel-error', 'data-field': '' }),
-      mk('notFound', 'div', { class: 'notice', hidden: true }),
       h('section', { class: 'card', id: 'job-progress' },
         h('div', { class: 'row spread' }, h('h2', { text: 'Progress' }), mk('pct', 'span', { class: 'muted', id: 'job-percent' })),
         mk('bar', 'div', { class: 'bar big', id: 'job-bar' }, h('span')),
@@ -967,6 +987,8 @@
           mk('errorsEmpty', 'p', { class: 'empty', text: 'No failed attempts.' }))),
       h('section', { class: 'card', style: 'margin-top:16px' },
         h('div', { class: 'row spread' }, h('h2', null, 'Event log ', mk('eventsCount', 'span', { class: 'muted' }))),
+        mk('logMore', 'p', { class: 'muted small', hidden: true, style: 'margin:0 0 6px' }, mk('logMoreText', 'span'),
+          h('a', { href: `/api/jobs/${encodeURIComponent(id)}/events?limit=500`, target: '_blank', rel: 'noopener', text: `/api/jobs/${id}/events` })),
         mk('log', 'div', { class: 'log', id: 'event-log', tabindex: 0 }),
         mk('logEmpty', 'p', { class: 'empty', text: 'No events yet.' })),
       h('div', { class: 'grid two' },
@@ -1005,7 +1027,6 @@
     const onJob = (job) => {
       const wasLive = st.job && LIVE.has(st.job.status);
       st.job = job;
-      E.notFound.hidden = true;
       if (wasLive && !LIVE.has(job.status)) scope.invalidate('result');
       scope.invalidate('job');
     };
@@ -1022,13 +1043,11 @@
       st.workers = list || [];
       scope.invalidate('workers');
     };
-    const onStreamEvents = (list) => {
-      st.streamEvents = true;
-      onEvents(list);
-    };
     const onEvents = (list) => {
       for (const ev of list || []) {
         if (ev == null || ev.seq == null) continue;
+        const known = st.events.get(ev.seq);
+        if (known && (known === ev || JSON.stringify(known) === JSON.stringify(ev))) continue;
         st.events.set(ev.seq, ev);
         st.pendingEvents.set(ev.seq, ev);
         if (ev.seq > st.maxSeq) st.maxSeq = ev.seq;
@@ -1036,30 +1055,37 @@
       scope.invalidate('events');
     };
 
-    scope.stream(`/api/jobs/${encodeURIComponent(id)}/stream`,
-      { job: onJob, map: onMap, history: onHistory, workers: onWorkers, events: onStreamEvents },
+    const stream = scope.stream(`/api/jobs/${encodeURIComponent(id)}/stream`,
+      { job: onJob, map: onMap, history: onHistory, workers: onWorkers, events: onEvents },
       { fallback: pollJob, stopWhen: () => st.job && !LIVE.has(st.job.status) && (st.mapSeen || st.job.partitions == null) });
 
     // First paint without waiting for the stream, and a clear message for unknown ids.
     api('GET', `/api/jobs/${encodeURIComponent(id)}`).then((job) => { if (!st.job) onJob(job); }).catch((e) => {
-      if (e.status === 404) {
-        setText(E.notFound, `There is no job with id ${id}.`);
-        E.notFound.hidden = false;
-      }
+      if (e.status === 404) noSuchJob();
     });
 
-    // The stream sends the log from its start; should it not have within a few seconds, page
-    // through it once over REST (entries are replaced by seq, so overlap is harmless).
-    scope.later(3000, async () => {
-      if (st.streamEvents) return;
+    function noSuchJob() {
+      stream.close();
+      setConn('idle');
+      document.title = 'No such job · Partita';
+      app.replaceChildren(h('div', { class: 'page-head' }, h('h1', { text: 'No such job' })),
+        h('div', { class: 'notice', id: 'job-not-found' }, `There is no job with id ${id}. `,
+          h('a', { href: '#/jobs', text: 'All jobs' }), '.'));
+    }
+
+    // The stream replays the log from its start, but paced; page through the existing log over
+    // REST at once as well (entries are keyed by seq, so the overlap costs nothing).
+    (async () => {
+      let after = 0;
       try {
-        for (let page = 0; page < 40 && scope.alive && !st.streamEvents; page++) {
-          const evs = await api('GET', `/api/jobs/${encodeURIComponent(id)}/events?after=${st.maxSeq}&limit=500`);
+        for (let page = 0; page < 50 && scope.alive; page++) {
+          const evs = await api('GET', `/api/jobs/${encodeURIComponent(id)}/events?after=${after}&limit=500`);
           onEvents(evs.events);
-          if (!evs.events || evs.events.length < 500) break;
+          if (!evs.events || evs.events.length < 500 || evs.next == null || evs.next <= after) break;
+          after = evs.next;
         }
-      } catch (e) { /* shown elsewhere */ }
-    });
+      } catch (e) { /* 404 is shown by the job request */ }
+    })();
 
     // Without the stream (older coordinator): poll the REST endpoints.
     async function pollJob() {
@@ -1075,10 +1101,7 @@
         onWorkers(ws.items.filter((w) => w.running && w.running[id]).map((w) => ({
           id: w.id, name: w.name, kind: w.kind, running: w.running[id], rate: w.rate })));
       } catch (e) {
-        if (e.status === 404) {
-          setText(E.notFound, `There is no job with id ${id}.`);
-          E.notFound.hidden = false;
-        }
+        if (e.status === 404) noSuchJob();
       }
     }
 
@@ -1173,8 +1196,9 @@
       setText(E.retried, fmtInt(c.retried));
       setText(E.rate, LIVE.has(job.status) ? fmtRate(job.rate) : '–');
       setText(E.eta, etaText(job));
-      E.jobError.hidden = !job.error;
-      setText(E.jobError, job.error || '');
+      const showError = job.error && !(job.status === 'cancelled' && job.error === 'cancelled');
+      E.jobError.hidden = !showError;
+      setText(E.jobError, showError ? job.error : '');
       if (!st.paramsFilled && job.params !== undefined) {
         E.rerunParams.value = JSON.stringify(job.params || {}, null, 2);
         st.paramsFilled = true;
@@ -1204,12 +1228,12 @@
       if (job.options && Object.keys(job.options).length) {
         row('options', Object.entries(job.options).map(([k, v]) => `${k} ${typeof v === 'object' ? JSON.stringify(v) : v}`).join(' · '));
       }
-      if (job.params !== undefined) row('params', h('pre', { class: 'preview', style: 'margin:0', text: JSON.stringify(job.params, null, 2) }));
       E.details.replaceChildren(...rows);
     }
 
     function renderMap() {
       const job = st.job;
+      legend.hidden = !map.ready;
       if (!map.ready) {
         const known = job && job.partitions != null;
         setText(E.mapEmpty, known ? 'Loading the partition map…' : (job && !LIVE.has(job.status) ? 'This job has no partition map.' : 'Waiting for the partition count (the job is preparing)…'));
@@ -1230,7 +1254,8 @@
     function renderChart() {
       const job = st.job;
       let lo = Infinity, hi = -Infinity;
-      for (const sec of st.history.keys()) {
+      for (const [sec, count] of st.history) {
+        if (!count) continue;
         if (sec < lo) lo = sec;
         if (sec > hi) hi = sec;
       }
@@ -1265,6 +1290,9 @@
       E.workersEmpty.hidden = list.length > 0;
     }
 
+    const evEls = new Map(); // seq → element of the event log
+    const errEls = new Map(); // seq → row of the errors table
+
     function nearBottom(el) {
       return el.scrollHeight - el.scrollTop - el.clientHeight < 40;
     }
@@ -1275,20 +1303,40 @@
         return;
       }
       const stick = nearBottom(E.log);
-      const errStick = nearBottom(E.errorsBody.closest('#errors-list'));
-      const batch = Array.from(st.pendingEvents.values()).sort((a, b) => a.seq - b.seq);
-      st.pendingEvents.clear();
+      const errList = E.errorsBody.closest('#errors-list');
+      const errStick = nearBottom(errList);
+      let pending = Array.from(st.pendingEvents.values()).sort((a, b) => a.seq - b.seq);
+      // Only the newest MAX_LOG_NODES entries are shown; older pending ones only feed the errors.
+      if (pending.length > MAX_LOG_NODES) {
+        for (const ev of pending.slice(0, pending.length - MAX_LOG_NODES)) {
+          st.pendingEvents.delete(ev.seq);
+          if (ev.type === 'failed') addError(ev);
+        }
+        pending = pending.slice(pending.length - MAX_LOG_NODES);
+      }
+      // At most EVENTS_PER_RENDER per pass, oldest first; the rest waits for the next pass so that
+      // a long log never blocks the page for long.
+      const batch = pending.slice(0, EVENTS_PER_RENDER);
+      if (pending.length > batch.length) scope.invalidate('events');
       const frag = document.createDocumentFragment();
       let lastSeq = E.log.lastElementChild ? Number(E.log.lastElementChild.dataset.seq) : -Infinity;
       for (const ev of batch) {
+        st.pendingEvents.delete(ev.seq);
+        if (ev.type === 'failed') addError(ev);
+        const old = evEls.get(ev.seq);
+        if (!old && ev.seq < lastSeq && E.log.childElementCount >= MAX_LOG_NODES
+            && ev.seq < Number(E.log.firstElementChild.dataset.seq)) {
+          continue; // older than everything shown of a full log
+        }
         const node = eventNode(ev);
-        const old = E.log.querySelector(`.ev[data-seq="${CSS.escape(String(ev.seq))}"]`);
+        evEls.set(ev.seq, node);
         if (old) {
           old.replaceWith(node);
         } else if (ev.seq > lastSeq) {
           frag.append(node);
+          lastSeq = ev.seq;
         } else {
-          // Out of order (rare): insert before the first later event.
+          // Out of order (rare): insert before the first later entry.
           E.log.append(frag);
           let after = null;
           for (const el of E.log.children) {
@@ -1296,31 +1344,46 @@
           }
           E.log.insertBefore(node, after);
         }
-        if (ev.seq > lastSeq && !old) lastSeq = ev.seq;
-        if (ev.type === 'failed') addError(ev);
       }
       E.log.append(frag);
+      while (E.log.childElementCount > MAX_LOG_NODES) {
+        const first = E.log.firstElementChild;
+        evEls.delete(Number(first.dataset.seq));
+        first.remove();
+      }
       if (stick) E.log.scrollTop = E.log.scrollHeight;
-      const errList = E.errorsBody.closest('#errors-list');
       if (errStick) errList.scrollTop = errList.scrollHeight;
+      const shown = E.log.childElementCount;
       setText(E.eventsCount, `(${fmtInt(st.events.size)})`);
+      E.logMore.hidden = shown >= st.events.size;
+      setText(E.logMoreText, `Showing the newest ${fmtInt(shown)} of ${fmtInt(st.events.size)} entries. The whole log: `);
       E.logEmpty.hidden = st.events.size > 0;
     }
 
+    let errorCount = 0;
     function addError(ev) {
       const key = String(ev.seq);
-      let tr = E.errorsBody.querySelector(`tr[data-seq="${CSS.escape(key)}"]`);
+      const tr = errEls.get(ev.seq);
       const fresh = h('tr', { 'data-seq': key, 'data-partition': ev.partition != null ? ev.partition : null },
         h('td', { class: 'nowrap', text: ev.partition != null ? `partition ${ev.partition}` : ev.task != null ? `task ${ev.task}` : '–' }),
         h('td', { class: 'num', text: ev.attempt != null ? ev.attempt : '–' }),
         h('td', { class: 'err', text: ev.error != null ? String(ev.error) : '–' }),
         h('td', { class: 'small', text: ev.worker != null ? String(ev.worker) : '–' }));
-      if (tr) tr.replaceWith(fresh);
-      else E.errorsBody.append(fresh);
-      tr = fresh;
-      const n = E.errorsBody.children.length;
-      setText(E.errorsCount, `(${fmtInt(n)})`);
-      E.errorsEmpty.hidden = n > 0;
+      errEls.set(ev.seq, fresh);
+      if (tr) {
+        tr.replaceWith(fresh);
+      } else {
+        errorCount++;
+        E.errorsBody.append(fresh);
+        while (E.errorsBody.childElementCount > MAX_ERROR_ROWS) {
+          const first = E.errorsBody.firstElementChild;
+          errEls.delete(Number(first.dataset.seq));
+          first.remove();
+        }
+      }
+      const rows = E.errorsBody.childElementCount;
+      setText(E.errorsCount, rows < errorCount ? `(newest ${fmtInt(rows)} of ${fmtInt(errorCount)})` : `(${fmtInt(errorCount)})`);
+      E.errorsEmpty.hidden = errorCount > 0;
     }
 
     function renderResult() {
@@ -1330,7 +1393,8 @@
       E.resultLink.hidden = !done;
       if (!done) {
         setText(E.resultStatus, LIVE.has(job.status) ? 'Available once the job is done.'
-          : `No result: the job ${job.status}${job.error ? ' (' + job.error + ')' : ''}.`);
+          : job.status === 'cancelled' ? 'No result: the job was cancelled.'
+            : `No result: the job ${job.status === 'failed' ? 'failed' : 'is ' + job.status}.`);
         E.resultStatus.hidden = false;
         return;
       }
@@ -1384,7 +1448,7 @@
         if (preview.length > max) { preview = preview.slice(0, max); truncated = true; }
         setText(E.resultPreview, preview + (truncated ? '\n… (truncated; download for the whole result)' : ''));
         E.resultPreview.hidden = false;
-        setText(E.resultStatus, `${fmtBytes(length || text.length)}${image ? ` · image ${value.image.width}×${value.image.height}` : ''}`);
+        setText(E.resultStatus, `JSON, ${fmtBytes(length || text.length)}${image ? ` · image ${value.image.width}×${value.image.height}` : ''}`);
       } catch (e) {
         setText(E.resultStatus, 'Cannot load the result: ' + e.message);
         st.resultFor = null;
@@ -1419,9 +1483,9 @@
         h('div', { class: 'row spread', style: 'margin-bottom:4px' },
           h('label', { for: 'code-source', style: 'margin:0' }, 'JavaScript module ', h('span', { class: 'muted', text: '(exports compute, optionally prepare, combine, collect, log)' }))),
         h('div', { class: 'file-row' },
-          h('span', null, h('label', { for: 'example', text: 'Example: ' }), ' ',
-            E.example = h('select', { id: 'example', style: 'width:auto;display:inline-block' }, h('option', { value: '', text: 'Loading…' }))),
-          h('span', null, h('label', { for: 'code-file', text: 'or a file: ' }), ' ',
+          h('span', null, h('label', { for: 'example', text: 'Example' }),
+            E.example = h('select', { id: 'example' }, h('option', { value: '', text: 'Loading…' }))),
+          h('span', null, h('label', { for: 'code-file', text: 'or a file (.mjs, .js)' }),
             E.file = h('input', { type: 'file', id: 'code-file', accept: '.mjs,.js,text/javascript,application/javascript' }))),
         E.source = h('textarea', { id: 'code-source', name: 'code.source', spellcheck: false, rows: 14,
           placeholder: 'export function compute(i, ctx) {\n  return i * i;\n}\nexport function combine(a, b) {\n  return a + b;\n}' }),
@@ -1516,7 +1580,7 @@
       const wrap = el.closest('.field');
       if (wrap && fieldName) {
         wrap.classList.add('invalid');
-        const input = wrap.querySelector('textarea, input, select');
+        const input = wrap.querySelector(`[name="${CSS.escape(fieldName)}"]`);
         if (input) {
           input.setAttribute('aria-invalid', 'true');
           if (!E.form.contains(document.activeElement) || document.activeElement === E.submit) input.focus({ preventScroll: true });

@@ -1,0 +1,399 @@
+package io.partita.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.partita.coordinator.CoordinatorConfig;
+import io.partita.worker.Worker;
+import io.partita.worker.WorkerConfig;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.logging.Level;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.Dimension;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.logging.LogEntry;
+import org.openqa.selenium.logging.LogType;
+
+/**
+ * The dashboard in real headless Chromium against the real coordinator, with an in-process Java
+ * worker. Screenshots go to {@code target/screenshots}.
+ */
+class DashboardIT {
+    static final ObjectMapper JSON = new ObjectMapper();
+    static final Path SHOTS = Path.of("target", "screenshots");
+    /** Colours of the partition map by state code (see PartitionMap). */
+    static final int[] COLOURS = {0xd9d9d9, 0xf5a623, 0x2e9d4f, 0xd0021b, 0x7b61ff};
+
+    @TempDir
+    static Path dir;
+
+    static Grid grid;
+    static Worker worker;
+    static Browsers browsers;
+    ChromeDriver driver;
+
+    @BeforeAll
+    static void start() throws Exception {
+        grid = new Grid(dir, CoordinatorConfig.builder().heartbeatInterval(Duration.ofMillis(500)));
+        worker = Worker.start(WorkerConfig.defaults(grid.coordinator.url()).withSlots(2));
+        browsers = new Browsers(grid.coordinator.url(), dir);
+        Files.createDirectories(SHOTS);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        browsers.close();
+        worker.close();
+        grid.close();
+    }
+
+    @AfterEach
+    void noConsoleErrors() {
+        if (driver == null) {
+            return;
+        }
+        List<String> errors = new ArrayList<>();
+        for (LogEntry e : driver.manage().logs().get(LogType.BROWSER)) {
+            // Chrome logs every 4xx answer to fetch as an error; the tests cause some on purpose
+            boolean expectedHttpError = e.getMessage().contains("Failed to load resource")
+                    && e.getMessage().matches(".*status of (400|404|409|422) .*");
+            if (e.getLevel().intValue() >= Level.SEVERE.intValue() && !expectedHttpError) {
+                errors.add(e.getMessage());
+            }
+        }
+        driver.quit();
+        driver = null;
+        assertThat(errors).as("console errors").isEmpty();
+    }
+
+    String url(String hash) {
+        return grid.coordinator.url().resolve("/").toString() + hash;
+    }
+
+    static String jsSpec(String source, String rest) throws Exception {
+        ObjectNode spec = (ObjectNode) JSON.readTree("{" + rest + "}");
+        spec.putObject("code").put("language", "js").put("source", source);
+        return spec.toString();
+    }
+
+    static void shot(ChromeDriver driver, String name) throws Exception {
+        Files.write(SHOTS.resolve(name + ".png"), driver.getScreenshotAs(OutputType.BYTES));
+    }
+
+    /** The API's map of a job, expanded to one code per partition. */
+    byte[] apiCodes(String id) {
+        JsonNode map = grid.api.get("/api/jobs/" + id + "/map").json();
+        byte[] codes = new byte[map.get("partitions").asInt()];
+        JsonNode runs = map.get("runs");
+        for (int r = 0; r < runs.size(); r += 3) {
+            for (long i = runs.get(r).asLong();
+                    i < runs.get(r).asLong() + runs.get(r + 1).asLong();
+                    i++) {
+                codes[(int) i] = (byte) runs.get(r + 2).asInt();
+            }
+        }
+        return codes;
+    }
+
+    @Test
+    void screenshots_andThePartitionMapsPixelsMatchTheApi() throws Exception {
+        driver = browsers.open();
+        driver.manage().window().setSize(new Dimension(1280, 1600));
+
+        // a finished job with every kind of cell: done, retried (failed once), failed, pending
+        String mixed = grid.api.submit(jsSpec("""
+                export function compute(i, ctx) {
+                  if (i === 150) throw new Error('150 always fails');
+                  if (i % 7 === 0 && ctx.attempt === 1) throw new Error('first try of ' + i);
+                  return i;
+                }
+                export function combine(a, b) { return a + b; }
+                """, "\"partitions\":400,\"options\":{\"maxAttempts\":2}"));
+        grid.awaitStatus(mixed, "failed", Duration.ofSeconds(60));
+        driver.get(url("#/jobs/" + mixed));
+        byte[] expected = apiCodes(mixed);
+        await("the map is drawn").atMost(Duration.ofSeconds(20)).until(() -> {
+            Object n = driver.executeScript(
+                    "return window.partitaMap && window.partitaMap.codes ? window.partitaMap.codes.length : 0;");
+            return ((Number) n).intValue() == expected.length;
+        });
+        Thread.sleep(500); // one more repaint
+        shot(driver, "job-finished");
+        assertThat(expected).contains(PartitionMap.DONE, PartitionMap.RETRIED, PartitionMap.FAILED);
+        checkMapPixels(driver, expected);
+
+        // a running job, and the overview while it runs
+        String running = grid.api.submit(jsSpec(
+                "export function compute(i) { const e = Date.now() + 20; while (Date.now() < e) {} return i; }\n"
+                        + "export function combine(a, b) { return a + b; }",
+                "\"partitions\":2000"));
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> grid.api.job(running).get("counts").get("done").asLong() > 20);
+        driver.get(url("#/jobs/" + running));
+        await("the running job's map shows done and running cells")
+                .atMost(Duration.ofSeconds(20))
+                .until(() -> {
+                    Object has = driver.executeScript("const m = window.partitaMap; if (!m || !m.codes) return false;"
+                            + "return m.codes.includes(1) && m.codes.includes(2);");
+                    return Boolean.TRUE.equals(has);
+                });
+        shot(driver, "job-running");
+        BufferedImage map = elementImage(driver.findElement(By.id("map")));
+        assertThat(coloursIn(map)).contains(COLOURS[PartitionMap.RUNNING], COLOURS[PartitionMap.DONE]);
+
+        driver.get(url("#/"));
+        await("the overview lists the running job")
+                .atMost(Duration.ofSeconds(20))
+                .until(() -> driver.getPageSource().contains(running));
+        shot(driver, "overview");
+        assertThat(driver.findElement(By.id("rate-chart")).isDisplayed()).isTrue();
+        grid.api.delete("/api/jobs/" + running);
+    }
+
+    /** Each cell's centre pixel in a screenshot of the canvas has its state's colour. */
+    static void checkMapPixels(ChromeDriver driver, byte[] expected) throws Exception {
+        Map<?, ?> geometry = (Map<?, ?>)
+                driver.executeScript("return {side: window.partitaMap.side, cell: window.partitaMap.cell};");
+        int side = ((Number) geometry.get("side")).intValue();
+        int cell = ((Number) geometry.get("cell")).intValue();
+        assertThat(side).isEqualTo((int) Math.ceil(Math.sqrt(expected.length)));
+        assertThat(cell).as("cells large enough to check by pixel").isGreaterThanOrEqualTo(3);
+        WebElement canvas = driver.findElement(By.id("map"));
+        driver.executeScript("arguments[0].scrollIntoView({block: 'center'});", canvas);
+        BufferedImage image = elementImage(canvas);
+        assertThat(image.getWidth()).as("screenshot width").isGreaterThanOrEqualTo(side * cell);
+        assertThat(image.getHeight())
+                .as("screenshot height")
+                .isGreaterThanOrEqualTo(((expected.length + side - 1) / side) * cell);
+        int mismatches = 0;
+        StringBuilder first = new StringBuilder();
+        for (int i = 0; i < expected.length; i++) {
+            int x = (i % side) * cell + cell / 2;
+            int y = (i / side) * cell + cell / 2;
+            int rgb = image.getRGB(x, y) & 0xFFFFFF;
+            if (!close(rgb, COLOURS[expected[i]])) {
+                if (mismatches++ < 5) {
+                    first.append(
+                            String.format(" #%d at (%d,%d): %06x, expected %06x;", i, x, y, rgb, COLOURS[expected[i]]));
+                }
+            }
+        }
+        assertThat(mismatches)
+                .as("cells whose colour differs from the API's state:" + first)
+                .isZero();
+    }
+
+    static BufferedImage elementImage(WebElement element) throws Exception {
+        return ImageIO.read(new ByteArrayInputStream(element.getScreenshotAs(OutputType.BYTES)));
+    }
+
+    static boolean close(int a, int b) {
+        for (int shift = 0; shift <= 16; shift += 8) {
+            if (Math.abs(((a >> shift) & 0xFF) - ((b >> shift) & 0xFF)) > 6) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    static java.util.Set<Integer> coloursIn(BufferedImage image) {
+        java.util.Set<Integer> out = new java.util.HashSet<>();
+        for (int y = 0; y < image.getHeight(); y += 2) {
+            for (int x = 0; x < image.getWidth(); x += 2) {
+                int rgb = image.getRGB(x, y) & 0xFFFFFF;
+                for (int c : COLOURS) {
+                    if (close(rgb, c)) {
+                        out.add(c);
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void submitThroughTheForm_cancel_andRerunWithAChangedParameter() throws Exception {
+        driver = browsers.open();
+        driver.manage().window().setSize(new Dimension(1280, 1000));
+        String module = "export function compute(i, ctx) { return i * ctx.params.k; }\n"
+                + "export function combine(a, b) { return a + b; }";
+
+        // a slow job, cancelled from its page
+        driver.get(url("#/submit"));
+        fill(
+                driver,
+                "code-source",
+                "export function compute(i) { const e = Date.now() + 50; while (Date.now() < e) {} return i; }\n"
+                        + "export function combine(a, b) { return a + b; }");
+        fill(driver, "params", "{}");
+        fill(driver, "partitions", "5000");
+        driver.findElement(By.cssSelector("#submit-form [type=submit]")).click();
+        String slow = awaitJobPage(driver);
+        await().atMost(Duration.ofSeconds(20))
+                .until(() -> driver.findElement(By.id("cancel")).isDisplayed());
+        driver.findElement(By.id("cancel")).click();
+        acceptConfirm(driver);
+        grid.awaitStatus(slow, "cancelled", Duration.ofSeconds(20));
+
+        // a job with a parameter, then re-run with another value
+        driver.get(url("#/submit"));
+        fill(driver, "code-source", module);
+        fill(driver, "params", "{\"k\": 2}");
+        fill(driver, "partitions", "100");
+        driver.findElement(By.cssSelector("#submit-form [type=submit]")).click();
+        String first = awaitJobPage(driver);
+        assertThat(first).isNotEqualTo(slow);
+        grid.awaitStatus(first, "done", Duration.ofSeconds(60));
+        assertThat(grid.api.get("/api/jobs/" + first + "/result").json().asLong())
+                .isEqualTo(2 * 4950);
+
+        await().atMost(Duration.ofSeconds(20))
+                .until(() -> driver.findElement(By.id("rerun-params")).isDisplayed());
+        fill(driver, "rerun-params", "{\"k\": 3}");
+        driver.findElement(By.id("rerun")).click();
+        await("the re-run's page")
+                .atMost(Duration.ofSeconds(20))
+                .until(() -> driver.getCurrentUrl().contains("#/jobs/")
+                        && !driver.getCurrentUrl().endsWith(first));
+        String second = driver.getCurrentUrl().substring(driver.getCurrentUrl().lastIndexOf('/') + 1);
+        grid.awaitStatus(second, "done", Duration.ofSeconds(60));
+        assertThat(grid.api.get("/api/jobs/" + second + "/result").json().asLong())
+                .isEqualTo(3 * 4950);
+        assertThat(grid.api.job(second).get("rerunOf").asText()).isEqualTo(first);
+    }
+
+    @Test
+    void brokenSubmissions_showTheErrorNextToTheField() throws Exception {
+        driver = browsers.open();
+        driver.manage().window().setSize(new Dimension(390, 844)); // a phone
+        long before = grid.api.get("/api/jobs").json().get("total").asLong();
+        driver.get(url("#/submit"));
+
+        fill(driver, "code-source", "export function compute(i) { return i +; }");
+        fill(driver, "params", "{}");
+        fill(driver, "partitions", "10");
+        driver.findElement(By.cssSelector("#submit-form [type=submit]")).click();
+        assertThat(fieldError(driver, "code.source")).containsIgnoringCase("line");
+
+        fill(driver, "code-source", "export function compute(i) { return i; }");
+        fill(driver, "partitions", "0");
+        driver.findElement(By.cssSelector("#submit-form [type=submit]")).click();
+        assertThat(fieldError(driver, "partitions")).contains("between 1");
+
+        fill(driver, "partitions", "10");
+        fill(driver, "params", "[1, 2");
+        driver.findElement(By.cssSelector("#submit-form [type=submit]")).click();
+        assertThat(fieldError(driver, "params")).isNotBlank();
+
+        assertThat(grid.api.get("/api/jobs").json().get("total").asLong()).isEqualTo(before);
+        Object width = driver.executeScript("return document.documentElement.scrollWidth;");
+        assertThat(((Number) width).intValue())
+                .as("no sideways scrolling on a phone")
+                .isLessThanOrEqualTo(400);
+        shot(driver, "submit-errors-phone");
+    }
+
+    @Test
+    void aMillionPartitionJobPage_keepsFramesUnder50ms() throws Exception {
+        String id = grid.api.submit(jsSpec(
+                "export function compute(i) { return 1; }\nexport function combine(a, b) { return a + b; }",
+                "\"partitions\":1000000"));
+        driver = browsers.open();
+        driver.manage().window().setSize(new Dimension(1280, 1000));
+        driver.get(url("#/jobs/" + id));
+        await("the map is drawn")
+                .atMost(Duration.ofSeconds(30))
+                .until(() -> ((Number)
+                                        driver.executeScript(
+                                                "return window.partitaMap && window.partitaMap.codes ? window.partitaMap.codes.length : 0;"))
+                                .intValue()
+                        == 1_000_000);
+        long doneBefore = grid.api.job(id).get("counts").get("done").asLong();
+        @SuppressWarnings("unchecked")
+        Map<String, Object> frames = (Map<String, Object>) driver.executeAsyncScript("""
+                const done = arguments[arguments.length - 1];
+                const times = [];
+                let last = performance.now();
+                const doneBefore = window.partitaMap.codes.reduce((n, c) => n + (c === 2 || c === 4 ? 1 : 0), 0);
+                function frame(t) {
+                  times.push(t - last); last = t;
+                  if (times.length < 150) requestAnimationFrame(frame);
+                  else {
+                    const sorted = times.slice(1).sort((a, b) => a - b);
+                    const doneAfter = window.partitaMap.codes.reduce((n, c) => n + (c === 2 || c === 4 ? 1 : 0), 0);
+                    done({median: sorted[sorted.length >> 1], p90: sorted[Math.floor(sorted.length * 0.9)],
+                          frames: times.length, mapChanged: doneAfter - doneBefore});
+                  }
+                }
+                requestAnimationFrame(frame);
+                """);
+        double median = ((Number) frames.get("median")).doubleValue();
+        assertThat(((Number) frames.get("mapChanged")).longValue())
+                .as("the map updated while measured")
+                .isPositive();
+        assertThat(median).as("median frame time (ms), " + frames).isLessThan(50);
+        assertThat(grid.api.job(id).get("counts").get("done").asLong()).isGreaterThan(doneBefore);
+        shot(driver, "job-million");
+        grid.api.delete("/api/jobs/" + id);
+    }
+
+    static void fill(ChromeDriver driver, String id, String value) {
+        WebElement e = driver.findElement(By.id(id));
+        // set through the DOM: sendKeys of long code into a textarea is slow and auto-indents nothing
+        driver.executeScript(
+                "arguments[0].value = arguments[1]; arguments[0].dispatchEvent(new Event('input', {bubbles: true}));",
+                e,
+                value);
+    }
+
+    static String fieldError(ChromeDriver driver, String field) {
+        By by = By.cssSelector(".field-error[data-field='" + field + "']");
+        await("an error next to " + field)
+                .atMost(Duration.ofSeconds(15))
+                .until(() -> !driver.findElement(by).getText().isBlank());
+        return driver.findElement(by).getText();
+    }
+
+    static String awaitJobPage(ChromeDriver driver) {
+        await("the new job's page")
+                .atMost(Duration.ofSeconds(20))
+                .until(() -> driver.getCurrentUrl().contains("#/jobs/"));
+        String u = driver.getCurrentUrl();
+        return u.substring(u.lastIndexOf('/') + 1);
+    }
+
+    static void acceptConfirm(ChromeDriver driver) {
+        try {
+            driver.switchTo().alert().accept();
+        } catch (org.openqa.selenium.NoAlertPresentException e) {
+            // the page cancels without asking
+        }
+    }
+
+    /** The state codes, as in the coordinator's PartitionMap (package-private there). */
+    static final class PartitionMap {
+        static final byte PENDING = 0;
+        static final byte RUNNING = 1;
+        static final byte DONE = 2;
+        static final byte FAILED = 3;
+        static final byte RETRIED = 4;
+    }
+}
