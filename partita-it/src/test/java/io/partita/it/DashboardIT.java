@@ -293,6 +293,10 @@ class DashboardIT {
         driver.findElement(By.cssSelector("#submit-form [type=submit]")).click();
         assertThat(fieldError(driver, "code.source")).containsIgnoringCase("line");
 
+        fill(driver, "code-source", "");
+        driver.findElement(By.cssSelector("#submit-form [type=submit]")).click();
+        assertThat(fieldError(driver, "code.source")).isNotBlank();
+
         fill(driver, "code-source", "export function compute(i) { return i; }");
         fill(driver, "partitions", "0");
         driver.findElement(By.cssSelector("#submit-form [type=submit]")).click();

@@ -387,6 +387,7 @@ final class JdbcMembership implements Membership {
         private long lastSlotMs = Long.MIN_VALUE;
         private long lastEpoch = -1;
         private boolean fencedTold = true;
+        private long lapsesAtRun;
 
         Worker(long intervalMs, PeriodicWork work) {
             this.intervalMs = intervalMs;
@@ -404,8 +405,14 @@ final class JdbcMembership implements Membership {
                 lock.lock();
                 try {
                     Optional<Lease> l = core.lease(clock.nanoTime());
-                    if (l.isEmpty()) {
-                        if (!fencedTold && core.snapshot(clock.nanoTime()).state() == MemberState.FENCED) {
+                    // Fenced since the work last ran: now, or in between if the member already
+                    // rejoined before this thread looked (after a long pause, say).
+                    boolean fencedSince = !fencedTold
+                            && (core.lapses() != lapsesAtRun
+                                    || (l.isEmpty()
+                                            && core.snapshot(clock.nanoTime()).state() == MemberState.FENCED));
+                    if (fencedSince || l.isEmpty()) {
+                        if (fencedSince) {
                             fencedTold = true;
                             long epoch = lastEpoch;
                             lock.unlock();
@@ -448,6 +455,7 @@ final class JdbcMembership implements Membership {
                 lastSlotMs = slot;
                 lastEpoch = planned.epoch();
                 fencedTold = false;
+                lapsesAtRun = core.lapses();
                 try {
                     work.run(planned.rank(), planned.size(), planned.epoch());
                 } catch (InterruptedException e) {

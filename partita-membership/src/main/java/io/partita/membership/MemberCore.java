@@ -54,6 +54,7 @@ final class MemberCore {
     private boolean retickSoon;
     private boolean closed;
     private boolean fenced;
+    private long lapses;
     private boolean retickImmediately;
 
     MemberCore(String memberId, String label, long leaseNanos, long marginNanos) {
@@ -92,6 +93,7 @@ final class MemberCore {
         if (acting.isEmpty()) {
             if (lease != null) {
                 fenced = true; // the lease lapsed before this renewal: it was not renewed in time
+                lapses++;
             }
             lease = null;
         }
@@ -116,6 +118,7 @@ final class MemberCore {
         if (closed || !holdsAssigned || !sameRank || nowNanos - deadline >= 0) {
             if (lease != null && lease(nowNanos).isEmpty()) {
                 fenced = true;
+                lapses++;
             }
             lease = null;
             retickSoon = !closed && reply.assignedRank() != Protocol.NONE;
@@ -162,6 +165,15 @@ final class MemberCore {
      */
     boolean retickImmediately() {
         return retickSoon && retickImmediately;
+    }
+
+    /**
+     * How many times a lease this member held lapsed without a renewal. A fence can be over before
+     * anyone looks (the member already rejoined); this count lets work that ran under an old lease
+     * learn that it was fenced in between.
+     */
+    long lapses() {
+        return lapses;
     }
 
     /** The lease valid at local time {@code nowNanos}, if any. */

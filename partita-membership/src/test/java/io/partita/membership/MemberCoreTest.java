@@ -39,6 +39,18 @@ class MemberCoreTest {
     }
 
     @Test
+    void aLapse_isCounted_evenAfterTheMemberRejoined() {
+        core.prepare(0, Intent.RENEW);
+        core.onReply(granted(0, 3), 10 * MS);
+        assertThat(core.lapses()).isZero();
+        // paused past the deadline, then renewed at once: FENCED is over before anyone looks
+        core.prepare(5_000 * MS, Intent.RENEW);
+        core.onReply(granted(1, 4), 5_010 * MS);
+        assertThat(core.snapshot(5_010 * MS).state()).isEqualTo(MemberState.ACTIVE);
+        assertThat(core.lapses()).isEqualTo(1);
+    }
+
+    @Test
     void replyArrivingAfterItsOwnDeadline_grantsNothing() {
         core.prepare(0, Intent.RENEW);
         core.onReply(granted(0, 3), 950 * MS);
