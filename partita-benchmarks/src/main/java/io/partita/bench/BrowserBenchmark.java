@@ -7,6 +7,7 @@ import com.sun.net.httpserver.HttpServer;
 import io.partita.coordinator.Coordinator;
 import io.partita.coordinator.CoordinatorConfig;
 import io.partita.testing.ApiClient;
+import io.partita.testing.Chromium;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -145,20 +146,11 @@ public final class BrowserBenchmark {
 
     static Process chromium(String url, Path dir) throws Exception {
         Path profile = Files.createTempDirectory(dir, "chrome");
-        return new ProcessBuilder(
-                        "/usr/bin/chromium",
-                        "--headless=new",
-                        "--no-sandbox",
-                        "--disable-gpu",
-                        "--disable-quic",
-                        "--no-first-run",
-                        "--disable-background-networking",
-                        "--disable-component-update",
-                        "--disable-sync",
-                        "--disable-dev-shm-usage",
-                        "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
-                        "--user-data-dir=" + profile,
-                        url)
+        List<String> command = new ArrayList<>();
+        command.add(Chromium.BINARY);
+        command.addAll(Chromium.headlessFlags(profile));
+        command.add(url);
+        return new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(profile.resolve("chromium.log").toFile())
                 .start();

@@ -96,6 +96,24 @@ class SchedulerTest {
         return scheduler.submit(id, JobSpec.parse(root, 10_000_000));
     }
 
+    /** A 4-core, 8 GiB worker that asks for job "gpu" only, with these features. */
+    static Message.Hello gpuJobWorker(List<String> features) {
+        return new Message.Hello(
+                1,
+                "browser",
+                "t",
+                List.of("java"),
+                4,
+                8L << 30,
+                List.of("f"),
+                4,
+                java.util.Map.of(),
+                features,
+                null,
+                null,
+                List.of("gpu"));
+    }
+
     /** A worker with 64 slots, so that only its credits limit what it gets. */
     WorkerConn worker(RecordingOutbox outbox, String... functions) {
         return worker(outbox, 64, functions);
@@ -196,43 +214,11 @@ class SchedulerTest {
                 .add("webgpu");
         scheduler.submit("gpu", JobSpec.parse(gpu, 10_000_000));
         RecordingOutbox small = new RecordingOutbox();
-        WorkerConn noGpu = scheduler.connect(
-                new Message.Hello(
-                        1,
-                        "browser",
-                        "t",
-                        List.of("java"),
-                        4,
-                        8L << 30,
-                        List.of("f"),
-                        4,
-                        java.util.Map.of(),
-                        List.of("wasm"),
-                        null,
-                        null,
-                        List.of("gpu")),
-                "test",
-                small);
+        WorkerConn noGpu = scheduler.connect(gpuJobWorker(List.of("wasm")), "test", small);
         scheduler.pull(noGpu, 4);
         assertThat(small.leases).isEmpty();
         RecordingOutbox big = new RecordingOutbox();
-        WorkerConn withGpu = scheduler.connect(
-                new Message.Hello(
-                        1,
-                        "browser",
-                        "t",
-                        List.of("java"),
-                        4,
-                        8L << 30,
-                        List.of("f"),
-                        4,
-                        java.util.Map.of(),
-                        List.of("wasm", "webgpu"),
-                        null,
-                        null,
-                        List.of("gpu")),
-                "test",
-                big);
+        WorkerConn withGpu = scheduler.connect(gpuJobWorker(List.of("wasm", "webgpu")), "test", big);
         scheduler.pull(withGpu, 4);
         assertThat(big.leases).hasSize(4).allSatisfy(l -> assertThat(l.job.id).isEqualTo("gpu"));
     }

@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.partita.coordinator.CoordinatorConfig;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -54,12 +53,6 @@ class BrowserIT {
         grid.close();
     }
 
-    static String jsSpec(String source, String rest) throws Exception {
-        ObjectNode spec = (ObjectNode) JSON.readTree("{" + rest + "}");
-        spec.putObject("code").put("language", "js").put("source", source);
-        return spec.toString();
-    }
-
     /** What SUM_MODULE gives for partitions [0, n), computed here. */
     static long sumReference(long n) {
         long total = 0;
@@ -105,7 +98,7 @@ class BrowserIT {
         awaitBrowserWorkers(3);
         assertThat(driver.getCurrentUrl()).doesNotContain(":" + grid.coordinator.port() + "/");
 
-        String id = grid.api.submit(jsSpec(SUM_MODULE, "\"partitions\":10000"));
+        String id = grid.api.submit(Grid.jsSpec(SUM_MODULE, "\"partitions\":10000"));
         grid.awaitStatus(id, "done", Duration.ofSeconds(180));
         assertThat(grid.api.get("/api/jobs/" + id + "/result").json().asLong()).isEqualTo(sumReference(10_000));
         List<JsonNode> workers = browserWorkers();
@@ -140,7 +133,7 @@ class BrowserIT {
                 export function compute(i) { const end = Date.now() + 10; let x = i; while (Date.now() < end) x = (x * 31 + 7) % 1000003; return i; }
                 export function combine(a, b) { return a + b; }
                 """;
-        String id = grid.api.submit(jsSpec(module, "\"partitions\":3000"));
+        String id = grid.api.submit(Grid.jsSpec(module, "\"partitions\":3000"));
         await("the leaving tab holds tasks")
                 .atMost(Duration.ofSeconds(60))
                 .until(() -> browserWorkers().stream()
@@ -166,7 +159,7 @@ class BrowserIT {
                 export function compute(i) { const end = Date.now() + 20; let x = i; while (Date.now() < end) x = (x * 31 + 7) % 1000003; return 1; }
                 export function combine(a, b) { return a + b; }
                 """;
-        String id = grid.api.submit(jsSpec(module, "\"partitions\":100000"));
+        String id = grid.api.submit(Grid.jsSpec(module, "\"partitions\":100000"));
         await("the tab works")
                 .atMost(Duration.ofSeconds(30))
                 .until(() -> ((Number) stats(driver).get("tasks")).longValue() > 20);
@@ -199,8 +192,8 @@ class BrowserIT {
 
     @Test
     void joinPage_showsAQrCodeOfItsOwnUrl_andWorksOnItsJob() throws Exception {
-        String other = grid.api.submit(jsSpec(SUM_MODULE, "\"partitions\":1000000"));
-        String id = grid.api.submit(jsSpec(SUM_MODULE, "\"partitions\":2000"));
+        String other = grid.api.submit(Grid.jsSpec(SUM_MODULE, "\"partitions\":1000000"));
+        String id = grid.api.submit(Grid.jsSpec(SUM_MODULE, "\"partitions\":2000"));
         ChromeDriver driver = browsers.open();
         String url = grid.coordinator.url().resolve("/join/" + id).toString();
         driver.get(url);
@@ -231,13 +224,13 @@ class BrowserIT {
         Set<String> ids = new HashSet<>();
         browserWorkers().forEach(w -> ids.add(w.get("id").asText()));
 
-        String throwing = grid.api.submit(jsSpec(
+        String throwing = grid.api.submit(Grid.jsSpec(
                 "export function compute(i) { if (i === 3) throw new Error('no luck at ' + i); return i; }",
                 "\"partitions\":10,\"options\":{\"maxAttempts\":1}"));
         JsonNode failed = grid.awaitStatus(throwing, "failed", Duration.ofSeconds(60));
         assertThat(failed.get("error").asText()).contains("partition 3").contains("no luck at 3");
 
-        String looping = grid.api.submit(jsSpec(
+        String looping = grid.api.submit(Grid.jsSpec(
                 "export function compute(i) { if (i === 2) { while (true) {} } return i; }",
                 "\"partitions\":10,\"options\":{\"maxAttempts\":1,\"taskTimeout\":\"PT1S\"}"));
         JsonNode timedOut = grid.awaitStatus(looping, "failed", Duration.ofSeconds(60));
@@ -245,7 +238,7 @@ class BrowserIT {
         // lease's deadline runs from when it was sent)
         assertThat(timedOut.get("error").asText()).contains("timed out");
 
-        String fine = grid.api.submit(jsSpec(SUM_MODULE, "\"partitions\":500"));
+        String fine = grid.api.submit(Grid.jsSpec(SUM_MODULE, "\"partitions\":500"));
         grid.awaitStatus(fine, "done", Duration.ofSeconds(60));
         assertThat(grid.api.get("/api/jobs/" + fine + "/result").json().asLong())
                 .isEqualTo(sumReference(500));

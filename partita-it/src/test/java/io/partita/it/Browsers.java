@@ -1,6 +1,7 @@
 package io.partita.it;
 
 import com.sun.net.httpserver.HttpServer;
+import io.partita.testing.Chromium;
 import java.io.File;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -24,8 +25,8 @@ import org.openqa.selenium.chrome.ChromeOptions;
  * Chromium and ChromeDriver come from the system packages ({@code .ci/run} installs them).
  */
 final class Browsers implements AutoCloseable {
-    static final String CHROMIUM = "/usr/bin/chromium";
-    static final String CHROMEDRIVER = "/usr/bin/chromedriver";
+    static final String CHROMIUM = Chromium.BINARY;
+    static final String CHROMEDRIVER = Chromium.DRIVER;
 
     private final HttpServer site;
     private final URI coordinator;
@@ -90,19 +91,8 @@ final class Browsers implements AutoCloseable {
     ChromeDriver open() throws IOException {
         ChromeOptions options = new ChromeOptions();
         options.setBinary(CHROMIUM);
-        options.addArguments(
-                "--headless=new",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--disable-dev-shm-usage",
-                "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
-                "--window-size=1000,800",
-                "--user-data-dir=" + Files.createTempDirectory(profiles, "p"));
+        options.addArguments(Chromium.headlessFlags(Files.createTempDirectory(profiles, "p")));
+        options.addArguments("--window-size=1000,800");
         // console messages, so that tests can check there are no errors
         options.setCapability("goog:loggingPrefs", Map.of("browser", "ALL"));
         ChromeDriverService service = new ChromeDriverService.Builder()

@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.partita.coordinator.CoordinatorConfig;
 import io.partita.worker.Worker;
 import io.partita.worker.WorkerConfig;
@@ -88,12 +87,6 @@ class DashboardIT {
         return grid.coordinator.url().resolve("/").toString() + hash;
     }
 
-    static String jsSpec(String source, String rest) throws Exception {
-        ObjectNode spec = (ObjectNode) JSON.readTree("{" + rest + "}");
-        spec.putObject("code").put("language", "js").put("source", source);
-        return spec.toString();
-    }
-
     static void shot(ChromeDriver driver, String name) throws Exception {
         Files.write(SHOTS.resolve(name + ".png"), driver.getScreenshotAs(OutputType.BYTES));
     }
@@ -119,7 +112,7 @@ class DashboardIT {
         driver.manage().window().setSize(new Dimension(1280, 1600));
 
         // a finished job with every kind of cell: done, retried (failed once), failed, pending
-        String mixed = grid.api.submit(jsSpec("""
+        String mixed = grid.api.submit(Grid.jsSpec("""
                 export function compute(i, ctx) {
                   if (i === 150) throw new Error('150 always fails');
                   if (i % 7 === 0 && ctx.attempt === 1) throw new Error('first try of ' + i);
@@ -141,7 +134,7 @@ class DashboardIT {
         checkMapPixels(driver, expected);
 
         // a running job, and the overview while it runs
-        String running = grid.api.submit(jsSpec(
+        String running = grid.api.submit(Grid.jsSpec(
                 "export function compute(i) { const e = Date.now() + 20; while (Date.now() < e) {} return i; }\n"
                         + "export function combine(a, b) { return a + b; }",
                 "\"partitions\":2000"));
@@ -317,7 +310,7 @@ class DashboardIT {
 
     @Test
     void aMillionPartitionJobPage_keepsFramesUnder50ms() throws Exception {
-        String id = grid.api.submit(jsSpec(
+        String id = grid.api.submit(Grid.jsSpec(
                 "export function compute(i) { return 1; }\nexport function combine(a, b) { return a + b; }",
                 "\"partitions\":1000000"));
         driver = browsers.open();

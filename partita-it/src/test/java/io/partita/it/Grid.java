@@ -50,6 +50,14 @@ final class Grid implements AutoCloseable {
                 name);
     }
 
+    /** A JavaScript job spec: {@code rest} is the rest of the spec's fields, e.g. {@code "partitions": 10}. */
+    static String jsSpec(String source, String rest) throws Exception {
+        com.fasterxml.jackson.databind.node.ObjectNode spec = (com.fasterxml.jackson.databind.node.ObjectNode)
+                new com.fasterxml.jackson.databind.ObjectMapper().readTree("{" + rest + "}");
+        spec.putObject("code").put("language", "js").put("source", source);
+        return spec.toString();
+    }
+
     /** The points inside the circle of a pi job, computed sequentially in this JVM. */
     static long piInsideReference(long partitions, long samples, long seed) {
         long inside = 0;

@@ -47,12 +47,6 @@ class JavaScriptJobsIT {
         return Files.readString(root.resolve("examples/js/" + name));
     }
 
-    static String jsSpec(String source, String rest) throws Exception {
-        ObjectNode spec = (ObjectNode) JSON.readTree("{" + rest + "}");
-        spec.putObject("code").put("language", "js").put("source", source);
-        return spec.toString();
-    }
-
     JsonNode run(String spec) {
         String id = grid.api.submit(spec);
         grid.awaitStatus(id, "done", Duration.ofSeconds(120));
@@ -62,7 +56,7 @@ class JavaScriptJobsIT {
     @Test
     void pi_javaScriptAndJava_giveTheSameAnswer() throws Exception {
         String params = "\"params\":{\"samples\":20000,\"seed\":99},\"partitions\":100";
-        JsonNode js = run(jsSpec(example("pi.mjs"), params));
+        JsonNode js = run(Grid.jsSpec(example("pi.mjs"), params));
         JsonNode java = run("{\"function\":\"examples/pi\"," + params + "}");
         assertThat(js.get("inside").asLong()).isEqualTo(java.get("inside").asLong());
         assertThat(js.get("samples").asLong()).isEqualTo(2_000_000L);
@@ -72,7 +66,7 @@ class JavaScriptJobsIT {
 
     @Test
     void primes_withPrepare_javaScriptAndJava_giveTheSameExactCount() throws Exception {
-        JsonNode js = run(jsSpec(example("primes.mjs"), "\"params\":{\"limit\":10000000}"));
+        JsonNode js = run(Grid.jsSpec(example("primes.mjs"), "\"params\":{\"limit\":10000000}"));
         JsonNode java = run("{\"function\":\"examples/primes\",\"params\":{\"limit\":10000000}}");
         assertThat(js.asLong()).isEqualTo(664_579L);
         assertThat(java.asLong()).isEqualTo(664_579L);
@@ -87,7 +81,7 @@ class JavaScriptJobsIT {
 
     @Test
     void treeCombine_over100000Partitions_isExact() throws Exception {
-        JsonNode sum = run(jsSpec(
+        JsonNode sum = run(Grid.jsSpec(
                 "export function compute(i) { return i + 1; }\nexport function combine(a, b) { return a + b; }",
                 "\"partitions\":100000,\"options\":{\"fanIn\":16}"));
         assertThat(sum.asLong()).isEqualTo(100_000L * 100_001L / 2);
@@ -95,7 +89,7 @@ class JavaScriptJobsIT {
 
     @Test
     void collatz_findsTheLongestChain() throws Exception {
-        JsonNode best = run(jsSpec(example("collatz.mjs"), "\"params\":{\"limit\":100000},\"partitions\":20"));
+        JsonNode best = run(Grid.jsSpec(example("collatz.mjs"), "\"params\":{\"limit\":100000},\"partitions\":20"));
         assertThat(best.get("start").asLong()).isEqualTo(77_031L);
         assertThat(best.get("steps").asLong()).isEqualTo(350L);
     }
@@ -103,7 +97,7 @@ class JavaScriptJobsIT {
     @Test
     void rerun_withChangedParams_givesTheNewResult_andLinksTheJobs() throws Exception {
         String first = grid.api.submit(
-                jsSpec(example("pi.mjs"), "\"params\":{\"samples\":1000,\"seed\":5},\"partitions\":10"));
+                Grid.jsSpec(example("pi.mjs"), "\"params\":{\"samples\":1000,\"seed\":5},\"partitions\":10"));
         grid.awaitStatus(first, "done", Duration.ofSeconds(60));
         Response rerun = grid.api.post("/api/jobs/" + first + "/rerun", "{\"params\":{\"seed\":6}}");
         assertThat(rerun.status()).as(rerun.body()).isEqualTo(201);
@@ -121,7 +115,7 @@ class JavaScriptJobsIT {
 
     @Test
     void mandelbrot_resultIsServedAsPng() throws Exception {
-        String id = grid.api.submit(jsSpec(
+        String id = grid.api.submit(Grid.jsSpec(
                 example("mandelbrot.mjs"), "\"params\":{\"width\":64,\"height\":48,\"tile\":16,\"iterations\":200}"));
         JsonNode job = grid.awaitStatus(id, "done", Duration.ofSeconds(120));
         assertThat(job.get("partitions").asLong()).isEqualTo(12);
@@ -140,7 +134,7 @@ class JavaScriptJobsIT {
         assertThat(image.getRGB(32, 24) & 0xFFFFFF).isZero();
         assertThat(image.getRGB(0, 0) & 0xFFFFFF).isNotZero();
         // a result that is not an image
-        String plain = grid.api.submit(jsSpec("export function compute(i) { return i; }", "\"partitions\":2"));
+        String plain = grid.api.submit(Grid.jsSpec("export function compute(i) { return i; }", "\"partitions\":2"));
         grid.awaitStatus(plain, "done", Duration.ofSeconds(30));
         assertThat(grid.api.get("/api/jobs/" + plain + "/result.png").status()).isEqualTo(422);
     }
@@ -160,7 +154,7 @@ class JavaScriptJobsIT {
                   return event.type + (event.status ? " " + event.status : "") + " of " + ctx.partitions;
                 }
                 """;
-        String id = grid.api.submit(jsSpec(module, "\"partitions\":5"));
+        String id = grid.api.submit(Grid.jsSpec(module, "\"partitions\":5"));
         grid.awaitStatus(id, "done", Duration.ofSeconds(60));
         assertThat(grid.api.get("/api/jobs/" + id + "/result").json().asLong()).isEqualTo(100);
 
@@ -207,7 +201,7 @@ class JavaScriptJobsIT {
 
     @Test
     void jobWithoutLogger_stillHasItsJobEvents() throws Exception {
-        String id = grid.api.submit(jsSpec(
+        String id = grid.api.submit(Grid.jsSpec(
                 "export function compute(i) { return i; }\nexport function combine(a, b) { return a + b; }",
                 "\"partitions\":1000"));
         grid.awaitStatus(id, "done", Duration.ofSeconds(60));
@@ -238,7 +232,7 @@ class JavaScriptJobsIT {
     void syntaxError_isRejectedAtSubmitWithItsPosition() throws Exception {
         long before = grid.api.get("/api/jobs").json().get("total").asLong();
         Response r = grid.api.post(
-                "/api/jobs", jsSpec("export function compute(i) {\n  return i +;\n}", "\"partitions\":3"));
+                "/api/jobs", Grid.jsSpec("export function compute(i) {\n  return i +;\n}", "\"partitions\":3"));
         assertThat(r.status()).as(r.body()).isEqualTo(422);
         assertThat(r.json().get("error").asText()).isEqualTo("syntax_error");
         assertThat(r.json().get("field").asText()).isEqualTo("code.source");
@@ -249,7 +243,7 @@ class JavaScriptJobsIT {
     @Test
     void moduleWithoutCompute_isRejected() throws Exception {
         Response r = grid.api.post(
-                "/api/jobs", jsSpec("export function combine(a, b) { return a + b; }", "\"partitions\":3"));
+                "/api/jobs", Grid.jsSpec("export function combine(a, b) { return a + b; }", "\"partitions\":3"));
         assertThat(r.status()).isEqualTo(422);
         assertThat(r.json().get("message").asText()).contains("compute");
     }
@@ -283,9 +277,9 @@ class JavaScriptJobsIT {
     @Test
     void moduleWithoutCombine_collectsOutputsInOrder() throws Exception {
         JsonNode all =
-                run(jsSpec("export async function compute(i) { await null; return i * 10; }", "\"partitions\":5"));
+                run(Grid.jsSpec("export async function compute(i) { await null; return i * 10; }", "\"partitions\":5"));
         assertThat(all.toString()).isEqualTo("[0,10,20,30,40]");
-        JsonNode collected = run(jsSpec(
+        JsonNode collected = run(Grid.jsSpec(
                 "export function compute(i) { return i; }\n"
                         + "export function collect(outputs, params) { return outputs.join(params.sep); }",
                 "\"partitions\":4,\"params\":{\"sep\":\"-\"}"));
@@ -294,19 +288,19 @@ class JavaScriptJobsIT {
 
     @Test
     void throwingOrLoopingTask_failsTheJobWithItsError_andTheWorkerCarriesOn() throws Exception {
-        String throwing = grid.api.submit(jsSpec(
+        String throwing = grid.api.submit(Grid.jsSpec(
                 "export function compute(i) { if (i === 2) throw new Error('boom at ' + i); return 1; }",
                 "\"partitions\":5,\"options\":{\"maxAttempts\":1}"));
         JsonNode failed = grid.awaitStatus(throwing, "failed", Duration.ofSeconds(60));
         assertThat(failed.get("error").asText()).contains("partition 2").contains("boom at 2");
 
-        String looping = grid.api.submit(jsSpec(
+        String looping = grid.api.submit(Grid.jsSpec(
                 "export function compute(i) { if (i === 1) { while (true) {} } return 1; }",
                 "\"partitions\":3,\"options\":{\"maxAttempts\":1,\"taskTimeout\":\"PT1S\"}"));
         JsonNode timedOut = grid.awaitStatus(looping, "failed", Duration.ofSeconds(60));
         assertThat(timedOut.get("error").asText()).contains("partition 1").containsIgnoringCase("timed out");
 
-        JsonNode after = run(jsSpec(
+        JsonNode after = run(Grid.jsSpec(
                 "export function compute(i) { return 2; }\nexport function combine(a, b) { return a + b; }",
                 "\"partitions\":50"));
         assertThat(after.asLong()).isEqualTo(100);

@@ -48,29 +48,9 @@ final class TaskRunner {
         long start = System.nanoTime();
         Logged logged = new Logged();
         try {
-            if ("js".equals(job.info().runtime())) {
-                JsonNode output = runJs(job, task, logged);
-                return new Message.Result(
-                        task.job(),
-                        task.level(),
-                        task.index(),
-                        task.attempt(),
-                        true,
-                        output,
-                        null,
-                        millis(start),
-                        logged.toJson());
-            }
-            JobFunction<?, ?> function = functions
-                    .get(job.info().function())
-                    .orElseThrow(() -> new IllegalStateException(
-                            "this worker has no function '" + job.info().function() + "'"));
-            JsonNode output = switch (task.op()) {
-                case "prepare" -> prepare(function, job);
-                case "compute" -> compute(function, job, task, cancelled, logged);
-                case "combine" -> combine(function, task);
-                default -> throw new IllegalArgumentException("unknown task op '" + task.op() + "'");
-            };
+            JsonNode output = "js".equals(job.info().runtime())
+                    ? runJs(job, task, logged)
+                    : runJava(job, task, cancelled, logged);
             return new Message.Result(
                     task.job(),
                     task.level(),
@@ -106,6 +86,21 @@ final class TaskRunner {
                     millis(start),
                     logged.toJson());
         }
+    }
+
+    private JsonNode runJava(
+            JobContext job, Message.Task task, java.util.function.BooleanSupplier cancelled, Logged logged)
+            throws Exception {
+        JobFunction<?, ?> function = functions
+                .get(job.info().function())
+                .orElseThrow(() -> new IllegalStateException(
+                        "this worker has no function '" + job.info().function() + "'"));
+        return switch (task.op()) {
+            case "prepare" -> prepare(function, job);
+            case "compute" -> compute(function, job, task, cancelled, logged);
+            case "combine" -> combine(function, task);
+            default -> throw new IllegalArgumentException("unknown task op '" + task.op() + "'");
+        };
     }
 
     /**
