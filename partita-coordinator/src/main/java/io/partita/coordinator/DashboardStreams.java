@@ -180,6 +180,8 @@ final class DashboardStreams {
         private long lastSecond;
         private String lastWorkers;
         private long eventsAfter;
+        /** Whether the job's module exports {@code log}: its job events get a second version. */
+        private boolean hasLogger;
         /** Events whose logger answer may still come: their seq and what was sent. */
         private final List<JobEvent> awaitingLogger = new ArrayList<>();
 
@@ -196,6 +198,11 @@ final class DashboardStreams {
             boolean wrote = false;
             ObjectNode job = api.jobJson(stored.get());
             String jobText = job.toString();
+            if (lastJob == null) {
+                for (JsonNode name : job.path("code").path("exports")) {
+                    hasLogger |= name.asText().equals("log");
+                }
+            }
             if (!jobText.equals(lastJob)) {
                 lastJob = jobText;
                 sink.event("job", jobText);
@@ -286,7 +293,7 @@ final class DashboardStreams {
                 if ((e.type().equals("started") || e.type().equals("finished"))
                         && !node.has("logged")
                         && !node.has("logError")
-                        && hasLogger()) {
+                        && hasLogger) {
                     awaitingLogger.add(e);
                 }
             }
@@ -298,18 +305,6 @@ final class DashboardStreams {
             }
             sink.event("events", out);
             return true;
-        }
-
-        private boolean hasLogger() throws IOException {
-            if (lastJob == null) {
-                return false;
-            }
-            for (JsonNode name : mapper.readTree(lastJob).path("code").path("exports")) {
-                if (name.asText().equals("log")) {
-                    return true;
-                }
-            }
-            return false;
         }
     }
 }

@@ -650,7 +650,7 @@ final class Scheduler {
             }
             if (accepted.isEmpty()) {
                 w.outbox.send(new Message.Ack(message.seq(), logged, ignored));
-                dispatchAll(); // a failed log task may have been queued again for any worker
+                dispatch(w); // failures that requeued a task dispatched to everyone already
             }
         } finally {
             lock.unlock();
