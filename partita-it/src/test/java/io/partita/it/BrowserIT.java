@@ -103,13 +103,45 @@ class BrowserIT {
         assertThat(grid.api.get("/api/jobs/" + id + "/result").json().asLong()).isEqualTo(sumReference(10_000));
         List<JsonNode> workers = browserWorkers();
         assertThat(workers).hasSize(3);
+        int cores = ((Number) driver.executeScript("return navigator.hardwareConcurrency;")).intValue();
         assertThat(workers).allSatisfy(w -> {
+            // Web Workers: min(data-workers, cores - 1), at least 1
+            assertThat(w.get("capabilities").get("slots").asInt()).isEqualTo(Math.max(1, Math.min(2, cores - 1)));
+            assertThat(w.get("capabilities").get("cores").asInt()).isEqualTo(cores);
+            assertThat(w.get("capabilities").get("features").toString()).contains("wasm");
             assertThat(w.get("tasksDone").asLong())
                     .as("tasks done by %s", w.get("name"))
                     .isPositive();
             assertThat(w.get("capabilities").get("runtimes").toString()).contains("js");
             assertThat(w.get("capabilities").get("userAgent").asText()).contains("Chrome");
         });
+    }
+
+    @Test
+    void pauseResumeAndStop_fromThePagesScript() throws Exception {
+        ChromeDriver driver = browsers.open();
+        driver.get(browsers.embedUrl(Map.of("cpu", "1", "workers", "1")));
+        awaitBrowserWorkers(1);
+        driver.executeScript("window.Partita.pause();");
+        await("paused: the browser leaves")
+                .atMost(Duration.ofSeconds(20))
+                .until(() -> browserWorkers().isEmpty());
+        assertThat((Boolean) stats(driver).get("paused")).isTrue();
+        driver.executeScript("window.Partita.resume();");
+        awaitBrowserWorkers(1);
+        String id = grid.api.submit(Grid.jsSpec(SUM_MODULE, "\"partitions\":200"));
+        grid.awaitStatus(id, "done", Duration.ofSeconds(60));
+        assertThat(grid.api.get("/api/jobs/" + id + "/result").json().asLong()).isEqualTo(sumReference(200));
+        driver.executeScript("window.Partita.stop();");
+        await("stopped: the browser leaves")
+                .atMost(Duration.ofSeconds(20))
+                .until(() -> browserWorkers().isEmpty());
+        // stopped for good: it does not come back, even with work waiting
+        String waiting = grid.api.submit(Grid.jsSpec(SUM_MODULE, "\"partitions\":10"));
+        await().during(Duration.ofSeconds(3))
+                .atMost(Duration.ofSeconds(5))
+                .until(() -> browserWorkers().isEmpty());
+        assertThat(grid.api.job(waiting).get("counts").get("done").asLong()).isZero();
     }
 
     @Test
@@ -179,8 +211,10 @@ class BrowserIT {
                 .until(() -> browserWorkers().stream()
                         .allMatch(w -> w.get("running").path(id).asInt() == 0));
         long doneWhenHidden = grid.api.job(id).get("counts").get("done").asLong();
-        Thread.sleep(2000);
-        assertThat(grid.api.job(id).get("counts").get("done").asLong()).isEqualTo(doneWhenHidden);
+        await("nothing more is done while hidden")
+                .during(Duration.ofSeconds(2))
+                .atMost(Duration.ofSeconds(4))
+                .until(() -> grid.api.job(id).get("counts").get("done").asLong() == doneWhenHidden);
 
         // visible again: it takes tasks again
         driver.close();

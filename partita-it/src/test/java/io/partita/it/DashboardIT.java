@@ -128,7 +128,11 @@ class DashboardIT {
                     "return window.partitaMap && window.partitaMap.codes ? window.partitaMap.codes.length : 0;");
             return ((Number) n).intValue() == expected.length;
         });
-        Thread.sleep(500); // one more repaint
+        String apiCodes = java.util.Arrays.toString(expected);
+        await("the page's map equals the API's")
+                .atMost(Duration.ofSeconds(20))
+                .until(() -> apiCodes.equals(
+                        driver.executeScript("return '[' + Array.from(window.partitaMap.codes).join(', ') + ']';")));
         shot(driver, "job-finished");
         assertThat(expected).contains(PartitionMap.DONE, PartitionMap.RETRIED, PartitionMap.FAILED);
         checkMapPixels(driver, expected);
@@ -159,6 +163,62 @@ class DashboardIT {
         shot(driver, "overview");
         assertThat(driver.findElement(By.id("rate-chart")).isDisplayed()).isTrue();
         grid.api.delete("/api/jobs/" + running);
+    }
+
+    @Test
+    void jobPage_showsImageResults_eventsAndJoinQr_andTheWorkersPageListsWorkers() throws Exception {
+        JsonNode mandelbrot = null;
+        for (JsonNode e : grid.api.get("/api/examples").json()) {
+            if (e.get("name").asText().equals("mandelbrot")) {
+                mandelbrot = e;
+            }
+        }
+        assertThat(mandelbrot).isNotNull();
+        String id = grid.api.submit(Grid.jsSpec(
+                mandelbrot.get("source").asText(),
+                "\"params\":{\"width\":64,\"height\":48,\"tile\":16,\"iterations\":100}"));
+        grid.awaitStatus(id, "done", Duration.ofSeconds(60));
+        driver = browsers.open();
+        driver.manage().window().setSize(new Dimension(1280, 1600));
+        driver.get(url("#/jobs/" + id));
+        await("the result is shown as an image")
+                .atMost(Duration.ofSeconds(20))
+                .until(() -> ((Number) driver.executeScript("const i = document.getElementById('result-image');"
+                                        + " return i && i.complete ? i.naturalWidth : 0;"))
+                                .intValue()
+                        == 64);
+        await("the event log shows the job's end")
+                .atMost(Duration.ofSeconds(20))
+                .until(() -> !driver.findElements(By.cssSelector("#event-log .ev[data-type='finished']"))
+                        .isEmpty());
+        WebElement qr = driver.findElement(By.id("join-qr"));
+        await("the join QR code is loaded")
+                .atMost(Duration.ofSeconds(20))
+                .until(() -> ((Number) driver.executeScript(
+                                        "return arguments[0].complete ? arguments[0].naturalWidth : 0;", qr))
+                                .intValue()
+                        > 0);
+        assertThat(driver.findElement(By.id("join-link")).getAttribute("href")).endsWith("/join/" + id);
+        driver.executeScript("arguments[0].scrollIntoView({block: 'center'});", qr);
+        assertThat(VolunteerServerIT.decodeQr(qr.getScreenshotAs(OutputType.BYTES)))
+                .endsWith("/join/" + id);
+
+        String workerId = grid.api
+                .get("/api/workers")
+                .json()
+                .get("items")
+                .get(0)
+                .get("id")
+                .asText();
+        driver.get(url("#/workers"));
+        await("the workers page lists the worker")
+                .atMost(Duration.ofSeconds(20))
+                .until(() -> !driver.findElements(By.cssSelector("#workers-table tr[data-worker='" + workerId + "']"))
+                        .isEmpty());
+        assertThat(driver.findElement(By.cssSelector("#workers-table tr[data-worker='" + workerId + "']"))
+                        .getText())
+                .contains("java");
+        shot(driver, "workers");
     }
 
     /** Each cell's centre pixel in a screenshot of the canvas has its state's colour. */
