@@ -31,8 +31,18 @@ class WorkerProcessesIT {
             assertThat(result.get("samples").asLong()).isEqualTo(20_000_000L);
             assertThat(result.get("inside").asLong()).isEqualTo(inside);
             assertThat(result.get("estimate").asDouble()).isCloseTo(Math.PI, org.assertj.core.data.Offset.offset(0.01));
+            // Both processes shared the job: every connection that was there when the job started did
+            // tasks. (On a starved machine a worker may miss heartbeats and reconnect; its new
+            // connection's count starts at zero, so only connections older than the job count.)
+            java.time.Instant createdAt =
+                    java.time.Instant.parse(grid.api.job(id).get("createdAt").asText());
             JsonNode workers = grid.api.get("/api/workers").json();
             assertThat(workers.get("items"))
+                    .anySatisfy(w -> assertThat(w.get("tasksDone").asLong()).isPositive());
+            assertThat(workers.get("items"))
+                    .filteredOn(
+                            w -> java.time.Instant.parse(w.get("connectedAt").asText())
+                                    .isBefore(createdAt))
                     .allSatisfy(w -> assertThat(w.get("tasksDone").asLong()).isPositive());
         }
     }
