@@ -1,5 +1,8 @@
 package io.partita.api;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.concurrent.CompletableFuture;
+
 /**
  * What a running task knows about itself. Given to {@link JobFunction#compute}; one instance per
  * task attempt, used by one thread.
@@ -35,4 +38,26 @@ public interface TaskContext {
      * event ({@code GET /api/jobs/{id}/events}), at most 100 per task.
      */
     void log(String message);
+
+    /**
+     * Calls a function through the grid ({@link CallFunction}): the call runs on some worker, or is
+     * answered from the cache, or joins an identical call in flight. The future completes with the
+     * result as JSON, or exceptionally with a {@link GridCallException} carrying the callee's error.
+     *
+     * <p>Wait for it with {@code get()} or {@code join()} (also on futures derived from it with
+     * {@code then...}): while waiting, the task gives its worker slot up. A plain future made by
+     * {@link CompletableFuture#allOf} does not; wait for each call's future instead.
+     *
+     * @param function the function's name
+     * @param args the arguments, converted to JSON with Jackson
+     * @throws UnsupportedOperationException where the task does not run on a connected worker
+     */
+    default CompletableFuture<JsonNode> call(String function, Object... args) {
+        throw new UnsupportedOperationException("grid calls need a worker connected to a coordinator");
+    }
+
+    /** Like {@link #call(String, Object...)}, converting the result to {@code type} with Jackson. */
+    default <T> CompletableFuture<T> call(Class<T> type, String function, Object... args) {
+        throw new UnsupportedOperationException("grid calls need a worker connected to a coordinator");
+    }
 }

@@ -54,6 +54,11 @@ final class CodeService {
      * @throws ApiException (422) for a syntax error (with line and column) or a module without compute
      */
     Stored put(String source, String field) {
+        return put(source, field, "compute", "compute(input, ctx)");
+    }
+
+    /** Checks and stores a module that must export {@code required} (described as {@code signature}). */
+    Stored put(String source, String field, String required, String signature) {
         Optional<JsSyntax.Error> error = JsSyntax.check(source);
         if (error.isPresent()) {
             JsSyntax.Error e = error.get();
@@ -64,8 +69,8 @@ final class CodeService {
                     Optional.of(field));
         }
         Set<String> exports = exports(source);
-        if (!exports.contains("compute")) {
-            throw ApiException.invalid(field, "the module must export a function compute(input, ctx)");
+        if (!exports.contains(required)) {
+            throw ApiException.invalid(field, "the module must export a function " + signature);
         }
         String hash = sha256(source);
         store.putCode(new StoredCode(hash, "js", source, System.currentTimeMillis()));

@@ -88,23 +88,25 @@ public final class Coordinator implements AutoCloseable {
             writer.start();
 
             FunctionCatalog catalog = new FunctionCatalog();
+            CallCache cache = new CallCache(config.cacheMaxBytes(), System::currentTimeMillis);
+            cache.onChange(() -> writer.submitCacheFlush(cache));
+            cache.load(store.cacheEntries(), mapper);
+            scheduler.cache(cache);
+            CallFunctions functions = new CallFunctions(store, config.callTimeout());
+            Examples.registerFunctions(functions, store);
+            CallService calls = new CallService(scheduler, functions, cache);
             ConnectionGate gate = new ConnectionGate(config, System::nanoTime);
             if (config.allowedOrigins().isEmpty()) {
                 log.warn("Browsers of any origin may connect as workers; set allowed origins to restrict them");
             }
             PrometheusMeterRegistry metrics = metrics(scheduler);
-            HttpApi api = new HttpApi(
-                    scheduler,
-                    store,
-                    catalog,
-                    new CodeService(store, config.maxRequestBytes()),
-                    config,
-                    mapper,
-                    metrics);
+            CodeService code = new CodeService(store, config.maxRequestBytes());
+            HttpApi api = new HttpApi(scheduler, store, catalog, code, config, mapper, metrics);
             HttpRouting.Builder routing = HttpRouting.builder();
             new WebPages(store).routing(routing);
             DashboardStreams streams = new DashboardStreams(scheduler, store, api, mapper);
             streams.routing(routing);
+            new CallApi(calls, scheduler, store, code, api).routing(routing);
             api.routing(routing);
             WebServer server;
             try {
@@ -128,7 +130,9 @@ public final class Coordinator implements AutoCloseable {
                         .addRouting(WsRouting.builder()
                                 .endpoint(
                                         "/ws/worker",
-                                        () -> new WorkerEndpoint(scheduler, store, catalog, config, gate)))
+                                        () -> new WorkerEndpoint(scheduler, store, catalog, calls, config, gate))
+                                .endpoint(
+                                        "/ws/client", () -> new ClientEndpoint(calls, mapper, config.maxFrameBytes())))
                         .build()
                         .start();
             } catch (RuntimeException e) {

@@ -28,6 +28,10 @@ import java.util.Optional;
  *     {@code Origin} header (Java workers) are not affected.
  * @param connectionsPerMinute worker connections accepted per minute from one IP address (bursts of
  *     half as many at once); 0 means unlimited; default {@value #DEFAULT_CONNECTIONS_PER_MINUTE}
+ * @param cacheMaxBytes bound of the grid call cache (results plus a small per-entry overhead),
+ *     least recently used entries are evicted beyond it; default 256 MiB
+ * @param callTimeout time limit of one execution of a grid call (not counting the time it waits for
+ *     its own calls), unless its function says otherwise; default 5 min
  */
 public record CoordinatorConfig(
         String host,
@@ -40,7 +44,9 @@ public record CoordinatorConfig(
         Duration heartbeatInterval,
         int maxBatch,
         java.util.List<String> allowedOrigins,
-        int connectionsPerMinute) {
+        int connectionsPerMinute,
+        long cacheMaxBytes,
+        Duration callTimeout) {
 
     /** Default bind address: all interfaces. */
     public static final String DEFAULT_HOST = "0.0.0.0";
@@ -66,6 +72,12 @@ public record CoordinatorConfig(
     /** Default batch size. */
     public static final int DEFAULT_MAX_BATCH = 512;
 
+    /** Default bound of the call cache: 256 MiB. */
+    public static final long DEFAULT_CACHE_MAX_BYTES = 256L << 20;
+
+    /** Default time limit of a grid call's execution. */
+    public static final Duration DEFAULT_CALL_TIMEOUT = Duration.ofMinutes(5);
+
     /** Default limit on worker connections per IP address and minute. */
     public static final int DEFAULT_CONNECTIONS_PER_MINUTE = 120;
 
@@ -90,6 +102,11 @@ public record CoordinatorConfig(
                     origin.matches("https?://[^/\\s]+") || origin.equals("null"),
                     "allowed-origin must be scheme://host[:port] without a path, was '" + origin + "'");
         }
+        Objects.requireNonNull(callTimeout, "callTimeout");
+        require(cacheMaxBytes >= 0, "cache-max-bytes must not be negative, was " + cacheMaxBytes);
+        require(
+                !callTimeout.isNegative() && callTimeout.toMillis() >= 1,
+                "call-timeout must be at least 1ms, was " + callTimeout);
         require(connectionsPerMinute >= 0, "connections-per-minute must not be negative, was " + connectionsPerMinute);
         storeUrl.ifPresent(url -> require(
                 url.startsWith("jdbc:sqlite:") || url.startsWith("jdbc:postgresql:"),
@@ -126,8 +143,22 @@ public record CoordinatorConfig(
         private int maxBatch = DEFAULT_MAX_BATCH;
         private java.util.List<String> allowedOrigins = java.util.List.of();
         private int connectionsPerMinute = DEFAULT_CONNECTIONS_PER_MINUTE;
+        private long cacheMaxBytes = DEFAULT_CACHE_MAX_BYTES;
+        private Duration callTimeout = DEFAULT_CALL_TIMEOUT;
 
         private Builder() {}
+
+        /** Sets {@link CoordinatorConfig#cacheMaxBytes()}. */
+        public Builder cacheMaxBytes(long value) {
+            this.cacheMaxBytes = value;
+            return this;
+        }
+
+        /** Sets {@link CoordinatorConfig#callTimeout()}. */
+        public Builder callTimeout(Duration value) {
+            this.callTimeout = value;
+            return this;
+        }
 
         /** Sets {@link CoordinatorConfig#allowedOrigins()}. */
         public Builder allowedOrigins(java.util.List<String> value) {
@@ -208,7 +239,9 @@ public record CoordinatorConfig(
                     heartbeatInterval,
                     maxBatch,
                     allowedOrigins,
-                    connectionsPerMinute);
+                    connectionsPerMinute,
+                    cacheMaxBytes,
+                    callTimeout);
         }
     }
 }

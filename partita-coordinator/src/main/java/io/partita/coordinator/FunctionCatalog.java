@@ -1,11 +1,17 @@
 package io.partita.coordinator;
 
 import io.partita.api.Function;
+import io.partita.api.FunctionVersion;
 import io.partita.api.JobFunction;
+import io.partita.protocol.Message;
 import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListSet;
 
 /**
@@ -15,12 +21,36 @@ import java.util.concurrent.ConcurrentSkipListSet;
  */
 final class FunctionCatalog {
     private final Set<String> names = new ConcurrentSkipListSet<>();
+    private final Map<String, String> versions = new ConcurrentHashMap<>();
 
     FunctionCatalog() {
-        ServiceLoader.load(JobFunction.class).stream()
-                .map(provider -> provider.type().getAnnotation(Function.class))
-                .filter(annotation -> annotation != null)
-                .forEach(annotation -> names.add(annotation.value()));
+        for (ServiceLoader.Provider<JobFunction> provider :
+                ServiceLoader.load(JobFunction.class).stream().toList()) {
+            Function annotation = provider.type().getAnnotation(Function.class);
+            if (annotation != null) {
+                names.add(annotation.value());
+                versions.put(annotation.value(), FunctionVersion.of(provider.type()));
+            }
+        }
+    }
+
+    /** Learns the versions of job functions from a worker's hello; the newest announcement wins. */
+    void announceVersions(List<Message.FunctionInfo> catalog) {
+        for (Message.FunctionInfo info : catalog) {
+            if (info != null
+                    && "job".equals(info.kind())
+                    && info.name() != null
+                    && info.version() != null
+                    && info.version().length() <= 200
+                    && names.contains(info.name())) {
+                versions.put(info.name(), info.version());
+            }
+        }
+    }
+
+    /** The version of a job function's code, if known: part of a job's fingerprint. */
+    Optional<String> version(String function) {
+        return Optional.ofNullable(versions.get(function));
     }
 
     void announce(Collection<String> functions) {

@@ -524,7 +524,7 @@ final class HttpApi {
 
     // ------------------------------------------------------------------------------- plumbing
 
-    private JsonNode readJson(ServerRequest req) {
+    JsonNode readJson(ServerRequest req) {
         long limit = config.maxRequestBytes();
         var length = req.headers().contentLength();
         if (length.isPresent() && length.getAsLong() > limit) {
@@ -620,7 +620,7 @@ final class HttpApi {
         json(res, 500, body);
     }
 
-    private void json(ServerResponse res, int status, JsonNode body) {
+    void json(ServerResponse res, int status, JsonNode body) {
         try {
             send(res, status, JSON, mapper.writeValueAsBytes(body));
         } catch (JsonProcessingException e) {
@@ -628,7 +628,7 @@ final class HttpApi {
         }
     }
 
-    private static void send(ServerResponse res, int status, String type, byte[] body) {
+    static void send(ServerResponse res, int status, String type, byte[] body) {
         res.status(status);
         res.header(HeaderNames.CONTENT_TYPE, type);
         res.header(HeaderNames.CACHE_CONTROL, "no-store");

@@ -9,8 +9,10 @@ final class Lease {
     final JobRun job;
     final long key;
     final int attempt;
-    final long deadlineNanos;
+    long deadlineNanos;
     boolean expired;
+    /** The task waits for grid calls: it holds no slot and its time limit stops until it resumes. */
+    boolean suspended;
 
     Lease(JobRun job, long key, int attempt, long deadlineNanos) {
         this.job = job;

@@ -23,7 +23,9 @@ final class ResultWriter implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ResultWriter.class);
     static final int MAX_ROWS = 8192;
 
-    private sealed interface Item permits Batch, Finish, Event, Stop {}
+    private sealed interface Item permits Batch, Finish, Event, CacheFlush, Stop {}
+
+    private record CacheFlush(CallCache cache) implements Item {}
 
     private record Batch(Scheduler.CommitBatch batch) implements Item {}
 
@@ -72,6 +74,11 @@ final class ResultWriter implements AutoCloseable {
     /** Queues an entry of a job's event log; it is written with the next commit. */
     void submitEvent(JobEvent event) {
         queue.add(new Event(event));
+    }
+
+    /** Queues a write of the call cache's changes (see {@link CallCache#drainChanges()}). */
+    void submitCacheFlush(CallCache cache) {
+        queue.add(new CacheFlush(cache));
     }
 
     private void run() {
@@ -128,6 +135,7 @@ final class ResultWriter implements AutoCloseable {
                     }
                 }
                 case Event e -> events.add(e.event());
+                case CacheFlush f -> flush(f.cache());
                 case Stop s -> stop = true;
             }
         }
@@ -159,6 +167,20 @@ final class ResultWriter implements AutoCloseable {
         }
         scheduler.committed(batches);
         return stop;
+    }
+
+    private void flush(CallCache cache) {
+        CallCache.Changes changes = cache.drainChanges();
+        if (changes.isEmpty()) {
+            return;
+        }
+        try {
+            store.updateCache(changes.puts(), changes.deletes(), changes.touches());
+        } catch (RuntimeException e) {
+            // The cache in memory is right; a restarted coordinator recomputes what was not stored.
+            log.warn(
+                    "Could not store {} cached call results: {}", changes.puts().size(), e.getMessage());
+        }
     }
 
     /** Commits what is queued, then stops; waits at most {@code timeout}. */

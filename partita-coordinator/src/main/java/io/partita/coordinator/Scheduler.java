@@ -2,6 +2,7 @@ package io.partita.coordinator;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.partita.protocol.Message;
 import io.partita.store.Completion;
@@ -20,6 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
@@ -70,6 +72,35 @@ final class Scheduler {
     private final JobEvents events;
     private final ArrayDeque<JobEvents.LogCall> logCalls = new ArrayDeque<>();
     private static final int LOG_CALL_ATTEMPTS = 3;
+    /** How often a grid call may lose its worker or time out before it fails. */
+    static final int CALL_ATTEMPTS = 3;
+
+    private CallCache cache;
+    private long callSeq;
+    private final Map<String, CallRun> callsInFlight = new HashMap<>();
+    private final Map<Long, CallRun> liveCalls = new HashMap<>();
+    private final LinkedHashMap<String, CallQueue> callQueues = new LinkedHashMap<>();
+    /** Work to do once the lock is released (completing callers' futures runs their code). */
+    private List<Runnable> afterUnlock = new ArrayList<>();
+
+    /** The queued calls of one function: calls made by tasks first, newest first (depth first). */
+    private static final class CallQueue {
+        final CallFunctions.Def def;
+        final ArrayDeque<CallRun> subs = new ArrayDeque<>();
+        final ArrayDeque<CallRun> roots = new ArrayDeque<>();
+
+        CallQueue(CallFunctions.Def def) {
+            this.def = def;
+        }
+
+        boolean isEmpty() {
+            return subs.isEmpty() && roots.isEmpty();
+        }
+
+        CallRun poll() {
+            return subs.isEmpty() ? roots.pollFirst() : subs.pollFirst();
+        }
+    }
 
     Scheduler(
             Store store,
@@ -89,6 +120,29 @@ final class Scheduler {
 
     void writer(ResultWriter writer) {
         this.writer = writer;
+    }
+
+    void cache(CallCache cache) {
+        this.cache = cache;
+    }
+
+    /** Releases the lock; the outermost release runs what waited for it. */
+    private void unlock() {
+        List<Runnable> todo = null;
+        if (lock.getHoldCount() == 1 && !afterUnlock.isEmpty()) {
+            todo = afterUnlock;
+            afterUnlock = new ArrayList<>();
+        }
+        lock.unlock();
+        if (todo != null) {
+            for (Runnable r : todo) {
+                try {
+                    r.run();
+                } catch (RuntimeException e) {
+                    log.warn("Completing a call failed", e);
+                }
+            }
+        }
     }
 
     String instance() {
@@ -115,7 +169,7 @@ final class Scheduler {
                     resumed(job, lastEvent);
                     addLive(job);
                 } finally {
-                    lock.unlock();
+                    unlock();
                 }
                 log.info(
                         "Resumed job {} ({}): {} of {} partitions already done",
@@ -131,7 +185,7 @@ final class Scheduler {
                     resumed(job, lastEvent);
                     addLive(job);
                 } finally {
-                    lock.unlock();
+                    unlock();
                 }
                 log.info("Resumed job {} ({}): preparing", job.id, spec.function());
             }
@@ -183,7 +237,7 @@ final class Scheduler {
             dispatchAll();
             return job;
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
@@ -210,7 +264,7 @@ final class Scheduler {
             dispatchAll();
             return true;
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
@@ -234,8 +288,13 @@ final class Scheduler {
             // worker still sends for them is ignored.
             int released = 0;
             for (Iterator<Lease> it = w.leases.values().iterator(); it.hasNext(); ) {
-                if (it.next().job == job) {
+                Lease lease = it.next();
+                if (lease.job == job) {
                     it.remove();
+                    if (lease.suspended) {
+                        w.suspended--;
+                        continue; // its credit came back when it was suspended
+                    }
                     released++;
                 }
             }
@@ -287,7 +346,7 @@ final class Scheduler {
                     hello.functions());
             return w;
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
@@ -314,10 +373,16 @@ final class Scheduler {
                 requeued++;
             }
             w.logLeases.clear();
+            for (CallRun c : List.copyOf(w.callLeases.values())) {
+                callLost(c, c.describe() + ": its worker was lost");
+                requeued++;
+            }
+            w.callLeases.clear();
+            w.suspended = 0;
             log.info("Worker {} left ({}); {} tasks requeued", w.id, reason, requeued);
             dispatchAll();
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
@@ -335,7 +400,7 @@ final class Scheduler {
             w.credits = (int) Math.min(1_000_000L, (long) w.credits + credits);
             dispatch(w);
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
@@ -346,7 +411,7 @@ final class Scheduler {
             w.draining = true;
             w.credits = 0;
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
@@ -355,6 +420,17 @@ final class Scheduler {
         lock.lock();
         try {
             for (Message.TaskRef ref : refs) {
+                if (ref.level() == Message.CALL_LEVEL) {
+                    CallRun c = w.callLeases.get(ref.index());
+                    if (c != null && c.attempt == ref.attempt() && !c.suspended) {
+                        w.callLeases.remove(ref.index());
+                        if (!w.draining) {
+                            w.credits++;
+                        }
+                        requeueCall(c);
+                    }
+                    continue;
+                }
                 if (ref.level() == JobEvents.LOG_LEVEL) {
                     JobEvents.LogCall call = w.logLeases.remove(new JobEvents.LogCall.Key(ref.job(), ref.index()));
                     if (call != null) {
@@ -374,6 +450,10 @@ final class Scheduler {
                 if (lease == null) {
                     continue;
                 }
+                if (lease.suspended) {
+                    w.suspended--;
+                    continue; // a suspended task was started: it is not given back this way
+                }
                 if (lease.current()) {
                     job.requeue(key);
                     job.leased--;
@@ -384,7 +464,7 @@ final class Scheduler {
             }
             dispatchAll();
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
@@ -411,17 +491,18 @@ final class Scheduler {
         if (!logCalls.isEmpty()) {
             dispatchLogCalls(w, now);
         }
+        int allowance = w.allowance(millis.getAsLong());
+        if (!callQueues.isEmpty()) {
+            dispatchCalls(w, now, allowance);
+        }
         List<Lease> batch = null;
         List<Message.JobInfo> infos = null;
-        int allowance = w.allowance(millis.getAsLong());
         for (JobRun job : order) {
             if (!job.hasWork() || !w.canRun(job)) {
                 continue;
             }
             long timeout = job.spec.taskTimeout().toNanos();
-            while (w.credits > 0
-                    && w.leases.size() < allowance
-                    && (batch == null || batch.size() < config.maxBatch())) {
+            while (w.credits > 0 && w.held() < allowance && (batch == null || batch.size() < config.maxBatch())) {
                 long key = job.next();
                 if (key == -1) {
                     break;
@@ -432,7 +513,7 @@ final class Scheduler {
                 // A worker runs what it holds `slots` at a time: a task queued behind others gets a
                 // time limit per round ahead of it (at most ten), so that it does not time out
                 // for a slow or hung neighbour. The worker enforces the limit per task itself.
-                long rounds = Math.min(9, w.leases.size() / Math.max(1, w.hello.slots()));
+                long rounds = Math.min(9, w.held() / Math.max(1, w.hello.slots()));
                 Lease lease = new Lease(job, key, attempt, now + timeout * (1 + rounds));
                 if (w.leases.put(lease.id(), lease) != null) {
                     w.credits++; // a saturated attempt number replaced an older lease: its credit comes back now
@@ -459,7 +540,7 @@ final class Scheduler {
         }
         if (batch != null) {
             w.outbox.sendTasks(infos == null ? List.of() : infos, batch);
-            if (w.credits > 0 && w.leases.size() < allowance) {
+            if (w.credits > 0 && w.held() < allowance) {
                 dispatch(w); // more than one batch fits the credits
             }
         }
@@ -538,7 +619,11 @@ final class Scheduler {
         lock.lock();
         try {
             if (w.leases.remove(lease.id()) != null) {
-                w.credits++;
+                if (lease.suspended) {
+                    w.suspended--;
+                } else {
+                    w.credits++;
+                }
             }
             if (lease.current()) {
                 lease.job.leased--;
@@ -546,7 +631,319 @@ final class Scheduler {
             }
             dispatchAll();
         } finally {
-            lock.unlock();
+            unlock();
+        }
+    }
+
+    // ---------------------------------------------------------------------------------- grid calls
+
+    /**
+     * Submits a call whose result was not in the cache: it joins an identical call in flight or is
+     * queued. The future completes (off the lock) with the outcome.
+     */
+    CompletableFuture<CallRun.Outcome> call(CallFunctions.Def def, JsonNode args, String key) {
+        CompletableFuture<CallRun.Outcome> future = new CompletableFuture<>();
+        lock.lock();
+        try {
+            enqueueCall(def, args, key, null, new CallRun.FutureWaiter(future), false);
+            dispatchAll();
+        } finally {
+            unlock();
+        }
+        return future;
+    }
+
+    /** A grid call made by a worker's task that missed the cache. */
+    record WorkerCall(long requestId, CallFunctions.Def def, JsonNode args, String key, Message.TaskRef parent) {}
+
+    /** Queues calls made by a worker's tasks; a call that would wait for itself is answered with an error. */
+    void workerCalls(WorkerConn w, List<WorkerCall> calls) {
+        lock.lock();
+        try {
+            if (w.closed) {
+                return;
+            }
+            List<Message.Answer> refused = null;
+            for (WorkerCall call : calls) {
+                CallRun parent = null;
+                if (call.parent() != null && call.parent().level() == Message.CALL_LEVEL) {
+                    CallRun p = w.callLeases.get(call.parent().index());
+                    if (p != null && p.attempt == call.parent().attempt()) {
+                        parent = p;
+                    }
+                }
+                String error = enqueueCall(
+                        call.def(),
+                        call.args(),
+                        call.key(),
+                        parent,
+                        new CallRun.WorkerWaiter(w, call.requestId()),
+                        true);
+                if (error != null) {
+                    if (refused == null) {
+                        refused = new ArrayList<>();
+                    }
+                    refused.add(new Message.Answer(call.requestId(), false, null, error));
+                }
+            }
+            if (refused != null) {
+                w.outbox.send(new Message.Answers(refused));
+            }
+            dispatchAll();
+        } finally {
+            unlock();
+        }
+    }
+
+    /** Returns an error if the call cannot be made; completes the waiter at once on a cache hit. */
+    private String enqueueCall(
+            CallFunctions.Def def, JsonNode args, String key, CallRun parent, CallRun.Waiter waiter, boolean sub) {
+        if (key != null) {
+            CallCache.Entry hit = cache.peek(key); // it may have been computed since the caller looked
+            if (hit != null) {
+                complete(waiter, new CallRun.Outcome(true, hit.value, hit.bytes, null, true));
+                return null;
+            }
+            CallRun running = callsInFlight.get(key);
+            if (running != null) {
+                if (parent != null && parent.descendsFrom(running)) {
+                    return "call cycle: " + running.describe() + " would wait for itself";
+                }
+                running.waiters.add(waiter);
+                cache.merged(def.name());
+                return null;
+            }
+        }
+        callSeq = callSeq % Integer.MAX_VALUE + 1; // task indexes are at most 2^31-1
+        CallRun c = new CallRun(callSeq, def, args, key, parent);
+        c.waiters.add(waiter);
+        if (key != null) {
+            callsInFlight.put(key, c);
+        }
+        liveCalls.put(c.seq, c);
+        CallQueue queue = callQueues.computeIfAbsent(def.descriptorId(), k -> new CallQueue(def));
+        if (sub) {
+            queue.subs.addFirst(c);
+        } else {
+            queue.roots.addLast(c);
+        }
+        return null;
+    }
+
+    private void complete(CallRun.Waiter waiter, CallRun.Outcome outcome) {
+        switch (waiter) {
+            case CallRun.FutureWaiter f -> afterUnlock.add(() -> f.future().complete(outcome));
+            case CallRun.WorkerWaiter ww -> {
+                if (!ww.worker().closed) {
+                    ww.worker()
+                            .outbox
+                            .send(new Message.Answers(List.of(new Message.Answer(
+                                    ww.requestId(), outcome.ok(), outcome.value(), outcome.error()))));
+                }
+            }
+        }
+    }
+
+    /** Leases queued calls the worker can run, sub-calls first and newest first (depth first). */
+    private void dispatchCalls(WorkerConn w, long now, int allowance) {
+        List<Message.Task> tasks = null;
+        List<Message.JobInfo> infos = null;
+        for (Iterator<CallQueue> it = callQueues.values().iterator(); it.hasNext() && w.credits > 0; ) {
+            CallQueue queue = it.next();
+            if (queue.isEmpty()) {
+                it.remove();
+                continue;
+            }
+            if (!CallFunctions.canRun(w, queue.def)) {
+                continue;
+            }
+            while (w.credits > 0
+                    && w.held() < allowance
+                    && !queue.isEmpty()
+                    && (tasks == null || tasks.size() < config.maxBatch())) {
+                CallRun c = queue.poll();
+                long rounds = Math.min(9, w.held() / Math.max(1, w.hello.slots()));
+                c.state = CallRun.LEASED;
+                c.attempt++;
+                c.worker = w;
+                c.suspended = false;
+                c.deadlineNanos = now + c.def.timeout().toNanos() * (1 + rounds);
+                w.callLeases.put(c.seq, c);
+                w.credits--;
+                if (tasks == null) {
+                    tasks = new ArrayList<>();
+                    infos = new ArrayList<>();
+                }
+                tasks.add(new Message.Task(
+                        queue.def.descriptorId(), "call", Message.CALL_LEVEL, c.seq, c.attempt, c.args, null));
+                if (w.knownJobs.add(queue.def.descriptorId())) {
+                    infos.add(callInfo(queue.def));
+                }
+            }
+            if (queue.isEmpty()) {
+                it.remove();
+            }
+        }
+        if (tasks != null) {
+            w.outbox.send(new Message.Tasks(infos, tasks));
+        }
+    }
+
+    private static Message.JobInfo callInfo(CallFunctions.Def def) {
+        return new Message.JobInfo(
+                def.descriptorId(),
+                def.name(),
+                null,
+                -1,
+                def.timeout().toMillis(),
+                def.runtime(),
+                def.js() ? def.version() : null);
+    }
+
+    /** A call task ended on a worker: its waiters learn the outcome, a pure result is cached. */
+    private void callResult(WorkerConn w, Message.Result r, byte[] output) {
+        CallRun c = w.callLeases.get(r.index());
+        if (c == null || c.attempt != r.attempt()) {
+            return; // revoked (timed out) before: its credit came back then
+        }
+        w.callLeases.remove(r.index());
+        if (c.suspended) {
+            c.suspended = false;
+            w.suspended--;
+        } else if (!w.draining) {
+            w.credits++;
+        }
+        cache.executed(c.def.name(), r.ok());
+        if (r.ok()) {
+            w.tasksDone++;
+            w.rate.record(millis.getAsLong(), 1);
+            JsonNode value = r.output() == null ? NullNode.getInstance() : r.output();
+            if (c.key != null) {
+                cache.put(c.key, c.def.name(), c.def.version(), output, value);
+            }
+            finishCall(c, new CallRun.Outcome(true, value, output, null, false));
+        } else {
+            w.tasksFailed++;
+            String error = r.error() == null ? "failed" : r.error();
+            finishCall(c, CallRun.Outcome.failed(error.length() > 4000 ? error.substring(0, 4000) + "..." : error));
+        }
+    }
+
+    private void finishCall(CallRun c, CallRun.Outcome outcome) {
+        c.state = CallRun.DONE;
+        c.worker = null;
+        liveCalls.remove(c.seq);
+        if (c.key != null) {
+            callsInFlight.remove(c.key, c);
+        }
+        for (CallRun.Waiter waiter : c.waiters) {
+            complete(waiter, outcome);
+        }
+        c.waiters.clear();
+    }
+
+    /** A call lost its worker or timed out: it runs again, or fails after {@value #CALL_ATTEMPTS}. */
+    private void callLost(CallRun c, String why) {
+        if (c.suspended && c.worker != null) {
+            c.worker.suspended--;
+        }
+        c.suspended = false;
+        c.worker = null;
+        c.lost++;
+        if (c.lost >= CALL_ATTEMPTS) {
+            finishCall(c, CallRun.Outcome.failed(why + " (" + c.lost + " of " + CALL_ATTEMPTS + " attempts)"));
+        } else {
+            log.debug("{}; running it again", why);
+            requeueCall(c);
+        }
+    }
+
+    private void requeueCall(CallRun c) {
+        c.state = CallRun.QUEUED;
+        c.worker = null;
+        c.suspended = false;
+        callQueues
+                .computeIfAbsent(c.def.descriptorId(), k -> new CallQueue(c.def))
+                .subs
+                .addFirst(c);
+    }
+
+    /**
+     * Tasks of a worker that wait for grid calls (or no longer do). A suspended task does not count
+     * against what its worker may hold, its credit comes back, and its time limit stops; resuming
+     * takes the credit again and restarts the time limit.
+     */
+    void suspended(WorkerConn w, List<Message.TaskRef> refs, boolean suspend) {
+        lock.lock();
+        try {
+            if (w.closed) {
+                return;
+            }
+            long now = nanos.getAsLong();
+            boolean changed = false;
+            for (Message.TaskRef ref : refs) {
+                if (ref.level() == Message.CALL_LEVEL) {
+                    CallRun c = w.callLeases.get(ref.index());
+                    if (c == null || c.attempt != ref.attempt() || c.suspended == suspend) {
+                        continue;
+                    }
+                    c.suspended = suspend;
+                    if (!suspend) {
+                        c.deadlineNanos = now + c.def.timeout().toNanos();
+                    }
+                } else {
+                    JobRun job = job(ref.job());
+                    Lease lease = job == null
+                            ? null
+                            : w.leases.get(new Lease.Id(job, JobRun.key(ref.level(), ref.index()), ref.attempt()));
+                    if (lease == null || lease.expired || lease.suspended == suspend) {
+                        continue;
+                    }
+                    lease.suspended = suspend;
+                    if (!suspend) {
+                        lease.deadlineNanos = now + job.spec.taskTimeout().toNanos();
+                    }
+                }
+                changed = true;
+                if (suspend) {
+                    w.suspended++;
+                    if (!w.draining) {
+                        w.credits++;
+                    }
+                } else {
+                    w.suspended--;
+                    if (!w.draining) {
+                        w.credits--;
+                    }
+                }
+            }
+            if (changed && suspend) {
+                dispatch(w);
+            }
+        } finally {
+            unlock();
+        }
+    }
+
+    /** Calls queued or running, for the API. */
+    record CallTotals(int live, int queued, int running, int suspended) {}
+
+    CallTotals callTotals() {
+        lock.lock();
+        try {
+            int running = 0;
+            int suspended = 0;
+            for (CallRun c : liveCalls.values()) {
+                if (c.state == CallRun.LEASED) {
+                    running++;
+                    if (c.suspended) {
+                        suspended++;
+                    }
+                }
+            }
+            return new CallTotals(liveCalls.size(), liveCalls.size() - running, running, suspended);
+        } finally {
+            unlock();
         }
     }
 
@@ -587,11 +984,21 @@ final class Scheduler {
                     logged++;
                     continue;
                 }
+                if (r.level() == Message.CALL_LEVEL) {
+                    callResult(w, r, outputs[i]);
+                    logged++;
+                    continue;
+                }
                 JobRun job = job(r.job());
                 Lease lease = null;
                 long key = JobRun.key(r.level(), r.index());
                 if (job != null) {
                     lease = w.leases.remove(new Lease.Id(job, key, r.attempt()));
+                    if (lease != null && lease.suspended) {
+                        lease.suspended = false;
+                        w.suspended--;
+                        w.credits--; // the result gives back the credit the suspension gave back early
+                    }
                 }
                 if (lease == null && job != null && !job.live()) {
                     ignored++; // a leftover of a finished job: its lease and credit were released
@@ -653,7 +1060,7 @@ final class Scheduler {
                 dispatch(w); // failures that requeued a task dispatched to everyone already
             }
         } finally {
-            lock.unlock();
+            unlock();
         }
         if (!accepted.isEmpty()) {
             writer.submit(new CommitBatch(w, message.seq(), accepted, ignored, logged));
@@ -843,7 +1250,7 @@ final class Scheduler {
             }
             dispatchAll();
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
@@ -874,7 +1281,7 @@ final class Scheduler {
             }
             dispatchAll();
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
@@ -900,7 +1307,7 @@ final class Scheduler {
                 List<Message.TaskRef> revoked = null;
                 for (Iterator<Lease> it = w.leases.values().iterator(); it.hasNext(); ) {
                     Lease lease = it.next();
-                    if (!lease.expired && now - lease.deadlineNanos > 0) {
+                    if (!lease.expired && !lease.suspended && now - lease.deadlineNanos > 0) {
                         lease.expired = true;
                         JobRun job = lease.job;
                         if (job.live()
@@ -942,6 +1349,20 @@ final class Scheduler {
                                 "log (attempt " + call.attempt + "): timed out after " + call.job.spec.taskTimeout());
                     }
                 }
+                for (Iterator<CallRun> it = w.callLeases.values().iterator(); it.hasNext(); ) {
+                    CallRun c = it.next();
+                    if (!c.suspended && now - c.deadlineNanos > 0) {
+                        it.remove();
+                        if (!w.draining) {
+                            w.credits++;
+                        }
+                        if (revoked == null) {
+                            revoked = new ArrayList<>();
+                        }
+                        revoked.add(new Message.TaskRef(c.def.descriptorId(), Message.CALL_LEVEL, c.seq, c.attempt));
+                        callLost(c, c.describe() + ": timed out after " + c.def.timeout());
+                    }
+                }
                 if (revoked != null) {
                     w.outbox.send(new Message.Cancel(revoked.get(0).job(), revoked, "timed out"));
                 }
@@ -955,7 +1376,7 @@ final class Scheduler {
             }
             dispatchAll();
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
@@ -1007,7 +1428,7 @@ final class Scheduler {
                     eta,
                     job.error));
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
@@ -1056,7 +1477,7 @@ final class Scheduler {
             }
             return views;
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
@@ -1067,7 +1488,7 @@ final class Scheduler {
             JobRun job = job(id);
             return job == null ? Optional.empty() : Optional.ofNullable(job.partitionCodes());
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
@@ -1085,7 +1506,7 @@ final class Scheduler {
             JobRun job = job(id);
             return job == null ? Optional.empty() : Optional.of(job.history.since(afterSecond, now));
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
@@ -1110,7 +1531,7 @@ final class Scheduler {
             }
             return out;
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
@@ -1129,7 +1550,7 @@ final class Scheduler {
             }
             return out;
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
@@ -1155,7 +1576,7 @@ final class Scheduler {
                     tasksCompleted,
                     totalRate.perSecond(millis.getAsLong()));
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 }

@@ -25,6 +25,11 @@ final class WorkerConn {
     boolean closed;
     final Map<Lease.Id, Lease> leases = new HashMap<>();
     final Map<JobEvents.LogCall.Key, JobEvents.LogCall> logLeases = new HashMap<>();
+    /** Grid calls leased to this worker, by call number. */
+    final Map<Long, CallRun> callLeases = new HashMap<>();
+    /** How many of the leases (job and call) are suspended, waiting for grid calls. */
+    int suspended;
+
     final Set<String> knownJobs = new HashSet<>();
     long tasksDone;
     long tasksFailed;
@@ -53,6 +58,11 @@ final class WorkerConn {
         return runs
                 && (onlyJobs.isEmpty() || onlyJobs.contains(job.id))
                 && job.spec.requirements().metBy(hello);
+    }
+
+    /** The tasks this worker holds that occupy (or wait for) a slot: not the suspended ones. */
+    int held() {
+        return leases.size() + callLeases.size() + logLeases.size() - suspended;
     }
 
     /** Seconds of work, at a worker's observed rate, that it may hold at once. */

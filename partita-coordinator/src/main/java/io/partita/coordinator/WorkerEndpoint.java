@@ -18,8 +18,10 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
@@ -42,6 +44,7 @@ final class WorkerEndpoint implements WsListener {
     private final Scheduler scheduler;
     private final Store store;
     private final FunctionCatalog catalog;
+    private final CallService calls;
     private final CoordinatorConfig config;
     private final ConnectionGate gate;
     private final ObjectMapper mapper = Codec.mapper();
@@ -54,8 +57,14 @@ final class WorkerEndpoint implements WsListener {
     private boolean closed;
 
     WorkerEndpoint(
-            Scheduler scheduler, Store store, FunctionCatalog catalog, CoordinatorConfig config, ConnectionGate gate) {
+            Scheduler scheduler,
+            Store store,
+            FunctionCatalog catalog,
+            CallService calls,
+            CoordinatorConfig config,
+            ConnectionGate gate) {
         this.scheduler = scheduler;
+        this.calls = calls;
         this.store = store;
         this.catalog = catalog;
         this.config = config;
@@ -145,7 +154,17 @@ final class WorkerEndpoint implements WsListener {
                 throw new ProtocolException("unsupported protocol version " + hello.protocol()
                         + "; this coordinator speaks " + Message.VERSION);
             }
-            catalog.announce(hello.functions());
+            Set<String> callNames = new HashSet<>();
+            for (Message.FunctionInfo info : hello.catalogList()) {
+                if (info != null && "call".equals(info.kind())) {
+                    callNames.add(info.name());
+                }
+            }
+            catalog.announce(hello.functions().stream()
+                    .filter(f -> !callNames.contains(f))
+                    .toList());
+            catalog.announceVersions(hello.catalogList());
+            calls.functions().announce(hello.catalogList());
             conn = scheduler.connect(hello, remote(), sender);
             sender.send(new Message.Welcome(
                     Message.VERSION,
@@ -163,6 +182,9 @@ final class WorkerEndpoint implements WsListener {
             case Message.Heartbeat h -> sender.send(new Message.Heartbeat(System.currentTimeMillis()));
             case Message.Return r -> scheduler.returned(conn, r.tasks());
             case Message.Drain d -> scheduler.drain(conn);
+            case Message.Calls c -> calls.fromWorker(conn, c);
+            case Message.Suspend sus -> scheduler.suspended(conn, sus.tasks(), true);
+            case Message.Resume r -> scheduler.suspended(conn, r.tasks(), false);
             case Message.Error e -> log.warn("Worker {} reports {}: {}", conn.id, e.code(), e.message());
             case Message.Hello h -> throw new ProtocolException("hello was already sent");
             default ->

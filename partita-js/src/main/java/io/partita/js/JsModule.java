@@ -38,6 +38,12 @@ public interface JsModule {
      */
     JsonNode log(JsonNode event, JsTaskContext ctx, Duration timeout) throws JsTaskException;
 
+    /**
+     * Runs {@code call(args, ctx)}, the export of a module registered as a grid function, awaiting a
+     * returned promise. The time limit does not run while the call waits for its own grid calls.
+     */
+    JsonNode invoke(JsonNode args, JsTaskContext ctx, Duration timeout) throws JsTaskException;
+
     /** Runs {@code combine(a, b)}. */
     JsonNode combine(JsonNode a, JsonNode b, Duration timeout) throws JsTaskException;
 

@@ -61,6 +61,7 @@ final class PooledModule implements JsModule {
 
     private static final class Slot {
         final Context context;
+        final CallBridge bridge = new CallBridge();
         Value harness;
         volatile boolean broken;
 
@@ -114,26 +115,34 @@ final class PooledModule implements JsModule {
 
     @Override
     public JsonNode prepare(JsonNode params, Duration timeout) throws JsTaskException {
-        return call("prepare", args(params), false, timeout, null);
+        return call("prepare", args(params), false, timeout, null, null);
     }
 
     @Override
     public JsonNode input(JsonNode params, long index, Duration timeout) throws JsTaskException {
-        return call("input", args(params, JsonNodeFactory.instance.numberNode(index)), false, timeout, null);
+        return call("input", args(params, JsonNodeFactory.instance.numberNode(index)), false, timeout, null, null);
     }
 
     @Override
     public JsonNode compute(JsonNode input, JsTaskContext ctx, Duration timeout) throws JsTaskException {
-        return call("compute", args(input, context(ctx)), true, timeout, ctx.log());
+        return call("compute", args(input, context(ctx)), true, timeout, ctx.log(), ctx.calls());
     }
 
     @Override
     public JsonNode log(JsonNode event, JsTaskContext ctx, Duration timeout) throws JsTaskException {
-        return call("log", args(event, context(ctx)), true, timeout, ctx.log());
+        return call("log", args(event, context(ctx)), true, timeout, ctx.log(), null);
+    }
+
+    @Override
+    public JsonNode invoke(JsonNode args, JsTaskContext ctx, Duration timeout) throws JsTaskException {
+        return call("call", args(args, context(ctx)), true, timeout, ctx.log(), ctx.calls());
     }
 
     private static ObjectNode context(JsTaskContext ctx) {
         ObjectNode c = JsonNodeFactory.instance.objectNode();
+        if (ctx.calls() != null) {
+            c.put("calls", true);
+        }
         c.set("params", ctx.params());
         c.put("partition", ctx.partition());
         c.put("attempt", ctx.attempt());
@@ -143,14 +152,14 @@ final class PooledModule implements JsModule {
 
     @Override
     public JsonNode combine(JsonNode a, JsonNode b, Duration timeout) throws JsTaskException {
-        return call("combine", args(a, b), false, timeout, null);
+        return call("combine", args(a, b), false, timeout, null, null);
     }
 
     @Override
     public JsonNode collect(List<JsonNode> outputs, JsonNode params, Duration timeout) throws JsTaskException {
         ArrayNode list = JsonNodeFactory.instance.arrayNode();
         outputs.forEach(list::add);
-        return call("collect", args(list, params), false, timeout, null);
+        return call("collect", args(list, params), false, timeout, null, null);
     }
 
     private static String args(JsonNode... values) {
@@ -165,7 +174,13 @@ final class PooledModule implements JsModule {
         }
     }
 
-    private JsonNode call(String name, String argsJson, boolean withContext, Duration timeout, Consumer<String> log)
+    private JsonNode call(
+            String name,
+            String argsJson,
+            boolean withContext,
+            Duration timeout,
+            Consumer<String> log,
+            JsTaskContext.Calls calls)
             throws JsTaskException {
         Objects.requireNonNull(timeout, "timeout");
         long started = System.nanoTime();
@@ -176,7 +191,7 @@ final class PooledModule implements JsModule {
                         JsTaskException.Kind.MISSING_EXPORT, "the module does not export a function '" + name + "'");
             }
             Duration left = timeout.minusNanos(System.nanoTime() - started);
-            String json = guarded(slot, left.isNegative() ? Duration.ZERO : left, timeout, false, s -> {
+            String json = guarded(slot, left.isNegative() ? Duration.ZERO : left, timeout, false, calls, s -> {
                 if (limits != null) {
                     s.context.resetLimits();
                 }
@@ -190,6 +205,7 @@ final class PooledModule implements JsModule {
                     }
                     return result.asString();
                 } finally {
+                    s.bridge.end();
                     if (log != null && !s.broken) {
                         deliverLogs(s, log);
                     }
@@ -234,23 +250,12 @@ final class PooledModule implements JsModule {
         }
     }
 
-    private <T> T guarded(Slot slot, Duration left, Duration timeout, boolean loading, GuestCall<T> call)
+    private <T> T guarded(
+            Slot slot, Duration left, Duration timeout, boolean loading, JsTaskContext.Calls calls, GuestCall<T> call)
             throws JsTaskException {
         AtomicInteger state = new AtomicInteger(RUNNING);
-        ScheduledFuture<?> timer = runtime.watchdog()
-                .schedule(
-                        () -> {
-                            if (state.compareAndSet(RUNNING, TIMED_OUT)) {
-                                slot.broken = true;
-                                try {
-                                    slot.context.close(true);
-                                } catch (RuntimeException e) {
-                                    LOG.debug("cancelling a timed-out JavaScript context failed", e);
-                                }
-                            }
-                        },
-                        Math.max(1, left.toNanos()),
-                        TimeUnit.NANOSECONDS);
+        Watchdog timer = new Watchdog(slot, state, left.toNanos());
+        slot.bridge.begin(calls, timer::pause, timer::unpause);
         try {
             T value = call.run(slot);
             if (!state.compareAndSet(RUNNING, FINISHED)) {
@@ -286,7 +291,64 @@ final class PooledModule implements JsModule {
             }
             throw new JsTaskException(JsTaskException.Kind.ERROR, "cancelled: " + e.getMessage(), e);
         } finally {
-            timer.cancel(false);
+            timer.cancel();
+        }
+    }
+
+    /**
+     * The deadline of one guarded call: closes the context when it passes, unless the call finished
+     * first. Paused while the call waits for grid calls, so only its own running time counts.
+     */
+    private final class Watchdog {
+        private final Slot slot;
+        private final AtomicInteger state;
+        private long leftNanos;
+        private long startedNanos;
+        private ScheduledFuture<?> timer;
+
+        Watchdog(Slot slot, AtomicInteger state, long leftNanos) {
+            this.slot = slot;
+            this.state = state;
+            this.leftNanos = Math.max(1, leftNanos);
+            start();
+        }
+
+        private synchronized void start() {
+            startedNanos = System.nanoTime();
+            timer = runtime.watchdog().schedule(this::fire, leftNanos, TimeUnit.NANOSECONDS);
+        }
+
+        private void fire() {
+            if (state.compareAndSet(RUNNING, TIMED_OUT)) {
+                slot.broken = true;
+                try {
+                    slot.context.close(true);
+                } catch (RuntimeException e) {
+                    LOG.debug("cancelling a timed-out JavaScript context failed", e);
+                }
+            }
+        }
+
+        synchronized void pause() {
+            if (timer != null && timer.cancel(false)) {
+                leftNanos = Math.max(1, leftNanos - (System.nanoTime() - startedNanos));
+                timer = null;
+            }
+        }
+
+        void unpause() {
+            synchronized (this) {
+                if (timer != null || state.get() != RUNNING) {
+                    return;
+                }
+            }
+            start();
+        }
+
+        synchronized void cancel() {
+            if (timer != null) {
+                timer.cancel(false);
+            }
         }
     }
 
@@ -345,10 +407,10 @@ final class PooledModule implements JsModule {
         }
         Slot slot = new Slot(builder.build());
         try {
-            Set<String> names = guarded(slot, timeout, timeout, true, s -> {
+            Set<String> names = guarded(slot, timeout, timeout, true, null, s -> {
                 s.harness = s.context.eval(harness);
                 Value namespace = s.context.eval(source);
-                s.harness.invokeMember("bind", namespace);
+                s.harness.invokeMember("bind", namespace, s.bridge);
                 try {
                     return Set.of(
                             JSON.readValue(s.harness.invokeMember("exports").asString(), String[].class));

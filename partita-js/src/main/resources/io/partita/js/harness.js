@@ -9,6 +9,7 @@
   const MAX_LOGS = 1000;
   const MAX_LOG_CHARS = 4096;
   let ns = null;
+  let host = null;
   let logs = [];
   let pending = null;
 
@@ -34,11 +35,29 @@
   function thenable(v) {
     return v !== null && (typeof v === 'object' || typeof v === 'function') && typeof v.then === 'function';
   }
+  // ctx.call(fn, ...args): a promise of the call's result. The call is made at once; the wait for
+  // its answer happens when the promise's reaction runs, so calls made one after another before an
+  // await run in parallel on the grid.
+  function gridCall(fn, args) {
+    if (typeof fn !== 'string') throw new TypeError('ctx.call: the function name must be a string');
+    const handle = host.call(fn, encode(args));
+    return Promise.resolve({
+      then(resolve, reject) {
+        const answer = parse(host.await(handle));
+        if (answer.ok) resolve(answer.value);
+        else reject(new Error(answer.error));
+      },
+    });
+  }
+  function noCalls() {
+    throw new Error('ctx.call is not available in this function');
+  }
   globalThis.console = Object.freeze({log, info: log, warn: log, error: log, debug: log, trace: log});
 
   return Object.freeze({
-    bind(namespace) {
+    bind(namespace, bridge) {
       ns = namespace;
+      host = bridge;
     },
     exports() {
       return stringify(keys(ns).filter((k) => typeof ns[k] === 'function'));
@@ -51,7 +70,10 @@
       const args = parse(argsJson);
       if (withContext) {
         const ctx = args[args.length - 1];
+        const calls = ctx.calls === true;
+        delete ctx.calls;
         ctx.log = (m) => log(m);
+        ctx.call = calls ? (fn, ...a) => gridCall(fn, a) : noCalls;
         Object.freeze(ctx);
       }
       const result = ns[name].apply(undefined, args);

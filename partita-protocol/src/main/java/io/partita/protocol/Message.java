@@ -22,11 +22,22 @@ import java.util.List;
     @JsonSubTypes.Type(value = Message.Return.class, name = "return"),
     @JsonSubTypes.Type(value = Message.Drain.class, name = "drain"),
     @JsonSubTypes.Type(value = Message.Error.class, name = "error"),
+    @JsonSubTypes.Type(value = Message.Calls.class, name = "calls"),
+    @JsonSubTypes.Type(value = Message.Answers.class, name = "answers"),
+    @JsonSubTypes.Type(value = Message.Suspend.class, name = "suspend"),
+    @JsonSubTypes.Type(value = Message.Resume.class, name = "resume"),
 })
 public sealed interface Message {
 
     /** The protocol version this library speaks. */
     int VERSION = 1;
+
+    /**
+     * The level of a grid call's task: its {@code job} is the function's descriptor id ({@code
+     * call:NAME@VERSION}), its {@code index} the call's number and its {@code input} the array of
+     * arguments. See {@code docs/calls.md}.
+     */
+    int CALL_LEVEL = -3;
 
     /**
      * Worker → coordinator, first message: who the worker is and what it can run.
@@ -47,6 +58,8 @@ public sealed interface Message {
      * @param onBattery optional: whether the device runs on battery, when it can tell
      * @param jobs optional: the only jobs this worker wants tasks of (a volunteer that opened a job's
      *     join page); empty or absent means any job
+     * @param catalog optional: the version and purity of each function in {@code functions}, and
+     *     which of them answer grid calls
      */
     record Hello(
             int protocol,
@@ -61,8 +74,29 @@ public sealed interface Message {
             List<String> features,
             String userAgent,
             Boolean onBattery,
-            List<String> jobs)
+            List<String> jobs,
+            List<FunctionInfo> catalog)
             implements Message {
+
+        /** A hello without a catalog. */
+        public Hello(
+                int protocol,
+                String kind,
+                String name,
+                List<String> runtimes,
+                int cores,
+                long memory,
+                List<String> functions,
+                int slots,
+                java.util.Map<String, String> engines,
+                List<String> features,
+                String userAgent,
+                Boolean onBattery,
+                List<String> jobs) {
+            this(
+                    protocol, kind, name, runtimes, cores, memory, functions, slots, engines, features, userAgent,
+                    onBattery, jobs, null);
+        }
 
         /** A hello without the optional browser fields. */
         public Hello(
@@ -75,7 +109,14 @@ public sealed interface Message {
                 List<String> functions,
                 int slots,
                 java.util.Map<String, String> engines) {
-            this(protocol, kind, name, runtimes, cores, memory, functions, slots, engines, null, null, null, null);
+            this(
+                    protocol, kind, name, runtimes, cores, memory, functions, slots, engines, null, null, null, null,
+                    null);
+        }
+
+        /** The catalog, never null. */
+        public List<FunctionInfo> catalogList() {
+            return catalog == null ? List.of() : catalog;
         }
 
         /** The features, never null. */
@@ -86,6 +127,24 @@ public sealed interface Message {
         /** The jobs this worker is restricted to, never null; empty means any. */
         public List<String> jobList() {
             return jobs == null ? List.of() : jobs;
+        }
+    }
+
+    /**
+     * A Java function a worker offers, as listed in its hello.
+     *
+     * @param name the function's name
+     * @param kind {@code job} (a {@code JobFunction}) or {@code call} (a {@code CallFunction}, which
+     *     answers grid calls)
+     * @param version the version of its code: the one its annotation declares, else a hash of its
+     *     class file; part of the cache key of its results
+     * @param pure whether its results may be cached (calls only; absent means true)
+     */
+    record FunctionInfo(String name, String kind, String version, Boolean pure) {
+
+        /** Whether results may be cached. */
+        public boolean isPure() {
+            return pure == null || pure;
         }
     }
 
@@ -219,4 +278,43 @@ public sealed interface Message {
 
     /** Either way: a problem with a message, named by {@code code}. */
     record Error(String code, String message) implements Message {}
+
+    /**
+     * Worker → coordinator: grid calls made by running tasks ({@code ctx.call}). Each is answered by
+     * an {@link Answer} with the same id.
+     */
+    record Calls(List<CallRequest> calls) implements Message {}
+
+    /**
+     * One grid call made by a task.
+     *
+     * @param id a number the worker chose, unique on its connection
+     * @param function the function's name
+     * @param args the arguments, a JSON array
+     * @param parent the task attempt that made the call; a call made by a call task names it, so the
+     *     coordinator can refuse a call that waits for itself
+     */
+    record CallRequest(long id, String function, JsonNode args, TaskRef parent) {}
+
+    /** Coordinator → worker: outcomes of the worker's grid calls. */
+    record Answers(List<Answer> answers) implements Message {}
+
+    /**
+     * The outcome of one grid call: {@code value} when ok, else {@code error}.
+     *
+     * @param id the call's id, as the worker chose it
+     * @param ok whether the call succeeded
+     * @param value its result
+     * @param error its error message
+     */
+    record Answer(long id, boolean ok, JsonNode value, String error) {}
+
+    /**
+     * Worker → coordinator: these task attempts wait for grid calls and have given their slots up.
+     * Until resumed they do not count against what the worker may hold, and their time limit stops.
+     */
+    record Suspend(List<TaskRef> tasks) implements Message {}
+
+    /** Worker → coordinator: these suspended task attempts run again (their time limit restarts). */
+    record Resume(List<TaskRef> tasks) implements Message {}
 }

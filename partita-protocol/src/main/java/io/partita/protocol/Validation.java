@@ -51,7 +51,7 @@ final class Validation {
                             result.attempt() >= 1,
                             "results.results[].attempt must be at least 1, was " + result.attempt());
                     check(
-                            result.level() >= -2 && result.level() < 64,
+                            result.level() >= Message.CALL_LEVEL && result.level() < 64,
                             "results.results[].level out of range: " + result.level());
                     check(
                             result.log() == null
@@ -66,21 +66,40 @@ final class Validation {
             case Message.Ack a -> {}
             case Message.Heartbeat h -> {}
             case Message.Cancel c -> text(c.job(), "cancel.job");
-            case Message.Return r -> {
-                list(r.tasks(), "return.tasks");
-                for (Message.TaskRef ref : r.tasks()) {
-                    check(ref != null, "return.tasks must not contain null");
-                    text(ref.job(), "return.tasks[].job");
-                    check(ref.level() >= -2 && ref.level() < 64, "return.tasks[].level out of range: " + ref.level());
-                    check(
-                            ref.index() >= 0 && ref.index() <= Integer.MAX_VALUE,
-                            "return.tasks[].index out of range: " + ref.index());
-                    check(ref.attempt() >= 1, "return.tasks[].attempt must be at least 1, was " + ref.attempt());
-                }
-            }
+            case Message.Return r -> refs(r.tasks(), "return.tasks");
+            case Message.Suspend s -> refs(s.tasks(), "suspend.tasks");
+            case Message.Resume r -> refs(r.tasks(), "resume.tasks");
             case Message.Drain d -> {}
             case Message.Error e -> text(e.code(), "error.code");
+            case Message.Calls c -> {
+                list(c.calls(), "calls.calls");
+                for (Message.CallRequest call : c.calls()) {
+                    check(call != null, "calls.calls must not contain null");
+                    check(call.id() >= 0, "calls.calls[].id must not be negative, was " + call.id());
+                    text(call.function(), "calls.calls[].function");
+                    check(call.args() != null && call.args().isArray(), "calls.calls[].args must be an array");
+                    if (call.parent() != null) {
+                        ref(call.parent(), "calls.calls[].parent");
+                    }
+                }
+            }
+            case Message.Answers a -> list(a.answers(), "answers.answers");
         }
+    }
+
+    private static void refs(List<Message.TaskRef> refs, String field) {
+        list(refs, field);
+        for (Message.TaskRef ref : refs) {
+            check(ref != null, field + " must not contain null");
+            ref(ref, field + "[]");
+        }
+    }
+
+    private static void ref(Message.TaskRef ref, String field) {
+        text(ref.job(), field + ".job");
+        check(ref.level() >= Message.CALL_LEVEL && ref.level() < 64, field + ".level out of range: " + ref.level());
+        check(ref.index() >= 0 && ref.index() <= Integer.MAX_VALUE, field + ".index out of range: " + ref.index());
+        check(ref.attempt() >= 1, field + ".attempt must be at least 1, was " + ref.attempt());
     }
 
     private static void text(String value, String field) {

@@ -432,6 +432,173 @@ final class JdbcStore implements Store {
     }
 
     @Override
+    public void putFunction(StoredFunction f) {
+        inTransaction("store function " + f.name(), c -> {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "insert into functions (name, runtime, version, pure, timeout_ms, created_at) values (?,?,?,?,?,?)"
+                            + " on conflict (name) do update set runtime = excluded.runtime,"
+                            + " version = excluded.version, pure = excluded.pure, timeout_ms = excluded.timeout_ms")) {
+                ps.setString(1, f.name());
+                ps.setString(2, f.runtime());
+                ps.setString(3, f.version());
+                ps.setInt(4, f.pure() ? 1 : 0);
+                ps.setLong(5, f.timeoutMillis());
+                ps.setLong(6, f.createdAt());
+                ps.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public List<StoredFunction> functions() {
+        return query("read functions", c -> {
+            try (PreparedStatement ps = c.prepareStatement(
+                            "select name, runtime, version, pure, timeout_ms, created_at from functions order by name");
+                    ResultSet rs = ps.executeQuery()) {
+                List<StoredFunction> out = new ArrayList<>();
+                while (rs.next()) {
+                    out.add(new StoredFunction(
+                            rs.getString(1),
+                            rs.getString(2),
+                            rs.getString(3),
+                            rs.getInt(4) != 0,
+                            rs.getLong(5),
+                            rs.getLong(6)));
+                }
+                return out;
+            }
+        });
+    }
+
+    @Override
+    public void updateCache(
+            List<CacheEntry> puts, java.util.Collection<String> deletes, java.util.Map<String, Long> touches) {
+        if (puts.isEmpty() && deletes.isEmpty() && touches.isEmpty()) {
+            return;
+        }
+        inTransaction("update the call cache", c -> {
+            if (!deletes.isEmpty()) {
+                try (PreparedStatement ps = c.prepareStatement("delete from call_cache where cache_key = ?")) {
+                    for (String key : deletes) {
+                        ps.setString(1, key);
+                        ps.addBatch();
+                    }
+                    ps.executeBatch();
+                }
+            }
+            if (!puts.isEmpty()) {
+                try (PreparedStatement ps = c.prepareStatement(
+                        "insert into call_cache (cache_key, function_name, version, result, last_used) values (?,?,?,?,?)"
+                                + " on conflict (cache_key) do update set result = excluded.result,"
+                                + " last_used = excluded.last_used")) {
+                    for (CacheEntry e : puts) {
+                        ps.setString(1, e.key());
+                        ps.setString(2, e.function());
+                        ps.setString(3, e.version());
+                        ps.setBytes(4, e.result());
+                        ps.setLong(5, e.lastUsed());
+                        ps.addBatch();
+                    }
+                    ps.executeBatch();
+                }
+            }
+            if (!touches.isEmpty()) {
+                try (PreparedStatement ps =
+                        c.prepareStatement("update call_cache set last_used = ? where cache_key = ?")) {
+                    for (java.util.Map.Entry<String, Long> t : touches.entrySet()) {
+                        ps.setLong(1, t.getValue());
+                        ps.setString(2, t.getKey());
+                        ps.addBatch();
+                    }
+                    ps.executeBatch();
+                }
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public List<CacheEntry> cacheEntries() {
+        return query("read the call cache", c -> {
+            try (PreparedStatement ps = c.prepareStatement(
+                            "select cache_key, function_name, version, result, last_used from call_cache"
+                                    + " order by last_used, cache_key");
+                    ResultSet rs = ps.executeQuery()) {
+                List<CacheEntry> out = new ArrayList<>();
+                while (rs.next()) {
+                    out.add(new CacheEntry(
+                            rs.getString(1), rs.getString(2), rs.getString(3), rs.getBytes(4), rs.getLong(5)));
+                }
+                return out;
+            }
+        });
+    }
+
+    @Override
+    public long clearCache(String function) {
+        return inTransaction("clear the cache of " + function, c -> {
+            try (PreparedStatement ps = c.prepareStatement("delete from call_cache where function_name = ?")) {
+                ps.setString(1, function);
+                return (long) ps.executeUpdate();
+            }
+        });
+    }
+
+    @Override
+    public void fingerprint(String jobId, String fingerprint) {
+        inTransaction("set the fingerprint of " + jobId, c -> {
+            try (PreparedStatement ps = c.prepareStatement("update jobs set fingerprint = ? where id = ?")) {
+                ps.setString(1, fingerprint);
+                ps.setString(2, jobId);
+                ps.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public Optional<String> jobWithFingerprint(String fingerprint, String exceptJob) {
+        return query("find a job by fingerprint", c -> {
+            try (PreparedStatement ps = c.prepareStatement("select j.id from jobs j where j.fingerprint = ?"
+                    + " and j.id <> ? and exists (select 1 from task_results r where r.job_id = j.id)"
+                    + " order by j.created_at desc, j.id desc limit 1")) {
+                ps.setString(1, fingerprint);
+                ps.setString(2, exceptJob);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? Optional.of(rs.getString(1)) : Optional.<String>empty();
+                }
+            }
+        });
+    }
+
+    @Override
+    public void forgetFingerprints(String function) {
+        inTransaction("forget fingerprints of " + function, c -> {
+            try (PreparedStatement ps =
+                    c.prepareStatement("update jobs set fingerprint = null where function_name = ?")) {
+                ps.setString(1, function);
+                ps.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public long copyResults(String fromJob, String toJob) {
+        return inTransaction("copy the outputs of " + fromJob + " to " + toJob, c -> {
+            try (PreparedStatement ps =
+                    c.prepareStatement("insert into task_results (job_id, level, idx, attempt, output)"
+                            + " select ?, level, idx, attempt, output from task_results where job_id = ?"
+                            + " on conflict do nothing")) {
+                ps.setString(1, toJob);
+                ps.setString(2, fromJob);
+                return (long) ps.executeUpdate();
+            }
+        });
+    }
+
+    @Override
     public void deleteJob(String jobId) {
         inTransaction("delete job " + jobId, c -> {
             for (String sql : List.of(

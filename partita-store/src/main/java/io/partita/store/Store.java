@@ -91,6 +91,40 @@ public interface Store extends AutoCloseable {
     /** The code with this hash. */
     Optional<StoredCode> code(String hash);
 
+    /** Stores a function that answers grid calls, replacing one of the same name. */
+    void putFunction(StoredFunction function);
+
+    /** The stored functions, by name. */
+    List<StoredFunction> functions();
+
+    /**
+     * Changes the call cache in one transaction: inserts or replaces {@code puts}, deletes the keys
+     * in {@code deletes}, and sets the last use of the keys in {@code touches} (absent keys are
+     * skipped).
+     */
+    void updateCache(List<CacheEntry> puts, java.util.Collection<String> deletes, java.util.Map<String, Long> touches);
+
+    /** The whole call cache, least recently used first. */
+    List<CacheEntry> cacheEntries();
+
+    /** Deletes the cached results of one function (every version); returns how many. */
+    long clearCache(String function);
+
+    /** Sets a job's fingerprint (see {@link #jobWithFingerprint}). */
+    void fingerprint(String jobId, String fingerprint);
+
+    /** The newest job other than {@code exceptJob} with this fingerprint that has stored outputs. */
+    Optional<String> jobWithFingerprint(String fingerprint, String exceptJob);
+
+    /** Forgets the fingerprints of a function's jobs, so no later job reuses their outputs. */
+    void forgetFingerprints(String function);
+
+    /**
+     * Copies the stored outputs of one job (every level) to another; returns how many rows. The
+     * target's existing outputs are kept.
+     */
+    long copyResults(String fromJob, String toJob);
+
     /** Deletes everything of a job (inputs, outputs, events, the job row). */
     void deleteJob(String jobId);
 

@@ -1,7 +1,12 @@
 package io.partita.worker;
 
+import io.partita.api.CallFunction;
 import io.partita.api.Function;
+import io.partita.api.FunctionVersion;
 import io.partita.api.JobFunction;
+import io.partita.protocol.Message;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.ServiceLoader;
@@ -10,47 +15,81 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The Java job functions on this worker's classpath, by name: every {@link JobFunction} registered
- * with {@link ServiceLoader} and annotated with {@link Function}. Immutable once built.
+ * The Java functions on this worker's classpath, by name: every {@link JobFunction} and {@link
+ * CallFunction} registered with {@link ServiceLoader} and annotated with {@link Function}, with the
+ * version of each. Immutable once built.
  */
 final class FunctionRegistry {
     private static final Logger log = LoggerFactory.getLogger(FunctionRegistry.class);
 
     private final Map<String, JobFunction<?, ?>> functions;
+    private final Map<String, CallFunction> calls;
+    private final List<Message.FunctionInfo> catalog;
 
-    private FunctionRegistry(Map<String, JobFunction<?, ?>> functions) {
+    private FunctionRegistry(
+            Map<String, JobFunction<?, ?>> functions,
+            Map<String, CallFunction> calls,
+            List<Message.FunctionInfo> catalog) {
         this.functions = Map.copyOf(functions);
+        this.calls = Map.copyOf(calls);
+        this.catalog = List.copyOf(catalog);
     }
 
-    @SuppressWarnings("rawtypes")
     static FunctionRegistry load(ClassLoader loader) {
-        Map<String, JobFunction<?, ?>> found = new TreeMap<>();
-        for (ServiceLoader.Provider<JobFunction> provider :
-                ServiceLoader.load(JobFunction.class, loader).stream().toList()) {
-            Function name = provider.type().getAnnotation(Function.class);
+        List<Message.FunctionInfo> catalog = new ArrayList<>();
+        Map<String, JobFunction<?, ?>> jobs = find(JobFunction.class, loader, "job", catalog);
+        Map<String, CallFunction> calls = find(CallFunction.class, loader, "call", catalog);
+        for (String name : calls.keySet()) {
+            if (jobs.containsKey(name)) {
+                log.warn("'{}' names both a job function and a call function; calls get the call function", name);
+            }
+        }
+        return new FunctionRegistry(jobs, calls, catalog);
+    }
+
+    @SuppressWarnings({"rawtypes", "unchecked"})
+    private static <T> Map<String, T> find(
+            Class<?> kind, ClassLoader loader, String label, List<Message.FunctionInfo> catalog) {
+        Map<String, T> found = new TreeMap<>();
+        for (ServiceLoader.Provider provider :
+                ServiceLoader.load(kind, loader).stream().toList()) {
+            Class<?> type = provider.type();
+            Function name = type.getAnnotation(Function.class);
             if (name == null) {
-                log.warn(
-                        "{} has no @Function annotation; it is not offered",
-                        provider.type().getName());
+                log.warn("{} has no @Function annotation; it is not offered", type.getName());
                 continue;
             }
-            JobFunction<?, ?> previous = found.putIfAbsent(name.value(), provider.get());
+            T previous = found.putIfAbsent(name.value(), (T) provider.get());
             if (previous != null) {
                 log.warn(
                         "Two functions are named '{}': {} and {}; keeping the first",
                         name.value(),
                         previous.getClass().getName(),
-                        provider.type().getName());
+                        type.getName());
+                continue;
             }
+            catalog.add(new Message.FunctionInfo(name.value(), label, FunctionVersion.of(type), name.pure()));
         }
-        return new FunctionRegistry(found);
+        return found;
     }
 
     Optional<JobFunction<?, ?>> get(String name) {
         return Optional.ofNullable(functions.get(name));
     }
 
-    java.util.List<String> names() {
-        return java.util.List.copyOf(functions.keySet());
+    Optional<CallFunction> call(String name) {
+        return Optional.ofNullable(calls.get(name));
+    }
+
+    /** The names of all functions, job and call. */
+    List<String> names() {
+        java.util.TreeSet<String> all = new java.util.TreeSet<>(functions.keySet());
+        all.addAll(calls.keySet());
+        return List.copyOf(all);
+    }
+
+    /** Each function's kind, version and purity, for the hello. */
+    List<Message.FunctionInfo> catalog() {
+        return catalog;
     }
 }

@@ -6,6 +6,9 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.LongNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.partita.api.Args;
+import io.partita.api.CallFunction;
+import io.partita.api.GridCallException;
 import io.partita.api.JobFunction;
 import io.partita.api.Params;
 import io.partita.api.Preparation;
@@ -16,8 +19,11 @@ import io.partita.js.JsTaskContext;
 import io.partita.js.JsTaskException;
 import io.partita.protocol.Message;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,13 +50,21 @@ final class TaskRunner {
     /** Everything a task needs about its job, decoded once per job. */
     record JobContext(Message.JobInfo info, Params params, String coordinator) {}
 
-    Message.Result run(JobContext job, Message.Task task, java.util.function.BooleanSupplier cancelled) {
+    /**
+     * Runs a task. {@code calls} makes the task's grid calls; null where it cannot make any (they
+     * then fail with a message saying so).
+     */
+    Message.Result run(
+            JobContext job,
+            Message.Task task,
+            java.util.function.BooleanSupplier cancelled,
+            JsTaskContext.Calls calls) {
         long start = System.nanoTime();
         Logged logged = new Logged();
         try {
             JsonNode output = "js".equals(job.info().runtime())
-                    ? runJs(job, task, logged)
-                    : runJava(job, task, cancelled, logged);
+                    ? runJs(job, task, logged, calls)
+                    : runJava(job, task, cancelled, logged, calls);
             return new Message.Result(
                     task.job(),
                     task.level(),
@@ -89,15 +103,28 @@ final class TaskRunner {
     }
 
     private JsonNode runJava(
-            JobContext job, Message.Task task, java.util.function.BooleanSupplier cancelled, Logged logged)
+            JobContext job,
+            Message.Task task,
+            java.util.function.BooleanSupplier cancelled,
+            Logged logged,
+            JsTaskContext.Calls calls)
             throws Exception {
+        if ("call".equals(task.op())) {
+            CallFunction function = functions
+                    .call(job.info().function())
+                    .orElseThrow(() -> new IllegalStateException(
+                            "this worker has no call function '" + job.info().function() + "'"));
+            Object output =
+                    function.call(Args.of(task.input()), new Context(job, task, cancelled, logged, calls, mapper));
+            return output == null ? null : mapper.valueToTree(output);
+        }
         JobFunction<?, ?> function = functions
                 .get(job.info().function())
                 .orElseThrow(() -> new IllegalStateException(
                         "this worker has no function '" + job.info().function() + "'"));
         return switch (task.op()) {
             case "prepare" -> prepare(function, job);
-            case "compute" -> compute(function, job, task, cancelled, logged);
+            case "compute" -> compute(function, job, task, cancelled, logged, calls);
             case "combine" -> combine(function, task);
             default -> throw new IllegalArgumentException("unknown task op '" + task.op() + "'");
         };
@@ -108,7 +135,8 @@ final class TaskRunner {
      * index; without {@code combine} a combine task hands all its inputs to {@code collect}, or, if
      * there is none, outputs them as an array (the coordinator then uses a single combine level).
      */
-    private JsonNode runJs(JobContext job, Message.Task task, Logged logged) throws Exception {
+    private JsonNode runJs(JobContext job, Message.Task task, Logged logged, JsTaskContext.Calls calls)
+            throws Exception {
         JsRuntime runtime = js.orElseThrow(() -> new IllegalStateException("this worker has no JavaScript runtime"));
         String hash = job.info().code();
         JsModule module = runtime.module(hash, code.get(hash));
@@ -138,7 +166,7 @@ final class TaskRunner {
                             : LongNode.valueOf(task.index());
                 }
                 JsTaskContext ctx = new JsTaskContext(
-                        params, task.index(), task.attempt(), job.info().partitions(), printer(task, logged));
+                        params, task.index(), task.attempt(), job.info().partitions(), printer(task, logged), calls);
                 JsonNode output;
                 try {
                     output = module.compute(input, ctx, timeout);
@@ -156,6 +184,11 @@ final class TaskRunner {
                     callLogger(module, event, ctx, timeout, logged);
                 }
                 return output;
+            }
+            case "call" -> {
+                JsTaskContext ctx = new JsTaskContext(
+                        JsonNodeFactory.instance.objectNode(), -1, task.attempt(), 0, printer(task, logged), calls);
+                return module.invoke(task.input(), ctx, timeout);
             }
             case "log" -> {
                 if (!module.has("log")) {
@@ -236,7 +269,8 @@ final class TaskRunner {
             JobContext job,
             Message.Task task,
             java.util.function.BooleanSupplier cancelled,
-            Logged logged)
+            Logged logged,
+            JsTaskContext.Calls calls)
             throws Exception {
         I input;
         if (task.input() != null && !task.input().isNull()) {
@@ -244,7 +278,7 @@ final class TaskRunner {
         } else {
             input = function.input(job.params(), task.index());
         }
-        O output = function.compute(input, new Context(job, task, cancelled, logged));
+        O output = function.compute(input, new Context(job, task, cancelled, logged, calls, mapper));
         return output == null ? null : mapper.valueToTree(output);
     }
 
@@ -265,12 +299,49 @@ final class TaskRunner {
         private final Message.Task task;
         private final java.util.function.BooleanSupplier cancelled;
         private final Logged logged;
+        private final JsTaskContext.Calls calls;
+        private final ObjectMapper mapper;
 
-        Context(JobContext job, Message.Task task, java.util.function.BooleanSupplier cancelled, Logged logged) {
+        Context(
+                JobContext job,
+                Message.Task task,
+                java.util.function.BooleanSupplier cancelled,
+                Logged logged,
+                JsTaskContext.Calls calls,
+                ObjectMapper mapper) {
             this.job = job;
             this.task = task;
             this.cancelled = cancelled;
             this.logged = logged;
+            this.calls = calls;
+            this.mapper = mapper;
+        }
+
+        @Override
+        public CompletableFuture<JsonNode> call(String function, Object... args) {
+            if (calls == null) {
+                throw new UnsupportedOperationException("grid calls are not available in this task");
+            }
+            JsonNode json;
+            try {
+                json = mapper.valueToTree(Arrays.asList(args == null ? new Object[] {null} : args));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(
+                        "the arguments of " + function + " are not JSON: " + e.getMessage(), e);
+            }
+            return calls.call(function, json);
+        }
+
+        @Override
+        public <T> CompletableFuture<T> call(Class<T> type, String function, Object... args) {
+            return call(function, args).thenApply(node -> {
+                try {
+                    return node == null || node.isNull() ? null : mapper.treeToValue(node, type);
+                } catch (Exception e) {
+                    throw new CompletionException(new GridCallException(
+                            function + " returned " + node + ", which does not fit " + type.getSimpleName(), e));
+                }
+            });
         }
 
         @Override
@@ -285,7 +356,7 @@ final class TaskRunner {
 
         @Override
         public long partition() {
-            return task.index();
+            return task.level() == Message.CALL_LEVEL ? -1 : task.index();
         }
 
         @Override

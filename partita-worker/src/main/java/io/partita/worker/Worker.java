@@ -23,7 +23,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -63,7 +62,7 @@ public final class Worker implements AutoCloseable {
     private final FunctionRegistry functions;
     private final TaskRunner runner;
     private final ObjectMapper mapper = Codec.mapper();
-    private final ThreadPoolExecutor pool;
+    private final Slots pool;
     private final ScheduledExecutorService timer;
     private final HttpClient http;
     private final Optional<JsRuntime> js;
@@ -83,12 +82,8 @@ public final class Worker implements AutoCloseable {
                 HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
         this.runner = new TaskRunner(functions, mapper, js, new CodeCache(config.coordinator(), http));
         AtomicInteger n = new AtomicInteger();
-        this.pool = new ThreadPoolExecutor(
+        this.pool = new Slots(
                 config.slots(),
-                config.slots(),
-                0,
-                TimeUnit.SECONDS,
-                new LinkedBlockingQueue<>(),
                 r -> Thread.ofPlatform()
                         .name("partita-task-" + n.incrementAndGet())
                         .daemon(true)
@@ -275,18 +270,38 @@ public final class Worker implements AutoCloseable {
     // ------------------------------------------------------------------------------- one connection
 
     /** A task on this worker, from lease to result. */
-    private static final class Running {
+    private final class Running implements GridFuture.Waiter {
         static final int QUEUED = 0;
         static final int STARTED = 1;
         static final int RETURNED = 2;
 
         final Message.Task task;
+        final Connection connection;
         final AtomicInteger phase = new AtomicInteger(QUEUED);
+        final AtomicInteger waits = new AtomicInteger();
         volatile Thread thread;
         volatile boolean cancelled;
 
-        Running(Message.Task task) {
+        Running(Message.Task task, Connection connection) {
             this.task = task;
+            this.connection = connection;
+        }
+
+        /** The task waits for grid calls: its slot runs other work, and the coordinator knows. */
+        @Override
+        public void waiting() {
+            if (waits.getAndIncrement() == 0) {
+                pool.suspend();
+                connection.send(new Message.Suspend(List.of(ref())));
+            }
+        }
+
+        @Override
+        public void running() {
+            if (waits.decrementAndGet() == 0) {
+                connection.send(new Message.Resume(List.of(ref())));
+                pool.resume();
+            }
         }
 
         Message.TaskRef ref() {
@@ -307,6 +322,10 @@ public final class Worker implements AutoCloseable {
         final AtomicInteger unsent = new AtomicInteger();
 
         private final Map<String, TaskRunner.JobContext> jobs = new ConcurrentHashMap<>();
+        /** Grid calls made by this connection's tasks, waiting for their answers. */
+        private final Map<Long, GridFuture<com.fasterxml.jackson.databind.JsonNode>> calls = new ConcurrentHashMap<>();
+
+        private final AtomicLong callIds = new AtomicLong();
         private final LinkedBlockingQueue<Object> out = new LinkedBlockingQueue<>();
         private final CompletableFuture<Void> closedFuture = new CompletableFuture<>();
         private final StringBuilder partial = new StringBuilder();
@@ -340,7 +359,12 @@ public final class Worker implements AutoCloseable {
                     functions.names(),
                     config.slots(),
                     js.map(r -> Map.of("js", r.implementation() + (r.jit() ? " (JIT)" : " (interpreted)")))
-                            .orElse(Map.of())));
+                            .orElse(Map.of()),
+                    null,
+                    null,
+                    null,
+                    null,
+                    functions.catalog()));
         }
 
         void awaitClosed() throws InterruptedException {
@@ -407,8 +431,52 @@ public final class Worker implements AutoCloseable {
                     inFlight.remove(key(r.task.job(), r.task.level(), r.task.index(), r.task.attempt()));
                 }
             }
+            // Calls in flight are answered on the coordinator's side; here their tasks are lost.
+            for (Long id : List.copyOf(calls.keySet())) {
+                GridFuture<?> f = calls.remove(id);
+                if (f != null) {
+                    f.completeExceptionally(
+                            new io.partita.api.GridCallException("the connection to the coordinator was lost"));
+                }
+            }
             closedFuture.complete(null);
             signal();
+        }
+
+        /** Makes a grid call for a running task. */
+        GridFuture<com.fasterxml.jackson.databind.JsonNode> call(
+                Running r, String function, com.fasterxml.jackson.databind.JsonNode args) {
+            GridFuture<com.fasterxml.jackson.databind.JsonNode> future = new GridFuture<>(r);
+            if (function == null || function.isEmpty()) {
+                future.completeExceptionally(
+                        new io.partita.api.GridCallException("the function name of a grid call is required"));
+                return future;
+            }
+            long id = callIds.incrementAndGet();
+            calls.put(id, future);
+            if (closed) {
+                calls.remove(id);
+                future.completeExceptionally(
+                        new io.partita.api.GridCallException("the connection to the coordinator was lost"));
+                return future;
+            }
+            out.add(new Message.CallRequest(id, function, args, r.ref()));
+            return future;
+        }
+
+        private void answers(Message.Answers message) {
+            for (Message.Answer a : message.answers()) {
+                GridFuture<com.fasterxml.jackson.databind.JsonNode> f = calls.remove(a.id());
+                if (f == null) {
+                    continue;
+                }
+                if (a.ok()) {
+                    f.complete(
+                            a.value() == null ? com.fasterxml.jackson.databind.node.NullNode.getInstance() : a.value());
+                } else {
+                    f.completeExceptionally(new io.partita.api.GridCallException(a.error()));
+                }
+            }
         }
 
         void abort() {
@@ -448,6 +516,7 @@ public final class Worker implements AutoCloseable {
                     signal();
                 }
                 case Message.Cancel c -> cancel(c);
+                case Message.Answers a -> answers(a);
                 case Message.Heartbeat h -> {}
                 case Message.Error e -> log.warn("Coordinator reports {}: {}", e.code(), e.message());
                 default ->
@@ -474,7 +543,7 @@ public final class Worker implements AutoCloseable {
             }
             lastTaskNanos = System.nanoTime();
             for (Message.Task task : message.tasks()) {
-                Running r = new Running(task);
+                Running r = new Running(task, this);
                 String key = key(task.job(), task.level(), task.index(), task.attempt());
                 inFlight.put(key, r);
                 try {
@@ -505,7 +574,7 @@ public final class Worker implements AutoCloseable {
                             "job descriptor missing",
                             0);
                 } else {
-                    result = runner.run(job, r.task, () -> r.cancelled);
+                    result = runner.run(job, r.task, () -> r.cancelled, (fn, args) -> call(r, fn, args));
                 }
             } finally {
                 r.thread = null;
@@ -599,6 +668,7 @@ public final class Worker implements AutoCloseable {
         private void sendLoop() {
             List<Object> items = new ArrayList<>();
             List<Message.Result> results = new ArrayList<>();
+            List<Message.CallRequest> requests = new ArrayList<>();
             try {
                 while (true) {
                     items.add(out.take());
@@ -612,9 +682,15 @@ public final class Worker implements AutoCloseable {
                             if (results.size() >= RESULTS_PER_MESSAGE) {
                                 sendResults(results);
                             }
+                        } else if (item instanceof Message.CallRequest c) {
+                            requests.add(c);
                         } else {
                             write((Message) item);
                         }
+                    }
+                    if (!requests.isEmpty()) {
+                        write(new Message.Calls(List.copyOf(requests)));
+                        requests.clear();
                     }
                     if (!results.isEmpty()) {
                         sendResults(results);

@@ -9,6 +9,9 @@
  *   data-autostart="true"  "false" waits for Partita.start()
  * API: Partita.start(), pause(), resume(), stop(), stats(), version; the event "partita:stats" on
  * document every second. Protocol: docs/protocol.md; job modules: docs/javascript.md.
+ * Grid calls: call tasks run a module's call(args, ctx); compute and call tasks may
+ * `await ctx.call(fn, ...args)`, and a task waiting for its calls lets its Web Worker run other
+ * tasks meanwhile (docs/volunteers.md, "Grid calls in browsers").
  */
 (function () {
   'use strict';
@@ -64,6 +67,7 @@
     var lastEnd = now();
     // the report being built
     var frags = [];
+    var lids = []; // the tasks of frags, in order
     var nDone = 0;
     var nOk = 0;
     var nFail = 0;
@@ -75,7 +79,7 @@
     var port = null;
     try {
       var channel = new MessageChannel();
-      channel.port1.onmessage = function () { loop(); };
+      channel.port1.onmessage = function () { onWake(); };
       port = channel.port2;
     } catch (e) { port = null; }
 
@@ -243,7 +247,7 @@
             return import(url).then(function (ns) {
               var has = function (n) { return typeof ns[n] === 'function'; };
               return {ns: ns, url: url, prepare: has('prepare'), input: has('input'), compute: has('compute'),
-                combine: has('combine'), collect: has('collect'), log: has('log')};
+                combine: has('combine'), collect: has('collect'), log: has('log'), call: has('call')};
             }, function (e) {
               throw new Fail('the module failed to load: ' + describe(e));
             });
@@ -285,12 +289,14 @@
     function message(e, job) {
       return e instanceof Fail ? e.message : describe(e, job);
     }
-    function ctxOf(job, partition, attempt) {
+    // call: ctx.call of the task (compute and call tasks), else one that says it is not available
+    function ctxOf(job, partition, attempt, call) {
       return freeze({params: parse(job.params), partition: partition, attempt: attempt,
-        partitions: job.partitions, log: ctxLog});
+        partitions: job.partitions, log: ctxLog, call: call || noCalls});
     }
 
-    function runTask(t, t0) {
+    // Runs task t (rt: its record, see Run); returns its result's JSON, or a promise of it.
+    function runTask(t, t0, rt) {
       var job = jobs.get(t.job);
       if (job === undefined) return failResult(t, null, 'job descriptor missing', t0, null);
       if (job.runtime !== 'js') return failResult(t, job, 'this worker runs JavaScript only', t0, null);
@@ -298,7 +304,7 @@
         if (!job.code) return failResult(t, job, 'the job has no code', t0, null);
         return loadModule(job.code).then(function (mod) {
           job.mod = mod;
-          return runTask(t, t0);
+          return runTask(t, t0, rt);
         }, function (e) {
           return failResult(t, job, message(e, null), t0, null);
         });
@@ -307,7 +313,8 @@
       var ns = mod.ns;
       try {
         switch (t.op) {
-          case 'compute': return compute(t, job, mod, ns, t0);
+          case 'compute': return compute(t, job, mod, ns, t0, rt);
+          case 'call': return callTask(t, job, mod, ns, t0, rt);
           case 'combine': return combine(t, job, mod, ns, t0);
           case 'prepare': {
             if (!mod.prepare) {
@@ -350,7 +357,7 @@
       try { return ok(v); } catch (e) { return bad(e); }
     }
 
-    function compute(t, job, mod, ns, t0) {
+    function compute(t, job, mod, ns, t0, rt) {
       if (!mod.compute) return failResult(t, job, "the module does not export a function 'compute'", t0, null);
       var input = t.input;
       if (input === undefined || input === null) {
@@ -363,7 +370,7 @@
           }
           if (thenable(input)) {
             return Promise.resolve(input).then(function (v) {
-              return computeWith(t, job, mod, ns, t0, norm(v));
+              return computeWith(t, job, mod, ns, t0, norm(v), rt);
             }, function (e) { return failResult(t, job, message(e, job), t0, null); });
           }
           try { input = norm(input); } catch (e) { return failResult(t, job, message(e, job), t0, null); }
@@ -371,15 +378,16 @@
           input = t.index;
         }
       }
-      return computeWith(t, job, mod, ns, t0, input);
+      return computeWith(t, job, mod, ns, t0, input, rt);
     }
 
-    function computeWith(t, job, mod, ns, t0, input) {
+    function computeWith(t, job, mod, ns, t0, input, rt) {
       var l = new Logged();
+      rt.l = l;
       cur = l;
       var out;
       try {
-        out = ns.compute(input, ctxOf(job, t.index, t.attempt));
+        out = ns.compute(input, ctxOf(job, t.index, t.attempt, callsOf(rt)));
       } catch (e) {
         return computeFailed(t, job, mod, ns, t0, l, e);
       }
@@ -449,6 +457,29 @@
       });
     }
 
+    // A grid call: the module's call(args, ctx), args the array of arguments.
+    function callTask(t, job, mod, ns, t0, rt) {
+      if (!mod.call) return failResult(t, job, "the module does not export a function 'call'", t0, null);
+      var args = Array.isArray(t.input) ? t.input : t.input === undefined || t.input === null ? [] : [t.input];
+      var l = new Logged();
+      rt.l = l;
+      cur = l;
+      var out;
+      try {
+        out = ns.call(args, freeze({params: {}, partition: -1, attempt: t.attempt, partitions: 0, log: ctxLog,
+          call: callsOf(rt)}));
+      } catch (e) {
+        cur = null;
+        return failResult(t, job, message(e, job), t0, l);
+      }
+      return settle(out, function (v) {
+        cur = l;
+        var json = encode(v, 'call');
+        cur = null;
+        return okResult(t, job, json, t0, l);
+      }, function (e) { cur = null; return failResult(t, job, message(e, job), t0, l); });
+    }
+
     function combine(t, job, mod, ns, t0) {
       var inputs = t.inputs || [];
       cur = null;
@@ -478,23 +509,172 @@
       return okResult(t, job, encode(inputs, 'combine'), t0, null);
     }
 
+    // ---- grid calls: ctx.call(fn, ...args) in compute and call tasks
+    // Tasks take turns: one runs (current), the others wait for their calls. A task that waits for
+    // calls (it has some unanswered once its code has yielded) is suspended: it gives the Web Worker
+    // up, and the page tells the coordinator, which sends other work meanwhile. The answers of its
+    // calls are held until all of them are in; then it is ready, and runs again when the running
+    // task ends or is suspended in turn, before any task not yet started.
+    var RUN = 1;
+    var SUSPENDED = 2;
+    var READY = 3;
+    var OVER = 4;
+    function Run(t) {
+      this.t = t;
+      this.t0 = now();
+      this.seg = this.t0; // when it last started running
+      this.state = RUN;
+      this.pend = 0; // its calls not answered yet
+      this.held = []; // the answers held for it: [waiter, answer, ...]
+      this.l = null; // what it prints
+    }
+    var current = null; // the task that runs, or null
+    var ready = []; // suspended tasks whose calls are all answered
+    var parked = new Set(); // the suspended and ready tasks
+    var waits = new Map(); // call number -> {rt, ok, bad}
+    var callSeq = 0;
+    var outCalls = [];
+    var callsQueued = false;
+
+    function noCalls() {
+      throw new Error('ctx.call is not available in this function');
+    }
+    function tooLong(s) {
+      return s.length > maxOutput || (s.length * 3 > maxOutput && new TextEncoder().encode(s).length > maxOutput);
+    }
+    // ctx.call of task rt: a promise of the callee's result (rejected with its error message).
+    function callsOf(rt) {
+      return function call(fn) {
+        if (typeof fn !== 'string') throw new TypeError('ctx.call: the function name must be a string');
+        if (rt.state === OVER) throw new Error('ctx.call: the task that calls ' + fn + ' is over');
+        var args = [];
+        for (var i = 1; i < arguments.length; i++) args.push(arguments[i]);
+        var json;
+        try {
+          json = stringify(args);
+        } catch (e) {
+          throw new TypeError('ctx.call: the arguments of ' + fn + ' are not JSON: ' + describe(e).split('\n')[0]);
+        }
+        if (tooLong(json)) {
+          throw new RangeError('ctx.call: the arguments of ' + fn + ' are ' + json.length +
+            ' characters of JSON, more than the limit of ' + maxOutput);
+        }
+        var k = ++callSeq;
+        var p = new Promise(function (ok, bad) { waits.set(k, {rt: rt, ok: ok, bad: bad}); });
+        var t = rt.t;
+        outCalls.push({k: k, f: fn, a: json, e: t.e, job: t.job, level: t.level, index: t.index, attempt: t.attempt});
+        if (!callsQueued) {
+          callsQueued = true;
+          queueMicrotask(flushCalls); // the calls made together go together
+        }
+        if (++rt.pend === 1) {
+          if (rt.state === RUN) {
+            wake(); // after its code yields: suspended, if the calls are still out
+          } else if (rt.state === READY) {
+            ready.splice(ready.indexOf(rt), 1); // (code run by a timer, say)
+            rt.state = SUSPENDED;
+          }
+        }
+        return p;
+      };
+    }
+    function flushCalls() {
+      callsQueued = false;
+      if (outCalls.length === 0) return;
+      postMessage({t: 'c', calls: outCalls});
+      outCalls = [];
+    }
+    function onAnswers(list) {
+      for (var i = 0; i < list.length; i++) {
+        var a = list[i];
+        var w = waits.get(a.k);
+        if (w === undefined) continue;
+        waits.delete(a.k);
+        var rt = w.rt;
+        if (rt.state === OVER) continue;
+        rt.held.push(w, a);
+        if (--rt.pend > 0) continue;
+        if (rt.state === SUSPENDED) {
+          rt.state = READY;
+          ready.push(rt);
+          kick();
+        } else if (rt.state === RUN) {
+          deliver(rt); // answered before it was suspended
+        }
+      }
+    }
+    function deliver(rt) {
+      var held = rt.held;
+      rt.held = [];
+      for (var i = 0; i < held.length; i += 2) {
+        var w = held[i];
+        var a = held[i + 1];
+        if (a.ok) w.ok(a.v === undefined ? null : a.v);
+        else w.bad(new Error(a.e === undefined || a.e === null ? 'the call failed' : String(a.e)));
+      }
+    }
+    function suspend(rt) {
+      rt.state = SUSPENDED;
+      current = null;
+      cur = null;
+      parked.add(rt);
+      flushCalls();
+      postMessage({t: 's', lid: rt.t.lid, ran: now() - rt.seg});
+    }
+    function resume(rt) {
+      rt.state = RUN;
+      parked.delete(rt);
+      current = rt;
+      rt.seg = now();
+      report(0); // what ended before it, first
+      postMessage({t: 'u', lid: rt.t.lid});
+      cur = rt.l;
+      deliver(rt); // it goes on once this turn is over
+    }
+
     // ---- the loop: slices of work, each followed by a report and, under a CPU cap, a rest
-    function add(frag) {
+    var looping = false;
+    var resting = false;
+    var woken = false;
+    var sliceStart = -1;
+
+    function add(frag, t) {
+      if (t.e !== epoch) {
+        report(0);
+        epoch = t.e;
+      }
       frags.push(frag);
+      lids.push(t.lid);
       nDone++;
       chars += frag.length;
     }
     function report(rest) {
       if (nDone === 0 && !(rest > 0)) return;
-      postMessage({t: 'r', e: epoch, n: nDone, ok: nOk, f: nFail, b: busy, j: frags.join(','), c: chars, s: rest || 0});
+      postMessage({t: 'r', e: epoch, n: nDone, l: lids, ok: nOk, f: nFail, b: busy, j: frags.join(','), c: chars,
+        s: rest || 0});
       frags = [];
+      lids = [];
       nDone = nOk = nFail = 0;
       busy = 0;
       chars = 0;
     }
-    function schedule(ms) {
-      if (ms > 0.5 || port === null) setTimeout(loop, ms > 0.5 ? ms : 0);
-      else port.postMessage(0);
+    // loop() once the running code and its microtasks are done
+    function wake() {
+      if (woken) return;
+      woken = true;
+      if (port !== null) port.postMessage(0);
+      else setTimeout(onWake, 0);
+    }
+    function onWake() {
+      woken = false;
+      loop();
+    }
+    function restFor(ms) {
+      resting = true;
+      setTimeout(function () {
+        resting = false;
+        loop();
+      }, ms);
     }
     function kick() {
       if (active) return;
@@ -504,57 +684,109 @@
       lastEnd = start;
       if (debt > 0.5) {
         report(debt);
-        schedule(debt);
+        restFor(debt);
       } else {
-        schedule(0);
+        wake();
       }
     }
 
-    async function loop() {
-      var start = now();
-      debt = Math.max(0, debt - (start - lastEnd));
+    // Runs tasks while none is running: those ready again first, then new ones. A task that
+    // returns a promise runs until it settles (finish() calls back) or is suspended (the wake() of
+    // its first call calls back).
+    function loop() {
+      if (looping || resting) return;
+      if (current !== null) {
+        if (current.state !== RUN || current.pend === 0) return; // it waits for something else
+        suspend(current);
+      }
+      active = true;
+      if (sliceStart < 0) {
+        sliceStart = now();
+        debt = Math.max(0, debt - (sliceStart - lastEnd));
+      }
+      looping = true;
       try {
-        while (qh < queue.length) {
-          var t = queue[qh];
-          queue[qh++] = undefined;
-          if (t.e !== epoch) {
-            report(0);
-            epoch = t.e;
+        while (current === null && (ready.length > 0 || qh < queue.length)) {
+          if (now() - sliceStart >= SLICE || nDone >= MAX_REPORT || chars >= MAX_REPORT_CHARS) break;
+          if (ready.length > 0) {
+            resume(ready.shift());
+          } else {
+            var t = queue[qh];
+            queue[qh++] = undefined;
+            begin(t);
           }
-          if (t.cf) {
-            report(0);
-            var pj = jobs.get(t.job);
-            if (pj && pj.mod === null && pj.code && pj.runtime === 'js') {
-              try { pj.mod = await loadModule(pj.code); } catch (e) { /* the task says why */ }
-            }
-            postMessage({t: 'm', lid: t.lid});
-          }
-          var t0 = now();
-          var frag = runTask(t, t0);
-          if (typeof frag !== 'string') frag = await frag;
-          cur = null;
-          busy += now() - t0;
-          add(frag);
-          if (t.cf) report(0);
-          if (now() - start >= SLICE || nDone >= MAX_REPORT || chars >= MAX_REPORT_CHARS) break;
         }
       } catch (e) {
         postMessage({t: 'w', m: 'worker loop failed: ' + describe(e)});
+      } finally {
+        looping = false;
       }
       if (qh >= queue.length) {
         queue = [];
         qh = 0;
       }
+      if (current !== null) return; // a task runs on
       var end = now();
-      if (cap < 1) debt += (end - start) * (1 / cap - 1);
+      if (cap < 1) debt += (end - sliceStart) * (1 / cap - 1);
       lastEnd = end;
-      if (qh < queue.length) {
+      sliceStart = -1;
+      if (ready.length > 0 || qh < queue.length) {
         report(debt > 0.5 ? debt : 0);
-        schedule(debt);
+        if (debt > 0.5) restFor(debt);
+        else wake();
       } else {
         report(0);
         active = false;
       }
+    }
+
+    function begin(t) {
+      var rt = new Run(t);
+      current = rt;
+      cur = null;
+      if (t.cf) {
+        report(0);
+        var pj = jobs.get(t.job);
+        if (pj && pj.mod === null && pj.code && pj.runtime === 'js') {
+          var go = function () {
+            postMessage({t: 'm', lid: t.lid});
+            rt.t0 = rt.seg = now();
+            execute(rt);
+          };
+          loadModule(pj.code).then(function (mod) { pj.mod = mod; go(); }, go); // the task says why
+          return;
+        }
+        postMessage({t: 'm', lid: t.lid});
+      }
+      execute(rt);
+    }
+    function execute(rt) {
+      var r = runTask(rt.t, rt.t0, rt);
+      if (typeof r === 'string') {
+        finish(rt, r);
+        return;
+      }
+      r.then(function (frag) { finish(rt, frag); }, function (e) {
+        finish(rt, failResult(rt.t, null, message(e, null), rt.t0, null));
+      });
+    }
+    function finish(rt, frag) {
+      if (rt.state === OVER) return;
+      var was = rt.state;
+      rt.state = OVER;
+      if (current === rt) {
+        busy += now() - rt.seg;
+        current = null;
+        cur = null;
+      } else {
+        // suspended, yet it ended (something else than its calls let it go on)
+        parked.delete(rt);
+        if (was === READY) ready.splice(ready.indexOf(rt), 1);
+        cur = current === null ? null : current.l;
+      }
+      add(frag, rt.t);
+      if (rt.t.cf) report(0);
+      if (current === null) loop(); // (while another runs, its report says this one too)
     }
 
     function setJob(info) {
@@ -595,9 +827,24 @@
             }
             queue = kept;
             qh = 0;
-            postMessage({t: 'd', lids: dropped});
+            // the suspended tasks of a cancelled job are given up (not those of a lost connection:
+            // their calls fail, and they end)
+            var gone = [];
+            if (!m.all) {
+              parked.forEach(function (rt) {
+                if (rt.t.job !== m.job) return;
+                if (rt.state === READY) ready.splice(ready.indexOf(rt), 1);
+                rt.state = OVER;
+                parked.delete(rt);
+                gone.push(rt.t.lid);
+              });
+            }
+            postMessage({t: 'd', lids: dropped, gone: gone});
             break;
           }
+          case 'a':
+            onAnswers(m.answers);
+            break;
           case 'forget':
             jobs.delete(m.job);
             break;
@@ -688,6 +935,9 @@
     // so a task of them that runs this long again is the one that hung.
     var PROBE_LIMIT = 500;
     var PROBE_SPAN = 100;
+    // Pausing waits this long more for tasks that wait for grid calls (stopping does not)
+    var WAITING_DRAIN_MILLIS = 60000;
+    var LOST = 'the connection to the coordinator was lost';
 
     // ---- state
     var started = false;
@@ -777,7 +1027,8 @@
       this.w = null;
       this.ready = false;
       this.broken = false;
-      this.inflight = [];
+      this.inflight = []; // tasks sent to it, unreported and not suspended, in the order they run
+      this.suspended = new Map(); // lid -> task waiting for its grid calls (or ready to go on)
       this.known = new Map(); // job id -> version sent
       this.progressAt = 0; // the current task started no earlier than this
       this.rates = new Map(); // job id -> tasks per ms of work, measured here
@@ -841,6 +1092,12 @@
       var lost = this.inflight;
       this.inflight = [];
       this.doomLid = -1;
+      // started, but they only waited here: they run again elsewhere (their calls' answers are not
+      // lost: results are cached, running calls merged)
+      var waiting = [];
+      this.suspended.forEach(function (t) { waiting.push(t); });
+      this.suspended = new Map();
+      giveBack(waiting);
       return lost;
     };
     Slot.prototype.onMessage = function (m) {
@@ -849,7 +1106,10 @@
         case 'm':
           this.progressAt = now();
           break;
-        case 'd': onDropped(this, m.lids); break;
+        case 'd': onDropped(this, m.lids, m.gone); break;
+        case 'c': onCalls(this, m.calls); break;
+        case 's': onSuspended(this, m); break;
+        case 'u': onResumed(this, m); break;
         case 'ready':
           this.ready = true;
           this.broken = false;
@@ -868,7 +1128,7 @@
       var t = now();
       var n = m.n;
       if (n > 0) {
-        var popped = slot.inflight.splice(0, n);
+        var popped = takeDone(slot, m.l);
         if (popped.length) {
           var pj = popped[popped.length - 1].job;
           if (popped[0].job === pj) {
@@ -883,9 +1143,7 @@
         doneCount += n;
         stats.tasks += m.ok;
         stats.failed += m.f;
-        stats.cpuMillis += m.b;
-        busyTick += m.b;
-        if (!stats.firstTaskAt) stats.firstTaskAt = t - m.b;
+        addBusy(t, m.b);
         var c = conn;
         if (c && c.open && m.e === c.epoch) addResults(c, m.j, n, m.c);
       }
@@ -895,7 +1153,161 @@
       pump();
     }
 
-    function onDropped(slot, lids) {
+    function addBusy(t, ms) {
+      stats.cpuMillis += ms;
+      busyTick += ms;
+      if (!stats.firstTaskAt) stats.firstTaskAt = t - ms;
+    }
+
+    // The tasks of a report (lids in the order they ended), from inflight or suspended.
+    function takeDone(slot, lids) {
+      var inf = slot.inflight;
+      var n = lids.length;
+      var k = 0;
+      while (k < n && k < inf.length && inf[k].lid === lids[k]) k++;
+      if (k === n) return inf.splice(0, n); // the usual: in the order they were sent
+      var set = new Set(lids);
+      var done = [];
+      var keep = [];
+      for (var i = 0; i < inf.length; i++) {
+        if (set.has(inf[i].lid)) {
+          done.push(inf[i]);
+          set.delete(inf[i].lid);
+        } else {
+          keep.push(inf[i]);
+        }
+      }
+      slot.inflight = keep;
+      set.forEach(function (lid) {
+        var t = slot.suspended.get(lid);
+        if (t === undefined) return;
+        // it ended while suspended (it went on without its calls): running again, then done
+        slot.suspended.delete(lid);
+        tellTasks('resume', [t]);
+        done.push(t);
+      });
+      return done;
+    }
+
+    function removeInflight(slot, lid) {
+      var inf = slot.inflight;
+      for (var i = 0; i < inf.length; i++) {
+        if (inf[i].lid === lid) return inf.splice(i, 1)[0];
+      }
+      return null;
+    }
+
+    // suspend or resume: tasks of the current connection only
+    function tellTasks(type, tasks) {
+      var c = conn;
+      if (!c || !c.open) return;
+      var refs = [];
+      for (var i = 0; i < tasks.length; i++) {
+        var t = tasks[i];
+        if (t.e === c.epoch) refs.push({job: t.job, level: t.level, index: t.index, attempt: t.attempt});
+      }
+      if (refs.length) send(c, {type: type, tasks: refs});
+    }
+
+    // A task of the slot waits for its grid calls: its Web Worker runs others meanwhile, and the
+    // coordinator, told, sends them (it does not count the task, nor its time).
+    function onSuspended(slot, m) {
+      var task = removeInflight(slot, m.lid);
+      if (task === null) return;
+      var t = now();
+      var ran = m.ran > 0 ? m.ran : 0;
+      task.ran = (task.ran || 0) + ran;
+      addBusy(t, ran);
+      slot.suspended.set(task.lid, task);
+      slot.progressAt = t;
+      tellTasks('suspend', [task]);
+      if (slot.probe !== null && slot.inflight.length === 0) nextProbe(slot);
+      if (conn && conn.draining) checkDrained(conn);
+      pump();
+    }
+
+    // Its calls answered, a suspended task runs again (ahead of those not started).
+    function onResumed(slot, m) {
+      var task = slot.suspended.get(m.lid);
+      if (task === undefined) return;
+      slot.suspended.delete(m.lid);
+      slot.inflight.unshift(task);
+      slot.progressAt = now();
+      tellTasks('resume', [task]);
+    }
+
+    // Grid calls made by the slot's tasks: to the coordinator, or refused at once when the
+    // connection they were made on is gone.
+    function onCalls(slot, list) {
+      var c = conn;
+      var refused = [];
+      for (var i = 0; i < list.length; i++) {
+        var q = list[i];
+        if (!c || !c.open || q.e !== c.epoch) {
+          refused.push({k: q.k, ok: false, e: LOST});
+          continue;
+        }
+        var id = c.callSeq++;
+        c.calls.set(id, {s: slot, w: slot.w, k: q.k});
+        var json = '{"id":' + id + ',"function":' + JSON.stringify(q.f) + ',"args":' + q.a + ',"parent":' +
+          JSON.stringify({job: q.job, level: q.level, index: q.index, attempt: q.attempt}) + '}';
+        addCall(c, json);
+      }
+      if (refused.length) slot.post({t: 'a', answers: refused});
+    }
+    function addCall(c, json) {
+      var bytes = json.length * 3 <= c.maxBytes ? json.length * 3 : new TextEncoder().encode(json).length;
+      if (c.callsOut.length > 0 && c.callsBytes + bytes > c.maxBytes - 1024) flushCalls(c);
+      c.callsOut.push(json);
+      c.callsBytes += bytes;
+      if (!c.callsQueued) {
+        c.callsQueued = true;
+        queueMicrotask(guard(function () {
+          c.callsQueued = false;
+          flushCalls(c);
+        }));
+      }
+    }
+    function flushCalls(c) {
+      if (c.callsOut.length === 0) return;
+      var body = c.callsOut.join(',');
+      c.callsOut = [];
+      c.callsBytes = 0;
+      sendText(c, '{"type":"calls","calls":[' + body + ']}');
+    }
+    function onAnswers(c, m) {
+      var list = m.answers || [];
+      var out = new Map(); // slot -> answers
+      for (var i = 0; i < list.length; i++) {
+        var a = list[i];
+        var q = c.calls.get(a.id);
+        if (q === undefined) continue;
+        c.calls.delete(a.id);
+        if (q.s.w !== q.w) continue; // its Web Worker was replaced
+        var to = out.get(q.s);
+        if (!to) out.set(q.s, to = []);
+        to.push(a.ok === true ? {k: q.k, ok: true, v: a.value} : {k: q.k, ok: false, e: a.error});
+      }
+      out.forEach(function (answers, s) { s.post({t: 'a', answers: answers}); });
+    }
+    // The connection is gone: its calls fail (the coordinator requeued their tasks).
+    function failCalls(c) {
+      var out = new Map();
+      c.calls.forEach(function (q) {
+        if (q.s.w !== q.w) return;
+        var to = out.get(q.s);
+        if (!to) out.set(q.s, to = []);
+        to.push({k: q.k, ok: false, e: LOST});
+      });
+      c.calls.clear();
+      c.callsOut = [];
+      out.forEach(function (answers, s) { s.post({t: 'a', answers: answers}); });
+    }
+
+    function onDropped(slot, lids, gone) {
+      if (gone) {
+        for (var g = 0; g < gone.length; g++) slot.suspended.delete(gone[g]);
+      }
       if (!lids.length) return;
       var set = new Set(lids);
       var keep = [];
@@ -1012,8 +1424,9 @@
         }
         if (!s.inflight.length) continue;
         var first = s.inflight[0];
-        var running = t - s.progressAt;
-        if (running < 0) continue; // resting under the CPU cap
+        var since = t - s.progressAt;
+        if (since < 0) continue; // resting under the CPU cap
+        var running = since + (first.ran || 0); // its time limit counts the time it ran, not waited
         var j = jobs.get(first.job);
         var c = conn;
         var doomed = !c || first.e !== c.epoch || (j && j.cancelled);
@@ -1116,6 +1529,11 @@
       this.pendingBytes = 0;
       this.maxBytes = 16777216;
       this.flushQueued = false;
+      this.callSeq = 0; // grid calls: id -> {s: slot, w: its Web Worker, k: the call's number there}
+      this.calls = new Map();
+      this.callsOut = [];
+      this.callsBytes = 0;
+      this.callsQueued = false;
       this.granted = 0;
       this.lastHeard = now();
       this.lastBeat = now();
@@ -1217,6 +1635,7 @@
           if (c.draining) checkDrained(c);
           break;
         case 'cancel': onCancel(c, m); break;
+        case 'answers': onAnswers(c, m); break;
         case 'heartbeat': break;
         case 'error': warn('the coordinator reports ' + m.code + ': ' + m.message); break;
         default: break;
@@ -1270,7 +1689,9 @@
         for (var i = 0; i < slots.length; i++) {
           var s = slots[i];
           if (s.probe !== null) s.probe = s.probe.filter(function (t) { return !ofJob(t); });
-          if (s.inflight.some(ofJob)) s.post({t: 'drop', job: m.job});
+          var waitingOfJob = false;
+          s.suspended.forEach(function (t) { if (ofJob(t)) waitingOfJob = true; });
+          if (s.inflight.some(ofJob) || waitingOfJob) s.post({t: 'drop', job: m.job});
         }
         return;
       }
@@ -1326,6 +1747,7 @@
         c.ws.onopen = c.ws.onmessage = c.ws.onclose = c.ws.onerror = null;
         if (c.ws.readyState <= 1) c.ws.close(1000, String(reason || 'closing').slice(0, 100));
       } catch (e) { /* closed already */ }
+      failCalls(c);
       if (conn !== c) return;
       conn = null;
       queue = [];
@@ -1375,14 +1797,18 @@
     }
     function checkDrained(c) {
       if (c.closed) return;
+      var t = now();
       var busy = slots.some(function (s) { return s.inflight.length > 0 && s.w; });
-      if (busy && now() < c.drainDeadline) return;
+      // tasks waiting for grid calls are not lost by a pause: it waits for them too, a while longer
+      var waiting = slots.some(function (s) { return s.suspended.size > 0 && s.w; });
+      if ((busy || waiting) && t < c.drainDeadline) return;
+      if (waiting && !stopped && t < c.drainDeadline + WAITING_DRAIN_MILLIS) return;
       flush(c);
-      if (c.unacked.size > 0 && now() < c.drainDeadline) return;
+      if (c.unacked.size > 0 && t < c.drainDeadline) return;
       lost(c, stopped ? 'stopped' : 'paused');
       // what still runs after the deadline is not wanted any more
       for (var i = 0; i < slots.length; i++) {
-        if (slots[i].inflight.length && slots[i].w) {
+        if ((slots[i].inflight.length || slots[i].suspended.size) && slots[i].w) {
           slots[i].kill();
           if (!stopped) slots[i].spawn();
         }
@@ -1445,12 +1871,15 @@
       busy += busyTick;
       var wall = stats.firstTaskAt ? Math.min(5000, t - stats.firstTaskAt) : 0;
       var alive = slots.filter(function (s) { return s.w; }).length;
+      var waiting = 0;
+      for (var k = 0; k < slots.length; k++) waiting += slots[k].suspended.size;
       return {
         connected: !!(conn && conn.open),
         paused: !shouldRun(),
         workers: alive,
         tasks: stats.tasks,
         failed: stats.failed,
+        waiting: waiting,
         cpuMillis: Math.round(stats.cpuMillis),
         busyFraction: wall > 0 && alive > 0 ? Math.min(1, busy / (wall * alive)) : 0,
         workerId: conn && conn.welcome ? conn.welcome.workerId : null

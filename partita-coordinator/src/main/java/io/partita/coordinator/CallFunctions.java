@@ -1,0 +1,171 @@
+package io.partita.coordinator;
+
+import io.partita.api.CallFunction;
+import io.partita.api.Function;
+import io.partita.api.FunctionVersion;
+import io.partita.protocol.Message;
+import io.partita.store.Store;
+import io.partita.store.StoredFunction;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.ServiceLoader;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The functions that answer grid calls, by name: Java {@link CallFunction}s on the coordinator's
+ * classpath (read without instantiating them) or announced by workers, and JavaScript modules
+ * registered through the API. Each has a version that is part of its results' cache keys. Kept in the
+ * store, so a restarted coordinator knows them before workers come back. Thread-safe.
+ */
+final class CallFunctions {
+    private static final Logger log = LoggerFactory.getLogger(CallFunctions.class);
+
+    /**
+     * A function as calls see it.
+     *
+     * @param name its name
+     * @param runtime {@code java} or {@code js}
+     * @param version its code's version (for JS the module's SHA-256, also its code hash)
+     * @param pure whether results are cached and identical calls merged
+     * @param timeout the time limit of one execution (not counting the time it waits for its calls)
+     */
+    record Def(String name, String runtime, String version, boolean pure, Duration timeout) {
+
+        /** The id of the descriptor that tells workers about it, and of its tasks' {@code job}. */
+        String descriptorId() {
+            return "call:" + name + "@" + version;
+        }
+
+        boolean js() {
+            return "js".equals(runtime);
+        }
+    }
+
+    private final Store store;
+    private final Duration defaultTimeout;
+    private final Map<String, Def> defs = new ConcurrentHashMap<>();
+
+    CallFunctions(Store store, Duration defaultTimeout) {
+        this.store = store;
+        this.defaultTimeout = defaultTimeout;
+        for (StoredFunction f : store.functions()) {
+            defs.put(
+                    f.name(),
+                    new Def(f.name(), f.runtime(), f.version(), f.pure(), Duration.ofMillis(f.timeoutMillis())));
+        }
+        for (ServiceLoader.Provider<CallFunction> provider :
+                ServiceLoader.load(CallFunction.class).stream().toList()) {
+            Function annotation = provider.type().getAnnotation(Function.class);
+            if (annotation != null) {
+                remember(new Def(
+                        annotation.value(),
+                        "java",
+                        FunctionVersion.of(provider.type()),
+                        annotation.pure(),
+                        defaultTimeout));
+            }
+        }
+    }
+
+    Optional<Def> get(String name) {
+        return Optional.ofNullable(defs.get(name));
+    }
+
+    List<Def> all() {
+        return List.copyOf(new TreeMap<>(defs).values());
+    }
+
+    Duration defaultTimeout() {
+        return defaultTimeout;
+    }
+
+    /** Learns the call functions of a worker's hello; a new version replaces the one known. */
+    void announce(List<Message.FunctionInfo> catalog) {
+        for (Message.FunctionInfo info : catalog) {
+            if (info == null
+                    || !"call".equals(info.kind())
+                    || info.name() == null
+                    || info.name().isBlank()
+                    || info.name().length() > 200
+                    || info.version() == null
+                    || info.version().length() > 200) {
+                continue;
+            }
+            Def known = defs.get(info.name());
+            if (known != null && known.js()) {
+                log.warn("A worker offers Java function '{}', which is registered as JavaScript; ignored", info.name());
+                continue;
+            }
+            if (known != null && known.version().equals(info.version()) && known.pure() == info.isPure()) {
+                continue;
+            }
+            if (known != null) {
+                log.warn(
+                        "Function '{}' changes from version {} to {}: calls now use (and cache) the new one",
+                        info.name(),
+                        known.version(),
+                        info.version());
+            }
+            Duration timeout = known == null ? defaultTimeout : known.timeout();
+            remember(new Def(info.name(), "java", info.version(), info.isPure(), timeout));
+        }
+    }
+
+    /** Registers (or replaces) a JavaScript function. */
+    Def registerJs(String name, String hash, boolean pure, Duration timeout) {
+        Def known = defs.get(name);
+        if (known != null && !known.js()) {
+            throw new ApiException(
+                    409, "conflict", "'" + name + "' is a Java function; choose another name", Optional.of("name"));
+        }
+        Def def = new Def(name, "js", hash, pure, timeout);
+        remember(def);
+        return def;
+    }
+
+    private void remember(Def def) {
+        Def previous = defs.put(def.name(), def);
+        if (!def.equals(previous)) {
+            try {
+                store.putFunction(new StoredFunction(
+                        def.name(),
+                        def.runtime(),
+                        def.version(),
+                        def.pure(),
+                        def.timeout().toMillis(),
+                        System.currentTimeMillis()));
+            } catch (RuntimeException e) {
+                log.warn("Could not store function {}: {}", def.name(), e.getMessage());
+            }
+        }
+    }
+
+    /** Whether a worker can run calls of {@code def}: it has that version of the Java function or runs JS. */
+    static boolean canRun(WorkerConn w, Def def) {
+        if (!w.onlyJobs.isEmpty()) {
+            return false; // a volunteer that joined one job runs only that job
+        }
+        if (def.js()) {
+            return w.hello.runtimes().contains("js");
+        }
+        for (Message.FunctionInfo info : w.hello.catalogList()) {
+            if ("call".equals(info.kind())
+                    && def.name().equals(info.name())
+                    && def.version().equals(info.version())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Names of the known functions, for error messages. */
+    List<String> names() {
+        return new ArrayList<>(new TreeMap<>(defs).keySet());
+    }
+}
