@@ -49,6 +49,12 @@ final class WorkerCommand extends CliCommand {
             description = "Exit after this long without tasks, e.g. 30s or 5m (default: never).")
     Duration idleExit;
 
+    @Option(
+            names = "--function",
+            paramLabel = "NAME",
+            description = "Offer only this Java function (job or call); repeatable (default: every function).")
+    java.util.List<String> functions;
+
     WorkerConfig config() {
         if (coordinator == null || coordinator.isBlank()) {
             throw new CliException("worker needs --coordinator URL (or PARTITA_URL in the environment)");
@@ -60,6 +66,9 @@ final class WorkerCommand extends CliCommand {
             }
             if (name != null) {
                 c = c.withName(name);
+            }
+            if (functions != null) {
+                c = c.withFunctions(functions);
             }
             return c.withIdleExit(Optional.ofNullable(idleExit));
         } catch (IllegalArgumentException e) {

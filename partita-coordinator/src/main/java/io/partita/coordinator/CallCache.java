@@ -160,15 +160,16 @@ final class CallCache {
         changed();
     }
 
-    /** Counts an execution of a call task, and whether it failed. */
-    synchronized void executed(String function, boolean ok) {
+    /** Counts an execution (an attempt leased to a worker) of a call. */
+    synchronized void executed(String function) {
         executions++;
-        Counters c = counters(function);
-        c.executions++;
-        if (!ok) {
-            failures++;
-            c.failures++;
-        }
+        counters(function).executions++;
+    }
+
+    /** Counts a call that failed (its function threw, or it ran out of attempts). */
+    synchronized void failed(String function) {
+        failures++;
+        counters(function).failures++;
     }
 
     /** Counts a call that joined an identical one in flight. */

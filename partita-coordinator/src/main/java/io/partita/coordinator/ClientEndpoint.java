@@ -19,7 +19,8 @@ import org.slf4j.LoggerFactory;
  * A client connection ({@code /ws/client}, used by {@code PartitaClient}): one JSON text message per
  * call, {@code {"id": 7, "function": "examples/fib", "args": [30]}}, answered in any order by {@code
  * {"id": 7, "ok": true, "result": 832040, "cached": false}} or {@code {"id": 7, "ok": false, "error":
- * "...", "code": "failed"}}. A client may have any number of calls in flight (pipelining); a bad
+ * "...", "code": "failed"}}. A message may also be an array of calls. A client may have any number
+ * of calls in flight (pipelining); a bad
  * request is answered with an error and the connection stays open. One instance per connection.
  */
 final class ClientEndpoint implements WsListener {
@@ -72,13 +73,21 @@ final class ClientEndpoint implements WsListener {
     }
 
     private void handle(String text) {
-        JsonNode request;
+        JsonNode message;
         try {
-            request = mapper.readTree(text);
+            message = mapper.readTree(text);
         } catch (Exception e) {
             out.add(error(null, "malformed_json", "the message is not valid JSON"));
             return;
         }
+        if (message != null && message.isArray()) {
+            message.forEach(this::call); // a client batches the requests it has queued
+        } else {
+            call(message);
+        }
+    }
+
+    private void call(JsonNode request) {
         JsonNode id = request == null ? null : request.get("id");
         if (request == null || !request.isObject() || id == null || !(id.isIntegralNumber() || id.isTextual())) {
             out.add(error(id, "invalid", "expected {\"id\": n, \"function\": \"...\", \"args\": [...]}"));

@@ -770,6 +770,7 @@ final class Scheduler {
                 c.deadlineNanos = now + c.def.timeout().toNanos() * (1 + rounds);
                 w.callLeases.put(c.seq, c);
                 w.credits--;
+                cache.executed(c.def.name());
                 if (tasks == null) {
                     tasks = new ArrayList<>();
                     infos = new ArrayList<>();
@@ -813,7 +814,6 @@ final class Scheduler {
         } else if (!w.draining) {
             w.credits++;
         }
-        cache.executed(c.def.name(), r.ok());
         if (r.ok()) {
             w.tasksDone++;
             w.rate.record(millis.getAsLong(), 1);
@@ -830,6 +830,9 @@ final class Scheduler {
     }
 
     private void finishCall(CallRun c, CallRun.Outcome outcome) {
+        if (!outcome.ok()) {
+            cache.failed(c.def.name());
+        }
         c.state = CallRun.DONE;
         c.worker = null;
         liveCalls.remove(c.seq);

@@ -30,24 +30,17 @@ final class Grid implements AutoCloseable {
     }
 
     /** Starts a worker JVM with the test classpath (so it has the test functions too). */
-    JavaProcess worker(String name, int slots) {
-        JavaProcess p = workerProcess(name, coordinator.url().toString(), slots, dir);
+    JavaProcess worker(String name, int slots, String... options) {
+        JavaProcess p = workerProcess(name, coordinator.url().toString(), slots, dir, options);
         resources.add(p);
         return p;
     }
 
-    static JavaProcess workerProcess(String name, String url, int slots, Path dir) {
-        return JavaProcess.start(
-                name,
-                dir,
-                "io.partita.cli.Main",
-                "worker",
-                "--coordinator",
-                url,
-                "--slots",
-                String.valueOf(slots),
-                "--name",
-                name);
+    static JavaProcess workerProcess(String name, String url, int slots, Path dir, String... options) {
+        List<String> args = new ArrayList<>(
+                List.of("worker", "--coordinator", url, "--slots", String.valueOf(slots), "--name", name));
+        args.addAll(List.of(options));
+        return JavaProcess.start(name, dir, "io.partita.cli.Main", args.toArray(String[]::new));
     }
 
     /** A JavaScript job spec: {@code rest} is the rest of the spec's fields, e.g. {@code "partitions": 10}. */

@@ -36,9 +36,24 @@ final class FunctionRegistry {
     }
 
     static FunctionRegistry load(ClassLoader loader) {
+        return load(loader, List.of());
+    }
+
+    /** The functions of the classpath, only those named in {@code only} unless it is empty. */
+    static FunctionRegistry load(ClassLoader loader, List<String> only) {
         List<Message.FunctionInfo> catalog = new ArrayList<>();
         Map<String, JobFunction<?, ?>> jobs = find(JobFunction.class, loader, "job", catalog);
         Map<String, CallFunction> calls = find(CallFunction.class, loader, "call", catalog);
+        if (!only.isEmpty()) {
+            for (String name : only) {
+                if (!jobs.containsKey(name) && !calls.containsKey(name)) {
+                    log.warn("--function {}: no such function on this worker's classpath", name);
+                }
+            }
+            jobs.keySet().retainAll(only);
+            calls.keySet().retainAll(only);
+            catalog.removeIf(info -> !only.contains(info.name()));
+        }
         for (String name : calls.keySet()) {
             if (jobs.containsKey(name)) {
                 log.warn("'{}' names both a job function and a call function; calls get the call function", name);

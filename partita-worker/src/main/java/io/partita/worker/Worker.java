@@ -110,7 +110,7 @@ public final class Worker implements AutoCloseable {
 
     /** Starts a worker offering the functions found through {@code loader}. */
     public static Worker start(WorkerConfig config, ClassLoader loader) {
-        Worker worker = new Worker(config, FunctionRegistry.load(loader));
+        Worker worker = new Worker(config, FunctionRegistry.load(loader, config.functions()));
         worker.timer.scheduleWithFixedDelay(worker::tick, 200, 200, TimeUnit.MILLISECONDS);
         Thread.ofPlatform().name("partita-worker-loop").daemon(true).start(worker::loop);
         return worker;

@@ -16,6 +16,8 @@ import java.util.Optional;
  * @param idleExit if present, the worker exits after this long without any task
  * @param maxBackoff the longest wait between reconnection attempts; default 5 s
  * @param drainTimeout how long a graceful shutdown waits for running tasks; default 30 s
+ * @param functions the only Java functions to offer (job or call), by name; empty (the default)
+ *     offers every function on the classpath
  */
 public record WorkerConfig(
         URI coordinator,
@@ -24,7 +26,8 @@ public record WorkerConfig(
         String kind,
         Optional<Duration> idleExit,
         Duration maxBackoff,
-        Duration drainTimeout) {
+        Duration drainTimeout,
+        java.util.List<String> functions) {
 
     /** Default longest reconnection backoff. */
     public static final Duration DEFAULT_MAX_BACKOFF = Duration.ofSeconds(5);
@@ -40,6 +43,7 @@ public record WorkerConfig(
         Objects.requireNonNull(idleExit, "idleExit");
         Objects.requireNonNull(maxBackoff, "maxBackoff");
         Objects.requireNonNull(drainTimeout, "drainTimeout");
+        functions = java.util.List.copyOf(Objects.requireNonNull(functions, "functions"));
         String scheme = coordinator.getScheme();
         if (scheme == null || !(scheme.equals("http") || scheme.equals("https")) || coordinator.getHost() == null) {
             throw new IllegalArgumentException(
@@ -67,32 +71,38 @@ public record WorkerConfig(
                 "java",
                 Optional.empty(),
                 DEFAULT_MAX_BACKOFF,
-                DEFAULT_DRAIN_TIMEOUT);
+                DEFAULT_DRAIN_TIMEOUT,
+                java.util.List.of());
     }
 
     /** Returns a copy with {@code slots} replaced. */
     public WorkerConfig withSlots(int value) {
-        return new WorkerConfig(coordinator, value, name, kind, idleExit, maxBackoff, drainTimeout);
+        return new WorkerConfig(coordinator, value, name, kind, idleExit, maxBackoff, drainTimeout, functions);
     }
 
     /** Returns a copy with {@code name} replaced. */
     public WorkerConfig withName(String value) {
-        return new WorkerConfig(coordinator, slots, value, kind, idleExit, maxBackoff, drainTimeout);
+        return new WorkerConfig(coordinator, slots, value, kind, idleExit, maxBackoff, drainTimeout, functions);
     }
 
     /** Returns a copy with {@code kind} replaced. */
     public WorkerConfig withKind(String value) {
-        return new WorkerConfig(coordinator, slots, name, value, idleExit, maxBackoff, drainTimeout);
+        return new WorkerConfig(coordinator, slots, name, value, idleExit, maxBackoff, drainTimeout, functions);
     }
 
     /** Returns a copy with {@code idleExit} replaced. */
     public WorkerConfig withIdleExit(Optional<Duration> value) {
-        return new WorkerConfig(coordinator, slots, name, kind, value, maxBackoff, drainTimeout);
+        return new WorkerConfig(coordinator, slots, name, kind, value, maxBackoff, drainTimeout, functions);
     }
 
     /** Returns a copy with {@code drainTimeout} replaced. */
     public WorkerConfig withDrainTimeout(Duration value) {
-        return new WorkerConfig(coordinator, slots, name, kind, idleExit, maxBackoff, value);
+        return new WorkerConfig(coordinator, slots, name, kind, idleExit, maxBackoff, value, functions);
+    }
+
+    /** Returns a copy offering only the named functions (empty: all). */
+    public WorkerConfig withFunctions(java.util.List<String> value) {
+        return new WorkerConfig(coordinator, slots, name, kind, idleExit, maxBackoff, drainTimeout, value);
     }
 
     private static String defaultName() {

@@ -561,6 +561,9 @@
         }
         var k = ++callSeq;
         var p = new Promise(function (ok, bad) { waits.set(k, {rt: rt, ok: ok, bad: bad}); });
+        // a call the task does not await in the end (it failed before) is no unhandled rejection;
+        // those who await it still get its error
+        p.catch(function () { /* see above */ });
         var t = rt.t;
         outCalls.push({k: k, f: fn, a: json, e: t.e, job: t.job, level: t.level, index: t.index, attempt: t.attempt});
         if (!callsQueued) {
@@ -1093,10 +1096,12 @@
       this.inflight = [];
       this.doomLid = -1;
       // started, but they only waited here: they run again elsewhere (their calls' answers are not
-      // lost: results are cached, running calls merged)
+      // lost: results are cached, running calls merged). The coordinator takes back only tasks
+      // that are not suspended.
       var waiting = [];
       this.suspended.forEach(function (t) { waiting.push(t); });
       this.suspended = new Map();
+      tellTasks('resume', waiting);
       giveBack(waiting);
       return lost;
     };
@@ -1522,6 +1527,7 @@
       this.welcome = null;
       this.draining = false;
       this.drainDeadline = 0;
+      this.hurry = false; // resumed while draining
       this.seq = 0;
       this.unacked = new Map();
       this.pending = [];
@@ -1802,7 +1808,7 @@
       // tasks waiting for grid calls are not lost by a pause: it waits for them too, a while longer
       var waiting = slots.some(function (s) { return s.suspended.size > 0 && s.w; });
       if ((busy || waiting) && t < c.drainDeadline) return;
-      if (waiting && !stopped && t < c.drainDeadline + WAITING_DRAIN_MILLIS) return;
+      if (waiting && !stopped && !c.hurry && t < c.drainDeadline + WAITING_DRAIN_MILLIS) return;
       flush(c);
       if (c.unacked.size > 0 && t < c.drainDeadline) return;
       lost(c, stopped ? 'stopped' : 'paused');
@@ -1959,7 +1965,12 @@
       if (!conn) {
         backoff = 1000;
         whenReady(connect);
-      } // else: connected, or draining: lost() reconnects when the drain ends
+      } else if (conn.draining && !conn.hurry) {
+        // draining: lost() reconnects when the drain ends, which waits no more for tasks that
+        // wait for grid calls (they go back to the coordinator)
+        conn.hurry = true;
+        checkDrained(conn);
+      }
     }
 
     function stop() {

@@ -1,0 +1,333 @@
+package io.partita.client;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.JavaType;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.NullNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.partita.api.GridCallException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Calls grid functions of a Partita coordinator from any Java program: {@code call("examples/fib",
+ * 30)} returns a future of the result. The client keeps one WebSocket connection ({@code
+ * /ws/client}) and pipelines calls over it: any number may be in flight, requests queued together
+ * go out in one message, answers come back in any order. Thread-safe; share one instance.
+ *
+ * <pre>{@code
+ * try (PartitaClient client = PartitaClient.connect(URI.create("http://localhost:8080"))) {
+ *     long fib = client.call(Long.class, "examples/fib", 90).get();
+ * }
+ * }</pre>
+ *
+ * <p>A call completes exceptionally with a {@link GridCallException} when the function fails (the
+ * message is the function's error), when the coordinator refuses the call (unknown function, bad
+ * arguments: the message names them), when the connection is lost while the call is in flight, or
+ * when the call's {@link Builder#timeout(Duration) timeout} passes. A lost connection is opened
+ * again by the next call. Futures complete on the connection's receiving thread: dependent actions
+ * that block or take long should use the {@code ...Async} variants.
+ */
+public final class PartitaClient implements AutoCloseable {
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final Object STOP = new Object();
+    private static final int MAX_BATCH = 256;
+
+    private final URI endpoint;
+    private final Duration timeout;
+    private final HttpClient http;
+    private final AtomicLong ids = new AtomicLong();
+    private final Object connectLock = new Object();
+    private volatile Connection connection;
+    private volatile boolean closed;
+
+    private PartitaClient(Builder builder) {
+        URI base = builder.coordinator;
+        String scheme = "https".equals(base.getScheme()) ? "wss" : "ws";
+        this.endpoint = URI.create(scheme + "://" + base.getRawAuthority() + "/ws/client");
+        this.timeout = builder.timeout;
+        this.http =
+                HttpClient.newBuilder().connectTimeout(builder.connectTimeout).build();
+    }
+
+    /** A client of the coordinator at {@code coordinator} (e.g. {@code http://localhost:8080}) with defaults. */
+    public static PartitaClient connect(URI coordinator) {
+        return builder(coordinator).build();
+    }
+
+    /** A builder for a client of the coordinator at {@code coordinator}. */
+    public static Builder builder(URI coordinator) {
+        return new Builder(coordinator);
+    }
+
+    /** Calls {@code function} with {@code args} (converted to JSON with Jackson); the result as JSON. */
+    public CompletableFuture<JsonNode> call(String function, Object... args) {
+        Objects.requireNonNull(function, "function");
+        ArrayNode json;
+        try {
+            json = MAPPER.valueToTree(Arrays.asList(args == null ? new Object[] {null} : args));
+        } catch (IllegalArgumentException e) {
+            return CompletableFuture.failedFuture(
+                    new GridCallException("the arguments of " + function + " are not JSON: " + e.getMessage(), e));
+        }
+        return send(function, json);
+    }
+
+    /** Calls {@code function}, converting the result to {@code type}. */
+    public <T> CompletableFuture<T> call(Class<T> type, String function, Object... args) {
+        return convert(call(function, args), MAPPER.constructType(type), function);
+    }
+
+    /** Calls {@code function}, converting the result to a generic {@code type}. */
+    public <T> CompletableFuture<T> call(TypeReference<T> type, String function, Object... args) {
+        return convert(call(function, args), MAPPER.constructType(type), function);
+    }
+
+    private static <T> CompletableFuture<T> convert(
+            CompletableFuture<JsonNode> result, JavaType type, String function) {
+        return result.thenApply(node -> {
+            try {
+                return node == null || node.isNull() ? null : MAPPER.treeToValue(node, type);
+            } catch (Exception e) {
+                throw new CompletionException(new GridCallException(
+                        function + " returned " + node + ", which does not fit " + type.getTypeName(), e));
+            }
+        });
+    }
+
+    private CompletableFuture<JsonNode> send(String function, ArrayNode args) {
+        if (closed) {
+            return CompletableFuture.failedFuture(new GridCallException("the client is closed"));
+        }
+        Connection c;
+        try {
+            c = connection();
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(
+                    new GridCallException("cannot connect to " + endpoint + ": " + e.getMessage(), e));
+        }
+        long id = ids.incrementAndGet();
+        CompletableFuture<JsonNode> future = new CompletableFuture<>();
+        c.pending.put(id, future);
+        ObjectNode request = JsonNodeFactory.instance.objectNode();
+        request.put("id", id);
+        request.put("function", function);
+        request.set("args", args);
+        c.out.add(request);
+        if (c.closed) {
+            c.fail(id);
+        }
+        return future.orTimeout(timeout.toNanos(), TimeUnit.NANOSECONDS).whenComplete((v, e) -> {
+            if (e != null) {
+                c.pending.remove(id);
+            }
+        });
+    }
+
+    private Connection connection() {
+        Connection c = connection;
+        if (c != null && !c.closed) {
+            return c;
+        }
+        synchronized (connectLock) {
+            c = connection;
+            if (c == null || c.closed) {
+                c = new Connection();
+                c.open();
+                connection = c;
+            }
+            return c;
+        }
+    }
+
+    /** Closes the connection; calls in flight fail. */
+    @Override
+    public void close() {
+        closed = true;
+        Connection c = connection;
+        if (c != null) {
+            c.close();
+        }
+    }
+
+    /** One WebSocket connection and the calls in flight on it. */
+    private final class Connection implements WebSocket.Listener {
+        final Map<Long, CompletableFuture<JsonNode>> pending = new ConcurrentHashMap<>();
+        final LinkedBlockingQueue<Object> out = new LinkedBlockingQueue<>();
+        private final StringBuilder partial = new StringBuilder();
+        private volatile WebSocket ws;
+        volatile boolean closed;
+
+        void open() {
+            ws = http.newWebSocketBuilder().buildAsync(endpoint, this).join();
+            Thread.ofPlatform().name("partita-client-sender").daemon(true).start(this::sendLoop);
+        }
+
+        private void sendLoop() {
+            List<Object> items = new ArrayList<>();
+            try {
+                while (!closed) {
+                    items.add(out.take());
+                    out.drainTo(items, MAX_BATCH - 1);
+                    if (items.contains(STOP)) {
+                        return;
+                    }
+                    String text;
+                    if (items.size() == 1) {
+                        text = MAPPER.writeValueAsString(items.get(0));
+                    } else {
+                        text = MAPPER.writeValueAsString(items);
+                    }
+                    ws.sendText(text, true).get(30, TimeUnit.SECONDS);
+                    items.clear();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (Exception e) {
+                lost("cannot send to the coordinator: " + e.getMessage());
+            }
+        }
+
+        @Override
+        public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
+            partial.append(data);
+            webSocket.request(1);
+            if (!last) {
+                return null;
+            }
+            String text = partial.toString();
+            partial.setLength(0);
+            try {
+                JsonNode message = MAPPER.readTree(text);
+                if (message.isArray()) {
+                    message.forEach(this::answer);
+                } else {
+                    answer(message);
+                }
+            } catch (Exception e) {
+                lost("the coordinator sent an unreadable answer");
+            }
+            return null;
+        }
+
+        private void answer(JsonNode a) {
+            JsonNode id = a.get("id");
+            if (id == null || !id.canConvertToLong()) {
+                return; // an answer to no call of ours (the coordinator could not read a request)
+            }
+            CompletableFuture<JsonNode> f = pending.remove(id.longValue());
+            if (f == null) {
+                return; // timed out here already
+            }
+            if (a.path("ok").asBoolean(false)) {
+                JsonNode result = a.get("result");
+                f.complete(result == null ? NullNode.getInstance() : result);
+            } else {
+                f.completeExceptionally(new GridCallException(a.path("error").asText("the call failed")));
+            }
+        }
+
+        @Override
+        public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
+            lost("the coordinator closed the connection (" + statusCode + " " + reason + ")");
+            return null;
+        }
+
+        @Override
+        public void onError(WebSocket webSocket, Throwable error) {
+            lost("the connection to the coordinator failed: " + error.getMessage());
+        }
+
+        void fail(long id) {
+            CompletableFuture<JsonNode> f = pending.remove(id);
+            if (f != null) {
+                f.completeExceptionally(new GridCallException("the connection to the coordinator was lost"));
+            }
+        }
+
+        private void lost(String why) {
+            closed = true;
+            out.add(STOP);
+            WebSocket socket = ws;
+            if (socket != null) {
+                socket.abort();
+            }
+            for (Long id : List.copyOf(pending.keySet())) {
+                CompletableFuture<JsonNode> f = pending.remove(id);
+                if (f != null) {
+                    f.completeExceptionally(new GridCallException(why));
+                }
+            }
+        }
+
+        void close() {
+            WebSocket socket = ws;
+            if (socket != null && !closed) {
+                try {
+                    socket.sendClose(WebSocket.NORMAL_CLOSURE, "client closing").get(2, TimeUnit.SECONDS);
+                } catch (Exception e) {
+                    // closing anyway
+                }
+            }
+            lost("the client is closed");
+        }
+    }
+
+    /** Settings of a {@link PartitaClient}. */
+    public static final class Builder {
+        private final URI coordinator;
+        private Duration timeout = Duration.ofMinutes(5);
+        private Duration connectTimeout = Duration.ofSeconds(10);
+
+        private Builder(URI coordinator) {
+            this.coordinator = Objects.requireNonNull(coordinator, "coordinator");
+            if (coordinator.getScheme() == null
+                    || !(coordinator.getScheme().equals("http")
+                            || coordinator.getScheme().equals("https"))
+                    || coordinator.getRawAuthority() == null) {
+                throw new IllegalArgumentException(
+                        "coordinator must be an http(s)://host:port URL, was " + coordinator);
+            }
+        }
+
+        /** How long a call may take before its future fails; default 5 minutes. */
+        public Builder timeout(Duration value) {
+            if (value == null || value.isNegative() || value.isZero()) {
+                throw new IllegalArgumentException("timeout must be positive, was " + value);
+            }
+            this.timeout = value;
+            return this;
+        }
+
+        /** How long connecting may take; default 10 seconds. */
+        public Builder connectTimeout(Duration value) {
+            if (value == null || value.isNegative() || value.isZero()) {
+                throw new IllegalArgumentException("connectTimeout must be positive, was " + value);
+            }
+            this.connectTimeout = value;
+            return this;
+        }
+
+        /** The client; it connects at its first call. */
+        public PartitaClient build() {
+            return new PartitaClient(this);
+        }
+    }
+}
