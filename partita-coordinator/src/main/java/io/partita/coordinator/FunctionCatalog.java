@@ -29,7 +29,9 @@ final class FunctionCatalog {
             Function annotation = provider.type().getAnnotation(Function.class);
             if (annotation != null) {
                 names.add(annotation.value());
-                versions.put(annotation.value(), FunctionVersion.of(provider.type()));
+                if (annotation.pure()) {
+                    versions.put(annotation.value(), FunctionVersion.of(provider.type()));
+                }
             }
         }
     }
@@ -43,12 +45,19 @@ final class FunctionCatalog {
                     && info.version() != null
                     && info.version().length() <= 200
                     && names.contains(info.name())) {
-                versions.put(info.name(), info.version());
+                if (info.isPure()) {
+                    versions.put(info.name(), info.version());
+                } else {
+                    versions.remove(info.name()); // an impure function's jobs never reuse outputs
+                }
             }
         }
     }
 
-    /** The version of a job function's code, if known: part of a job's fingerprint. */
+    /**
+     * The version of a pure job function's code, if known: part of a job's fingerprint. Empty for a
+     * function declared impure ({@code @Function(pure = false)}).
+     */
     Optional<String> version(String function) {
         return Optional.ofNullable(versions.get(function));
     }

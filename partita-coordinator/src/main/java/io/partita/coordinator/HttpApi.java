@@ -181,7 +181,7 @@ final class HttpApi {
                     Optional.of("function"));
         }
         String id = newId();
-        JobRun job = scheduler.submit(id, spec);
+        JobRun job = scheduler.submit(id, spec, fingerprint(spec));
         ObjectNode out = object();
         out.put("id", job.id);
         out.put("status", job.status.wireName());
@@ -189,6 +189,32 @@ final class HttpApi {
         out.set("links", links(job.id));
         res.header(HeaderNames.LOCATION, "/api/jobs/" + job.id);
         json(res, 201, out);
+    }
+
+    /**
+     * The fingerprint of a job that may reuse an earlier job's outputs: a hash of its function's
+     * identity (name and version of a Java function, the module's hash), params, partition count and
+     * fan-in. Null when it may not: the spec says so, a prepare step decides the partitions, or the
+     * Java function's version is not known.
+     */
+    private String fingerprint(JobSpec spec) {
+        if (!spec.reuse() || spec.partitions() < 1) {
+            return null;
+        }
+        String version = spec.code().isPresent()
+                ? spec.code().flatMap(JobSpec.CodeSpec::hash).orElse(null)
+                : catalog.version(spec.function()).orElse(null);
+        if (version == null) {
+            return null;
+        }
+        return CanonicalJson.sha256(
+                "job",
+                spec.runtime(),
+                spec.function(),
+                version,
+                CanonicalJson.of(spec.params()),
+                Long.toString(spec.partitions()),
+                Integer.toString(spec.fanInFor(spec.partitions())));
     }
 
     private void uploadCode(ServerRequest req, ServerResponse res) {

@@ -24,6 +24,8 @@ import java.util.Set;
  * @param priority higher runs first
  * @param fanIn most outputs one combine task merges
  * @param requirements what a worker must have to get this job's tasks
+ * @param reuse whether the job may start from the stored outputs of an earlier job with the same
+ *     function (and code version), params and partitioning; default true
  */
 record JobSpec(
         String name,
@@ -36,7 +38,8 @@ record JobSpec(
         int fanIn,
         Optional<CodeSpec> code,
         Optional<String> rerunOf,
-        Requirements requirements) {
+        Requirements requirements,
+        boolean reuse) {
 
     /**
      * What a worker needs to run a job's tasks, beyond its runtime: at least {@code memory} bytes and
@@ -83,7 +86,7 @@ record JobSpec(
             Set.of("name", "function", "code", "params", "partitions", "options", "rerunOf", "requirements");
     private static final Set<String> REQUIREMENT_FIELDS = Set.of("memory", "cores", "features");
     private static final Set<String> CODE_FIELDS = Set.of("language", "source", "hash", "url", "exports");
-    private static final Set<String> OPTIONS = Set.of("maxAttempts", "taskTimeout", "priority", "fanIn");
+    private static final Set<String> OPTIONS = Set.of("maxAttempts", "taskTimeout", "priority", "fanIn", "reuse");
 
     /**
      * Validates a spec.
@@ -155,6 +158,7 @@ record JobSpec(
         Duration taskTimeout = DEFAULT_TASK_TIMEOUT;
         int priority = 0;
         int fanIn = DEFAULT_FAN_IN;
+        boolean reuse = true;
         JsonNode options = root.get("options");
         if (options != null && !options.isNull()) {
             if (!options.isObject()) {
@@ -164,6 +168,14 @@ record JobSpec(
             maxAttempts = intOption(options, "maxAttempts", maxAttempts, 1, 100, "options.");
             priority = intOption(options, "priority", priority, -1000, 1000, "options.");
             fanIn = intOption(options, "fanIn", fanIn, TreeShape.MIN_FAN_IN, MAX_FAN_IN, "options.");
+            JsonNode reuseNode = options.get("reuse");
+            if (reuseNode != null && !reuseNode.isNull()) {
+                if (!reuseNode.isBoolean()) {
+                    throw ApiException.invalid(
+                            "options.reuse", "options.reuse must be true or false, was " + reuseNode);
+                }
+                reuse = reuseNode.booleanValue();
+            }
             JsonNode timeout = options.get("taskTimeout");
             if (timeout != null && !timeout.isNull()) {
                 if (!timeout.isTextual()) {
@@ -205,7 +217,8 @@ record JobSpec(
                 fanIn,
                 code,
                 rerunOf,
-                requirements);
+                requirements,
+                reuse);
     }
 
     private static Requirements parseRequirements(JsonNode node) {
@@ -316,7 +329,8 @@ record JobSpec(
                 fanIn,
                 Optional.of(resolved),
                 rerunOf,
-                requirements);
+                requirements,
+                reuse);
     }
 
     /** {@code java} or {@code js}: what a worker needs to run this job. */
@@ -386,6 +400,7 @@ record JobSpec(
         options.put("taskTimeout", taskTimeout.toString());
         options.put("priority", priority);
         options.put("fanIn", fanIn);
+        options.put("reuse", reuse);
         if (!requirements.equals(Requirements.NONE)) {
             ObjectNode req = root.putObject("requirements");
             if (requirements.memory() > 0) {

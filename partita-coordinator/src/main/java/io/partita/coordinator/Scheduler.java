@@ -217,14 +217,45 @@ final class Scheduler {
 
     /** Makes a submitted job durable, then schedules it. */
     JobRun submit(String id, JobSpec spec) {
+        return submit(id, spec, null);
+    }
+
+    /**
+     * Makes a submitted job durable, then schedules it. With a {@code fingerprint} (see {@code
+     * docs/calls.md}), the job starts from the stored outputs of the newest earlier job with the same
+     * fingerprint: its completed partitions and combine nodes are copied and not computed again; a
+     * copy of a finished job is finished at once.
+     */
+    JobRun submit(String id, JobSpec spec, String fingerprint) {
         long now = millis.getAsLong();
         store.insertJob(StoredJob.submitted(
                 id, spec.name(), spec.function(), spec.toJson().toString(), spec.partitions(), now));
+        BitSet[] complete = null;
+        String reusedFrom = null;
+        byte[] rootOutput = null;
+        if (fingerprint != null && spec.partitions() > 0) {
+            store.fingerprint(id, fingerprint);
+            Optional<String> earlier = store.jobWithFingerprint(fingerprint, id);
+            if (earlier.isPresent() && store.copyResults(earlier.get(), id) > 0) {
+                reusedFrom = earlier.get();
+                TreeShape shape = new TreeShape(spec.partitions(), spec.fanInFor(spec.partitions()));
+                complete = shape.complete(store.storedNodes(id, shape));
+                if (complete[shape.top()].get(0)) {
+                    List<byte[]> root = store.outputs(id, shape.top(), 0, 1);
+                    rootOutput = root.isEmpty() ? null : root.get(0);
+                }
+            }
+        }
+        if (rootOutput != null) {
+            // The same job finished before: this one is done with the same result.
+            TreeShape shape = new TreeShape(spec.partitions(), spec.fanInFor(spec.partitions()));
+            store.commit(List.of(new Completion(id, shape.top(), 0, 1, rootOutput, -1, -1, true)));
+        }
         lock.lock();
         try {
             JobRun job = new JobRun(id, spec, now, spec.partitions() > 0 ? JobStatus.RUNNING : JobStatus.PREPARING);
             if (spec.partitions() > 0) {
-                job.start(spec.partitions(), null);
+                job.start(spec.partitions(), complete);
             }
             ObjectNode event = events.create("submitted");
             if (job.partitions() > 0) {
@@ -233,7 +264,19 @@ final class Scheduler {
                 event.putNull("partitions"); // a prepare task decides
             }
             record(job, event, false);
+            if (reusedFrom != null) {
+                ObjectNode reused = events.create("reused");
+                reused.put("from", reusedFrom);
+                reused.put("partitions", job.doneComputes);
+                record(job, reused, false);
+                cache.reused(job.doneComputes);
+                log.info("Job {} reuses {} partitions of job {}", id, job.doneComputes, reusedFrom);
+            }
             addLive(job);
+            if (rootOutput != null) {
+                job.started = true;
+                endJob(job, JobStatus.DONE, Optional.empty());
+            }
             dispatchAll();
             return job;
         } finally {

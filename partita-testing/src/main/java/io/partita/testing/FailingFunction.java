@@ -10,7 +10,7 @@ import io.partita.api.TaskContext;
  * outputs 1. {@code params.sleepPartition} instead sleeps for {@code params.sleepMillis} on its
  * first attempt, to exercise timeouts.
  */
-@Function("test/fail")
+@Function(value = "test/fail", pure = false)
 public final class FailingFunction extends LongSum {
 
     @Override

@@ -18,7 +18,7 @@ import java.nio.file.StandardOpenOption;
  * + 1} — so the result is n(n+1)/2 exactly when every partition counted once, and the file counts
  * executions.
  */
-@Function("test/record")
+@Function(value = "test/record", pure = false)
 public final class RecordingFunction extends LongSum {
 
     @Override
