@@ -171,6 +171,7 @@ public final class BrowserBenchmark {
         ObjectNode spec = JSON.createObjectNode();
         spec.putObject("code").put("language", "js").put("source", module);
         spec.put("partitions", partitions);
+        spec.putObject("options").put("reuse", false); // every run computes, none copies the last
         long start = System.nanoTime();
         String id = api.submit(spec.toString());
         await(() -> api.job(id).get("status").asText().equals("done"), Duration.ofMinutes(10));

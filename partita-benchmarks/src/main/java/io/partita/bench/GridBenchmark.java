@@ -68,7 +68,8 @@ public final class GridBenchmark {
                 System.gc();
                 long baseline = memory.getHeapMemoryUsage().getUsed();
                 long start = System.nanoTime();
-                String id = api.submit("{\"function\":\"examples/noop\",\"partitions\":" + partitions + "}");
+                String id = api.submit("{\"function\":\"examples/noop\",\"partitions\":" + partitions
+                        + ",\"options\":{\"reuse\":false}}");
                 await(() -> api.job(id).get("counts").get("done").asLong() >= partitions / 2, Duration.ofMinutes(5));
                 System.gc();
                 long mid = memory.getHeapMemoryUsage().getUsed();
@@ -97,7 +98,8 @@ public final class GridBenchmark {
             double[] latencies = new double[50];
             for (int i = 0; i < latencies.length; i++) {
                 long start = System.nanoTime();
-                String id = api.submit("{\"function\":\"examples/noop\",\"partitions\":1}");
+                String id =
+                        api.submit("{\"function\":\"examples/noop\",\"partitions\":1,\"options\":{\"reuse\":false}}");
                 await(() -> api.job(id).get("status").asText().equals("done"), Duration.ofSeconds(30));
                 latencies[i] = (System.nanoTime() - start) / 1e6;
             }
@@ -119,7 +121,8 @@ public final class GridBenchmark {
     }
 
     private static void runJob(ApiClient api, int partitions) throws InterruptedException {
-        String id = api.submit("{\"function\":\"examples/noop\",\"partitions\":" + partitions + "}");
+        String id = api.submit(
+                "{\"function\":\"examples/noop\",\"partitions\":" + partitions + ",\"options\":{\"reuse\":false}}");
         await(() -> api.job(id).get("status").asText().equals("done"), Duration.ofMinutes(5));
     }
 

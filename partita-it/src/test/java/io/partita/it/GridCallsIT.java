@@ -261,4 +261,90 @@ class GridCallsIT {
             }
         }
     }
+
+    @Test
+    void javascriptCallsAndJobs_callTheGridOnJavaWorkers_sharingTheCache() throws Exception {
+        try (Grid grid = new Grid(dir)) {
+            grid.worker("w1", 2);
+            grid.awaitWorkers(1);
+            // the shipped JavaScript twin, registered by the coordinator at start
+            ApiClient.Response fib = call(grid, "examples/fib-js", "[30]");
+            assertThat(fib.status()).isEqualTo(200);
+            assertThat(fib.json().get("result").asLong()).isEqualTo(832040);
+            assertThat(executions(grid, "examples/fib-js")).isEqualTo(31);
+
+            // a JavaScript job whose partitions call a Java function through the grid
+            String module = """
+                    export async function compute(i, ctx) {
+                      const [n] = await ctx.call('tests/echo', i * 10);
+                      return n + await ctx.call('tests/paths', i, 2);
+                    }
+                    export function combine(a, b) { return a + b; }
+                    """;
+            String id = grid.api.submit(Grid.jsSpec(module, "\"partitions\": 10"));
+            grid.awaitStatus(id, "done", Duration.ofSeconds(60));
+            long expected = 0;
+            for (long i = 0; i < 10; i++) {
+                expected += i * 10 + (i == 0 ? 1 : (i + 1) * (i + 2) / 2);
+            }
+            assertThat(grid.api.get("/api/jobs/" + id + "/result").json().asLong())
+                    .isEqualTo(expected);
+
+            // the job's calls filled the cache that later calls use
+            ApiClient.Response direct = call(grid, "tests/paths", "[9, 2]");
+            assertThat(direct.json().get("result").asLong()).isEqualTo(55);
+            assertThat(direct.json().get("cached").asBoolean()).isTrue();
+
+            // a JavaScript function registered through the API, awaiting a Java one
+            ApiClient.Response registered = grid.api.post(
+                    "/api/functions",
+                    "{\"name\": \"tests/js-twice\", \"code\": \"export async function call([x], ctx) {"
+                            + " return 2 * (await ctx.call('tests/chain', x)); }\"}");
+            assertThat(registered.status()).isEqualTo(201);
+            assertThat(registered.json().get("runtime").asText()).isEqualTo("js");
+            assertThat(call(grid, "tests/js-twice", "[50]").json().get("result").asLong())
+                    .isEqualTo(100);
+            ApiClient.Response noCall = grid.api.post(
+                    "/api/functions", "{\"name\": \"tests/bad\", \"code\": \"export function compute() {}\"}");
+            assertThat(noCall.status()).isEqualTo(422);
+            assertThat(noCall.json().get("field").asText()).isEqualTo("code");
+            assertThat(noCall.json().get("message").asText()).contains("call(args, ctx)");
+            ApiClient.Response javaName = grid.api.post(
+                    "/api/functions", "{\"name\": \"examples/fib\", \"code\": \"export function call() {}\"}");
+            assertThat(javaName.status()).isEqualTo(409);
+        }
+    }
+
+    @Test
+    void theCacheSurvivesACoordinatorRestart_andIsClearedPerFunction() throws Exception {
+        try (Grid grid = new Grid(dir)) {
+            grid.worker("w1", 2);
+            grid.awaitWorkers(1);
+            assertThat(call(grid, "tests/paths", "[5, 5]").json().get("result").asLong())
+                    .isEqualTo(252);
+            Awaitility.await("cache written")
+                    .atMost(Duration.ofSeconds(10))
+                    .until(() -> stats(grid).get("entries").asLong() >= 35);
+        }
+        // a new coordinator on the same store, without any worker: only the cache can answer
+        try (Grid grid = new Grid(dir)) {
+            ApiClient.Response again = call(grid, "tests/paths", "[5, 5]");
+            assertThat(again.status()).isEqualTo(200);
+            assertThat(again.json().get("result").asLong()).isEqualTo(252);
+            assertThat(again.json().get("cached").asBoolean()).isTrue();
+            assertThat(stats(grid).get("executions").asLong()).isZero();
+            assertThat(stats(grid)
+                            .path("functions")
+                            .path("tests/paths")
+                            .path("entries")
+                            .asLong())
+                    .isEqualTo(35);
+
+            ApiClient.Response cleared = grid.api.delete("/api/cache?function=tests/paths");
+            assertThat(cleared.json().get("removed").asLong()).isEqualTo(35);
+            ApiClient.Response after =
+                    grid.api.post("/api/calls", "{\"function\": \"tests/paths\", \"args\": [5, 5], \"timeout\": 300}");
+            assertThat(after.status()).as("no worker, no cache: the call waits").isEqualTo(504);
+        }
+    }
 }

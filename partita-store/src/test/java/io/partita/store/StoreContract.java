@@ -214,4 +214,61 @@ abstract class StoreContract {
         assertThat(store.job("j")).isPresent();
         assertThat(store.storedNodes("j", new TreeShape(3, 2))[0].toString()).isEqualTo("{1}");
     }
+
+    @Test
+    void functions_areStoredAndReplacedByName() {
+        store.putFunction(new StoredFunction("examples/fib", "java", "class:1", true, 300_000, 5));
+        store.putFunction(new StoredFunction("a/js", "js", "abc", false, 1000, 6));
+        store.putFunction(new StoredFunction("examples/fib", "java", "class:2", true, 300_000, 7));
+        assertThat(store.functions())
+                .extracting(StoredFunction::name, StoredFunction::version, StoredFunction::pure)
+                .containsExactly(tuple("a/js", "abc", false), tuple("examples/fib", "class:2", true));
+    }
+
+    @Test
+    void callCache_putsDeletesAndTouches_andClearsPerFunction() throws Exception {
+        store.updateCache(
+                List.of(
+                        new CacheEntry("k1", "f", "v1", bytes("1"), 10),
+                        new CacheEntry("k2", "f", "v1", bytes("2"), 20),
+                        new CacheEntry("k3", "g", "v1", bytes("3"), 30)),
+                List.of(),
+                java.util.Map.of());
+        store.updateCache(
+                List.of(new CacheEntry("k2", "f", "v1", bytes("22"), 40)),
+                List.of("k3", "absent"),
+                java.util.Map.of("k1", 50L, "absent", 60L));
+        store.close();
+        store = reopen();
+        List<CacheEntry> entries = store.cacheEntries();
+        assertThat(entries)
+                .extracting(CacheEntry::key)
+                .as("least recently used first")
+                .containsExactly("k2", "k1");
+        assertThat(text(entries.get(0).result())).isEqualTo("22");
+        assertThat(entries.get(1).lastUsed()).isEqualTo(50);
+        assertThat(store.clearCache("f")).isEqualTo(2);
+        assertThat(store.cacheEntries()).isEmpty();
+    }
+
+    @Test
+    void fingerprints_findTheNewestEarlierJobWithOutputs_andCopyThem() {
+        store.insertJob(StoredJob.submitted("old", "a", "f", "{}", 4, 1));
+        store.insertJob(StoredJob.submitted("empty", "a", "f", "{}", 4, 2));
+        store.insertJob(StoredJob.submitted("new", "a", "f", "{}", 4, 3));
+        store.fingerprint("old", "fp");
+        store.fingerprint("empty", "fp");
+        store.fingerprint("new", "fp");
+        store.commit(List.of(
+                new Completion("old", 0, 0, 1, bytes("10"), -1, -1, false),
+                new Completion("old", 0, 2, 1, bytes("12"), -1, -1, false)));
+        assertThat(store.jobWithFingerprint("fp", "new")).contains("old");
+        assertThat(store.jobWithFingerprint("other", "new")).isEmpty();
+        assertThat(store.copyResults("old", "new")).isEqualTo(2);
+        assertThat(store.outputs("new", 0, 0, 4))
+                .extracting(StoreContract::text)
+                .containsExactly("10", "12");
+        store.forgetFingerprints("f");
+        assertThat(store.jobWithFingerprint("fp", "new")).isEmpty();
+    }
 }
