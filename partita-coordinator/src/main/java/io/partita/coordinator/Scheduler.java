@@ -465,9 +465,11 @@ final class Scheduler {
             for (Message.TaskRef ref : refs) {
                 if (ref.level() == Message.CALL_LEVEL) {
                     CallRun c = w.callLeases.get(ref.index());
-                    if (c != null && c.attempt == ref.attempt() && !c.suspended) {
+                    if (c != null && c.attempt == ref.attempt()) {
                         w.callLeases.remove(ref.index());
-                        if (!w.draining) {
+                        if (c.suspended) {
+                            w.suspended--; // its credit came back when it was suspended
+                        } else if (!w.draining) {
                             w.credits++;
                         }
                         requeueCall(c);
@@ -494,8 +496,13 @@ final class Scheduler {
                     continue;
                 }
                 if (lease.suspended) {
+                    // its credit came back when it was suspended
                     w.suspended--;
-                    continue; // a suspended task was started: it is not given back this way
+                    if (lease.current()) {
+                        job.requeue(key);
+                        job.leased--;
+                    }
+                    continue;
                 }
                 if (lease.current()) {
                     job.requeue(key);

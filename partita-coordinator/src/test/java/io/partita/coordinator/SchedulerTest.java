@@ -75,6 +75,7 @@ class SchedulerTest {
         scheduler = new Scheduler(store, Codec.mapper(), config, nanos::get, System::currentTimeMillis, "test");
         writer = new ResultWriter(store, scheduler);
         scheduler.writer(writer);
+        scheduler.cache(new CallCache(1 << 20, System::currentTimeMillis));
         writer.start();
     }
 
@@ -432,5 +433,58 @@ class SchedulerTest {
                 .isNotEmpty()
                 .allSatisfy(size -> assertThat(size).isBetween(1, 7));
         assertThat(combineSizes).hasSize((int) (job.totalTasks() - n));
+    }
+
+    static Message.TaskRef ref(Lease lease) {
+        return new Message.TaskRef(lease.job.id, JobRun.level(lease.key), JobRun.index(lease.key), lease.attempt);
+    }
+
+    @Test
+    void aSuspendedTask_givesItsSlotAndCreditBack_andItsTimeLimitStops() {
+        submit("a", "f", 10, "{\"taskTimeout\": \"PT1S\"}");
+        RecordingOutbox out = new RecordingOutbox();
+        WorkerConn w = worker(out, 1, "f");
+        scheduler.pull(w, 1);
+        assertThat(out.leases).hasSize(1);
+        Lease waiting = out.leases.get(0);
+
+        scheduler.suspended(w, List.of(ref(waiting)), true);
+        assertThat(out.leases)
+                .as("the suspended task's credit and slot went to another task")
+                .hasSize(2);
+        Lease other = out.leases.get(1);
+        assertThat(w.held()).isEqualTo(1);
+
+        nanos.addAndGet(Duration.ofSeconds(5).toNanos());
+        scheduler.seen(w); // heartbeats went on
+        scheduler.sweep();
+        assertThat(waiting.expired).as("a suspended task does not time out").isFalse();
+        assertThat(other.expired).isTrue();
+
+        scheduler.suspended(w, List.of(ref(waiting)), false);
+        assertThat(w.held()).isEqualTo(2);
+        send(w, 1, List.of(ok(waiting, 1)));
+        await().atMost(Duration.ofSeconds(10)).until(() -> out.acks().size() == 1);
+        assertThat(out.acks().get(0).accepted()).isEqualTo(1);
+        assertThat(scheduler.progress("a").orElseThrow().done()).isEqualTo(1);
+        assertThat(w.suspended).isZero();
+    }
+
+    @Test
+    void aSuspendedTaskGivenBack_isQueuedAgain() {
+        submit("a", "f", 1, "{}");
+        RecordingOutbox out = new RecordingOutbox();
+        WorkerConn w = worker(out, 1, "f");
+        scheduler.pull(w, 1);
+        Lease lease = out.leases.get(0);
+        scheduler.suspended(w, List.of(ref(lease)), true);
+        scheduler.returned(w, List.of(ref(lease)));
+        assertThat(w.suspended).isZero();
+        // queued again, and leased again at once: the suspension had given the worker a credit
+        assertThat(out.leases).hasSize(2);
+        Lease again = out.leases.get(1);
+        assertThat(again.key).isEqualTo(lease.key);
+        assertThat(again.attempt).isGreaterThan(lease.attempt);
+        assertThat(w.leases).containsOnlyKeys(again.id());
     }
 }

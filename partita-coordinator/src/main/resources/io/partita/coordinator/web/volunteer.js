@@ -769,7 +769,7 @@
         finish(rt, r);
         return;
       }
-      r.then(function (frag) { finish(rt, frag); }, function (e) {
+      Promise.resolve(r).then(function (frag) { finish(rt, frag); }, function (e) {
         finish(rt, failResult(rt.t, null, message(e, null), rt.t0, null));
       });
     }
