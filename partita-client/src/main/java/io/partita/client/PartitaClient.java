@@ -10,8 +10,6 @@ import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.partita.api.GridCallException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.WebSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -20,11 +18,12 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Calls grid functions of a Partita coordinator from any Java program: {@code call("examples/fib",
@@ -47,12 +46,11 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class PartitaClient implements AutoCloseable {
     private static final ObjectMapper MAPPER = new ObjectMapper();
-    private static final Object STOP = new Object();
     private static final int MAX_BATCH = 256;
 
     private final URI endpoint;
     private final Duration timeout;
-    private final HttpClient http;
+    private final Duration connectTimeout;
     private final AtomicLong ids = new AtomicLong();
     private final Object connectLock = new Object();
     private volatile Connection connection;
@@ -63,8 +61,7 @@ public final class PartitaClient implements AutoCloseable {
         String scheme = "https".equals(base.getScheme()) ? "wss" : "ws";
         this.endpoint = URI.create(scheme + "://" + base.getRawAuthority() + "/ws/client");
         this.timeout = builder.timeout;
-        this.http =
-                HttpClient.newBuilder().connectTimeout(builder.connectTimeout).build();
+        this.connectTimeout = builder.connectTimeout;
     }
 
     /** A client of the coordinator at {@code coordinator} (e.g. {@code http://localhost:8080}) with defaults. */
@@ -131,6 +128,11 @@ public final class PartitaClient implements AutoCloseable {
         request.put("function", function);
         request.set("args", args);
         c.out.add(request);
+        if (c.pending.size() <= 1) {
+            c.flush(); // alone: out at once, on this thread
+        } else {
+            c.flushLater(); // pipelining: a sender takes many requests along in one message
+        }
         if (c.closed) {
             c.fail(id);
         }
@@ -168,52 +170,58 @@ public final class PartitaClient implements AutoCloseable {
     }
 
     /** One WebSocket connection and the calls in flight on it. */
-    private final class Connection implements WebSocket.Listener {
+    private final class Connection implements MiniWebSocket.Listener {
         final Map<Long, CompletableFuture<JsonNode>> pending = new ConcurrentHashMap<>();
-        final LinkedBlockingQueue<Object> out = new LinkedBlockingQueue<>();
-        private final StringBuilder partial = new StringBuilder();
-        private volatile WebSocket ws;
+        final ConcurrentLinkedQueue<ObjectNode> out = new ConcurrentLinkedQueue<>();
+        private final ReentrantLock sendLock = new ReentrantLock();
+        private final AtomicBoolean flushScheduled = new AtomicBoolean();
+        private volatile MiniWebSocket ws;
         volatile boolean closed;
 
         void open() {
-            ws = http.newWebSocketBuilder().buildAsync(endpoint, this).join();
-            Thread.ofPlatform().name("partita-client-sender").daemon(true).start(this::sendLoop);
+            try {
+                ws = MiniWebSocket.connect(endpoint, connectTimeout, this);
+            } catch (java.io.IOException e) {
+                closed = true;
+                throw new java.io.UncheckedIOException(e.getMessage(), e);
+            }
         }
 
-        private void sendLoop() {
-            List<Object> items = new ArrayList<>();
-            try {
-                while (!closed) {
-                    items.add(out.take());
-                    out.drainTo(items, MAX_BATCH - 1);
-                    if (items.contains(STOP)) {
-                        return;
+        void flushLater() {
+            if (flushScheduled.compareAndSet(false, true)) {
+                Thread.ofVirtual().name("partita-client-sender").start(() -> {
+                    flushScheduled.set(false);
+                    flush();
+                });
+            }
+        }
+
+        /**
+         * Sends what is queued. The calling thread sends itself unless another is sending, which then
+         * takes its requests along (so a lone call goes out without a thread hand-off, and calls made
+         * while a send is under way leave together in one message).
+         */
+        void flush() {
+            while (!out.isEmpty() && !closed && sendLock.tryLock()) {
+                try {
+                    List<ObjectNode> items = new ArrayList<>();
+                    ObjectNode item;
+                    while (items.size() < MAX_BATCH && (item = out.poll()) != null) {
+                        items.add(item);
                     }
-                    String text;
-                    if (items.size() == 1) {
-                        text = MAPPER.writeValueAsString(items.get(0));
-                    } else {
-                        text = MAPPER.writeValueAsString(items);
+                    if (!items.isEmpty()) {
+                        ws.sendText(MAPPER.writeValueAsString(items.size() == 1 ? items.get(0) : items));
                     }
-                    ws.sendText(text, true).get(30, TimeUnit.SECONDS);
-                    items.clear();
+                } catch (Exception e) {
+                    lost("cannot send to the coordinator: " + e.getMessage());
+                } finally {
+                    sendLock.unlock();
                 }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } catch (Exception e) {
-                lost("cannot send to the coordinator: " + e.getMessage());
             }
         }
 
         @Override
-        public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
-            partial.append(data);
-            webSocket.request(1);
-            if (!last) {
-                return null;
-            }
-            String text = partial.toString();
-            partial.setLength(0);
+        public void onText(String text) {
             try {
                 JsonNode message = MAPPER.readTree(text);
                 if (message.isArray()) {
@@ -224,7 +232,6 @@ public final class PartitaClient implements AutoCloseable {
             } catch (Exception e) {
                 lost("the coordinator sent an unreadable answer");
             }
-            return null;
         }
 
         private void answer(JsonNode a) {
@@ -245,14 +252,8 @@ public final class PartitaClient implements AutoCloseable {
         }
 
         @Override
-        public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
-            lost("the coordinator closed the connection (" + statusCode + " " + reason + ")");
-            return null;
-        }
-
-        @Override
-        public void onError(WebSocket webSocket, Throwable error) {
-            lost("the connection to the coordinator failed: " + error.getMessage());
+        public void onClosed(String reason) {
+            lost(reason);
         }
 
         void fail(long id) {
@@ -264,10 +265,10 @@ public final class PartitaClient implements AutoCloseable {
 
         private void lost(String why) {
             closed = true;
-            out.add(STOP);
-            WebSocket socket = ws;
+            out.clear();
+            MiniWebSocket socket = ws;
             if (socket != null) {
-                socket.abort();
+                socket.close();
             }
             for (Long id : List.copyOf(pending.keySet())) {
                 CompletableFuture<JsonNode> f = pending.remove(id);
@@ -278,14 +279,6 @@ public final class PartitaClient implements AutoCloseable {
         }
 
         void close() {
-            WebSocket socket = ws;
-            if (socket != null && !closed) {
-                try {
-                    socket.sendClose(WebSocket.NORMAL_CLOSURE, "client closing").get(2, TimeUnit.SECONDS);
-                } catch (Exception e) {
-                    // closing anyway
-                }
-            }
             lost("the client is closed");
         }
     }

@@ -11,7 +11,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,18 +21,22 @@ import org.slf4j.LoggerFactory;
  * A client connection ({@code /ws/client}, used by {@code PartitaClient}): one JSON text message per
  * call, {@code {"id": 7, "function": "examples/fib", "args": [30]}}, answered in any order by {@code
  * {"id": 7, "ok": true, "result": 832040, "cached": false}} or {@code {"id": 7, "ok": false, "error":
- * "...", "code": "failed"}}. A message may also be an array of calls. A client may have any number
+ * "...", "code": "failed"}}. A message may also be an array of calls (and answers may come as an
+ * array). A client may have any number
  * of calls in flight (pipelining); a bad
  * request is answered with an error and the connection stays open. One instance per connection.
  */
 final class ClientEndpoint implements WsListener {
     private static final Logger log = LoggerFactory.getLogger(ClientEndpoint.class);
-    private static final Object STOP = new Object();
+    private static final int MAX_BATCH = 256;
 
     private final CallService calls;
     private final ObjectMapper mapper;
     private final int maxFrameBytes;
-    private final LinkedBlockingQueue<Object> out = new LinkedBlockingQueue<>();
+    private final ConcurrentLinkedQueue<ObjectNode> out = new ConcurrentLinkedQueue<>();
+    private final ReentrantLock sendLock = new ReentrantLock();
+    private final AtomicBoolean flushScheduled = new AtomicBoolean();
+    private volatile WsSession session;
     private StringBuilder partial;
     private volatile boolean closed;
 
@@ -42,7 +48,7 @@ final class ClientEndpoint implements WsListener {
 
     @Override
     public void onOpen(WsSession session) {
-        Thread.ofVirtual().name("partita-client-sender").start(() -> send(session));
+        this.session = session;
     }
 
     @Override
@@ -54,7 +60,6 @@ final class ClientEndpoint implements WsListener {
             partial.append(text);
             if (partial.length() > maxFrameBytes) {
                 closed = true;
-                out.add(STOP);
                 session.close(1009, "message larger than " + maxFrameBytes + " bytes");
                 return;
             }
@@ -70,6 +75,7 @@ final class ClientEndpoint implements WsListener {
     @Override
     public void onMessage(WsSession session, BufferData buffer, boolean last) {
         out.add(error(null, "invalid", "send calls as JSON text messages"));
+        flush();
     }
 
     private void handle(String text) {
@@ -85,6 +91,7 @@ final class ClientEndpoint implements WsListener {
         } else {
             call(message);
         }
+        flush(); // answers known now (cache hits, errors) go out on this thread, without a hand-off
     }
 
     private void call(JsonNode request) {
@@ -110,6 +117,7 @@ final class ClientEndpoint implements WsListener {
             future.thenAccept(outcome -> {
                 if (!closed) {
                     out.add(answer(id, outcome));
+                    flushLater();
                 }
             });
         }
@@ -138,40 +146,52 @@ final class ClientEndpoint implements WsListener {
         return answer;
     }
 
-    /** The connection's only writer. */
-    private void send(WsSession session) {
-        List<Object> items = new ArrayList<>();
-        try {
-            while (true) {
-                items.add(out.take());
-                out.drainTo(items, 1024);
-                for (Object item : items) {
-                    if (item == STOP) {
-                        return;
-                    }
-                    byte[] bytes = mapper.writeValueAsBytes(item);
+    /**
+     * Answers completed on another thread (the one that received a worker's result) are written by a
+     * virtual thread, so that a slow client never holds up a worker's connection.
+     */
+    private void flushLater() {
+        if (flushScheduled.compareAndSet(false, true)) {
+            Thread.ofVirtual().name("partita-client-sender").start(() -> {
+                flushScheduled.set(false);
+                flush();
+            });
+        }
+    }
+
+    /** Writes queued answers, batched; one writer at a time, others leave theirs to it. */
+    private void flush() {
+        while (!out.isEmpty() && !closed && sendLock.tryLock()) {
+            try {
+                List<ObjectNode> items = new ArrayList<>();
+                ObjectNode item;
+                while (items.size() < MAX_BATCH && (item = out.poll()) != null) {
+                    items.add(item);
+                }
+                if (!items.isEmpty()) {
+                    byte[] bytes = mapper.writeValueAsBytes(items.size() == 1 ? items.get(0) : items);
                     session.send(new String(bytes, StandardCharsets.UTF_8), true);
                 }
-                items.clear();
+            } catch (Exception e) {
+                log.debug("Cannot write to a client connection", e);
+                closed = true;
+                out.clear();
+            } finally {
+                sendLock.unlock();
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (Exception e) {
-            log.debug("Cannot write to a client connection", e);
-            closed = true;
         }
     }
 
     @Override
     public void onClose(WsSession session, int status, String reason) {
         closed = true;
-        out.add(STOP);
+        out.clear();
     }
 
     @Override
     public void onError(WsSession session, Throwable t) {
         log.debug("Client connection error", t);
         closed = true;
-        out.add(STOP);
+        out.clear();
     }
 }
