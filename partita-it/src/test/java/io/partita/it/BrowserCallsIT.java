@@ -44,7 +44,7 @@ class BrowserCallsIT {
         driver.get(browsers.embedUrl(Map.of("cpu", "1", "workers", "2")));
         await("the tab is a worker")
                 .atMost(Duration.ofSeconds(60))
-                .until(() -> browserWorkers().size() == 1);
+                .until(() -> grid.browserWorkers().size() == 1);
     }
 
     @AfterAll
@@ -55,16 +55,6 @@ class BrowserCallsIT {
         if (grid != null) {
             grid.close();
         }
-    }
-
-    List<JsonNode> browserWorkers() {
-        List<JsonNode> out = new ArrayList<>();
-        for (JsonNode w : grid.api.get("/api/workers").json().get("items")) {
-            if (w.get("kind").asText().equals("browser")) {
-                out.add(w);
-            }
-        }
-        return out;
     }
 
     void register(String name, String code) throws Exception {
@@ -129,7 +119,7 @@ class BrowserCallsIT {
                 .isEqualTo(executions);
 
         // the browser did it all, on one connection, without a failure
-        List<JsonNode> workers = browserWorkers();
+        List<JsonNode> workers = grid.browserWorkers();
         assertThat(workers).hasSize(1);
         assertThat(workers.get(0).get("tasksDone").asLong()).isGreaterThanOrEqualTo(21);
         assertThat(workers.get(0).get("tasksFailed").asLong()).isZero();

@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.partita.coordinator.CoordinatorConfig;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -66,20 +65,10 @@ class BrowserIT {
         return total;
     }
 
-    List<JsonNode> browserWorkers() {
-        List<JsonNode> out = new ArrayList<>();
-        for (JsonNode w : grid.api.get("/api/workers").json().get("items")) {
-            if (w.get("kind").asText().equals("browser")) {
-                out.add(w);
-            }
-        }
-        return out;
-    }
-
     void awaitBrowserWorkers(int n) {
         await("browser workers connected")
                 .atMost(Duration.ofSeconds(60))
-                .until(() -> browserWorkers().size() >= n);
+                .until(() -> grid.browserWorkers().size() >= n);
     }
 
     static Map<?, ?> stats(ChromeDriver driver) {
@@ -101,7 +90,7 @@ class BrowserIT {
         String id = grid.api.submit(Grid.jsSpec(SUM_MODULE, "\"partitions\":10000"));
         grid.awaitStatus(id, "done", Duration.ofSeconds(180));
         assertThat(grid.api.get("/api/jobs/" + id + "/result").json().asLong()).isEqualTo(sumReference(10_000));
-        List<JsonNode> workers = browserWorkers();
+        List<JsonNode> workers = grid.browserWorkers();
         assertThat(workers).hasSize(3);
         int cores = ((Number) driver.executeScript("return navigator.hardwareConcurrency;")).intValue();
         assertThat(workers).allSatisfy(w -> {
@@ -125,7 +114,7 @@ class BrowserIT {
         driver.executeScript("window.Partita.pause();");
         await("paused: the browser leaves")
                 .atMost(Duration.ofSeconds(20))
-                .until(() -> browserWorkers().isEmpty());
+                .until(() -> grid.browserWorkers().isEmpty());
         assertThat((Boolean) stats(driver).get("paused")).isTrue();
         driver.executeScript("window.Partita.resume();");
         awaitBrowserWorkers(1);
@@ -135,12 +124,12 @@ class BrowserIT {
         driver.executeScript("window.Partita.stop();");
         await("stopped: the browser leaves")
                 .atMost(Duration.ofSeconds(20))
-                .until(() -> browserWorkers().isEmpty());
+                .until(() -> grid.browserWorkers().isEmpty());
         // stopped for good: it does not come back, even with work waiting
         String waiting = grid.api.submit(Grid.jsSpec(SUM_MODULE, "\"partitions\":10"));
         await().during(Duration.ofSeconds(3))
                 .atMost(Duration.ofSeconds(5))
-                .until(() -> browserWorkers().isEmpty());
+                .until(() -> grid.browserWorkers().isEmpty());
         assertThat(grid.api.job(waiting).get("counts").get("done").asLong()).isZero();
     }
 
@@ -151,10 +140,10 @@ class BrowserIT {
         String page = browsers.embedUrl(Map.of("cpu", "1", "workers", "2"));
         staying.get(page);
         awaitBrowserWorkers(1);
-        String stayingId = browserWorkers().get(0).get("id").asText();
+        String stayingId = grid.browserWorkers().get(0).get("id").asText();
         leaving.get(page);
         awaitBrowserWorkers(2);
-        String leavingId = browserWorkers().stream()
+        String leavingId = grid.browserWorkers().stream()
                 .map(w -> w.get("id").asText())
                 .filter(w -> !w.equals(stayingId))
                 .findFirst()
@@ -168,14 +157,14 @@ class BrowserIT {
         String id = grid.api.submit(Grid.jsSpec(module, "\"partitions\":3000"));
         await("the leaving tab holds tasks")
                 .atMost(Duration.ofSeconds(60))
-                .until(() -> browserWorkers().stream()
+                .until(() -> grid.browserWorkers().stream()
                         .anyMatch(w -> w.get("id").asText().equals(leavingId)
                                 && w.get("running").path(id).asInt() > 0
                                 && w.get("tasksDone").asLong() > 20));
         leaving.quit();
         await("the leaving tab's worker is gone")
                 .atMost(Duration.ofSeconds(30))
-                .until(() -> browserWorkers().stream()
+                .until(() -> grid.browserWorkers().stream()
                         .noneMatch(w -> w.get("id").asText().equals(leavingId)));
         grid.awaitStatus(id, "done", Duration.ofSeconds(180));
         assertThat(grid.api.get("/api/jobs/" + id + "/result").json().asLong()).isEqualTo(3000L * 2999 / 2);
@@ -208,7 +197,7 @@ class BrowserIT {
         driver.get("about:blank");
         await("a hidden page stops working")
                 .atMost(Duration.ofSeconds(30))
-                .until(() -> browserWorkers().stream()
+                .until(() -> grid.browserWorkers().stream()
                         .allMatch(w -> w.get("running").path(id).asInt() == 0));
         long doneWhenHidden = grid.api.job(id).get("counts").get("done").asLong();
         await("nothing more is done while hidden")
@@ -256,7 +245,7 @@ class BrowserIT {
         driver.get(browsers.embedUrl(Map.of("cpu", "1", "workers", "2")));
         awaitBrowserWorkers(1);
         Set<String> ids = new HashSet<>();
-        browserWorkers().forEach(w -> ids.add(w.get("id").asText()));
+        grid.browserWorkers().forEach(w -> ids.add(w.get("id").asText()));
 
         String throwing = grid.api.submit(Grid.jsSpec(
                 "export function compute(i) { if (i === 3) throw new Error('no luck at ' + i); return i; }",
@@ -278,7 +267,7 @@ class BrowserIT {
                 .isEqualTo(sumReference(500));
         // the same connection did it all: the browser was never dropped
         Set<String> now = new HashSet<>();
-        browserWorkers().forEach(w -> now.add(w.get("id").asText()));
+        grid.browserWorkers().forEach(w -> now.add(w.get("id").asText()));
         assertThat(now).isEqualTo(ids);
         assertThat(StreamSupport.stream(
                                 grid.api.get("/api/workers").json().get("items").spliterator(), false)

@@ -60,6 +60,17 @@ final class Grid implements AutoCloseable {
         return inside;
     }
 
+    /** The connected workers of kind {@code browser}, as {@code GET /api/workers} lists them. */
+    List<JsonNode> browserWorkers() {
+        List<JsonNode> out = new ArrayList<>();
+        for (JsonNode w : api.get("/api/workers").json().get("items")) {
+            if (w.get("kind").asText().equals("browser")) {
+                out.add(w);
+            }
+        }
+        return out;
+    }
+
     void awaitWorkers(int n) {
         Awaitility.await("workers connected")
                 .atMost(Duration.ofSeconds(60))
