@@ -10,7 +10,6 @@ import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import io.partita.store.Store;
 import java.time.Duration;
-import java.time.format.DateTimeParseException;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -200,19 +199,8 @@ final class CallApi {
             }
             pure = p.booleanValue();
         }
-        Duration timeout = calls.functions().defaultTimeout();
-        JsonNode t = body.get("timeout");
-        if (t != null && !t.isNull()) {
-            try {
-                timeout = Duration.parse(t.asText());
-            } catch (DateTimeParseException e) {
-                timeout = Duration.ZERO;
-            }
-            if (!t.isTextual() || timeout.isNegative() || timeout.isZero()) {
-                throw ApiException.invalid(
-                        "timeout", "timeout must be an ISO-8601 duration such as \"PT60S\", was " + t);
-            }
-        }
+        Duration timeout = JobSpec.timeLimit(
+                body.get("timeout"), "timeout", calls.functions().defaultTimeout());
         CodeService.Stored stored = code.put(source.textValue(), "code", "call", "call(args, ctx)");
         CallFunctions.Def def = calls.functions().registerJs(name.textValue(), stored.hash(), pure, timeout);
         res.header(HeaderNames.LOCATION, "/api/functions");

@@ -30,7 +30,6 @@ final class CallRun {
     WorkerConn worker;
     long deadlineNanos;
     boolean suspended;
-    boolean expired;
 
     CallRun(long seq, CallFunctions.Def def, JsonNode args, String key, CallRun parent) {
         this.seq = seq;

@@ -51,7 +51,7 @@ final class CallService {
     record Request(CallFunctions.Def def, JsonNode args, String key) {}
 
     /** A call someone may ask about later by id. */
-    record Tracked(String id, Request request, CompletableFuture<CallRun.Outcome> future, long submittedAt) {}
+    record Tracked(String id, Request request, CompletableFuture<CallRun.Outcome> future) {}
 
     /**
      * Checks a call.
@@ -101,7 +101,7 @@ final class CallService {
         for (int i = 0; i < 16; i++) {
             id.append(Character.forDigit(RANDOM.nextInt(36), 36));
         }
-        Tracked t = new Tracked(id.toString(), request, future, System.currentTimeMillis());
+        Tracked t = new Tracked(id.toString(), request, future);
         synchronized (tracked) {
             tracked.put(t.id(), t);
         }

@@ -654,7 +654,7 @@ final class HttpApi {
         }
     }
 
-    static void send(ServerResponse res, int status, String type, byte[] body) {
+    private static void send(ServerResponse res, int status, String type, byte[] body) {
         res.status(status);
         res.header(HeaderNames.CONTENT_TYPE, type);
         res.header(HeaderNames.CACHE_CONTROL, "no-store");

@@ -176,26 +176,7 @@ record JobSpec(
                 }
                 reuse = reuseNode.booleanValue();
             }
-            JsonNode timeout = options.get("taskTimeout");
-            if (timeout != null && !timeout.isNull()) {
-                if (!timeout.isTextual()) {
-                    throw ApiException.invalid(
-                            "options.taskTimeout",
-                            "options.taskTimeout must be an ISO-8601 duration such as \"PT60S\", was " + timeout);
-                }
-                try {
-                    taskTimeout = Duration.parse(timeout.textValue());
-                } catch (DateTimeParseException e) {
-                    throw ApiException.invalid(
-                            "options.taskTimeout",
-                            "options.taskTimeout must be an ISO-8601 duration such as \"PT60S\", was " + timeout);
-                }
-                if (taskTimeout.toMillis() < 1 || taskTimeout.compareTo(Duration.ofDays(1)) > 0) {
-                    throw ApiException.invalid(
-                            "options.taskTimeout",
-                            "options.taskTimeout must be between PT0.001S and P1D, was " + timeout.textValue());
-                }
-            }
+            taskTimeout = timeLimit(options.get("taskTimeout"), "options.taskTimeout", taskTimeout);
         }
         Optional<String> rerunOf = Optional.empty();
         JsonNode rerunNode = root.get("rerunOf");
@@ -359,6 +340,29 @@ record JobSpec(
                                 + known.stream().sorted().toList());
             }
         }
+    }
+
+    /**
+     * A time limit given as an ISO-8601 duration between 1 ms and a day, or {@code value} if the
+     * node is absent; a bad one is a 422 naming {@code field}.
+     */
+    static Duration timeLimit(JsonNode node, String field, Duration value) {
+        if (node == null || node.isNull()) {
+            return value;
+        }
+        Duration limit;
+        try {
+            limit = node.isTextual() ? Duration.parse(node.textValue()) : null;
+        } catch (DateTimeParseException e) {
+            limit = null;
+        }
+        if (limit == null) {
+            throw ApiException.invalid(field, field + " must be an ISO-8601 duration such as \"PT60S\", was " + node);
+        }
+        if (limit.toMillis() < 1 || limit.compareTo(Duration.ofDays(1)) > 0) {
+            throw ApiException.invalid(field, field + " must be between PT0.001S and P1D, was " + node.textValue());
+        }
+        return limit;
     }
 
     private static int intOption(JsonNode options, String key, int value, int min, int max, String prefix) {

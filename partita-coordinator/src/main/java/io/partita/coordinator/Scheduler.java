@@ -232,7 +232,7 @@ final class Scheduler {
                 id, spec.name(), spec.function(), spec.toJson().toString(), spec.partitions(), now));
         BitSet[] complete = null;
         String reusedFrom = null;
-        byte[] rootOutput = null;
+        boolean finished = false;
         if (fingerprint != null && spec.partitions() > 0) {
             store.fingerprint(id, fingerprint);
             Optional<String> earlier = store.jobWithFingerprint(fingerprint, id);
@@ -240,16 +240,13 @@ final class Scheduler {
                 reusedFrom = earlier.get();
                 TreeShape shape = new TreeShape(spec.partitions(), spec.fanInFor(spec.partitions()));
                 complete = shape.complete(store.storedNodes(id, shape));
-                if (complete[shape.top()].get(0)) {
-                    List<byte[]> root = store.outputs(id, shape.top(), 0, 1);
-                    rootOutput = root.isEmpty() ? null : root.get(0);
+                List<byte[]> root = store.outputs(id, shape.top(), 0, 1);
+                if (!root.isEmpty()) {
+                    // The same job finished before: this one is done with the same result.
+                    store.commit(List.of(new Completion(id, shape.top(), 0, 1, root.get(0), -1, -1, true)));
+                    finished = true;
                 }
             }
-        }
-        if (rootOutput != null) {
-            // The same job finished before: this one is done with the same result.
-            TreeShape shape = new TreeShape(spec.partitions(), spec.fanInFor(spec.partitions()));
-            store.commit(List.of(new Completion(id, shape.top(), 0, 1, rootOutput, -1, -1, true)));
         }
         lock.lock();
         try {
@@ -273,7 +270,7 @@ final class Scheduler {
                 log.info("Job {} reuses {} partitions of job {}", id, job.doneComputes, reusedFrom);
             }
             addLive(job);
-            if (rootOutput != null) {
+            if (finished) {
                 job.started = true;
                 endJob(job, JobStatus.DONE, Optional.empty());
             }

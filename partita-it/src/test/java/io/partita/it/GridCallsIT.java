@@ -248,6 +248,15 @@ class GridCallsIT {
                 }
                 assertThat(executions(grid, "tests/echo")).isEqualTo(2000);
 
+                // nested JSON goes through unchanged, and equal arguments written in another order
+                // (members swapped, 1.0 for 1) are the same call
+                JsonNode nested = client.call(
+                                "tests/echo", java.util.Map.of("x", 1, "y", List.of(2, java.util.Map.of())))
+                        .get(10, TimeUnit.SECONDS);
+                assertThat(nested.toString()).isEqualTo("[{\"x\":1,\"y\":[2,{}]}]");
+                ApiClient.Response same = call(grid, "tests/echo", "[{\"y\": [2.0, {}], \"x\": 1}]");
+                assertThat(same.json().get("cached").asBoolean()).isTrue();
+
                 long a = client.call(Long.class, "tests/impure", 1).get(10, TimeUnit.SECONDS);
                 long b = client.call(Long.class, "tests/impure", 1).get(10, TimeUnit.SECONDS);
                 assertThat(a).isNotEqualTo(b);
