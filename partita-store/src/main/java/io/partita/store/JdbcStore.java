@@ -670,6 +670,88 @@ final class JdbcStore implements Store {
         T run(Connection connection) throws SQLException;
     }
 
+    @Override
+    public void putDataset(StoredDoc dataset) {
+        putDoc("datasets", dataset);
+    }
+
+    @Override
+    public Optional<StoredDoc> dataset(String id) {
+        return doc("datasets", id);
+    }
+
+    @Override
+    public List<StoredDoc> datasets() {
+        return docs("datasets", Optional.empty());
+    }
+
+    @Override
+    public void putDataJob(StoredDoc job) {
+        putDoc("data_jobs", job);
+    }
+
+    @Override
+    public Optional<StoredDoc> dataJob(String id) {
+        return doc("data_jobs", id);
+    }
+
+    @Override
+    public List<StoredDoc> dataJobs(Optional<String> status) {
+        return docs("data_jobs", status);
+    }
+
+    /** Upserts a row of a documents table ({@code datasets} or {@code data_jobs}, never user text). */
+    private void putDoc(String table, StoredDoc d) {
+        inTransaction("store " + table + " " + d.id(), c -> {
+            try (PreparedStatement ps = c.prepareStatement("insert into " + table
+                    + " (id, kind, status, created_at, doc) values (?,?,?,?,?) on conflict (id) do update set"
+                    + " kind = excluded.kind, status = excluded.status, doc = excluded.doc")) {
+                ps.setString(1, d.id());
+                ps.setString(2, d.kind());
+                ps.setString(3, d.status());
+                ps.setLong(4, d.createdAt());
+                ps.setString(5, d.doc());
+                ps.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    private Optional<StoredDoc> doc(String table, String id) {
+        return query("read " + table + " " + id, c -> {
+            try (PreparedStatement ps =
+                    c.prepareStatement("select id, kind, status, created_at, doc from " + table + " where id = ?")) {
+                ps.setString(1, id);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? Optional.of(storedDoc(rs)) : Optional.<StoredDoc>empty();
+                }
+            }
+        });
+    }
+
+    private List<StoredDoc> docs(String table, Optional<String> status) {
+        return query("read " + table, c -> {
+            String sql = "select id, kind, status, created_at, doc from " + table
+                    + (status.isPresent() ? " where status = ?" : "") + " order by created_at desc, id desc";
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                if (status.isPresent()) {
+                    ps.setString(1, status.get());
+                }
+                try (ResultSet rs = ps.executeQuery()) {
+                    List<StoredDoc> out = new ArrayList<>();
+                    while (rs.next()) {
+                        out.add(storedDoc(rs));
+                    }
+                    return out;
+                }
+            }
+        });
+    }
+
+    private static StoredDoc storedDoc(ResultSet rs) throws SQLException {
+        return new StoredDoc(rs.getString(1), rs.getString(2), rs.getString(3), rs.getLong(4), rs.getString(5));
+    }
+
     private <T> T query(String what, SqlWork<T> work) {
         try (Connection c = pool.getConnection()) {
             return work.run(c);

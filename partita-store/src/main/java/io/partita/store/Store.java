@@ -128,6 +128,24 @@ public interface Store extends AutoCloseable {
     /** Deletes everything of a job (inputs, outputs, events, the job row). */
     void deleteJob(String jobId);
 
+    /** Inserts or replaces a dataset (its kind is the format; status is {@code ready}). */
+    void putDataset(StoredDoc dataset);
+
+    /** A dataset by id. */
+    Optional<StoredDoc> dataset(String id);
+
+    /** All datasets, newest first. */
+    List<StoredDoc> datasets();
+
+    /** Inserts or replaces a data job. */
+    void putDataJob(StoredDoc job);
+
+    /** A data job by id. */
+    Optional<StoredDoc> dataJob(String id);
+
+    /** Data jobs, newest first; only those with the given status when it is present. */
+    List<StoredDoc> dataJobs(Optional<String> status);
+
     /** Closes the connections. */
     @Override
     void close();

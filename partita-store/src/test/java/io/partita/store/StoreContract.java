@@ -226,6 +226,30 @@ abstract class StoreContract {
     }
 
     @Test
+    void datasetsAndDataJobs_areUpsertedAndListedNewestFirst() throws Exception {
+        store.putDataset(new StoredDoc("d1", "csv", "ready", 10, "{\"a\":1}"));
+        store.putDataset(new StoredDoc("d2", "text", "ready", 20, "{}"));
+        store.putDataJob(new StoredDoc("j1", "query", "running", 30, "{\"phase\":\"map\"}"));
+        store.putDataJob(new StoredDoc("j2", "mapreduce", "running", 40, "{}"));
+        store.putDataJob(new StoredDoc("j1", "query", "done", 30, "{\"phase\":\"done\"}"));
+        store.close();
+        store = reopen();
+        assertThat(store.datasets()).extracting(StoredDoc::id).containsExactly("d2", "d1");
+        assertThat(store.dataset("d1")).get().extracting(StoredDoc::doc).isEqualTo("{\"a\":1}");
+        assertThat(store.dataset("absent")).isEmpty();
+        assertThat(store.dataJob("j1"))
+                .get()
+                .extracting(StoredDoc::status, StoredDoc::doc)
+                .containsExactly("done", "{\"phase\":\"done\"}");
+        assertThat(store.dataJobs(java.util.Optional.of("running")))
+                .extracting(StoredDoc::id)
+                .containsExactly("j2");
+        assertThat(store.dataJobs(java.util.Optional.empty()))
+                .extracting(StoredDoc::id)
+                .containsExactly("j2", "j1");
+    }
+
+    @Test
     void callCache_putsDeletesAndTouches_andClearsPerFunction() throws Exception {
         store.updateCache(
                 List.of(
