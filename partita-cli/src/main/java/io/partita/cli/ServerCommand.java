@@ -88,6 +88,19 @@ final class ServerCommand extends CliCommand {
     Integer connectionsPerMinute;
 
     @Option(
+            names = "--import-dir",
+            paramLabel = "DIR",
+            description = "A directory whose files may be registered as datasets by file: URL; repeatable"
+                    + " (default: the working directory).")
+    java.util.List<Path> importDirs;
+
+    @Option(
+            names = "--chunk-size",
+            paramLabel = "SIZE",
+            description = "Default size of a dataset's splits, e.g. 8MiB or 512KiB (default 8MiB).")
+    String chunkSize;
+
+    @Option(
             names = "--config",
             paramLabel = "FILE",
             description = "Properties file with keys port, data, local-workers, store, host, max-partitions,"
@@ -120,6 +133,11 @@ final class ServerCommand extends CliCommand {
                     .maxPartitions(s.maxPartitions())
                     .allowedOrigins(s.allowedOrigins())
                     .connectionsPerMinute(s.connectionsPerMinute())
+                    .importDirs(importDirs == null ? java.util.List.of(Path.of("")) : importDirs)
+                    .chunkBytes(
+                            chunkSize == null
+                                    ? CoordinatorConfig.DEFAULT_CHUNK_BYTES
+                                    : io.partita.coordinator.Sizes.parse(chunkSize, "--chunk-size"))
                     .build();
         } catch (IllegalArgumentException e) {
             throw new CliException(e.getMessage(), e);

@@ -10,6 +10,8 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.partita.protocol.Codec;
+import io.partita.store.BlobStore;
+import io.partita.store.FileBlobStore;
 import io.partita.store.Store;
 import java.net.URI;
 import java.time.Duration;
@@ -49,6 +51,7 @@ public final class Coordinator implements AutoCloseable {
     private final AtomicReference<State> state = new AtomicReference<>(State.RUNNING);
 
     private final DashboardStreams streams;
+    private final DataJobs dataJobs;
 
     private Coordinator(
             CoordinatorConfig config,
@@ -57,8 +60,10 @@ public final class Coordinator implements AutoCloseable {
             ResultWriter writer,
             WebServer server,
             ScheduledExecutorService timer,
-            DashboardStreams streams) {
+            DashboardStreams streams,
+            DataJobs dataJobs) {
         this.streams = streams;
+        this.dataJobs = dataJobs;
         this.config = config;
         this.store = store;
         this.scheduler = scheduler;
@@ -86,6 +91,13 @@ public final class Coordinator implements AutoCloseable {
             scheduler.writer(writer);
             scheduler.recover();
             writer.start();
+            BlobStore blobs;
+            try {
+                blobs = new FileBlobStore(config.dataDir().resolve("blobs"));
+            } catch (java.io.IOException e) {
+                writer.close();
+                throw new java.io.UncheckedIOException("cannot open the blob store: " + e.getMessage(), e);
+            }
 
             FunctionCatalog catalog = new FunctionCatalog();
             CallCache cache = new CallCache(config.cacheMaxBytes(), System::currentTimeMillis);
@@ -102,11 +114,18 @@ public final class Coordinator implements AutoCloseable {
             PrometheusMeterRegistry metrics = metrics(scheduler);
             CodeService code = new CodeService(store, config.maxRequestBytes());
             HttpApi api = new HttpApi(scheduler, store, catalog, code, config, mapper, metrics);
+            Datasets datasets = new Datasets(store, blobs, config, mapper, System::currentTimeMillis);
+            Capabilities capabilities = new Capabilities(scheduler::leaseCurrent);
+            DataJobs dataJobs = new DataJobs(
+                    scheduler, store, blobs, datasets, code, catalog, capabilities, mapper, System::currentTimeMillis);
+            scheduler.onJobEnd(dataJobs::jobEnded);
+            dataJobs.recover();
             HttpRouting.Builder routing = HttpRouting.builder();
             new WebPages(store).routing(routing);
             DashboardStreams streams = new DashboardStreams(scheduler, store, api, mapper);
             streams.routing(routing);
             new CallApi(calls, scheduler, store, code, api).routing(routing);
+            new DataApi(datasets, dataJobs, capabilities, blobs, api, mapper).routing(routing);
             api.routing(routing);
             WebServer server;
             try {
@@ -130,7 +149,8 @@ public final class Coordinator implements AutoCloseable {
                         .addRouting(WsRouting.builder()
                                 .endpoint(
                                         "/ws/worker",
-                                        () -> new WorkerEndpoint(scheduler, store, catalog, calls, config, gate))
+                                        () -> new WorkerEndpoint(
+                                                scheduler, store, catalog, calls, dataJobs, config, gate))
                                 .endpoint(
                                         "/ws/client", () -> new ClientEndpoint(calls, mapper, config.maxFrameBytes())))
                         .build()
@@ -157,7 +177,8 @@ public final class Coordinator implements AutoCloseable {
                     period,
                     period,
                     TimeUnit.MILLISECONDS);
-            return new Coordinator(config, store, scheduler, writer, server, timer, streams);
+            timer.scheduleWithFixedDelay(capabilities::sweep, 10, 10, TimeUnit.SECONDS);
+            return new Coordinator(config, store, scheduler, writer, server, timer, streams, dataJobs);
         } catch (RuntimeException e) {
             store.close();
             throw e;
@@ -209,6 +230,7 @@ public final class Coordinator implements AutoCloseable {
         }
         timer.shutdownNow();
         streams.close();
+        dataJobs.close();
         server.stop();
         writer.close(Duration.ofSeconds(10));
         store.close();

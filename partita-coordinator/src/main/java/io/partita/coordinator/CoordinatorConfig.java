@@ -32,6 +32,9 @@ import java.util.Optional;
  *     least recently used entries are evicted beyond it; default 256 MiB
  * @param callTimeout time limit of one execution of a grid call (not counting the time it waits for
  *     its own calls), unless its function says otherwise; default 5 min
+ * @param importDirs directories whose files may be registered as datasets by {@code file:} URL;
+ *     default the working directory (a file elsewhere is refused)
+ * @param chunkBytes default size of a dataset's splits; default 8 MiB
  */
 public record CoordinatorConfig(
         String host,
@@ -46,7 +49,9 @@ public record CoordinatorConfig(
         java.util.List<String> allowedOrigins,
         int connectionsPerMinute,
         long cacheMaxBytes,
-        Duration callTimeout) {
+        Duration callTimeout,
+        java.util.List<Path> importDirs,
+        long chunkBytes) {
 
     /** Default bind address: all interfaces. */
     public static final String DEFAULT_HOST = "0.0.0.0";
@@ -78,6 +83,15 @@ public record CoordinatorConfig(
     /** Default time limit of a grid call's execution. */
     public static final Duration DEFAULT_CALL_TIMEOUT = Duration.ofMinutes(5);
 
+    /** Default size of a dataset's splits: 8 MiB. */
+    public static final long DEFAULT_CHUNK_BYTES = 8L << 20;
+
+    /** Smallest split size a dataset may ask for: 4 KiB. */
+    public static final long MIN_CHUNK_BYTES = 4L << 10;
+
+    /** Largest split size a dataset may ask for: 1 GiB. */
+    public static final long MAX_CHUNK_BYTES = 1L << 30;
+
     /** Default limit on worker connections per IP address and minute. */
     public static final int DEFAULT_CONNECTIONS_PER_MINUTE = 120;
 
@@ -108,6 +122,12 @@ public record CoordinatorConfig(
                 !callTimeout.isNegative() && callTimeout.toMillis() >= 1,
                 "call-timeout must be at least 1ms, was " + callTimeout);
         require(connectionsPerMinute >= 0, "connections-per-minute must not be negative, was " + connectionsPerMinute);
+        importDirs = java.util.List.copyOf(Objects.requireNonNull(importDirs, "importDirs")).stream()
+                .map(p -> p.toAbsolutePath().normalize())
+                .toList();
+        require(
+                chunkBytes >= MIN_CHUNK_BYTES && chunkBytes <= MAX_CHUNK_BYTES,
+                "chunk-size must be between 4KiB and 1GiB, was " + chunkBytes);
         storeUrl.ifPresent(url -> require(
                 url.startsWith("jdbc:sqlite:") || url.startsWith("jdbc:postgresql:"),
                 "store must be a jdbc:sqlite: or jdbc:postgresql: URL, was " + url));
@@ -133,6 +153,8 @@ public record CoordinatorConfig(
     /** Mutable builder of {@link CoordinatorConfig}; not thread-safe. */
     public static final class Builder {
         private String host = DEFAULT_HOST;
+        private java.util.List<Path> importDirs = java.util.List.of(Path.of(""));
+        private long chunkBytes = DEFAULT_CHUNK_BYTES;
         private int port = DEFAULT_PORT;
         private Path dataDir = DEFAULT_DATA_DIR;
         private Optional<String> storeUrl = Optional.empty();
@@ -241,7 +263,21 @@ public record CoordinatorConfig(
                     allowedOrigins,
                     connectionsPerMinute,
                     cacheMaxBytes,
-                    callTimeout);
+                    callTimeout,
+                    importDirs,
+                    chunkBytes);
+        }
+
+        /** Sets {@link CoordinatorConfig#importDirs()}. */
+        public Builder importDirs(java.util.List<Path> value) {
+            this.importDirs = value;
+            return this;
+        }
+
+        /** Sets {@link CoordinatorConfig#chunkBytes()}. */
+        public Builder chunkBytes(long value) {
+            this.chunkBytes = value;
+            return this;
         }
     }
 }

@@ -613,7 +613,7 @@ final class HttpApi {
         }
     }
 
-    private static String newId() {
+    static String newId() {
         StringBuilder id = new StringBuilder(Long.toString(System.currentTimeMillis(), 36));
         for (int i = 0; i < 6; i++) {
             id.append(Character.forDigit(RANDOM.nextInt(36), 36));

@@ -26,6 +26,8 @@ import java.util.Set;
  * @param requirements what a worker must have to get this job's tasks
  * @param reuse whether the job may start from the stored outputs of an earlier job with the same
  *     function (and code version), params and partitioning; default true
+ * @param dataJob the data job (MapReduce or query) this is a phase of; such jobs are made by the
+ *     coordinator, never accepted from a client (see {@code docs/data.md})
  */
 record JobSpec(
         String name,
@@ -39,7 +41,14 @@ record JobSpec(
         Optional<CodeSpec> code,
         Optional<String> rerunOf,
         Requirements requirements,
-        boolean reuse) {
+        boolean reuse,
+        Optional<String> dataJob) {
+
+    /** The function name of query jobs' phases: built into every worker that announces {@code data}. */
+    static final String QUERY_FUNCTION = "partita/query";
+
+    /** The feature a worker announces when it runs data tasks (map, reduce, merge). */
+    static final String DATA_FEATURE = "data";
 
     /**
      * What a worker needs to run a job's tasks, beyond its runtime: at least {@code memory} bytes and
@@ -94,8 +103,19 @@ record JobSpec(
      * @throws ApiException (422) naming the first bad field
      */
     static JobSpec parse(JsonNode root, long maxPartitions) {
+        return parse(root, maxPartitions, false);
+    }
+
+    private static JobSpec parse(JsonNode root, long maxPartitions, boolean stored) {
         if (root == null || !root.isObject()) {
             throw ApiException.invalid("", "the job spec must be a JSON object");
+        }
+        Optional<String> dataJob = Optional.empty();
+        if (stored && root.hasNonNull("dataJob")) {
+            dataJob = Optional.of(root.get("dataJob").textValue());
+            ObjectNode copy = ((ObjectNode) root).deepCopy();
+            copy.remove("dataJob");
+            root = copy;
         }
         unknownFields(root, FIELDS, "");
         JsonNode functionNode = root.get("function");
@@ -199,7 +219,8 @@ record JobSpec(
                 code,
                 rerunOf,
                 requirements,
-                reuse);
+                reuse,
+                dataJob);
     }
 
     private static Requirements parseRequirements(JsonNode node) {
@@ -311,12 +332,43 @@ record JobSpec(
                 Optional.of(resolved),
                 rerunOf,
                 requirements,
-                reuse);
+                reuse,
+                dataJob);
     }
 
-    /** {@code java} or {@code js}: what a worker needs to run this job. */
+    /** A phase of a data job: its function or code, params, partitions and options are given. */
+    static JobSpec dataPhase(
+            String name,
+            String function,
+            Optional<CodeSpec> code,
+            ObjectNode params,
+            long partitions,
+            int maxAttempts,
+            Duration taskTimeout,
+            int priority,
+            String dataJob) {
+        return new JobSpec(
+                name,
+                function,
+                params,
+                partitions,
+                maxAttempts,
+                taskTimeout,
+                priority,
+                (int) Math.min(MAX_FAN_IN, Math.max(TreeShape.MIN_FAN_IN, partitions)),
+                code,
+                Optional.empty(),
+                new Requirements(0, 0, Set.of(DATA_FEATURE)),
+                false,
+                Optional.of(dataJob));
+    }
+
+    /** {@code java}, {@code js} or {@code query}: what a worker needs to run this job. */
     String runtime() {
-        return code.isPresent() ? "js" : "java";
+        if (code.isPresent()) {
+            return "js";
+        }
+        return function.equals(QUERY_FUNCTION) ? "query" : "java";
     }
 
     /**
@@ -324,6 +376,9 @@ record JobSpec(
      * {@code combine}, whose outputs all go to one collect task.
      */
     int fanInFor(long partitions) {
+        if (dataJob.isPresent()) {
+            return fanIn;
+        }
         if (code.isPresent() && !code.get().exports().contains("combine")) {
             return (int) Math.max(2, partitions);
         }
@@ -399,6 +454,7 @@ record JobSpec(
             root.put("partitions", partitions);
         }
         rerunOf.ifPresent(id -> root.put("rerunOf", id));
+        dataJob.ifPresent(id -> root.put("dataJob", id));
         ObjectNode options = root.putObject("options");
         options.put("maxAttempts", maxAttempts);
         options.put("taskTimeout", taskTimeout.toString());
@@ -424,7 +480,7 @@ record JobSpec(
     /** Reads a spec the store kept; it was valid when written. */
     static JobSpec fromStored(ObjectMapper mapper, String json) {
         try {
-            return parse(mapper.readTree(json), Long.MAX_VALUE);
+            return parse(mapper.readTree(json), Long.MAX_VALUE, true);
         } catch (Exception e) {
             throw new IllegalStateException("stored spec is not valid: " + json, e);
         }

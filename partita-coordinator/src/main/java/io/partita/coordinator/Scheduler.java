@@ -126,6 +126,27 @@ final class Scheduler {
         this.cache = cache;
     }
 
+    /** Hears of every job that reaches a final status; called outside the lock. */
+    interface JobEndListener {
+        void ended(String jobId, JobStatus status, Optional<String> error);
+    }
+
+    private volatile JobEndListener endListener;
+
+    void onJobEnd(JobEndListener listener) {
+        this.endListener = listener;
+    }
+
+    /** Whether a lease is still its task's current attempt (a capability URL is valid only then). */
+    boolean leaseCurrent(Lease lease) {
+        lock.lock();
+        try {
+            return lease.current();
+        } finally {
+            unlock();
+        }
+    }
+
     /** Releases the lock; the outermost release runs what waited for it. */
     private void unlock() {
         List<Runnable> todo = null;
@@ -311,6 +332,11 @@ final class Scheduler {
     private void endJob(JobRun job, JobStatus status, Optional<String> error) {
         job.status = status;
         job.error = error;
+        JobEndListener listener = endListener;
+        if (listener != null) {
+            String id = job.id;
+            afterUnlock.add(() -> listener.ended(id, status, error));
+        }
         ObjectNode event = events.create("finished");
         event.put("status", status.wireName());
         error.ifPresent(e -> event.put("error", e));

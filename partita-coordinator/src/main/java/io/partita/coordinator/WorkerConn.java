@@ -49,12 +49,13 @@ final class WorkerConn {
 
     /**
      * Whether this worker may get the job's tasks: it has the job's runtime (JavaScript) or function
-     * (Java), meets the job's requirements, and, if it asked for particular jobs, this is one.
+     * (Java; the built-in query function needs only the {@code data} feature its requirements name),
+     * meets the job's requirements, and, if it asked for particular jobs, this is one.
      */
     boolean canRun(JobRun job) {
         boolean runs = job.spec.code().isPresent()
                 ? hello.runtimes().contains(job.spec.runtime())
-                : functions.contains(job.spec.function());
+                : functions.contains(job.spec.function()) || job.spec.runtime().equals("query");
         return runs
                 && (onlyJobs.isEmpty() || onlyJobs.contains(job.id))
                 && job.spec.requirements().metBy(hello);

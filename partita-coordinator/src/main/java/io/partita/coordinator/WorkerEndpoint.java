@@ -45,6 +45,7 @@ final class WorkerEndpoint implements WsListener {
     private final Store store;
     private final FunctionCatalog catalog;
     private final CallService calls;
+    private final DataJobs dataJobs;
     private final CoordinatorConfig config;
     private final ConnectionGate gate;
     private final ObjectMapper mapper = Codec.mapper();
@@ -61,9 +62,11 @@ final class WorkerEndpoint implements WsListener {
             Store store,
             FunctionCatalog catalog,
             CallService calls,
+            DataJobs dataJobs,
             CoordinatorConfig config,
             ConnectionGate gate) {
         this.scheduler = scheduler;
+        this.dataJobs = dataJobs;
         this.calls = calls;
         this.store = store;
         this.catalog = catalog;
@@ -363,6 +366,16 @@ final class WorkerEndpoint implements WsListener {
                 long index = JobRun.index(lease.key);
                 if (level < 0) {
                     tasks.add(new Message.Task(job.id, "prepare", -1, 0, lease.attempt, null, null));
+                } else if (level == 0 && job.spec.dataJob().isPresent()) {
+                    try {
+                        DataJobs.TaskInput in = dataJobs.input(lease);
+                        tasks.add(new Message.Task(job.id, in.op(), 0, index, lease.attempt, in.input(), null));
+                    } catch (RuntimeException e) {
+                        if (job.live()) {
+                            log.error("Cannot prepare data task {} of job {}", index, job.id, e);
+                        }
+                        scheduler.leaseBroken(conn, lease, "cannot prepare the data task: " + e.getMessage());
+                    }
                 } else if (level == 0) {
                     List<JsonNode> inputs = job.inputs;
                     JsonNode input = inputs.isEmpty() ? null : inputs.get((int) index);
@@ -380,7 +393,8 @@ final class WorkerEndpoint implements WsListener {
                         for (byte[] bytes : raw) {
                             inputs.add(mapper.readTree(bytes));
                         }
-                        tasks.add(new Message.Task(job.id, "combine", level, index, lease.attempt, null, inputs));
+                        String op = job.spec.dataJob().isPresent() ? "merge" : "combine";
+                        tasks.add(new Message.Task(job.id, op, level, index, lease.attempt, null, inputs));
                     } catch (Exception e) {
                         if (job.live()) {
                             log.error("Cannot read the inputs of combine {}/{} of job {}", level, index, job.id, e);

@@ -49,4 +49,21 @@ public interface JsModule {
 
     /** Runs {@code collect(outputs, params)}. */
     JsonNode collect(List<JsonNode> outputs, JsonNode params, Duration timeout) throws JsTaskException;
+
+    /**
+     * What the data engine made of a map or reduce task: the runs (map) or the single output
+     * (reduce) as text, and the counters as JSON text.
+     */
+    record DataResult(List<String> parts, String counters) {}
+
+    /**
+     * Runs the map side of a MapReduce task over one split with the module's {@code map} (and
+     * {@code combine}, if exported), through the data engine ({@code PartitaData.map}).
+     *
+     * @param info the split info as JSON text (format, columns, onBadRecord, firstLine)
+     */
+    DataResult mapSplit(String text, String info, int reducers, Duration timeout) throws JsTaskException;
+
+    /** Runs the reduce side of a MapReduce task over the runs of every map task, in map order. */
+    DataResult reduceRuns(List<String> runs, Duration timeout) throws JsTaskException;
 }

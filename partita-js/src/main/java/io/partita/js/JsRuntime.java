@@ -144,6 +144,29 @@ public final class JsRuntime implements AutoCloseable {
         return harness;
     }
 
+    private volatile org.graalvm.polyglot.Source engineSource;
+
+    /** The data engine ({@code PartitaData}, from partita-data), evaluated before the harness. */
+    org.graalvm.polyglot.Source engineSource() {
+        org.graalvm.polyglot.Source source = engineSource;
+        if (source == null) {
+            try (java.io.InputStream in = JsRuntime.class.getResourceAsStream("/io/partita/data/engine.js")) {
+                if (in == null) {
+                    throw new IllegalStateException("engine.js is missing from partita-data-engine");
+                }
+                source = org.graalvm.polyglot.Source.newBuilder(
+                                "js",
+                                new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8),
+                                "partita-data-engine.js")
+                        .build();
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            engineSource = source;
+        }
+        return source;
+    }
+
     boolean isClosed() {
         return closed.get();
     }

@@ -27,6 +27,7 @@ import org.graalvm.polyglot.SandboxPolicy;
 import org.graalvm.polyglot.Source;
 import org.graalvm.polyglot.Value;
 import org.graalvm.polyglot.io.IOAccess;
+import org.graalvm.polyglot.proxy.ProxyArray;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -160,6 +161,53 @@ final class PooledModule implements JsModule {
         ArrayNode list = JsonNodeFactory.instance.arrayNode();
         outputs.forEach(list::add);
         return call("collect", args(list, params), false, timeout, null, null);
+    }
+
+    @Override
+    public DataResult mapSplit(String text, String info, int reducers, Duration timeout) throws JsTaskException {
+        return data("map", s -> s.harness.invokeMember("dataMap", text, info, reducers), timeout);
+    }
+
+    @Override
+    public DataResult reduceRuns(List<String> runs, Duration timeout) throws JsTaskException {
+        return data(
+                "reduce",
+                s -> s.harness.invokeMember("dataReduce", ProxyArray.fromList(new java.util.ArrayList<Object>(runs))),
+                timeout);
+    }
+
+    /** Runs a data engine entry point and reads its {parts, counters} answer. */
+    private DataResult data(String what, GuestCall<Value> call, Duration timeout) throws JsTaskException {
+        Objects.requireNonNull(timeout, "timeout");
+        long started = System.nanoTime();
+        Slot slot = borrow(timeout);
+        try {
+            String required = what.equals("map") ? "map" : "reduce";
+            if (!exports.contains(required)) {
+                throw new JsTaskException(
+                        JsTaskException.Kind.MISSING_EXPORT,
+                        "the module does not export a function '" + required + "'");
+            }
+            Duration left = timeout.minusNanos(System.nanoTime() - started);
+            return guarded(slot, left.isNegative() ? Duration.ZERO : left, timeout, false, null, s -> {
+                if (limits != null) {
+                    s.context.resetLimits();
+                }
+                try {
+                    Value result = call.run(s);
+                    Value parts = result.getMember("parts");
+                    List<String> out = new java.util.ArrayList<>((int) parts.getArraySize());
+                    for (long i = 0; i < parts.getArraySize(); i++) {
+                        out.add(parts.getArrayElement(i).asString());
+                    }
+                    return new DataResult(out, result.getMember("counters").asString());
+                } finally {
+                    s.bridge.end();
+                }
+            });
+        } finally {
+            release(slot);
+        }
     }
 
     private static String args(JsonNode... values) {
@@ -408,6 +456,7 @@ final class PooledModule implements JsModule {
         Slot slot = new Slot(builder.build());
         try {
             Set<String> names = guarded(slot, timeout, timeout, true, null, s -> {
+                s.context.eval(runtime.engineSource());
                 s.harness = s.context.eval(harness);
                 Value namespace = s.context.eval(source);
                 s.harness.invokeMember("bind", namespace, s.bridge);

@@ -6,6 +6,7 @@
   const parse = JSON.parse;
   const stringify = JSON.stringify;
   const keys = Object.keys;
+  const data = globalThis.PartitaData;
   const MAX_LOGS = 1000;
   const MAX_LOG_CHARS = 4096;
   let ns = null;
@@ -101,6 +102,21 @@
       pending = null;
       if (p.failed) throw p.error;
       return encode(p.value);
+    },
+    // Data tasks: the engine runs the module's map/combine or reduce over a whole split or the
+    // runs of a reducer, and answers {parts: [text...], counters: JSON text}.
+    dataMap(text, infoJson, reducers) {
+      logs = [];
+      const fns = {map: ns.map, combine: typeof ns.combine === 'function' ? ns.combine : undefined};
+      const r = data.map(text, parse(infoJson), fns, reducers);
+      return {parts: r.runs, counters: stringify(r.counters)};
+    },
+    dataReduce(runs) {
+      logs = [];
+      const list = [];
+      for (let i = 0; i < runs.length; i++) list.push(runs[i]);
+      const r = data.reduce(list, {reduce: ns.reduce});
+      return {parts: [r.output], counters: stringify(r.counters)};
     },
     drainLogs() {
       const l = logs;

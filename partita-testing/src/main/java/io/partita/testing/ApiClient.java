@@ -45,6 +45,46 @@ public final class ApiClient {
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body)));
     }
 
+    /** Posts raw bytes (a dataset upload): {@code path} carries the query, e.g. {@code ?format=csv}. */
+    public Response upload(String path, byte[] body) {
+        return send(HttpRequest.newBuilder(base.resolve(path))
+                .header("Content-Type", "application/octet-stream")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)));
+    }
+
+    /** Streams a file as a dataset upload. */
+    public Response upload(String path, java.nio.file.Path file) {
+        try {
+            return send(HttpRequest.newBuilder(base.resolve(path))
+                    .header("Content-Type", "application/octet-stream")
+                    .POST(HttpRequest.BodyPublishers.ofFile(file)));
+        } catch (java.io.FileNotFoundException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The raw body of a GET (a job's output), failing unless the answer is 200. */
+    public byte[] bytes(String path) {
+        try {
+            HttpResponse<byte[]> response = http.send(
+                    HttpRequest.newBuilder(base.resolve(path))
+                            .timeout(Duration.ofMinutes(2))
+                            .GET()
+                            .build(),
+                    HttpResponse.BodyHandlers.ofByteArray());
+            if (response.statusCode() != 200) {
+                throw new AssertionError("GET " + path + ": " + response.statusCode() + " "
+                        + new String(response.body(), java.nio.charset.StandardCharsets.UTF_8));
+            }
+            return response.body();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** Submits a job and returns its id; fails unless the answer is 201. */
     public String submit(String spec) {
         Response r = post("/api/jobs", spec);
@@ -66,7 +106,7 @@ public final class ApiClient {
     private Response send(HttpRequest.Builder request) {
         try {
             HttpResponse<String> response =
-                    http.send(request.timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+                    http.send(request.timeout(Duration.ofSeconds(120)).build(), HttpResponse.BodyHandlers.ofString());
             JsonNode json;
             try {
                 json = response.body().isEmpty() ? MissingNode.getInstance() : MAPPER.readTree(response.body());

@@ -4,6 +4,7 @@ import io.partita.api.CallFunction;
 import io.partita.api.Function;
 import io.partita.api.FunctionVersion;
 import io.partita.api.JobFunction;
+import io.partita.api.MapReduceFunction;
 import io.partita.protocol.Message;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,14 +25,17 @@ final class FunctionRegistry {
 
     private final Map<String, JobFunction<?, ?>> functions;
     private final Map<String, CallFunction> calls;
+    private final Map<String, MapReduceFunction> mapReduce;
     private final List<Message.FunctionInfo> catalog;
 
     private FunctionRegistry(
             Map<String, JobFunction<?, ?>> functions,
             Map<String, CallFunction> calls,
+            Map<String, MapReduceFunction> mapReduce,
             List<Message.FunctionInfo> catalog) {
         this.functions = Map.copyOf(functions);
         this.calls = Map.copyOf(calls);
+        this.mapReduce = Map.copyOf(mapReduce);
         this.catalog = List.copyOf(catalog);
     }
 
@@ -44,14 +48,16 @@ final class FunctionRegistry {
         List<Message.FunctionInfo> catalog = new ArrayList<>();
         Map<String, JobFunction<?, ?>> jobs = find(JobFunction.class, loader, "job", catalog);
         Map<String, CallFunction> calls = find(CallFunction.class, loader, "call", catalog);
+        Map<String, MapReduceFunction> mapReduce = find(MapReduceFunction.class, loader, "mapreduce", catalog);
         if (!only.isEmpty()) {
             for (String name : only) {
-                if (!jobs.containsKey(name) && !calls.containsKey(name)) {
+                if (!jobs.containsKey(name) && !calls.containsKey(name) && !mapReduce.containsKey(name)) {
                     log.warn("--function {}: no such function on this worker's classpath", name);
                 }
             }
             jobs.keySet().retainAll(only);
             calls.keySet().retainAll(only);
+            mapReduce.keySet().retainAll(only);
             catalog.removeIf(info -> !only.contains(info.name()));
         }
         for (String name : calls.keySet()) {
@@ -59,7 +65,7 @@ final class FunctionRegistry {
                 log.warn("'{}' names both a job function and a call function; calls get the call function", name);
             }
         }
-        return new FunctionRegistry(jobs, calls, catalog);
+        return new FunctionRegistry(jobs, calls, mapReduce, catalog);
     }
 
     @SuppressWarnings({"rawtypes", "unchecked"})
@@ -96,10 +102,15 @@ final class FunctionRegistry {
         return Optional.ofNullable(calls.get(name));
     }
 
-    /** The names of all functions, job and call. */
+    Optional<MapReduceFunction> mapReduce(String name) {
+        return Optional.ofNullable(mapReduce.get(name));
+    }
+
+    /** The names of all functions: job, call and MapReduce. */
     List<String> names() {
         java.util.TreeSet<String> all = new java.util.TreeSet<>(functions.keySet());
         all.addAll(calls.keySet());
+        all.addAll(mapReduce.keySet());
         return List.copyOf(all);
     }
 

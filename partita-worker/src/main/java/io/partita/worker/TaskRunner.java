@@ -39,12 +39,15 @@ final class TaskRunner {
     private final ObjectMapper mapper;
     private final Optional<JsRuntime> js;
     private final CodeCache code;
+    private final DataTasks data;
 
-    TaskRunner(FunctionRegistry functions, ObjectMapper mapper, Optional<JsRuntime> js, CodeCache code) {
+    TaskRunner(
+            FunctionRegistry functions, ObjectMapper mapper, Optional<JsRuntime> js, CodeCache code, DataTasks data) {
         this.functions = functions;
         this.mapper = mapper;
         this.js = js;
         this.code = code;
+        this.data = data;
     }
 
     /** Everything a task needs about its job, decoded once per job. */
@@ -62,9 +65,11 @@ final class TaskRunner {
         long start = System.nanoTime();
         Logged logged = new Logged();
         try {
-            JsonNode output = "js".equals(job.info().runtime())
-                    ? runJs(job, task, logged, calls)
-                    : runJava(job, task, cancelled, logged, calls);
+            JsonNode output = DataTasks.handles(task.op())
+                    ? data.run(job, task)
+                    : "js".equals(job.info().runtime())
+                            ? runJs(job, task, logged, calls)
+                            : runJava(job, task, cancelled, logged, calls);
             return new Message.Result(
                     task.job(),
                     task.level(),
@@ -85,7 +90,8 @@ final class TaskRunner {
                 throw (VirtualMachineError) t;
             }
             // A JavaScript error already reads like one ("TypeError: ... (at line 3)"), as in browsers.
-            String message = t instanceof JsTaskException && t.getMessage() != null
+            String message = (t instanceof JsTaskException || t instanceof io.partita.data.DataException)
+                            && t.getMessage() != null
                     ? t.getMessage()
                     : t.getClass().getSimpleName() + (t.getMessage() == null ? "" : ": " + t.getMessage());
             log.debug("Task {}/{}/{} failed: {}", task.job(), task.level(), task.index(), message, t);

@@ -80,7 +80,9 @@ public final class Worker implements AutoCloseable {
         this.js = startJs();
         this.http =
                 HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-        this.runner = new TaskRunner(functions, mapper, js, new CodeCache(config.coordinator(), http));
+        CodeCache code = new CodeCache(config.coordinator(), http);
+        this.runner = new TaskRunner(
+                functions, mapper, js, code, new DataTasks(functions, mapper, js, code, config.coordinator(), http));
         AtomicInteger n = new AtomicInteger();
         this.pool = new Slots(
                 config.slots(),
@@ -360,7 +362,7 @@ public final class Worker implements AutoCloseable {
                     config.slots(),
                     js.map(r -> Map.of("js", r.implementation() + (r.jit() ? " (JIT)" : " (interpreted)")))
                             .orElse(Map.of()),
-                    null,
+                    List.of("data"),
                     null,
                     null,
                     null,

@@ -12,6 +12,9 @@
  * Grid calls: call tasks run a module's call(args, ctx); compute and call tasks may
  * `await ctx.call(fn, ...args)`, and a task waiting for its calls lets its Web Worker run other
  * tasks meanwhile (docs/volunteers.md, "Grid calls in browsers").
+ * Data tasks: the map, reduce and merge tasks of MapReduce (runtime "js") and query jobs read their
+ * split or runs from the coordinator, run its data engine (/data-engine.js) and write their output
+ * back (the contract's "Worker protocol for data tasks"; the hello's feature "data").
  */
 (function () {
   'use strict';
@@ -259,6 +262,235 @@
       return p;
     }
 
+    // ---- data tasks: map and reduce over dataset splits, merge of their counters
+    // The phase jobs of a MapReduce or query job (params.data) have tasks that read their input
+    // from the coordinator (GET of capability URLs, valid while the lease is), run the data engine
+    // (the coordinator's /data-engine.js, which defines PartitaData) and write their output back
+    // (PUT); the task's own output is only counters. Runtime "js" runs the job module's map,
+    // combine and reduce; runtime "query" runs the engine's query plan (params.data.plan).
+    var IO_PARALLEL = 4; // requests at once per task
+    var MAX_SKIPPED = 10;
+    var engine = null; // Promise<PartitaData>, loaded once per Web Worker
+
+    function loadEngine() {
+      if (engine !== null) return engine;
+      var url = base + '/data-engine.js';
+      var p = new Promise(function (ok) {
+        if (self.PartitaData) return ok(self.PartitaData);
+        // a classic Web Worker imports the classic script as it is; importScripts throws in a
+        // module Web Worker, which imports it from a Blob below
+        try {
+          importScripts(url);
+        } catch (e) { /* a module worker, or it failed: the fetch below says why */ }
+        ok(self.PartitaData || null);
+      }).then(function (found) {
+        if (found) return found;
+        return fetch(url, {credentials: 'omit'}).then(function (res) {
+          if (!res.ok) throw new Fail('cannot fetch the data engine ' + url + ': HTTP ' + res.status);
+          return res.text();
+        }, function (e) {
+          throw new Fail('cannot fetch the data engine ' + url + ': ' + describe(e));
+        }).then(function (source) {
+          // imported like job modules (a page's CSP may forbid eval, not blob: modules, which the
+          // Web Worker needs anyway); a top-level PartitaData binding is made global
+          var blob = URL.createObjectURL(new Blob([source +
+            "\n;if (typeof PartitaData !== 'undefined' && !globalThis.PartitaData) globalThis.PartitaData = PartitaData;\n"],
+            {type: 'text/javascript'}));
+          return import(blob).then(function () {
+            URL.revokeObjectURL(blob);
+            return self.PartitaData;
+          }, function (e) {
+            URL.revokeObjectURL(blob);
+            throw new Fail('the data engine failed to load: ' + describe(e));
+          });
+        });
+      }).then(function (d) {
+        if (!d || typeof d.map !== 'function' || typeof d.queryMap !== 'function') {
+          throw new Fail('the data engine at ' + url + ' did not define PartitaData');
+        }
+        return d;
+      });
+      engine = p;
+      // a failure is remembered for a while (not for every task), then tried again
+      p.catch(function () { setTimeout(function () { if (engine === p) engine = null; }, 10000); });
+      return p;
+    }
+
+    // params.data of a job, or null (parsed once per descriptor)
+    function dataOf(job) {
+      if (job.data === undefined) {
+        var params = parse(job.params);
+        job.data = params !== null && typeof params === 'object' && params.data !== null &&
+          typeof params.data === 'object' && !Array.isArray(params.data) ? params.data : null;
+      }
+      return job.data;
+    }
+
+    // A capability URL is a secret while its lease lasts: messages name it without its token.
+    function shown(url) {
+      return String(url).replace(/\/data\/[^/]+\//, '/data/\u2026/');
+    }
+    function absolute(url) {
+      return /^[a-z][a-z0-9+.-]*:/i.test(url) ? url : base + (url.charAt(0) === '/' ? '' : '/') + url;
+    }
+
+    // Runs f(item, i) -> promise over items, at most IO_PARALLEL at once; a promise of the results in order.
+    function inTurn(items, f) {
+      return new Promise(function (ok, bad) {
+        var out = new Array(items.length);
+        var next = 0;
+        var running = 0;
+        var failed = false;
+        var step = function () {
+          if (failed) return;
+          if (next >= items.length && running === 0) return ok(out);
+          while (running < IO_PARALLEL && next < items.length) launch(next++);
+        };
+        var launch = function (i) {
+          running++;
+          Promise.resolve().then(function () { return f(items[i], i); }).then(function (v) {
+            out[i] = v;
+            running--;
+            step();
+          }, function (e) {
+            failed = true;
+            bad(e);
+          });
+        };
+        step();
+      });
+    }
+
+    // Fails with the status and what the coordinator said (a line of it).
+    function refused(what, url, res) {
+      return res.text().then(function (body) { return body; }, function () { return ''; }).then(function (body) {
+        body = String(body).split('\n')[0].slice(0, 200);
+        throw new Fail('cannot ' + what + ' ' + shown(url) + ': HTTP ' + res.status + (body ? ' (' + body + ')' : ''));
+      });
+    }
+
+    function getText(url, io) {
+      return fetch(absolute(url), {credentials: 'omit', cache: 'no-store'}).then(function (res) {
+        if (!res.ok) return refused('read', url, res);
+        return res.arrayBuffer();
+      }, function (e) {
+        throw new Fail('cannot read ' + shown(url) + ': ' + describe(e));
+      }).then(function (buffer) {
+        io.bytesIn += buffer.byteLength;
+        return new TextDecoder().decode(buffer);
+      });
+    }
+
+    function putText(url, text, io) {
+      var body = new TextEncoder().encode(text);
+      io.bytesOut += body.length;
+      // no Content-Type: the body is the bytes, and a cross-origin PUT needs no allowed headers
+      return fetch(absolute(url), {method: 'PUT', body: body, credentials: 'omit', cache: 'no-store'}).then(function (res) {
+        if (!res.ok) return refused('write', url, res);
+      }, function (e) {
+        throw new Fail('cannot write ' + shown(url) + ': ' + describe(e));
+      });
+    }
+
+    // The engine's own errors (a bad record: "line N: ..." of the contract) go to the coordinator
+    // as they are; errors of job code as other tasks' (with the module's line).
+    function dataMessage(e, job) {
+      if (e instanceof Fail) return e.message;
+      if (e instanceof Error && /^line \d+: /.test(e.message)) return e.message;
+      return describe(e, job);
+    }
+
+    function dataFns(mod) {
+      var ns = mod.ns;
+      if (typeof ns.map !== 'function') throw new Fail("the module does not export a function 'map'");
+      var fns = {map: ns.map};
+      if (typeof ns.combine === 'function') fns.combine = ns.combine;
+      if (typeof ns.reduce === 'function') fns.reduce = ns.reduce;
+      return fns;
+    }
+
+    // A map or reduce task of a data job: read, run the engine, write; its output is the counters.
+    function dataTask(t, job, data, t0) {
+      var input = t.input;
+      var query = job.runtime === 'query';
+      if (!query && job.runtime !== 'js') {
+        return failResult(t, job, "this worker runs data jobs of runtime 'js' or 'query', not '" + job.runtime + "'", t0, null);
+      }
+      if (input === null || typeof input !== 'object' || !Array.isArray(input.read) || typeof input.write !== 'string' ||
+          input.read.length === 0 || (t.op === 'map' && input.read.length !== 1)) {
+        return failResult(t, job, 'the ' + t.op + ' task has no valid input {read, write}', t0, null);
+      }
+      if (query && (data.plan === null || typeof data.plan !== 'object')) {
+        return failResult(t, job, 'the query job has no plan', t0, null);
+      }
+      var io = {bytesIn: 0, bytesOut: 0};
+      var code = query ? null : job.mod !== null ? Promise.resolve(job.mod) : job.code ? loadModule(job.code) : null;
+      if (!query && code === null) return failResult(t, job, 'the job has no code', t0, null);
+      cur = null;
+      return Promise.all([loadEngine(), code, inTurn(input.read, function (url) { return getText(url, io); })])
+        .then(function (got) {
+          var E = got[0];
+          if (!query) job.mod = got[1];
+          var texts = got[2];
+          var done;
+          var outs;
+          if (t.op === 'map') {
+            var info = {};
+            var split = data.split !== null && typeof data.split === 'object' ? data.split : {};
+            for (var k in split) info[k] = split[k];
+            info.firstLine = typeof input.firstLine === 'number' ? input.firstLine : 1;
+            done = query ? E.queryMap(texts[0], info, data.plan) : E.map(texts[0], info, dataFns(job.mod), data.reducers | 0);
+            outs = done.runs;
+          } else {
+            if (!query && typeof job.mod.ns.reduce !== 'function') {
+              throw new Fail("the module does not export a function 'reduce'");
+            }
+            done = query ? E.queryReduce(texts, data.plan) : E.reduce(texts, dataFns(job.mod));
+            outs = [done.output];
+          }
+          cur = null;
+          if (!Array.isArray(outs) || outs.length === 0) throw new Fail('the data engine gave no output');
+          var write = input.write;
+          return inTurn(outs, function (text, r) { return putText(write + r, text, io); }).then(function () {
+            var c = done.counters || {};
+            var out = {
+              attempts: [t.attempt],
+              counters: {recordsIn: c.recordsIn || 0, recordsOut: c.recordsOut || 0, badRecords: c.badRecords || 0,
+                keys: c.keys || 0, bytesIn: io.bytesIn, bytesOut: io.bytesOut, millis: Math.round(now() - t0)},
+              skipped: Array.isArray(c.skipped) ? c.skipped.slice(0, MAX_SKIPPED) : []
+            };
+            return okResult(t, job, stringify(out), t0, null);
+          });
+        })
+        .then(null, function (e) {
+          cur = null;
+          return failResult(t, job, dataMessage(e, job), t0, null);
+        });
+    }
+
+    // The root of a data phase: the outputs of its map or reduce tasks (or of merges) in one.
+    function mergeTask(t, job, t0) {
+      var inputs = Array.isArray(t.inputs) ? t.inputs : [];
+      var attempts = [];
+      var counters = {};
+      var skipped = [];
+      for (var i = 0; i < inputs.length; i++) {
+        var o = inputs[i];
+        if (o === null || typeof o !== 'object') continue;
+        if (Array.isArray(o.attempts)) attempts = attempts.concat(o.attempts);
+        var c = o.counters;
+        if (c !== null && typeof c === 'object') {
+          for (var k in c) {
+            if (typeof c[k] === 'number') counters[k] = (counters[k] || 0) + c[k];
+          }
+        }
+        if (Array.isArray(o.skipped)) {
+          for (var s = 0; s < o.skipped.length && skipped.length < MAX_SKIPPED; s++) skipped.push(o.skipped[s]);
+        }
+      }
+      return okResult(t, job, stringify({attempts: attempts, counters: counters, skipped: skipped}), t0, null);
+    }
+
     // ---- one task
     function resultHead(t, job) {
       return '{"job":' + (job ? job.key : stringify(String(t.job))) + ',"level":' + t.level + ',"index":' + t.index +
@@ -299,6 +531,12 @@
     function runTask(t, t0, rt) {
       var job = jobs.get(t.job);
       if (job === undefined) return failResult(t, null, 'job descriptor missing', t0, null);
+      if (t.op === 'merge') return mergeTask(t, job, t0);
+      if (t.op === 'map' || t.op === 'reduce') {
+        var data = dataOf(job);
+        if (data === null) return failResult(t, job, 'a ' + t.op + ' task needs a data job (params.data)', t0, null);
+        return dataTask(t, job, data, t0);
+      }
       if (job.runtime !== 'js') return failResult(t, job, 'this worker runs JavaScript only', t0, null);
       if (job.mod === null) {
         if (!job.code) return failResult(t, job, 'the job has no code', t0, null);
@@ -801,7 +1039,8 @@
         code: info.code || null,
         params: stringify(info.params === undefined || info.params === null ? {} : info.params),
         partitions: typeof info.partitions === 'number' ? info.partitions : -1,
-        mod: null
+        mod: null,
+        data: undefined // params.data, parsed when a data task needs it
       };
       if (old && old.code === job.code) job.mod = old.mod;
       jobs.set(info.id, job);
@@ -995,7 +1234,9 @@
 
     function hello(c) {
       var info = browserInfo();
-      var features = [];
+      // data: map, reduce and merge tasks of data jobs (MapReduce of runtime js, and queries, which
+      // the coordinator offers to any worker with this feature)
+      var features = ['data'];
       if (typeof WebAssembly === 'object') features.push('wasm');
       if ('gpu' in navigator) features.push('webgpu');
       var h = {
