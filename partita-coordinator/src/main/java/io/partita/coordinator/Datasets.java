@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.partita.data.Csv;
+import io.partita.data.DataException;
 import io.partita.data.Format;
 import io.partita.store.BlobStore;
 import io.partita.store.Store;
@@ -23,7 +24,6 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -314,15 +314,15 @@ final class Datasets {
                 if (scan.header == null) {
                     throw ApiException.invalid("body", "a CSV dataset needs a header line naming its columns");
                 }
-                List<String> columns = Csv.parseLine(stripCr(new String(scan.header, StandardCharsets.UTF_8)));
-                Set<String> seen = new HashSet<>();
+                List<String> columns;
+                try {
+                    columns = Csv.parseHeader(new String(scan.header, StandardCharsets.UTF_8));
+                } catch (DataException e) {
+                    throw ApiException.invalid("body", "bad CSV header: " + e.getMessage());
+                }
                 for (int i = 0; i < columns.size(); i++) {
-                    String c = columns.get(i);
-                    if (c.isEmpty()) {
+                    if (columns.get(i).isEmpty()) {
                         throw ApiException.invalid("body", "column " + (i + 1) + " of the CSV header has no name");
-                    }
-                    if (!seen.add(c)) {
-                        throw ApiException.invalid("body", "column '" + c + "' appears twice in the CSV header");
                     }
                 }
                 return List.copyOf(columns);
@@ -343,10 +343,6 @@ final class Datasets {
             }
             default -> throw new IllegalStateException("format " + format);
         }
-    }
-
-    private static String stripCr(String s) {
-        return s.endsWith("\r") ? s.substring(0, s.length() - 1) : s;
     }
 
     /** Finds line ends and cuts splits at the first line end after every {@code chunk} bytes. */

@@ -190,6 +190,15 @@ public final class JsJson {
 
     /** Appends the JSON text of a string, as {@code JSON.stringify} writes it. */
     public static void writeString(StringBuilder sb, String s) {
+        writeString(sb, s, HEX);
+    }
+
+    /**
+     * Appends the JSON text of a string: quote, backslash and {@code \b \t \n \f \r} by name, other
+     * controls and lone surrogates as a unicode escape with {@code hex} digits (JavaScript writes
+     * lower case, Jackson upper case).
+     */
+    static void writeString(StringBuilder sb, String s, char[] hex) {
         sb.append('"');
         int n = s.length();
         int start = 0;
@@ -214,10 +223,10 @@ public final class JsJson {
                 case '\r' -> sb.append("\\r");
                 default ->
                     sb.append("\\u")
-                            .append(HEX[(c >> 12) & 0xF])
-                            .append(HEX[(c >> 8) & 0xF])
-                            .append(HEX[(c >> 4) & 0xF])
-                            .append(HEX[c & 0xF]);
+                            .append(hex[(c >> 12) & 0xF])
+                            .append(hex[(c >> 8) & 0xF])
+                            .append(hex[(c >> 4) & 0xF])
+                            .append(hex[c & 0xF]);
             }
         }
         sb.append(s, start, n);

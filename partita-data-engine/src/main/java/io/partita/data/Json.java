@@ -155,33 +155,7 @@ final class Json {
 
     /** Appends a string as Jackson writes it: {@code \b \t \n \f \r} by name, other controls as <code>&#92;u00XX</code>. */
     static void appendJacksonString(StringBuilder sb, String s) {
-        sb.append('"');
-        int n = s.length();
-        int start = 0;
-        for (int i = 0; i < n; i++) {
-            char c = s.charAt(i);
-            if (c >= 0x20 && c != '"' && c != '\\' && (c < Character.MIN_SURROGATE || c > Character.MAX_SURROGATE)) {
-                continue;
-            }
-            if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(s.charAt(i + 1))) {
-                i++;
-                continue;
-            }
-            sb.append(s, start, i);
-            start = i + 1;
-            switch (c) {
-                case '"' -> sb.append("\\\"");
-                case '\\' -> sb.append("\\\\");
-                case '\b' -> sb.append("\\b");
-                case '\t' -> sb.append("\\t");
-                case '\n' -> sb.append("\\n");
-                case '\f' -> sb.append("\\f");
-                case '\r' -> sb.append("\\r");
-                default -> appendUnicodeEscape(sb, c);
-            }
-        }
-        sb.append(s, start, n);
-        sb.append('"');
+        JsJson.writeString(sb, s, HEX);
     }
 
     /** Writes Jackson's JSON text of {@code v} as UTF-8; strings and numbers without Jackson. */

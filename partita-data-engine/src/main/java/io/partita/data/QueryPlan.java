@@ -33,13 +33,13 @@ import java.util.Map;
  * the same order everywhere. Without groupBy there is exactly one row, even over no rows at all:
  * count 0, sum 0, min, max and avg null.
  *
- * <p>Value semantics (comparisons, numbers, sort order) are in {@link Values} and {@link Condition}
- * and in {@code docs/data-engine.md}. Immutable and thread-safe.
+ * <p>Value semantics (comparisons, numbers, sort order) are described in {@code docs/data-engine.md}.
+ * Immutable and thread-safe.
  */
 public final class QueryPlan {
 
     /** An aggregate function. */
-    public enum Fn {
+    enum Fn {
         /** Rows, or non-null values of a column. */
         COUNT("count"),
         /** Sum of the non-null values; 0 over none. */
@@ -58,7 +58,7 @@ public final class QueryPlan {
         }
 
         /** The function's name in a query. */
-        public String id() {
+        String id() {
             return id;
         }
 
@@ -76,10 +76,10 @@ public final class QueryPlan {
      * One aggregate of the output.
      *
      * @param fn the function
-     * @param column the column it reads, null for {@code count} of rows
+     * @param column the column it reads, null for a count of rows
      * @param as the output column name
      */
-    public record Aggregate(Fn fn, String column, String as) {}
+    record Aggregate(Fn fn, String column, String as) {}
 
     /**
      * One sort key of the output.
@@ -87,7 +87,7 @@ public final class QueryPlan {
      * @param column an output column
      * @param desc whether it sorts descending
      */
-    public record OrderKey(String column, boolean desc) {}
+    record OrderKey(String column, boolean desc) {}
 
     private final Format format;
     private final List<Condition> where;
@@ -147,16 +147,6 @@ public final class QueryPlan {
     /** The output column names, in order: selected or grouped columns, then aggregate names. */
     public List<String> outputColumns() {
         return output;
-    }
-
-    /** The aggregates, in output order. */
-    public List<Aggregate> aggregates() {
-        return aggregates;
-    }
-
-    /** The sort keys. */
-    public List<OrderKey> orderBy() {
-        return orderBy;
     }
 
     /** The limit, if any. */
@@ -386,7 +376,17 @@ public final class QueryPlan {
      * @return one run: final output lines for a map-only plan, otherwise the input of the reduce task
      * @throws DataException for a bad record under the {@code fail} policy, or a split of another format
      */
-    public MapOutput map(byte[] b, int off, int len, SplitInfo info) throws Exception {
+    public MapOutput map(byte[] b, int off, int len, SplitInfo info) {
+        try {
+            return mapSplit(b, off, len, info);
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new DataException("query map failed: " + e, e); // no checked exception is thrown inside
+        }
+    }
+
+    private MapOutput mapSplit(byte[] b, int off, int len, SplitInfo info) throws Exception {
         if (info.format() != format) {
             throw new DataException("the plan is for " + format.id() + " data, the split is "
                     + info.format().id());

@@ -585,7 +585,7 @@ class DataJobsIT {
         assertInvalid(
                 api.upload("/api/datasets?format=csv", "a,a\n1,2\n".getBytes(StandardCharsets.UTF_8)),
                 "body",
-                "'a' appears twice");
+                "duplicate column name \"a\"");
 
         assertInvalid(
                 api.post(
