@@ -200,8 +200,17 @@ class DashboardIT {
                         > 0);
         assertThat(driver.findElement(By.id("join-link")).getAttribute("href")).endsWith("/join/" + id);
         driver.executeScript("arguments[0].scrollIntoView({block: 'center'});", qr);
-        assertThat(VolunteerServerIT.decodeQr(qr.getScreenshotAs(OutputType.BYTES)))
-                .endsWith("/join/" + id);
+        // The page keeps updating (event log, map): a screenshot taken mid-layout may cut the code,
+        // so read it until it decodes (CI once failed on a single attempt on a loaded machine).
+        String[] decoded = new String[1];
+        await("the join QR code decodes")
+                .atMost(Duration.ofSeconds(10))
+                .ignoreExceptions()
+                .until(() -> {
+                    decoded[0] = VolunteerServerIT.decodeQr(qr.getScreenshotAs(OutputType.BYTES));
+                    return true;
+                });
+        assertThat(decoded[0]).endsWith("/join/" + id);
 
         String workerId = grid.api
                 .get("/api/workers")
