@@ -103,10 +103,10 @@ final class DataApi {
                     out.set("items", jobs.list(kind));
                     api.json(res, 200, out);
                 })
-                .get("/api/" + path + "/{id}", (req, res) -> api.json(res, 200, jobs.describe(kind, id(req))))
-                .delete("/api/" + path + "/{id}", (req, res) -> api.json(res, 200, jobs.cancel(kind, id(req))))
+                .get("/api/" + path + "/{id}", (req, res) -> api.json(res, 200, jobs.describe(kind, HttpApi.id(req))))
+                .delete("/api/" + path + "/{id}", (req, res) -> api.json(res, 200, jobs.cancel(kind, HttpApi.id(req))))
                 .get("/api/" + path + "/{id}/output", (req, res) -> {
-                    String id = id(req);
+                    String id = HttpApi.id(req);
                     Optional<Integer> part = Optional.empty();
                     if (req.query().contains("part")) {
                         try {
@@ -125,14 +125,6 @@ final class DataApi {
                         jobs.output(kind, id, part, out);
                     }
                 });
-    }
-
-    private static String id(ServerRequest req) {
-        String id = req.path().pathParameters().get("id");
-        if (id.length() > 100) {
-            throw ApiException.notFound("no job with that id");
-        }
-        return id;
     }
 
     private void postDataset(ServerRequest req, ServerResponse res) {

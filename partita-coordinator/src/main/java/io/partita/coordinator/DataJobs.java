@@ -17,7 +17,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -142,7 +141,7 @@ final class DataJobs implements AutoCloseable {
     /** Validates and starts a MapReduce job. */
     ObjectNode submitMapReduce(JsonNode body) {
         requireObject(body);
-        unknownFields(body, MAPREDUCE_FIELDS);
+        JobSpec.unknownFields(body, MAPREDUCE_FIELDS, "");
         DataJob job = common(body, "mapreduce");
         JsonNode reducers = body.get("reducers");
         job.reducers = DEFAULT_REDUCERS;
@@ -253,17 +252,9 @@ final class DataJobs implements AutoCloseable {
             if (!options.isObject()) {
                 throw ApiException.invalid("options", "options must be a JSON object, was " + options);
             }
-            for (Iterator<String> it = options.fieldNames(); it.hasNext(); ) {
-                String f = it.next();
-                if (!OPTIONS.contains(f)) {
-                    throw ApiException.invalid(
-                            "options." + f,
-                            "unknown field options." + f + "; known fields are "
-                                    + OPTIONS.stream().sorted().toList());
-                }
-            }
-            job.maxAttempts = intOption(options, "maxAttempts", job.maxAttempts, 1, 100);
-            job.priority = intOption(options, "priority", 0, -1000, 1000);
+            JobSpec.unknownFields(options, OPTIONS, "options.");
+            job.maxAttempts = JobSpec.intOption(options, "maxAttempts", job.maxAttempts, 1, 100, "options.");
+            job.priority = JobSpec.intOption(options, "priority", 0, -1000, 1000, "options.");
             job.taskTimeout = JobSpec.timeLimit(options.get("taskTimeout"), "options.taskTimeout", job.taskTimeout);
             JsonNode bad = options.get("onBadRecord");
             if (bad != null && !bad.isNull()) {
@@ -286,34 +277,9 @@ final class DataJobs implements AutoCloseable {
         return job;
     }
 
-    private static int intOption(JsonNode options, String field, int fallback, int min, int max) {
-        JsonNode node = options.get(field);
-        if (node == null || node.isNull()) {
-            return fallback;
-        }
-        if (!node.isIntegralNumber() || node.intValue() < min || node.intValue() > max) {
-            throw ApiException.invalid(
-                    "options." + field,
-                    "options." + field + " must be an integer between " + min + " and " + max + ", was " + node);
-        }
-        return node.intValue();
-    }
-
     private static void requireObject(JsonNode body) {
         if (body == null || !body.isObject()) {
             throw ApiException.invalid("", "the job spec must be a JSON object");
-        }
-    }
-
-    private static void unknownFields(JsonNode body, Set<String> known) {
-        for (Iterator<String> it = body.fieldNames(); it.hasNext(); ) {
-            String f = it.next();
-            if (!known.contains(f)) {
-                throw ApiException.invalid(
-                        f,
-                        "unknown field " + f + "; known fields are "
-                                + known.stream().sorted().toList());
-            }
         }
     }
 

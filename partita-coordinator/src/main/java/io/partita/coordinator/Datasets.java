@@ -121,15 +121,7 @@ final class Datasets {
         if (body == null || !body.isObject()) {
             throw ApiException.invalid("", "expected {\"url\": \"https://...\", \"format\": \"text|csv|jsonl\"}");
         }
-        for (var it = body.fieldNames(); it.hasNext(); ) {
-            String f = it.next();
-            if (!URL_FIELDS.contains(f)) {
-                throw ApiException.invalid(
-                        f,
-                        "unknown field " + f + "; known fields are "
-                                + URL_FIELDS.stream().sorted().toList());
-            }
-        }
+        JobSpec.unknownFields(body, URL_FIELDS, "");
         JsonNode urlNode = body.get("url");
         if (urlNode == null || !urlNode.isTextual() || urlNode.textValue().isBlank()) {
             throw ApiException.invalid("url", "url is required: an http, https or file URL");
@@ -431,7 +423,7 @@ final class Datasets {
                 inHeader = false;
                 splitStart = position;
             }
-            if (position > 0 && !lastByteWasNewline()) {
+            if (position > 0 && !endsWithNewline) {
                 lines++;
                 if (format == Format.JSONL && sample.size() < SAMPLED_RECORDS && current.size() > 0) {
                     sample.add(current.toByteArray());
@@ -443,10 +435,6 @@ final class Datasets {
         }
 
         private boolean endsWithNewline;
-
-        private boolean lastByteWasNewline() {
-            return endsWithNewline;
-        }
     }
 
     // ---------------------------------------------------------------------------------- read

@@ -584,7 +584,8 @@ final class HttpApi {
         }
     }
 
-    private static String id(ServerRequest req) {
+    /** The {id} path parameter; an over-long one cannot name anything (404). */
+    static String id(ServerRequest req) {
         String id = req.path().pathParameters().get("id");
         if (id.length() > 100) {
             throw ApiException.notFound("no job with that id");

@@ -385,7 +385,8 @@ record JobSpec(
         return fanIn;
     }
 
-    private static void unknownFields(JsonNode node, Set<String> known, String prefix) {
+    /** Refuses a field not in {@code known} with a 422 naming it ({@code prefix} is its path so far). */
+    static void unknownFields(JsonNode node, Set<String> known, String prefix) {
         for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
             String field = it.next();
             if (!known.contains(field)) {
@@ -420,7 +421,8 @@ record JobSpec(
         return limit;
     }
 
-    private static int intOption(JsonNode options, String key, int value, int min, int max, String prefix) {
+    /** An integer option in [min, max], or {@code value} if absent; a bad one is a 422 naming it. */
+    static int intOption(JsonNode options, String key, int value, int min, int max, String prefix) {
         JsonNode node = options.get(key);
         if (node == null || node.isNull()) {
             return value;
