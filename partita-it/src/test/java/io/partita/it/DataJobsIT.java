@@ -180,6 +180,19 @@ class DataJobsIT {
             assertThat(job.get("counters").get("reduce").get("recordsOut").asLong())
                     .isEqualTo(reference.size());
             assertThat(job.get("output").get("records").asLong()).isEqualTo(reference.size());
+            // the map's output is the reduce's input, byte for byte; each phase reports its times
+            JsonNode reduce = job.get("counters").get("reduce");
+            assertThat(reduce.get("bytesIn").asLong())
+                    .isEqualTo(map.get("bytesOut").asLong())
+                    .isPositive();
+            assertThat(reduce.get("recordsIn").asLong())
+                    .isEqualTo(map.get("recordsOut").asLong());
+            assertThat(reduce.get("bytesOut").asLong())
+                    .isEqualTo(job.get("output").get("bytes").asLong());
+            for (JsonNode phase : List.of(map, reduce)) {
+                assertThat(phase.get("wallMillis").asLong()).isPositive();
+                assertThat(phase.get("millis").asLong()).isNotNegative();
+            }
         }
         List<JsonNode> javaLines = lines(api.bytes("/api/mapreduce/" + java + "/output"));
         List<JsonNode> jsLines = lines(api.bytes("/api/mapreduce/" + js + "/output"));
@@ -200,6 +213,46 @@ class DataJobsIT {
                         .get("status")
                         .asText())
                 .isEqualTo("done");
+    }
+
+    @Test
+    void anUploadInProgress_isListedWithItsBytesSoFar_andStoredOnlyWhenComplete() throws Exception {
+        java.io.PipedOutputStream writer = new java.io.PipedOutputStream();
+        java.io.PipedInputStream body = new java.io.PipedInputStream(writer, 1 << 16);
+        HttpClient http = HttpClient.newHttpClient();
+        var response = http.sendAsync(
+                HttpRequest.newBuilder(grid.coordinator.url().resolve("/api/datasets?name=slow-upload&format=text"))
+                        .header("Content-Type", "application/octet-stream")
+                        .POST(HttpRequest.BodyPublishers.ofInputStream(() -> body))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        byte[] first = "first line\n".repeat(10_000).getBytes(StandardCharsets.UTF_8);
+        writer.write(first);
+        writer.flush();
+        JsonNode[] seen = new JsonNode[1];
+        Awaitility.await("the upload is listed while it streams")
+                .atMost(Duration.ofSeconds(20))
+                .until(() -> {
+                    for (JsonNode d : api.get("/api/datasets").json().get("items")) {
+                        if (d.get("name").asText().equals("slow-upload")
+                                && d.get("bytes").asLong() > 0) {
+                            seen[0] = d;
+                            return true;
+                        }
+                    }
+                    return false;
+                });
+        assertThat(seen[0].get("status").asText()).isEqualTo("receiving");
+        String id = seen[0].get("id").asText();
+        assertThat(api.get("/api/datasets/" + id).json().get("status").asText()).isEqualTo("receiving");
+        writer.write("last line\n".getBytes(StandardCharsets.UTF_8));
+        writer.close();
+        HttpResponse<String> done = response.get(30, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(done.statusCode()).as(done.body()).isEqualTo(201);
+        JsonNode ready = api.get("/api/datasets/" + id).json();
+        assertThat(ready.get("status").asText()).isEqualTo("ready");
+        assertThat(ready.get("lines").asLong()).isEqualTo(10_001);
+        assertThat(ready.get("bytes").asLong()).isEqualTo(first.length + 10);
     }
 
     @Test
