@@ -18,7 +18,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
-import org.openqa.selenium.OutputType;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.WindowType;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -221,14 +220,7 @@ class BrowserIT {
         String url = grid.coordinator.url().resolve("/join/" + id).toString();
         driver.get(url);
         WebElement qr = driver.findElement(By.id("qr"));
-        await("the QR code is loaded")
-                .atMost(Duration.ofSeconds(20))
-                .until(() -> ((Number) driver.executeScript(
-                                        "return arguments[0].complete ? arguments[0].naturalWidth : 0;", qr))
-                                .intValue()
-                        > 0);
-        byte[] shot = qr.getScreenshotAs(OutputType.BYTES);
-        assertThat(VolunteerServerIT.decodeQr(shot)).isEqualTo(driver.getCurrentUrl());
+        assertThat(Browsers.readQr(driver, qr)).isEqualTo(driver.getCurrentUrl());
 
         grid.awaitStatus(id, "done", Duration.ofSeconds(120));
         assertThat(grid.api.get("/api/jobs/" + id + "/result").json().asLong()).isEqualTo(sumReference(2000));

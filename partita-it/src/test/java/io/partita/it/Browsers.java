@@ -117,4 +117,28 @@ final class Browsers implements AutoCloseable {
         }
         site.stop(0);
     }
+
+    /**
+     * Reads the QR code an {@code <img>} shows: waits until the image is loaded, then screenshots
+     * and decodes it until that succeeds. A page that keeps updating can be caught mid-layout by one
+     * screenshot (CI failed so once on a loaded machine), so one failed decode proves nothing.
+     */
+    static String readQr(ChromeDriver driver, org.openqa.selenium.WebElement img) {
+        org.awaitility.Awaitility.await("the QR code is loaded")
+                .atMost(Duration.ofSeconds(20))
+                .until(() -> ((Number) driver.executeScript(
+                                        "return arguments[0].complete ? arguments[0].naturalWidth : 0;", img))
+                                .intValue()
+                        > 0);
+        driver.executeScript("arguments[0].scrollIntoView({block: 'center'});", img);
+        String[] decoded = new String[1];
+        org.awaitility.Awaitility.await("the QR code decodes")
+                .atMost(Duration.ofSeconds(10))
+                .ignoreExceptions()
+                .until(() -> {
+                    decoded[0] = VolunteerServerIT.decodeQr(img.getScreenshotAs(org.openqa.selenium.OutputType.BYTES));
+                    return true;
+                });
+        return decoded[0];
+    }
 }

@@ -192,25 +192,8 @@ class DashboardIT {
                 .until(() -> !driver.findElements(By.cssSelector("#event-log .ev[data-type='finished']"))
                         .isEmpty());
         WebElement qr = driver.findElement(By.id("join-qr"));
-        await("the join QR code is loaded")
-                .atMost(Duration.ofSeconds(20))
-                .until(() -> ((Number) driver.executeScript(
-                                        "return arguments[0].complete ? arguments[0].naturalWidth : 0;", qr))
-                                .intValue()
-                        > 0);
         assertThat(driver.findElement(By.id("join-link")).getAttribute("href")).endsWith("/join/" + id);
-        driver.executeScript("arguments[0].scrollIntoView({block: 'center'});", qr);
-        // The page keeps updating (event log, map): a screenshot taken mid-layout may cut the code,
-        // so read it until it decodes (CI once failed on a single attempt on a loaded machine).
-        String[] decoded = new String[1];
-        await("the join QR code decodes")
-                .atMost(Duration.ofSeconds(10))
-                .ignoreExceptions()
-                .until(() -> {
-                    decoded[0] = VolunteerServerIT.decodeQr(qr.getScreenshotAs(OutputType.BYTES));
-                    return true;
-                });
-        assertThat(decoded[0]).endsWith("/join/" + id);
+        assertThat(Browsers.readQr(driver, qr)).endsWith("/join/" + id);
 
         String workerId = grid.api
                 .get("/api/workers")
