@@ -86,7 +86,10 @@ final class Json {
     /** The JSON text of a canonical key. */
     static String keyText(Object canonical) {
         if (canonical instanceof String s) {
-            StringBuilder sb = new StringBuilder(s.length() + 2);
+            if (plain(s)) {
+                return "\"" + s + "\"";
+            }
+            StringBuilder sb = new StringBuilder(s.length() + 8);
             appendJacksonString(sb, s);
             return sb.toString();
         }
@@ -177,16 +180,24 @@ final class Json {
         }
     }
 
-    private static void writeJacksonString(ByteSink out, String s) {
+    /** Whether Jackson writes {@code s} as itself between quotes: nothing to escape. */
+    private static boolean plain(String s) {
         int n = s.length();
         for (int i = 0; i < n; i++) {
             char c = s.charAt(i);
             if (c < 0x20 || c == '"' || c == '\\' || Character.isSurrogate(c)) {
-                StringBuilder sb = new StringBuilder(n + 8);
-                appendJacksonString(sb, s);
-                out.writeUtf8(sb);
-                return;
+                return false;
             }
+        }
+        return true;
+    }
+
+    private static void writeJacksonString(ByteSink out, String s) {
+        if (!plain(s)) {
+            StringBuilder sb = new StringBuilder(s.length() + 8);
+            appendJacksonString(sb, s);
+            out.writeUtf8(sb);
+            return;
         }
         out.write('"');
         out.writeUtf8(s);

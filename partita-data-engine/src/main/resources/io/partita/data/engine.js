@@ -434,6 +434,21 @@
     return (h >>> 0) % reducers;
   }
 
+  /** The pairs of one key on the map side: the first key emitted, its JSON text, the values. */
+  function Group(key, text) {
+    this.key = key;
+    this.text = text;
+    this.values = [];
+    this.combineAt = COMBINE_AT;
+  }
+
+  function textOf(g) {
+    if (g.text === null) {
+      g.text = stringify(g.key);
+    }
+    return g.text;
+  }
+
   /** The map side of a MapReduce task (Java: MapSide.map). */
   function map(text, info, fns, reducers) {
     if (typeof reducers !== 'number' || !(reducers >= 0) || Math.floor(reducers) !== reducers) {
@@ -455,31 +470,50 @@
       return { runs: [out.join('')], counters: counters };
     }
     var combine = typeof fns.combine === 'function' ? fns.combine : null;
-    var groups = new Map();
+    // Groups by key: string keys by the string itself (no JSON text per pair), other keys by their
+    // JSON text; the text of a string key is computed once, at the end (Java: Json.canonicalKey).
+    var strings = new Map();
+    var others = new Map();
+    var combined = [];
+    var current = null;
+    var collect = function (k, v) {
+      if (k !== current.key && stringify(k) !== textOf(current)) {
+        throw new Error('combine emitted key ' + stringify(k) + ' for key ' + textOf(current) + '; it must emit pairs of the key it was given');
+      }
+      combined.push(v);
+    };
     function runCombine(g) {
-      var values = [];
-      checkSync(
-        combine(g.key, g.values, function (k, v) {
-          var t = stringify(k);
-          if (t !== g.text) {
-            throw new Error('combine emitted key ' + t + ' for key ' + g.text + '; it must emit pairs of the key it was given');
-          }
-          values.push(v);
-        }),
-        'combine'
-      );
-      g.values = values;
+      current = g;
+      combined = [];
+      checkSync(combine(g.key, g.values, collect), 'combine');
+      g.values = combined;
+      current = null;
     }
     var emit = function (k, v) {
-      var t = stringify(k);
-      var g = groups.get(t);
-      if (g === undefined) {
-        g = { key: k, text: t, values: [], combineAt: COMBINE_AT };
-        groups.set(t, g);
+      var g;
+      if (typeof k === 'string') {
+        g = strings.get(k);
+        if (g === undefined) {
+          g = new Group(k, null);
+          strings.set(k, g);
+        }
+      } else {
+        var t = stringify(k);
+        if (t.charCodeAt(0) === 34) {
+          // a String object or a toJSON giving a string: the same group as that string
+          emit(JSON.parse(t), v);
+          return;
+        }
+        g = others.get(t);
+        if (g === undefined) {
+          g = new Group(k, t);
+          others.set(t, g);
+        }
       }
       if (combine !== null) {
-        g.values.push(v);
-        if (g.values.length >= g.combineAt) {
+        var values = g.values;
+        values.push(v);
+        if (values.length >= g.combineAt) {
           runCombine(g);
           g.combineAt = Math.max(COMBINE_AT, 2 * g.values.length);
         }
@@ -490,13 +524,22 @@
     eachRecord(text, info, counters, false, function (line, record) {
       checkSync(fns.map(record, emit), 'map');
     });
-    var keys = Array.from(groups.keys()).sort();
+    // The keys in order of their JSON text (the built-in sort: UTF-16 code units, as Java's).
+    var byText = others;
+    var texts = Array.from(others.keys());
+    strings.forEach(function (g) {
+      g.text = stringify(g.key);
+      byText.set(g.text, g);
+      texts.push(g.text);
+    });
+    strings = null;
+    texts.sort();
     var runs = [];
     for (var r = 0; r < reducers; r++) {
       runs.push([]);
     }
-    for (var i = 0; i < keys.length; i++) {
-      var g = groups.get(keys[i]);
+    for (var i = 0; i < texts.length; i++) {
+      var g = byText.get(texts[i]);
       if (combine !== null) {
         runCombine(g);
       }

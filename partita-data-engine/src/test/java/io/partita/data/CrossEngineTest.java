@@ -5,9 +5,11 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.partita.api.MapReduceFunction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -350,6 +352,87 @@ class CrossEngineTest {
                             .isEqualTo(new String(javaOut.output(), StandardCharsets.UTF_8));
                     assertThat(jsOut.get("counters").toString())
                             .isEqualTo(javaOut.counters().toJson().toString());
+                }
+            }
+        }
+    }
+
+    /** Emits keys of every JSON kind per line; JavaScript also a String object, grouped with its string. */
+    private static final String JS_MIXED_KEYS = """
+            {
+              map(line, emit) {
+                const n = line.length;
+                emit(line, 1); emit(n, 1); emit(n + 0.5, 1); emit(n % 2 === 0, 1); emit(null, 1);
+                emit([n % 3, line.slice(0, 2)], 1); emit({n: n % 2}, 1); emit(new String(line.slice(0, 1)), 1);
+              },
+              combine(k, counts, emit) { let s = 0; for (const c of counts) s += c; emit(k, s); },
+              reduce(k, counts, emit) { let s = 0; for (const c of counts) s += c; emit(k, s); }
+            }""";
+
+    private static final class MixedKeys implements MapReduceFunction {
+        private final boolean combining;
+
+        MixedKeys(boolean combining) {
+            this.combining = combining;
+        }
+
+        @Override
+        public void map(Object record, Emitter emit) {
+            String line = (String) record;
+            int n = line.length();
+            emit.emit(line, 1);
+            emit.emit(n, 1);
+            emit.emit(n + 0.5, 1);
+            emit.emit(n % 2 == 0, 1);
+            emit.emit(null, 1);
+            emit.emit(List.of(n % 3, line.substring(0, Math.min(2, n))), 1);
+            emit.emit(Map.of("n", n % 2), 1);
+            emit.emit(line.substring(0, Math.min(1, n)), 1);
+        }
+
+        @Override
+        public boolean combines() {
+            return combining;
+        }
+
+        @Override
+        public void combine(Object key, List<Object> values, Emitter emit) {
+            reduce(key, values, emit);
+        }
+
+        @Override
+        public void reduce(Object key, List<Object> values, Emitter emit) {
+            long sum = 0;
+            for (Object v : values) {
+                sum += ((Number) v).longValue();
+            }
+            emit.emit(key, sum);
+        }
+    }
+
+    @Test
+    void mapReduce_keysOfEveryKind_javaAndJs_produceIdenticalRuns() throws Exception {
+        for (boolean combining : new boolean[] {true, false}) {
+            String fns = combining ? JS_MIXED_KEYS : JS_MIXED_KEYS.replaceFirst("combine\\(", "notCombine(");
+            for (int reducers : new int[] {1, 3}) {
+                for (TestData.Split s : TEXT.splits(7000)) {
+                    MapOutput m = MapSide.map(
+                            TEXT.bytes(),
+                            s.offset(),
+                            s.length(),
+                            TEXT.info(false).withFirstLine(s.firstLine()),
+                            new MixedKeys(combining),
+                            reducers);
+                    ObjectNode info = TEXT.info(false).toJson();
+                    info.put("firstLine", s.firstLine());
+                    JsonNode out = js.map(TEXT.text(s), info, fns, reducers);
+                    assertThat(out.get("counters").toString())
+                            .isEqualTo(m.counters().toJson().toString());
+                    for (int r = 0; r < reducers; r++) {
+                        assertThat(out.get("runs").get(r).textValue())
+                                .as("combining %s, reducer %d of %d", combining, r, reducers)
+                                .isEqualTo(new String(m.runs().get(r), StandardCharsets.UTF_8));
+                    }
                 }
             }
         }

@@ -162,6 +162,31 @@ class MapReduceTest {
     }
 
     @Test
+    void map_ordersKeysLikeStringCompareToOfTheirText_whateverTheirLengthsAndCharacters() throws Exception {
+        // The sort compares packed 8-unit prefixes first: keys here share long prefixes, end within
+        // and beyond them, and hold units from U+0001 (escaped) to U+FFFF and surrogate pairs.
+        String[] units = {"a", "b", "\"", "\\", "\u0001", "\u007F", "\u00E9", "\u8000", "\uFFFF", "😀"};
+        java.util.SplittableRandom random = new java.util.SplittableRandom(7);
+        java.util.Set<Object> keys = new java.util.LinkedHashSet<>();
+        for (int i = 0; i < 3000; i++) {
+            StringBuilder k = new StringBuilder(random.nextBoolean() ? "prefix__" : "");
+            for (int n = random.nextInt(12); n > 0; n--) {
+                k.append(units[random.nextInt(units.length)]);
+            }
+            keys.add(k.toString());
+        }
+        keys.addAll(List.of(-1, 0, 7, 12345678901L, 1.5, true, false, List.of(1, "a"), Map.of("k", 1)));
+        MapOutput out = map("x\n", new Emits((r, e) -> keys.forEach(k -> e.emit(k, 0))), 1);
+        List<String> texts = new ArrayList<>();
+        for (String line : lines(out.runs().get(0))) {
+            texts.add(line.substring(1, line.length() - ",0]".length()));
+        }
+        List<String> sorted = new ArrayList<>(texts);
+        sorted.sort(String::compareTo);
+        assertThat(texts).hasSize(keys.size()).isEqualTo(sorted);
+    }
+
+    @Test
     void map_withoutCombine_keepsEqualKeysInEmitOrder_andGroupsKeysByTheirJson() throws Exception {
         MapOutput out = map(
                 "x\n",
