@@ -47,7 +47,9 @@ import java.util.concurrent.TimeUnit;
  * <p>Usage, from the repository root: {@code java -cp "partita-benchmarks/target/lib/*"
  * io.partita.bench.WordCountBenchmark [runs=3] [megabytes=512] [variants=baseline,spark,java,js]}
  * where {@code megabytes} is in MiB. System properties: {@code wordcount.dir} (corpus folder,
- * default {@code $TMPDIR/partita-wordcount}), {@code wordcount.sparkJava} (the {@code java} for Spark, default this
+ * default {@code $TMPDIR/partita-wordcount}), {@code wordcount.chunk} (Partita's split size, default
+ * {@code 32MiB}: the size of Spark's input splits of a local file, Hadoop's local block size, so
+ * that both divide the file alike), {@code wordcount.sparkJava} (the {@code java} for Spark, default this
  * JVM's), {@code wordcount.workerOpts} (extra JVM options of the workers), {@code
  * wordcount.jsModule} (default {@code examples/js/wordcount.mjs}).
  */
@@ -128,15 +130,16 @@ public final class WordCountBenchmark {
             if (cluster != null) {
                 // Both ways in: a streamed upload, and a file: URL the coordinator reads itself.
                 // The jobs use the uploaded copy (the two are the same bytes and splits).
+                String chunk = System.getProperty("wordcount.chunk", "32MiB");
                 long start = System.nanoTime();
-                String dataset = cluster.upload(file, "wordcount-corpus");
+                String dataset = cluster.upload(file, "wordcount-corpus", chunk);
                 double upload = (System.nanoTime() - start) / 1e9;
                 start = System.nanoTime();
-                cluster.register(file, "wordcount-corpus-url");
+                cluster.register(file, "wordcount-corpus-url", chunk);
                 double url = (System.nanoTime() - start) / 1e9;
                 System.out.printf(
-                        "partita ingest: upload %.2f s (%.1f MB/s), file URL %.2f s (%.1f MB/s)%n",
-                        upload, bytes / 1e6 / upload, url, bytes / 1e6 / url);
+                        "partita ingest (%s splits): upload %.2f s (%.1f MB/s), file URL %.2f s (%.1f MB/s)%n",
+                        chunk, upload, bytes / 1e6 / upload, url, bytes / 1e6 / url);
                 if (chosen.contains("java")) {
                     ObjectNode spec = JSON.createObjectNode()
                             .put("dataset", dataset)

@@ -106,10 +106,11 @@ final class WordCountPartita implements AutoCloseable {
     }
 
     /** Uploads {@code file} as a text dataset (streamed request body); returns the dataset's id. */
-    String upload(Path file, String name) throws IOException, InterruptedException {
+    String upload(Path file, String name, String chunkSize) throws IOException, InterruptedException {
         HttpResponse<String> r = http.send(
-                HttpRequest.newBuilder(
-                                coordinator.url().resolve("/api/datasets?name=" + name + "&format=text&chunkSize=8MiB"))
+                HttpRequest.newBuilder(coordinator
+                                .url()
+                                .resolve("/api/datasets?name=" + name + "&format=text&chunkSize=" + chunkSize))
                         .header("Content-Type", "text/plain")
                         .timeout(Duration.ofMinutes(30))
                         .POST(HttpRequest.BodyPublishers.ofFile(file))
@@ -119,11 +120,12 @@ final class WordCountPartita implements AutoCloseable {
     }
 
     /** Registers {@code file} by its {@code file:} URL; returns the dataset's id. */
-    String register(Path file, String name) throws IOException, InterruptedException {
+    String register(Path file, String name, String chunkSize) throws IOException, InterruptedException {
         ObjectNode body = JSON.createObjectNode()
                 .put("name", name)
                 .put("url", file.toUri().toString())
-                .put("format", "text");
+                .put("format", "text")
+                .put("chunkSize", chunkSize);
         HttpResponse<String> r = http.send(
                 HttpRequest.newBuilder(coordinator.url().resolve("/api/datasets"))
                         .header("Content-Type", "application/json")

@@ -76,6 +76,7 @@ public final class WordCountSpark {
     /** One word count job, collected to the driver. */
     static List<Tuple2<String, Long>> count(JavaSparkContext sc, String path, String tokenizer) {
         JavaRDD<String> lines = sc.textFile(path);
+        System.out.println("spark: " + lines.getNumPartitions() + " input partitions");
         JavaRDD<String> words = switch (tokenizer) {
             case "regex" -> lines.flatMap(WordCountSpark::regexWords);
             case "hand" -> lines.flatMap(WordCountSpark::handWords);
