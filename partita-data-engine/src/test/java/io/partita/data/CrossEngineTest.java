@@ -301,6 +301,19 @@ class CrossEngineTest {
         }
     }
 
+    /** The Java engine's map of one split of {@code TEXT}. */
+    private static MapOutput javaMap(TestData.Split s, MapReduceFunction fn, int reducers) throws Exception {
+        return MapSide.map(
+                TEXT.bytes(), s.offset(), s.length(), TEXT.info(false).withFirstLine(s.firstLine()), fn, reducers);
+    }
+
+    /** The JavaScript engine's map of the same split, {@code {runs, counters}}. */
+    private static JsonNode jsMap(TestData.Split s, String fns, int reducers) {
+        ObjectNode info = TEXT.info(false).toJson();
+        info.put("firstLine", s.firstLine());
+        return js.map(TEXT.text(s), info, fns, reducers);
+    }
+
     private static final String JS_WORD_COUNT = """
             {
               map(line, emit) { for (const w of line.split(/\\W+/)) if (w) emit(w.toLowerCase(), 1); },
@@ -316,16 +329,8 @@ class CrossEngineTest {
                 List<List<byte[]>> javaRuns = new ArrayList<>();
                 List<List<String>> jsRuns = new ArrayList<>();
                 for (TestData.Split s : TEXT.splits(7000)) {
-                    MapOutput m = MapSide.map(
-                            TEXT.bytes(),
-                            s.offset(),
-                            s.length(),
-                            TEXT.info(false).withFirstLine(s.firstLine()),
-                            new MapReduceTest.WordCount(combining),
-                            reducers);
-                    ObjectNode info = TEXT.info(false).toJson();
-                    info.put("firstLine", s.firstLine());
-                    JsonNode out = js.map(TEXT.text(s), info, fns, reducers);
+                    MapOutput m = javaMap(s, new MapReduceTest.WordCount(combining), reducers);
+                    JsonNode out = jsMap(s, fns, reducers);
                     assertThat(out.get("counters").toString())
                             .isEqualTo(m.counters().toJson().toString());
                     List<String> runs = new ArrayList<>();
@@ -369,11 +374,10 @@ class CrossEngineTest {
               reduce(k, counts, emit) { let s = 0; for (const c of counts) s += c; emit(k, s); }
             }""";
 
-    private static final class MixedKeys implements MapReduceFunction {
-        private final boolean combining;
-
+    /** Word count's combine and reduce (sums), over keys of every JSON kind. */
+    private static final class MixedKeys extends MapReduceTest.WordCount {
         MixedKeys(boolean combining) {
-            this.combining = combining;
+            super(combining);
         }
 
         @Override
@@ -389,25 +393,6 @@ class CrossEngineTest {
             emit.emit(Map.of("n", n % 2), 1);
             emit.emit(line.substring(0, Math.min(1, n)), 1);
         }
-
-        @Override
-        public boolean combines() {
-            return combining;
-        }
-
-        @Override
-        public void combine(Object key, List<Object> values, Emitter emit) {
-            reduce(key, values, emit);
-        }
-
-        @Override
-        public void reduce(Object key, List<Object> values, Emitter emit) {
-            long sum = 0;
-            for (Object v : values) {
-                sum += ((Number) v).longValue();
-            }
-            emit.emit(key, sum);
-        }
     }
 
     @Test
@@ -416,16 +401,8 @@ class CrossEngineTest {
             String fns = combining ? JS_MIXED_KEYS : JS_MIXED_KEYS.replaceFirst("combine\\(", "notCombine(");
             for (int reducers : new int[] {1, 3}) {
                 for (TestData.Split s : TEXT.splits(7000)) {
-                    MapOutput m = MapSide.map(
-                            TEXT.bytes(),
-                            s.offset(),
-                            s.length(),
-                            TEXT.info(false).withFirstLine(s.firstLine()),
-                            new MixedKeys(combining),
-                            reducers);
-                    ObjectNode info = TEXT.info(false).toJson();
-                    info.put("firstLine", s.firstLine());
-                    JsonNode out = js.map(TEXT.text(s), info, fns, reducers);
+                    MapOutput m = javaMap(s, new MixedKeys(combining), reducers);
+                    JsonNode out = jsMap(s, fns, reducers);
                     assertThat(out.get("counters").toString())
                             .isEqualTo(m.counters().toJson().toString());
                     for (int r = 0; r < reducers; r++) {
