@@ -307,6 +307,74 @@ class DataJobsIT {
     }
 
     @Test
+    void aReducerKilledMidReduce_stillGivesTheExactCount() throws Exception {
+        String text = corpus(20_000, 13).replace('\t', ' ').replace("\r", "");
+        Map<String, Long> reference = new HashMap<>();
+        for (String word : text.split("[ \\n]+")) {
+            if (!word.isEmpty()) {
+                reference.merge(word, 1L, Long::sum);
+            }
+        }
+        try (Grid local = new Grid(dir.resolve("kill-reduce"))) {
+            String localDs = local.api
+                    .upload("/api/datasets?name=slow&format=text", text.getBytes(StandardCharsets.UTF_8))
+                    .json()
+                    .get("id")
+                    .asText();
+            Map<String, JavaProcess> workers = Map.of("a", local.worker("a", 1), "b", local.worker("b", 1));
+            local.awaitWorkers(2);
+            ApiClient.Response r = local.api.post(
+                    "/api/mapreduce",
+                    "{\"dataset\":\"" + localDs + "\",\"function\":\"tests/slowwordcount\",\"reducers\":2}");
+            assertThat(r.status()).as(r.body()).isEqualTo(201);
+            String id = r.json().get("id").asText();
+            // The reduce (2 ms per key, ~1,200 keys per reducer) runs for seconds; kill a worker as
+            // soon as it holds a reduce task.
+            String[] reduceJob = new String[1];
+            String[] victim = new String[1];
+            Awaitility.await("a worker runs a reduce task")
+                    .atMost(Duration.ofMinutes(1))
+                    .pollInterval(Duration.ofMillis(10))
+                    .until(() -> {
+                        reduceJob[0] = local.api
+                                .get("/api/mapreduce/" + id)
+                                .json()
+                                .path("jobs")
+                                .path("reduce")
+                                .asText(null);
+                        if (reduceJob[0] == null) {
+                            return false;
+                        }
+                        for (JsonNode w : local.api.get("/api/workers").json().get("items")) {
+                            if (w.path("running").path(reduceJob[0]).asInt() > 0) {
+                                victim[0] = w.get("name").asText();
+                                return true;
+                            }
+                        }
+                        return false;
+                    });
+            workers.get(victim[0]).kill();
+            Awaitility.await("done")
+                    .atMost(Duration.ofMinutes(2))
+                    .pollInterval(Duration.ofMillis(100))
+                    .until(() -> !local.api
+                            .get("/api/mapreduce/" + id)
+                            .json()
+                            .get("status")
+                            .asText()
+                            .equals("running"));
+            JsonNode job = local.api.get("/api/mapreduce/" + id).json();
+            assertThat(job.get("status").asText()).as(job.toString()).isEqualTo("done");
+            assertThat(counts(lines(local.api.bytes("/api/mapreduce/" + id + "/output"))))
+                    .isEqualTo(reference);
+            JsonNode reducePhase = local.api.job(reduceJob[0]);
+            assertThat(reducePhase.get("counts").get("retried").asLong())
+                    .as(reducePhase.toString())
+                    .isPositive();
+        }
+    }
+
+    @Test
     void aRestartedCoordinator_carriesTheDataJobOnWhereItStopped() throws Exception {
         String text = corpus(30_000, 17).replace('\t', ' ').replace("\r", "");
         Map<String, Long> reference = new HashMap<>();

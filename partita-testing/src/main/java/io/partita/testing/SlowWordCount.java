@@ -6,7 +6,8 @@ import java.util.List;
 
 /**
  * Word count (words split on single spaces) that takes its time: the map sleeps a millisecond every
- * ten records, so a test can kill a worker while map tasks are running.
+ * ten records and the reduce two milliseconds per key, so a test can kill a worker while map or
+ * reduce tasks are running.
  */
 @Function("tests/slowwordcount")
 public final class SlowWordCount implements MapReduceFunction {
@@ -25,7 +26,8 @@ public final class SlowWordCount implements MapReduceFunction {
     }
 
     @Override
-    public void reduce(Object word, List<Object> counts, Emitter emit) {
+    public void reduce(Object word, List<Object> counts, Emitter emit) throws Exception {
+        Thread.sleep(2);
         long sum = 0;
         for (Object c : counts) {
             sum += ((Number) c).longValue();
