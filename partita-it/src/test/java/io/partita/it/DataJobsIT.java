@@ -93,8 +93,13 @@ class DataJobsIT {
     }
 
     static Map<String, Long> wordCount(String text) {
+        return wordCount(text, "[ \\t\\n\\x0B\\f\\r]+");
+    }
+
+    /** Word counts of a text split on the {@code separators} pattern. */
+    static Map<String, Long> wordCount(String text, String separators) {
         Map<String, Long> counts = new HashMap<>();
-        for (String word : text.split("[ \\t\\n\\x0B\\f\\r]+")) {
+        for (String word : text.split(separators)) {
             if (!word.isEmpty()) {
                 counts.merge(word, 1L, Long::sum);
             }
@@ -258,12 +263,7 @@ class DataJobsIT {
     @Test
     void aMapperKilledMidJob_stillGivesTheExactCount() throws Exception {
         String text = corpus(40_000, 11).replace('\t', ' ').replace("\r", "");
-        Map<String, Long> reference = new HashMap<>();
-        for (String word : text.split("[ \\n]+")) {
-            if (!word.isEmpty()) {
-                reference.merge(word, 1L, Long::sum);
-            }
-        }
+        Map<String, Long> reference = spaceWordCount(text);
         try (Grid local = new Grid(dir.resolve("kill"))) {
             String localDs = local.api
                     .upload(
@@ -286,19 +286,7 @@ class DataJobsIT {
                     .pollInterval(Duration.ofMillis(20))
                     .until(() -> local.api.job(mapJob).get("counts").get("done").asLong() >= 2);
             victim.kill();
-            Awaitility.await("done")
-                    .atMost(Duration.ofMinutes(2))
-                    .pollInterval(Duration.ofMillis(100))
-                    .until(() -> !local.api
-                            .get("/api/mapreduce/" + id)
-                            .json()
-                            .get("status")
-                            .asText()
-                            .equals("running"));
-            JsonNode job = local.api.get("/api/mapreduce/" + id).json();
-            assertThat(job.get("status").asText()).as(job.toString()).isEqualTo("done");
-            assertThat(counts(lines(local.api.bytes("/api/mapreduce/" + id + "/output"))))
-                    .isEqualTo(reference);
+            assertExactCount(local.api, id, reference);
             JsonNode mapPhase = local.api.job(mapJob);
             assertThat(mapPhase.get("counts").get("retried").asLong())
                     .as(mapPhase.toString())
@@ -309,12 +297,7 @@ class DataJobsIT {
     @Test
     void aReducerKilledMidReduce_stillGivesTheExactCount() throws Exception {
         String text = corpus(20_000, 13).replace('\t', ' ').replace("\r", "");
-        Map<String, Long> reference = new HashMap<>();
-        for (String word : text.split("[ \\n]+")) {
-            if (!word.isEmpty()) {
-                reference.merge(word, 1L, Long::sum);
-            }
-        }
+        Map<String, Long> reference = spaceWordCount(text);
         try (Grid local = new Grid(dir.resolve("kill-reduce"))) {
             String localDs = local.api
                     .upload("/api/datasets?name=slow&format=text", text.getBytes(StandardCharsets.UTF_8))
@@ -354,19 +337,7 @@ class DataJobsIT {
                         return false;
                     });
             workers.get(victim[0]).kill();
-            Awaitility.await("done")
-                    .atMost(Duration.ofMinutes(2))
-                    .pollInterval(Duration.ofMillis(100))
-                    .until(() -> !local.api
-                            .get("/api/mapreduce/" + id)
-                            .json()
-                            .get("status")
-                            .asText()
-                            .equals("running"));
-            JsonNode job = local.api.get("/api/mapreduce/" + id).json();
-            assertThat(job.get("status").asText()).as(job.toString()).isEqualTo("done");
-            assertThat(counts(lines(local.api.bytes("/api/mapreduce/" + id + "/output"))))
-                    .isEqualTo(reference);
+            assertExactCount(local.api, id, reference);
             JsonNode reducePhase = local.api.job(reduceJob[0]);
             assertThat(reducePhase.get("counts").get("retried").asLong())
                     .as(reducePhase.toString())
@@ -377,12 +348,7 @@ class DataJobsIT {
     @Test
     void aRestartedCoordinator_carriesTheDataJobOnWhereItStopped() throws Exception {
         String text = corpus(30_000, 17).replace('\t', ' ').replace("\r", "");
-        Map<String, Long> reference = new HashMap<>();
-        for (String word : text.split("[ \\n]+")) {
-            if (!word.isEmpty()) {
-                reference.merge(word, 1L, Long::sum);
-            }
-        }
+        Map<String, Long> reference = spaceWordCount(text);
         Path home = dir.resolve("restart");
         String id;
         String mapJob;
@@ -413,19 +379,7 @@ class DataJobsIT {
                             .asText())
                     .isEqualTo("running");
             second.worker("after", 2);
-            Awaitility.await("done after the restart")
-                    .atMost(Duration.ofMinutes(2))
-                    .pollInterval(Duration.ofMillis(100))
-                    .until(() -> !second.api
-                            .get("/api/mapreduce/" + id)
-                            .json()
-                            .get("status")
-                            .asText()
-                            .equals("running"));
-            JsonNode job = second.api.get("/api/mapreduce/" + id).json();
-            assertThat(job.get("status").asText()).as(job.toString()).isEqualTo("done");
-            assertThat(counts(lines(second.api.bytes("/api/mapreduce/" + id + "/output"))))
-                    .isEqualTo(reference);
+            assertExactCount(second.api, id, reference);
         }
     }
 
@@ -665,12 +619,32 @@ class DataJobsIT {
     }
 
     static JsonNode awaitEnd(String path, String id) {
+        return awaitEnd(api, path, id, Duration.ofMinutes(1));
+    }
+
+    static JsonNode awaitEnd(ApiClient client, String path, String id, Duration atMost) {
         Awaitility.await(path + "/" + id + " ends")
-                .atMost(Duration.ofMinutes(1))
+                .atMost(atMost)
                 .pollInterval(Duration.ofMillis(100))
-                .until(() ->
-                        !api.get(path + "/" + id).json().get("status").asText().equals("running"));
-        return api.get(path + "/" + id).json();
+                .until(() -> !client.get(path + "/" + id)
+                        .json()
+                        .get("status")
+                        .asText()
+                        .equals("running"));
+        return client.get(path + "/" + id).json();
+    }
+
+    /** Word counts of a text whose words are separated by spaces and newlines only. */
+    static Map<String, Long> spaceWordCount(String text) {
+        return wordCount(text, "[ \\n]+");
+    }
+
+    /** Awaits the MapReduce job's end; it must be done with exactly the reference counts. */
+    static void assertExactCount(ApiClient client, String id, Map<String, Long> reference) throws Exception {
+        JsonNode job = awaitEnd(client, "/api/mapreduce", id, Duration.ofMinutes(2));
+        assertThat(job.get("status").asText()).as(job.toString()).isEqualTo("done");
+        assertThat(counts(lines(client.bytes("/api/mapreduce/" + id + "/output"))))
+                .isEqualTo(reference);
     }
 
     @Test
