@@ -51,15 +51,7 @@ public final class MapSide {
         DataCounters counters = new DataCounters();
         if (reducers == 0) {
             ByteSink out = new ByteSink(len + 64);
-            MapReduceFunction.Emitter emit = (k, v) -> {
-                out.writeAscii("{\"key\":");
-                Json.writeJackson(out, k);
-                out.writeAscii(",\"value\":");
-                Json.writeJackson(out, v);
-                out.write('}');
-                out.write('\n');
-                counters.addRecordsOut(1);
-            };
+            MapReduceFunction.Emitter emit = outputLines(out, counters);
             Records.forEach(b, off, len, info, counters, (line, record) -> fn.map(record, emit));
             return new MapOutput(List.of(out.toByteArray()), counters);
         }
@@ -70,6 +62,22 @@ public final class MapSide {
         } catch (CombineFailure f) {
             throw f.cause;
         }
+    }
+
+    /**
+     * An emitter writing each pair as a {@code {"key":K,"value":V}\n} line, the output of map-only
+     * tasks and of reduce tasks, counting it in {@code recordsOut}.
+     */
+    static MapReduceFunction.Emitter outputLines(ByteSink out, DataCounters counters) {
+        return (k, v) -> {
+            out.writeAscii("{\"key\":");
+            Json.writeJackson(out, k);
+            out.writeAscii(",\"value\":");
+            Json.writeJackson(out, v);
+            out.write('}');
+            out.write('\n');
+            counters.addRecordsOut(1);
+        };
     }
 
     /** The values of one key: the first key object emitted, its canonical form and the values. */

@@ -108,15 +108,7 @@ public final class ReduceSide {
             }
         }
         ByteSink out = new ByteSink((int) Math.min(Integer.MAX_VALUE - 64, total / 2 + 64));
-        MapReduceFunction.Emitter emit = (k, v) -> {
-            out.writeAscii("{\"key\":");
-            Json.writeJackson(out, k);
-            out.writeAscii(",\"value\":");
-            Json.writeJackson(out, v);
-            out.write('}');
-            out.write('\n');
-            counters.addRecordsOut(1);
-        };
+        MapReduceFunction.Emitter emit = MapSide.outputLines(out, counters);
         List<Cursor> tied = new ArrayList<>();
         List<Object> values = new ArrayList<>();
         while (!heap.isEmpty()) {

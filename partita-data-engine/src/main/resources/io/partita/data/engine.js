@@ -411,6 +411,11 @@
     return t === undefined ? 'null' : t;
   }
 
+  /** A pair of a map-only or reduce task's output (Java: MapSide.outputLines). */
+  function outputLine(k, v) {
+    return '{"key":' + stringify(k) + ',"value":' + stringify(v) + '}\n';
+  }
+
   function checkSync(result, what) {
     if (result !== null && typeof result === 'object' && typeof result.then === 'function') {
       throw new Error(what + ' must be synchronous; it returned a Promise');
@@ -461,7 +466,7 @@
     if (reducers === 0) {
       var out = [];
       var emitOut = function (k, v) {
-        out.push('{"key":' + stringify(k) + ',"value":' + stringify(v) + '}\n');
+        out.push(outputLine(k, v));
         counters.recordsOut++;
       };
       eachRecord(text, info, counters, false, function (line, record) {
@@ -722,7 +727,7 @@
     }
     var out = [];
     var emit = function (k, v) {
-      out.push('{"key":' + stringify(k) + ',"value":' + stringify(v) + '}\n');
+      out.push(outputLine(k, v));
       counters.recordsOut++;
     };
     while (heap.a.length > 0) {

@@ -287,10 +287,7 @@ class DataJobsIT {
                     .until(() -> local.api.job(mapJob).get("counts").get("done").asLong() >= 2);
             victim.kill();
             assertExactCount(local.api, id, reference);
-            JsonNode mapPhase = local.api.job(mapJob);
-            assertThat(mapPhase.get("counts").get("retried").asLong())
-                    .as(mapPhase.toString())
-                    .isPositive();
+            assertRetried(local.api, mapJob);
         }
     }
 
@@ -338,10 +335,7 @@ class DataJobsIT {
                     });
             workers.get(victim[0]).kill();
             assertExactCount(local.api, id, reference);
-            JsonNode reducePhase = local.api.job(reduceJob[0]);
-            assertThat(reducePhase.get("counts").get("retried").asLong())
-                    .as(reducePhase.toString())
-                    .isPositive();
+            assertRetried(local.api, reduceJob[0]);
         }
     }
 
@@ -637,6 +631,14 @@ class DataJobsIT {
     /** Word counts of a text whose words are separated by spaces and newlines only. */
     static Map<String, Long> spaceWordCount(String text) {
         return wordCount(text, "[ \\n]+");
+    }
+
+    /** The phase job re-ran at least one task. */
+    static void assertRetried(ApiClient client, String phaseJob) {
+        JsonNode phase = client.job(phaseJob);
+        assertThat(phase.get("counts").get("retried").asLong())
+                .as(phase.toString())
+                .isPositive();
     }
 
     /** Awaits the MapReduce job's end; it must be done with exactly the reference counts. */
