@@ -53,19 +53,19 @@ final class CallApi {
     private void call(ServerRequest req, ServerResponse res) {
         JsonNode body = http.readJson(req);
         if (!body.isObject()) {
-            throw ApiException.invalid("", "expected {\"function\": \"...\", \"args\": [...]}");
+            throw PartitaException.invalid("", "expected {\"function\": \"...\", \"args\": [...]}");
         }
         for (var it = body.fieldNames(); it.hasNext(); ) {
             String field = it.next();
             if (!CALL_FIELDS.contains(field)) {
-                throw ApiException.invalid(field, "unknown field " + field + "; a call takes " + CALL_FIELDS);
+                throw PartitaException.invalid(field, "unknown field " + field + "; a call takes " + CALL_FIELDS);
             }
         }
         boolean async = false;
         JsonNode a = body.get("async");
         if (a != null && !a.isNull()) {
             if (!a.isBoolean()) {
-                throw ApiException.invalid("async", "async must be true or false, was " + a);
+                throw PartitaException.invalid("async", "async must be true or false, was " + a);
             }
             async = a.booleanValue();
         }
@@ -73,7 +73,7 @@ final class CallApi {
         JsonNode t = body.get("timeout");
         if (t != null && !t.isNull()) {
             if (!t.isIntegralNumber() || t.longValue() < 1 || t.longValue() > MAX_WAIT_MILLIS) {
-                throw ApiException.invalid(
+                throw PartitaException.invalid(
                         "timeout",
                         "timeout must be a number of milliseconds from 1 to " + MAX_WAIT_MILLIS + ", was " + t);
             }
@@ -103,7 +103,7 @@ final class CallApi {
             http.json(res, 504, out);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw ApiException.badRequest("interrupted", "the request was interrupted");
+            throw PartitaException.badRequest("interrupted", "the request was interrupted");
         } catch (ExecutionException e) {
             throw new IllegalStateException(e.getCause());
         }
@@ -112,7 +112,7 @@ final class CallApi {
     private void get(ServerRequest req, ServerResponse res) {
         String id = req.path().pathParameters().get("id");
         CallService.Tracked tracked =
-                calls.tracked(id).orElseThrow(() -> ApiException.notFound("no call with id '" + id + "'"));
+                calls.tracked(id).orElseThrow(() -> PartitaException.notFound("no call with id '" + id + "'"));
         http.json(res, 200, describe(tracked));
     }
 
@@ -155,7 +155,7 @@ final class CallApi {
 
     private void clear(ServerRequest req, ServerResponse res) {
         if (!req.query().contains("function") || req.query().get("function").isBlank()) {
-            throw ApiException.invalidQuery("function", "function is required: DELETE /api/cache?function=NAME");
+            throw PartitaException.invalidQuery("function", "function is required: DELETE /api/cache?function=NAME");
         }
         String function = req.query().get("function");
         long removed = calls.cache().clear(function);
@@ -170,13 +170,14 @@ final class CallApi {
     private void register(ServerRequest req, ServerResponse res) {
         JsonNode body = http.readJson(req);
         if (!body.isObject()) {
-            throw ApiException.invalid(
+            throw PartitaException.invalid(
                     "", "expected {\"name\": \"...\", \"code\": \"export function call(args, ctx) {...}\"}");
         }
         for (var it = body.fieldNames(); it.hasNext(); ) {
             String field = it.next();
             if (!FUNCTION_FIELDS.contains(field)) {
-                throw ApiException.invalid(field, "unknown field " + field + "; a function takes " + FUNCTION_FIELDS);
+                throw PartitaException.invalid(
+                        field, "unknown field " + field + "; a function takes " + FUNCTION_FIELDS);
             }
         }
         JsonNode name = body.get("name");
@@ -184,18 +185,18 @@ final class CallApi {
                 || !name.isTextual()
                 || !name.textValue().matches("[a-z0-9][a-z0-9._-]*(/[a-z0-9][a-z0-9._-]*)*")
                 || name.textValue().length() > 200) {
-            throw ApiException.invalid(
+            throw PartitaException.invalid(
                     "name", "name must be lower-case segments separated by /, e.g. \"examples/fib-js\", was " + name);
         }
         JsonNode source = body.get("code");
         if (source == null || !source.isTextual() || source.textValue().isEmpty()) {
-            throw ApiException.invalid("code", "code is required: the module's text, exporting call(args, ctx)");
+            throw PartitaException.invalid("code", "code is required: the module's text, exporting call(args, ctx)");
         }
         boolean pure = true;
         JsonNode p = body.get("pure");
         if (p != null && !p.isNull()) {
             if (!p.isBoolean()) {
-                throw ApiException.invalid("pure", "pure must be true or false, was " + p);
+                throw PartitaException.invalid("pure", "pure must be true or false, was " + p);
             }
             pure = p.booleanValue();
         }

@@ -121,8 +121,11 @@ final class CallFunctions {
     Def registerJs(String name, String hash, boolean pure, Duration timeout) {
         Def known = defs.get(name);
         if (known != null && !known.js()) {
-            throw new ApiException(
-                    409, "conflict", "'" + name + "' is a Java function; choose another name", Optional.of("name"));
+            throw new PartitaException(
+                    PartitaException.Kind.CONFLICT,
+                    "conflict",
+                    "'" + name + "' is a Java function; choose another name",
+                    "name");
         }
         Def def = new Def(name, "js", hash, pure, timeout);
         remember(def);

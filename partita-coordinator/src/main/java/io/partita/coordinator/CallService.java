@@ -56,26 +56,36 @@ final class CallService {
     /**
      * Checks a call.
      *
-     * @throws ApiException (422) naming {@code function} or {@code args}
+     * @throws ApiException (422) naming {@code function} or {@code args}: a {@link PartitaException}
+     *     whose type {@link ClientEndpoint} still catches (see {@link ApiException})
      */
     Request request(JsonNode function, JsonNode args) {
+        try {
+            return check(function, args);
+        } catch (PartitaException e) {
+            throw new ApiException(e);
+        }
+    }
+
+    private Request check(JsonNode function, JsonNode args) {
         if (function == null
                 || function.isNull()
                 || !function.isTextual()
                 || function.textValue().isBlank()) {
-            throw ApiException.invalid("function", "function is required: the name of a function, e.g. examples/fib");
+            throw PartitaException.invalid(
+                    "function", "function is required: the name of a function, e.g. examples/fib");
         }
         String name = function.textValue();
         CallFunctions.Def def = functions
                 .get(name)
-                .orElseThrow(() -> new ApiException(
-                        422,
+                .orElseThrow(() -> new PartitaException(
+                        PartitaException.Kind.INVALID,
                         "unknown_function",
                         "unknown function '" + name + "'; known call functions are " + functions.names(),
-                        Optional.of("function")));
+                        "function"));
         JsonNode list = args == null || args.isNull() ? JsonNodeFactory.instance.arrayNode() : args;
         if (!list.isArray()) {
-            throw ApiException.invalid("args", "args must be a JSON array of arguments, was " + list.getNodeType());
+            throw PartitaException.invalid("args", "args must be a JSON array of arguments, was " + list.getNodeType());
         }
         return new Request(def, list, key(def, list));
     }

@@ -51,7 +51,7 @@ final class CodeService {
      * Checks and stores a module.
      *
      * @param field the spec field to name in errors
-     * @throws ApiException (422) for a syntax error (with line and column) or a module without compute
+     * @throws PartitaException (422) for a syntax error (with line and column) or a module without compute
      */
     Stored put(String source, String field) {
         return put(source, field, "compute", "compute(input, ctx)");
@@ -62,15 +62,15 @@ final class CodeService {
         Optional<JsSyntax.Error> error = JsSyntax.check(source);
         if (error.isPresent()) {
             JsSyntax.Error e = error.get();
-            throw new ApiException(
-                    422,
+            throw new PartitaException(
+                    PartitaException.Kind.INVALID,
                     "syntax_error",
                     "syntax error at line " + e.line() + ", column " + e.column() + ": " + e.message(),
-                    Optional.of(field));
+                    field);
         }
         Set<String> exports = exports(source);
         if (!exports.contains(required)) {
-            throw ApiException.invalid(field, "the module must export a function " + signature);
+            throw PartitaException.invalid(field, "the module must export a function " + signature);
         }
         String hash = sha256(source);
         store.putCode(new StoredCode(hash, "js", source, System.currentTimeMillis()));
@@ -91,7 +91,7 @@ final class CodeService {
         } else if (code.hash().isPresent()) {
             String hash = code.hash().get();
             StoredCode existing = store.code(hash)
-                    .orElseThrow(() -> ApiException.invalid(
+                    .orElseThrow(() -> PartitaException.invalid(
                             "code.hash", "no code with hash " + hash + "; upload it with POST /api/code"));
             stored = new Stored(hash, exports(existing.source()));
         } else {
@@ -108,26 +108,27 @@ final class CodeService {
                     .GET()
                     .build();
         } catch (IllegalArgumentException e) {
-            throw ApiException.invalid("code.url", "code.url is not a valid URL: " + url);
+            throw PartitaException.invalid("code.url", "code.url is not a valid URL: " + url);
         }
         try {
             HttpResponse<InputStream> response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
             try (InputStream in = response.body()) {
                 if (response.statusCode() != 200) {
-                    throw ApiException.invalid(
+                    throw PartitaException.invalid(
                             "code.url", "cannot fetch code.url " + url + ": HTTP " + response.statusCode());
                 }
                 byte[] body = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBytes + 1));
                 if (body.length > maxBytes) {
-                    throw ApiException.invalid("code.url", "the code at " + url + " is over " + maxBytes + " bytes");
+                    throw PartitaException.invalid(
+                            "code.url", "the code at " + url + " is over " + maxBytes + " bytes");
                 }
                 return new String(body, StandardCharsets.UTF_8);
             }
         } catch (IOException e) {
-            throw ApiException.invalid("code.url", "cannot fetch code.url " + url + ": " + e.getMessage());
+            throw PartitaException.invalid("code.url", "cannot fetch code.url " + url + ": " + e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw ApiException.invalid("code.url", "interrupted while fetching " + url);
+            throw PartitaException.invalid("code.url", "interrupted while fetching " + url);
         }
     }
 

@@ -165,7 +165,7 @@ final class DashboardStreams {
 
     private void job(ServerRequest req, ServerResponse res) {
         String id = req.path().pathParameters().get("id");
-        StoredJob stored = store.job(id).orElseThrow(() -> ApiException.notFound("no job with id '" + id + "'"));
+        StoredJob stored = store.job(id).orElseThrow(() -> PartitaException.notFound("no job with id '" + id + "'"));
         JobState state = new JobState(id);
         state.lastSecond = stored.createdAt() / 1000 - 1; // the chart starts when the job did
         stream(res, JOB_MILLIS, state::tick);

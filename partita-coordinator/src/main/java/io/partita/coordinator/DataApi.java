@@ -68,7 +68,7 @@ final class DataApi {
                             res,
                             200,
                             datasets.describe(id)
-                                    .orElseThrow(() -> ApiException.notFound("no dataset with id '" + id + "'")));
+                                    .orElseThrow(() -> PartitaException.notFound("no dataset with id '" + id + "'")));
                 });
         kind(routing, "mapreduce", "mapreduce");
         kind(routing, "queries", "query");
@@ -112,7 +112,7 @@ final class DataApi {
                         try {
                             part = Optional.of(Integer.parseInt(req.query().get("part")));
                         } catch (NumberFormatException e) {
-                            throw ApiException.invalidQuery(
+                            throw PartitaException.invalidQuery(
                                     "part",
                                     "part must be an integer, was "
                                             + req.query().get("part"));
@@ -145,7 +145,7 @@ final class DataApi {
             try (InputStream in = req.content().inputStream()) {
                 dataset = datasets.upload(name, format, chunk, in);
             } catch (IOException e) {
-                throw ApiException.badRequest("unreadable_body", "cannot read the upload: " + e.getMessage());
+                throw PartitaException.badRequest("unreadable_body", "cannot read the upload: " + e.getMessage());
             }
         }
         res.header(HeaderNames.LOCATION, "/api/datasets/" + dataset.id());

@@ -147,7 +147,7 @@ final class DataJobs implements AutoCloseable {
         job.reducers = DEFAULT_REDUCERS;
         if (reducers != null && !reducers.isNull()) {
             if (!reducers.isIntegralNumber() || reducers.intValue() < 0 || reducers.intValue() > MAX_REDUCERS) {
-                throw ApiException.invalid(
+                throw PartitaException.invalid(
                         "reducers",
                         "reducers must be an integer between 0 (map only) and " + MAX_REDUCERS + ", was " + reducers);
             }
@@ -158,20 +158,14 @@ final class DataJobs implements AutoCloseable {
         boolean hasFn = fn != null && !fn.isNull();
         boolean hasCode = src != null && !src.isNull();
         if (hasFn == hasCode) {
-            throw ApiException.invalid(
+            throw PartitaException.invalid(
                     "function", "give either function (a Java MapReduceFunction) or code (a JavaScript module)");
         }
         if (hasFn) {
             if (!fn.isTextual() || fn.textValue().isBlank() || fn.textValue().length() > 200) {
-                throw ApiException.invalid("function", "function must be a non-empty name, was " + fn);
+                throw PartitaException.invalid("function", "function must be a non-empty name, was " + fn);
             }
-            if (!catalog.knows(fn.textValue())) {
-                throw new ApiException(
-                        422,
-                        "unknown_function",
-                        "unknown function '" + fn.textValue() + "'; known functions are " + catalog.names(),
-                        Optional.of("function"));
-            }
+            catalog.require(fn.textValue());
             job.function = fn.textValue();
         } else {
             String source;
@@ -180,11 +174,11 @@ final class DataJobs implements AutoCloseable {
             } else if (src.isObject() && src.path("source").isTextual()) {
                 source = src.get("source").textValue();
             } else {
-                throw ApiException.invalid("code", "code must be the module's source, or {\"source\": \"...\"}");
+                throw PartitaException.invalid("code", "code must be the module's source, or {\"source\": \"...\"}");
             }
             CodeService.Stored stored = code.put(source, "code", "map", "map(record, emit)");
             if (job.reducers > 0 && !stored.exports().contains("reduce")) {
-                throw ApiException.invalid(
+                throw PartitaException.invalid(
                         "code",
                         "the module must export reduce(key, values, emit) (or set reducers to 0 for a map-only job)");
             }
@@ -209,7 +203,7 @@ final class DataJobs implements AutoCloseable {
         try {
             plan = QuerySpec.compile(query, dataset.format(), dataset.columns());
         } catch (QueryException e) {
-            throw ApiException.invalid(e.field(), e.getMessage());
+            throw PartitaException.invalid(e.field(), e.getMessage());
         }
         job.plan = plan.toJson();
         job.reducers = plan.reducers();
@@ -227,11 +221,12 @@ final class DataJobs implements AutoCloseable {
         job.spec = (ObjectNode) body.deepCopy();
         JsonNode datasetNode = body.get("dataset");
         if (datasetNode == null || !datasetNode.isTextual()) {
-            throw ApiException.invalid("dataset", "dataset is required: the id of a dataset (see GET /api/datasets)");
+            throw PartitaException.invalid(
+                    "dataset", "dataset is required: the id of a dataset (see GET /api/datasets)");
         }
         Datasets.Dataset dataset = datasets.get(datasetNode.textValue())
-                .orElseThrow(
-                        () -> ApiException.invalid("dataset", "no dataset with id '" + datasetNode.textValue() + "'"));
+                .orElseThrow(() ->
+                        PartitaException.invalid("dataset", "no dataset with id '" + datasetNode.textValue() + "'"));
         job.dataset = dataset.id();
         job.splits = dataset.splits();
         job.datasetKey = dataset.blobKey();
@@ -240,7 +235,7 @@ final class DataJobs implements AutoCloseable {
             if (!name.isTextual()
                     || name.textValue().isBlank()
                     || name.textValue().length() > 200) {
-                throw ApiException.invalid("name", "name must have 1 to 200 characters");
+                throw PartitaException.invalid("name", "name must have 1 to 200 characters");
             }
             job.name = name.textValue();
         }
@@ -250,7 +245,7 @@ final class DataJobs implements AutoCloseable {
         JsonNode options = body.get("options");
         if (options != null && !options.isNull()) {
             if (!options.isObject()) {
-                throw ApiException.invalid("options", "options must be a JSON object, was " + options);
+                throw PartitaException.invalid("options", "options must be a JSON object, was " + options);
             }
             JobSpec.unknownFields(options, OPTIONS, "options.");
             job.maxAttempts = JobSpec.intOption(options, "maxAttempts", job.maxAttempts, 1, 100, "options.");
@@ -260,7 +255,7 @@ final class DataJobs implements AutoCloseable {
             if (bad != null && !bad.isNull()) {
                 if (!bad.isTextual()
                         || !(bad.textValue().equals("fail") || bad.textValue().equals("skip"))) {
-                    throw ApiException.invalid(
+                    throw PartitaException.invalid(
                             "options.onBadRecord", "options.onBadRecord must be \"fail\" or \"skip\", was " + bad);
                 }
                 onBad = bad.textValue();
@@ -279,7 +274,7 @@ final class DataJobs implements AutoCloseable {
 
     private static void requireObject(JsonNode body) {
         if (body == null || !body.isObject()) {
-            throw ApiException.invalid("", "the job spec must be a JSON object");
+            throw PartitaException.invalid("", "the job spec must be a JSON object");
         }
     }
 
@@ -506,7 +501,7 @@ final class DataJobs implements AutoCloseable {
     ObjectNode cancel(String kind, String id) {
         DataJob job = find(kind, id);
         if (!job.status.equals("running")) {
-            throw ApiException.conflict("already_finished", kind + " job " + id + " is already " + job.status);
+            throw PartitaException.conflict("already_finished", kind + " job " + id + " is already " + job.status);
         }
         String phaseJob = job.phase.equals("reduce") ? job.reduceJob : job.mapJob;
         if (phaseJob != null
@@ -527,7 +522,7 @@ final class DataJobs implements AutoCloseable {
             }
         }
         if (job == null || !job.kind.equals(kind)) {
-            throw ApiException.notFound("no " + kind + " job with id '" + id + "'");
+            throw PartitaException.notFound("no " + kind + " job with id '" + id + "'");
         }
         return job;
     }
@@ -613,11 +608,12 @@ final class DataJobs implements AutoCloseable {
     void checkOutput(String kind, String id, Optional<Integer> part) {
         DataJob job = find(kind, id);
         if (!job.status.equals("done")) {
-            throw ApiException.conflict("not_done", kind + " job " + id + " is " + job.status + ", it has no output");
+            throw PartitaException.conflict(
+                    "not_done", kind + " job " + id + " is " + job.status + ", it has no output");
         }
         int parts = outputKeys(job).size();
         if (part.isPresent() && (part.get() < 0 || part.get() >= parts)) {
-            throw ApiException.invalidQuery(
+            throw PartitaException.invalidQuery(
                     "part", "part must be between 0 and " + (parts - 1) + ", was " + part.get());
         }
     }

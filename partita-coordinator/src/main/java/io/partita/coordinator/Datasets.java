@@ -105,7 +105,7 @@ final class Datasets {
     /**
      * Stores an uploaded file.
      *
-     * @throws ApiException (422) naming the field at fault: a bad header, an empty CSV
+     * @throws PartitaException (422) naming the field at fault: a bad header, an empty CSV
      */
     Dataset upload(String name, Format format, long chunkBytes, InputStream body) {
         return ingest(name, format, chunkBytes, "upload", body);
@@ -115,16 +115,16 @@ final class Datasets {
      * Registers a dataset by URL ({@code http}, {@code https}, or {@code file} under an import
      * directory): the coordinator reads it now and keeps its own copy.
      *
-     * @throws ApiException (422 naming {@code url}) if it cannot be read
+     * @throws PartitaException (422 naming {@code url}) if it cannot be read
      */
     Dataset register(JsonNode body) {
         if (body == null || !body.isObject()) {
-            throw ApiException.invalid("", "expected {\"url\": \"https://...\", \"format\": \"text|csv|jsonl\"}");
+            throw PartitaException.invalid("", "expected {\"url\": \"https://...\", \"format\": \"text|csv|jsonl\"}");
         }
         JobSpec.unknownFields(body, URL_FIELDS, "");
         JsonNode urlNode = body.get("url");
         if (urlNode == null || !urlNode.isTextual() || urlNode.textValue().isBlank()) {
-            throw ApiException.invalid("url", "url is required: an http, https or file URL");
+            throw PartitaException.invalid("url", "url is required: an http, https or file URL");
         }
         String url = urlNode.textValue();
         Format format = format(text(body, "format").orElse(null));
@@ -133,7 +133,7 @@ final class Datasets {
         try (InputStream in = open(url)) {
             return ingest(name, format, chunk, url, in);
         } catch (IOException e) {
-            throw ApiException.invalid("url", "cannot read " + url + ": " + e.getMessage());
+            throw PartitaException.invalid("url", "cannot read " + url + ": " + e.getMessage());
         }
     }
 
@@ -143,19 +143,19 @@ final class Datasets {
             return Optional.empty();
         }
         if (!node.isTextual()) {
-            throw ApiException.invalid(field, field + " must be a string, was " + node);
+            throw PartitaException.invalid(field, field + " must be a string, was " + node);
         }
         return Optional.of(node.textValue());
     }
 
     static Format format(String text) {
         if (text == null) {
-            throw ApiException.invalid("format", "format is required: text, csv or jsonl");
+            throw PartitaException.invalid("format", "format is required: text, csv or jsonl");
         }
         try {
             return Format.parse(text);
         } catch (io.partita.data.DataException e) {
-            throw ApiException.invalid("format", "format must be text, csv or jsonl, was '" + text + "'");
+            throw PartitaException.invalid("format", "format must be text, csv or jsonl, was '" + text + "'");
         }
     }
 
@@ -167,17 +167,17 @@ final class Datasets {
         try {
             value = Sizes.parse(text, "chunkSize");
         } catch (IllegalArgumentException e) {
-            throw ApiException.invalid("chunkSize", e.getMessage());
+            throw PartitaException.invalid("chunkSize", e.getMessage());
         }
         if (value < CoordinatorConfig.MIN_CHUNK_BYTES || value > CoordinatorConfig.MAX_CHUNK_BYTES) {
-            throw ApiException.invalid("chunkSize", "chunkSize must be between 4KiB and 1GiB, was " + text);
+            throw PartitaException.invalid("chunkSize", "chunkSize must be between 4KiB and 1GiB, was " + text);
         }
         return value;
     }
 
     static String name(String name) {
         if (name == null || name.isBlank() || name.length() > 200) {
-            throw ApiException.invalid("name", "name must have 1 to 200 characters");
+            throw PartitaException.invalid("name", "name must have 1 to 200 characters");
         }
         return name;
     }
@@ -193,7 +193,7 @@ final class Datasets {
         try {
             uri = URI.create(url);
         } catch (IllegalArgumentException e) {
-            throw ApiException.invalid("url", "url is not a valid URI: " + url);
+            throw PartitaException.invalid("url", "url is not a valid URI: " + url);
         }
         String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(java.util.Locale.ROOT);
         switch (scheme) {
@@ -236,7 +236,7 @@ final class Datasets {
                     }
                 }
                 if (!allowed) {
-                    throw ApiException.invalid(
+                    throw PartitaException.invalid(
                             "url",
                             "file " + path + " is outside the import directories " + config.importDirs()
                                     + " (start the server with --import-dir to allow another)");
@@ -246,7 +246,7 @@ final class Datasets {
                 }
                 return Files.newInputStream(path);
             }
-            default -> throw ApiException.invalid("url", "url must be an http, https or file URL, was " + url);
+            default -> throw PartitaException.invalid("url", "url must be an http, https or file URL, was " + url);
         }
     }
 
@@ -278,7 +278,7 @@ final class Datasets {
             cache.put(id, dataset);
             return dataset;
         } catch (IOException e) {
-            throw ApiException.invalid(
+            throw PartitaException.invalid(
                     source.equals("upload") ? "body" : "url",
                     "cannot read " + (source.equals("upload") ? "the upload" : source) + ": " + e.getMessage());
         } catch (RuntimeException e) {
@@ -304,17 +304,17 @@ final class Datasets {
             }
             case CSV -> {
                 if (scan.header == null) {
-                    throw ApiException.invalid("body", "a CSV dataset needs a header line naming its columns");
+                    throw PartitaException.invalid("body", "a CSV dataset needs a header line naming its columns");
                 }
                 List<String> columns;
                 try {
                     columns = Csv.parseHeader(new String(scan.header, StandardCharsets.UTF_8));
                 } catch (DataException e) {
-                    throw ApiException.invalid("body", "bad CSV header: " + e.getMessage());
+                    throw PartitaException.invalid("body", "bad CSV header: " + e.getMessage());
                 }
                 for (int i = 0; i < columns.size(); i++) {
                     if (columns.get(i).isEmpty()) {
-                        throw ApiException.invalid("body", "column " + (i + 1) + " of the CSV header has no name");
+                        throw PartitaException.invalid("body", "column " + (i + 1) + " of the CSV header has no name");
                     }
                 }
                 return List.copyOf(columns);
@@ -407,7 +407,7 @@ final class Datasets {
             int limit = inHeader ? MAX_HEADER_BYTES : MAX_SAMPLED_LINE;
             if (current.size() + length > limit) {
                 if (inHeader) {
-                    throw ApiException.invalid(
+                    throw PartitaException.invalid(
                             "body", "the CSV header line is longer than " + MAX_HEADER_BYTES + " bytes");
                 }
                 currentTooLong = true;

@@ -74,6 +74,21 @@ final class FunctionCatalog {
         return names.contains(function);
     }
 
+    /**
+     * Checks that a worker has announced {@code function}.
+     *
+     * @throws PartitaException ({@code unknown_function}, naming {@code function}) if none has
+     */
+    void require(String function) {
+        if (!knows(function)) {
+            throw new PartitaException(
+                    PartitaException.Kind.INVALID,
+                    "unknown_function",
+                    "unknown function '" + function + "'; known functions are " + names(),
+                    "function");
+        }
+    }
+
     Set<String> names() {
         return new TreeSet<>(names);
     }

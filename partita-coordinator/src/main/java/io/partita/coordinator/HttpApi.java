@@ -26,8 +26,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The REST API under {@code /api}, JSON in and out. Errors are thrown as {@link ApiException} and
- * rendered in one place as {@code {"error", "message", "field"}}; any other exception becomes a 500
+ * The REST API under {@code /api}, JSON in and out. Errors are thrown as {@link PartitaException}
+ * and rendered in one place as {@code {"error", "message", "field"}}; any other exception becomes a 500
  * that is logged once with the request line.
  */
 final class HttpApi {
@@ -67,7 +67,7 @@ final class HttpApi {
     }
 
     void routing(HttpRouting.Builder routing) {
-        routing.error(ApiException.class, this::apiError)
+        routing.error(PartitaException.class, this::apiError)
                 .error(Exception.class, this::unexpected)
                 .get("/api/health", this::health)
                 .get("/api/openapi.json", (req, res) -> send(res, 200, JSON, openApi))
@@ -92,7 +92,7 @@ final class HttpApi {
                                 "text/plain; version=0.0.4; charset=utf-8",
                                 metrics.scrape().getBytes(StandardCharsets.UTF_8)))
                 .any("/api/*", (req, res) -> {
-                    throw ApiException.notFound("no such endpoint: "
+                    throw PartitaException.notFound("no such endpoint: "
                             + req.prologue().method().text() + " " + req.path().path());
                 });
     }
@@ -125,15 +125,16 @@ final class HttpApi {
      */
     private void rerun(ServerRequest req, ServerResponse res) {
         String id = id(req);
-        StoredJob old = store.job(id).orElseThrow(() -> ApiException.notFound("no job with id '" + id + "'"));
+        StoredJob old = store.job(id).orElseThrow(() -> PartitaException.notFound("no job with id '" + id + "'"));
         JsonNode body = readJson(req);
         if (!body.isObject()) {
-            throw ApiException.invalid("", "expected {\"params\": {...}} and optionally \"code\"");
+            throw PartitaException.invalid("", "expected {\"params\": {...}} and optionally \"code\"");
         }
         for (var it = body.fieldNames(); it.hasNext(); ) {
             String field = it.next();
             if (!field.equals("params") && !field.equals("code") && !field.equals("name")) {
-                throw ApiException.invalid(field, "unknown field " + field + "; a rerun takes params, code and name");
+                throw PartitaException.invalid(
+                        field, "unknown field " + field + "; a rerun takes params, code and name");
             }
         }
         ObjectNode spec;
@@ -145,7 +146,7 @@ final class HttpApi {
         JsonNode params = body.get("params");
         if (params != null && !params.isNull()) {
             if (!params.isObject()) {
-                throw ApiException.invalid("params", "params must be a JSON object, was " + params);
+                throw PartitaException.invalid("params", "params must be a JSON object, was " + params);
             }
             ObjectNode merged = spec.has("params") && spec.get("params").isObject()
                     ? (ObjectNode) spec.get("params")
@@ -168,17 +169,13 @@ final class HttpApi {
             spec = code.resolve(spec);
             if (spec.fanInFor(spec.partitions()) > JobSpec.MAX_FAN_IN
                     && spec.partitions() > JobSpec.MAX_COLLECT_PARTITIONS) {
-                throw ApiException.invalid(
+                throw PartitaException.invalid(
                         "partitions",
                         "a module without combine collects all outputs in one task, so at most "
                                 + JobSpec.MAX_COLLECT_PARTITIONS + " partitions; export combine(a, b) for more");
             }
-        } else if (!catalog.knows(spec.function())) {
-            throw new ApiException(
-                    422,
-                    "unknown_function",
-                    "unknown function '" + spec.function() + "'; known functions are " + catalog.names(),
-                    Optional.of("function"));
+        } else {
+            catalog.require(spec.function());
         }
         String id = newId();
         JobRun job = scheduler.submit(id, spec, fingerprint(spec));
@@ -220,15 +217,15 @@ final class HttpApi {
     private void uploadCode(ServerRequest req, ServerResponse res) {
         JsonNode body = readJson(req);
         if (!body.isObject()) {
-            throw ApiException.invalid("", "expected {\"language\": \"js\", \"source\": \"...\"}");
+            throw PartitaException.invalid("", "expected {\"language\": \"js\", \"source\": \"...\"}");
         }
         JsonNode language = body.get("language");
         if (language != null && !language.isNull() && !"js".equals(language.asText())) {
-            throw ApiException.invalid("language", "language must be \"js\", was " + language);
+            throw PartitaException.invalid("language", "language must be \"js\", was " + language);
         }
         JsonNode source = body.get("source");
         if (source == null || !source.isTextual() || source.textValue().isEmpty()) {
-            throw ApiException.invalid("source", "source is required: the module's text");
+            throw PartitaException.invalid("source", "source is required: the module's text");
         }
         CodeService.Stored stored = code.put(source.textValue(), "source");
         ObjectNode out = object();
@@ -243,7 +240,7 @@ final class HttpApi {
 
     private void getCode(ServerRequest req, ServerResponse res) {
         String hash = req.path().pathParameters().get("hash");
-        var stored = code.get(hash).orElseThrow(() -> ApiException.notFound("no code with hash '" + hash + "'"));
+        var stored = code.get(hash).orElseThrow(() -> PartitaException.notFound("no code with hash '" + hash + "'"));
         res.header(HeaderNames.create("Access-Control-Allow-Origin"), "*");
         res.header(HeaderNames.create("X-Content-SHA256"), stored.hash());
         send(res, 200, "text/javascript; charset=utf-8", stored.source().getBytes(StandardCharsets.UTF_8));
@@ -272,7 +269,7 @@ final class HttpApi {
         long after = longQuery(req, "after", 0, 0, Long.MAX_VALUE);
         int limit = intQuery(req, "limit", 100, 1, MAX_PAGE);
         if (store.job(id).isEmpty()) {
-            throw ApiException.notFound("no job with id '" + id + "'");
+            throw PartitaException.notFound("no job with id '" + id + "'");
         }
         StringBuilder out = new StringBuilder(256).append("{\"job\":");
         out.append(quote(id));
@@ -302,7 +299,7 @@ final class HttpApi {
     /** The partition map: {@code {"partitions", "full": true, "runs": [start, length, code, ...]}}. */
     private void map(ServerRequest req, ServerResponse res) {
         String id = id(req);
-        StoredJob job = store.job(id).orElseThrow(() -> ApiException.notFound("no job with id '" + id + "'"));
+        StoredJob job = store.job(id).orElseThrow(() -> PartitaException.notFound("no job with id '" + id + "'"));
         json(res, 200, mapJson(job, scheduler.partitionCodes(id).orElse(null)));
     }
 
@@ -328,9 +325,9 @@ final class HttpApi {
 
     private void result(ServerRequest req, ServerResponse res) {
         String id = id(req);
-        StoredJob job = store.job(id).orElseThrow(() -> ApiException.notFound("no job with id '" + id + "'"));
+        StoredJob job = store.job(id).orElseThrow(() -> PartitaException.notFound("no job with id '" + id + "'"));
         if (job.status() != JobStatus.DONE || job.result().isEmpty()) {
-            throw ApiException.conflict(
+            throw PartitaException.conflict(
                     "not_done",
                     "job " + id + " is " + job.status().wireName() + "; its result is available once it is done"
                             + job.error().map(e -> " (error: " + e + ")").orElse(""));
@@ -345,9 +342,9 @@ final class HttpApi {
      */
     private void resultPng(ServerRequest req, ServerResponse res) {
         String id = id(req);
-        StoredJob job = store.job(id).orElseThrow(() -> ApiException.notFound("no job with id '" + id + "'"));
+        StoredJob job = store.job(id).orElseThrow(() -> PartitaException.notFound("no job with id '" + id + "'"));
         if (job.status() != JobStatus.DONE || job.result().isEmpty()) {
-            throw ApiException.conflict(
+            throw PartitaException.conflict(
                     "not_done",
                     "job " + id + " is " + job.status().wireName() + "; its result is available once it is done");
         }
@@ -366,12 +363,11 @@ final class HttpApi {
                 || height > 16_384
                 || !pixels.isArray()
                 || pixels.size() != width * height) {
-            throw new ApiException(
-                    422,
+            throw new PartitaException(
+                    PartitaException.Kind.INVALID,
                     "not_an_image",
                     "the result of job " + id + " is not an image: expected {\"image\": {\"width\", \"height\","
-                            + " \"pixels\": [width*height 0xRRGGBB integers]}}",
-                    Optional.empty());
+                            + " \"pixels\": [width*height 0xRRGGBB integers]}}");
         }
         java.awt.image.BufferedImage png =
                 new java.awt.image.BufferedImage(width, height, java.awt.image.BufferedImage.TYPE_INT_RGB);
@@ -389,16 +385,16 @@ final class HttpApi {
 
     private void cancel(ServerRequest req, ServerResponse res) {
         String id = id(req);
-        StoredJob job = store.job(id).orElseThrow(() -> ApiException.notFound("no job with id '" + id + "'"));
+        StoredJob job = store.job(id).orElseThrow(() -> PartitaException.notFound("no job with id '" + id + "'"));
         if (job.status().isFinal()) {
-            throw ApiException.conflict(
+            throw PartitaException.conflict(
                     "already_finished",
                     "job " + id + " is already " + job.status().wireName());
         }
         // The store decides: if the job finished meanwhile, its own outcome stands.
         if (!store.finish(id, JobStatus.CANCELLED, Optional.of("cancelled"), System.currentTimeMillis())) {
             StoredJob now = store.job(id).orElseThrow();
-            throw ApiException.conflict(
+            throw PartitaException.conflict(
                     "already_finished",
                     "job " + id + " is already " + now.status().wireName());
         }
@@ -456,7 +452,7 @@ final class HttpApi {
     // ------------------------------------------------------------------------------- views
 
     private ObjectNode jobJson(String id) {
-        StoredJob job = store.job(id).orElseThrow(() -> ApiException.notFound("no job with id '" + id + "'"));
+        StoredJob job = store.job(id).orElseThrow(() -> PartitaException.notFound("no job with id '" + id + "'"));
         return jobJson(job);
     }
 
@@ -554,25 +550,25 @@ final class HttpApi {
         long limit = config.maxRequestBytes();
         var length = req.headers().contentLength();
         if (length.isPresent() && length.getAsLong() > limit) {
-            throw ApiException.tooLarge(
+            throw PartitaException.tooLarge(
                     "request body of " + length.getAsLong() + " bytes is over the limit of " + limit + " bytes");
         }
         byte[] body;
         try (InputStream in = req.content().inputStream()) {
             body = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limit + 1));
         } catch (IOException | RuntimeException e) {
-            throw ApiException.badRequest("unreadable_body", "cannot read the request body: " + e.getMessage());
+            throw PartitaException.badRequest("unreadable_body", "cannot read the request body: " + e.getMessage());
         }
         if (body.length > limit) {
-            throw ApiException.tooLarge("request body is over the limit of " + limit + " bytes");
+            throw PartitaException.tooLarge("request body is over the limit of " + limit + " bytes");
         }
         if (body.length == 0) {
-            throw ApiException.badRequest("malformed_json", "the request body is empty; expected a JSON object");
+            throw PartitaException.badRequest("malformed_json", "the request body is empty; expected a JSON object");
         }
         try {
             return mapper.readTree(body);
         } catch (JsonProcessingException e) {
-            throw ApiException.badRequest(
+            throw PartitaException.badRequest(
                     "malformed_json",
                     "the request body is not valid JSON: " + e.getOriginalMessage()
                             + (e.getLocation() == null
@@ -580,7 +576,7 @@ final class HttpApi {
                                     : " at line " + e.getLocation().getLineNr() + ", column "
                                             + e.getLocation().getColumnNr()));
         } catch (IOException e) {
-            throw ApiException.badRequest("malformed_json", "the request body is not valid JSON");
+            throw PartitaException.badRequest("malformed_json", "the request body is not valid JSON");
         }
     }
 
@@ -588,7 +584,7 @@ final class HttpApi {
     static String id(ServerRequest req) {
         String id = req.path().pathParameters().get("id");
         if (id.length() > 100) {
-            throw ApiException.notFound("no job with that id");
+            throw PartitaException.notFound("no job with that id");
         }
         return id;
     }
@@ -609,7 +605,7 @@ final class HttpApi {
             }
             return value;
         } catch (NumberFormatException e) {
-            throw ApiException.invalidQuery(
+            throw PartitaException.invalidQuery(
                     name, name + " must be an integer between " + min + " and " + max + ", was '" + raw + "'");
         }
     }
@@ -622,7 +618,7 @@ final class HttpApi {
         return id.toString();
     }
 
-    private void apiError(ServerRequest req, ServerResponse res, ApiException e) {
+    private void apiError(ServerRequest req, ServerResponse res, PartitaException e) {
         ObjectNode body = object();
         body.put("error", e.code());
         body.put("message", e.getMessage());
@@ -631,7 +627,19 @@ final class HttpApi {
         } else {
             body.putNull("field");
         }
-        json(res, e.status(), body);
+        json(res, status(e.kind()), body);
+    }
+
+    /** The HTTP status of an error of this kind. */
+    static int status(PartitaException.Kind kind) {
+        return switch (kind) {
+            case BAD_REQUEST -> 400;
+            case INVALID -> 422;
+            case NOT_FOUND -> 404;
+            case CONFLICT -> 409;
+            case TOO_LARGE -> 413;
+            case UNAVAILABLE -> 503;
+        };
     }
 
     private void unexpected(ServerRequest req, ServerResponse res, Exception e) {

@@ -100,7 +100,7 @@ record JobSpec(
     /**
      * Validates a spec.
      *
-     * @throws ApiException (422) naming the first bad field
+     * @throws PartitaException (422) naming the first bad field
      */
     static JobSpec parse(JsonNode root, long maxPartitions) {
         return parse(root, maxPartitions, false);
@@ -108,7 +108,7 @@ record JobSpec(
 
     private static JobSpec parse(JsonNode root, long maxPartitions, boolean stored) {
         if (root == null || !root.isObject()) {
-            throw ApiException.invalid("", "the job spec must be a JSON object");
+            throw PartitaException.invalid("", "the job spec must be a JSON object");
         }
         Optional<String> dataJob = Optional.empty();
         if (stored && root.hasNonNull("dataJob")) {
@@ -124,30 +124,31 @@ record JobSpec(
         String function;
         if (codeNode != null && !codeNode.isNull()) {
             if (functionNode != null && !functionNode.isNull()) {
-                throw ApiException.invalid("function", "give either function (Java) or code (JavaScript), not both");
+                throw PartitaException.invalid(
+                        "function", "give either function (Java) or code (JavaScript), not both");
             }
             code = Optional.of(parseCode(codeNode));
             function = code.get().hash().map(h -> "js:" + h.substring(0, 12)).orElse("js");
         } else {
             if (functionNode == null || functionNode.isNull()) {
-                throw ApiException.invalid("function", "function is required (or code, for a JavaScript job)");
+                throw PartitaException.invalid("function", "function is required (or code, for a JavaScript job)");
             }
             if (!functionNode.isTextual() || functionNode.textValue().isBlank()) {
-                throw ApiException.invalid("function", "function must be a non-empty string, was " + functionNode);
+                throw PartitaException.invalid("function", "function must be a non-empty string, was " + functionNode);
             }
             function = functionNode.textValue();
             if (function.length() > 200) {
-                throw ApiException.invalid("function", "function must be at most 200 characters");
+                throw PartitaException.invalid("function", "function must be at most 200 characters");
             }
         }
         String name = function;
         JsonNode nameNode = root.get("name");
         if (nameNode != null && !nameNode.isNull()) {
             if (!nameNode.isTextual()) {
-                throw ApiException.invalid("name", "name must be a string, was " + nameNode);
+                throw PartitaException.invalid("name", "name must be a string, was " + nameNode);
             }
             if (nameNode.textValue().length() > 200) {
-                throw ApiException.invalid("name", "name must be at most 200 characters");
+                throw PartitaException.invalid("name", "name must be at most 200 characters");
             }
             name = nameNode.textValue();
         }
@@ -155,7 +156,7 @@ record JobSpec(
         JsonNode paramsNode = root.get("params");
         if (paramsNode != null && !paramsNode.isNull()) {
             if (!paramsNode.isObject()) {
-                throw ApiException.invalid(
+                throw PartitaException.invalid(
                         "params",
                         "params must be a JSON object, was "
                                 + paramsNode.getNodeType().name().toLowerCase());
@@ -166,11 +167,11 @@ record JobSpec(
         JsonNode partitionsNode = root.get("partitions");
         if (partitionsNode != null && !partitionsNode.isNull()) {
             if (!partitionsNode.isIntegralNumber() || !partitionsNode.canConvertToLong()) {
-                throw ApiException.invalid("partitions", "partitions must be an integer, was " + partitionsNode);
+                throw PartitaException.invalid("partitions", "partitions must be an integer, was " + partitionsNode);
             }
             partitions = partitionsNode.longValue();
             if (partitions < 1 || partitions > maxPartitions) {
-                throw ApiException.invalid(
+                throw PartitaException.invalid(
                         "partitions", "partitions must be between 1 and " + maxPartitions + ", was " + partitions);
             }
         }
@@ -182,7 +183,7 @@ record JobSpec(
         JsonNode options = root.get("options");
         if (options != null && !options.isNull()) {
             if (!options.isObject()) {
-                throw ApiException.invalid("options", "options must be a JSON object, was " + options);
+                throw PartitaException.invalid("options", "options must be a JSON object, was " + options);
             }
             unknownFields(options, OPTIONS, "options.");
             maxAttempts = intOption(options, "maxAttempts", maxAttempts, 1, 100, "options.");
@@ -191,7 +192,7 @@ record JobSpec(
             JsonNode reuseNode = options.get("reuse");
             if (reuseNode != null && !reuseNode.isNull()) {
                 if (!reuseNode.isBoolean()) {
-                    throw ApiException.invalid(
+                    throw PartitaException.invalid(
                             "options.reuse", "options.reuse must be true or false, was " + reuseNode);
                 }
                 reuse = reuseNode.booleanValue();
@@ -202,7 +203,7 @@ record JobSpec(
         JsonNode rerunNode = root.get("rerunOf");
         if (rerunNode != null && !rerunNode.isNull()) {
             if (!rerunNode.isTextual() || rerunNode.textValue().length() > 100) {
-                throw ApiException.invalid("rerunOf", "rerunOf must be a job id, was " + rerunNode);
+                throw PartitaException.invalid("rerunOf", "rerunOf must be a job id, was " + rerunNode);
             }
             rerunOf = Optional.of(rerunNode.textValue());
         }
@@ -228,7 +229,7 @@ record JobSpec(
             return Requirements.NONE;
         }
         if (!node.isObject()) {
-            throw ApiException.invalid(
+            throw PartitaException.invalid(
                     "requirements", "requirements must be an object such as {\"memory\": 1073741824}, was " + node);
         }
         unknownFields(node, REQUIREMENT_FIELDS, "requirements.");
@@ -236,7 +237,7 @@ record JobSpec(
         JsonNode memoryNode = node.get("memory");
         if (memoryNode != null && !memoryNode.isNull()) {
             if (!memoryNode.isIntegralNumber() || !memoryNode.canConvertToLong() || memoryNode.longValue() < 0) {
-                throw ApiException.invalid(
+                throw PartitaException.invalid(
                         "requirements.memory",
                         "requirements.memory must be a non-negative number of bytes, was " + memoryNode);
             }
@@ -247,14 +248,14 @@ record JobSpec(
         JsonNode featuresNode = node.get("features");
         if (featuresNode != null && !featuresNode.isNull()) {
             if (!featuresNode.isArray() || featuresNode.size() > 20) {
-                throw ApiException.invalid(
+                throw PartitaException.invalid(
                         "requirements.features",
                         "requirements.features must be an array of at most 20 names such as [\"webgpu\"], was "
                                 + featuresNode);
             }
             for (JsonNode f : featuresNode) {
                 if (!f.isTextual() || f.textValue().isBlank() || f.textValue().length() > 50) {
-                    throw ApiException.invalid(
+                    throw PartitaException.invalid(
                             "requirements.features",
                             "requirements.features must hold non-empty names of at most 50 characters, was " + f);
                 }
@@ -266,7 +267,7 @@ record JobSpec(
 
     private static CodeSpec parseCode(JsonNode node) {
         if (!node.isObject()) {
-            throw ApiException.invalid(
+            throw PartitaException.invalid(
                     "code", "code must be an object such as {\"language\": \"js\", \"source\": \"...\"}");
         }
         unknownFields(node, CODE_FIELDS, "code.");
@@ -274,7 +275,7 @@ record JobSpec(
         JsonNode lang = node.get("language");
         if (lang != null && !lang.isNull()) {
             if (!lang.isTextual() || !lang.textValue().equals("js")) {
-                throw ApiException.invalid("code.language", "code.language must be \"js\", was " + lang);
+                throw PartitaException.invalid("code.language", "code.language must be \"js\", was " + lang);
             }
         }
         Optional<String> source = text(node, "source", 0);
@@ -282,14 +283,14 @@ record JobSpec(
         Optional<String> url = text(node, "url", 2000);
         int given = (source.isPresent() ? 1 : 0) + (hash.isPresent() ? 1 : 0) + (url.isPresent() ? 1 : 0);
         if (given != 1) {
-            throw ApiException.invalid("code", "code needs exactly one of source, hash or url");
+            throw PartitaException.invalid("code", "code needs exactly one of source, hash or url");
         }
         if (hash.isPresent() && !hash.get().matches("[0-9a-f]{64}")) {
-            throw ApiException.invalid(
+            throw PartitaException.invalid(
                     "code.hash", "code.hash must be 64 lower-case hex digits (SHA-256), was " + hash.get());
         }
         if (url.isPresent() && !url.get().matches("(?i)https?://.+")) {
-            throw ApiException.invalid("code.url", "code.url must be an http or https URL, was " + url.get());
+            throw PartitaException.invalid("code.url", "code.url must be an http or https URL, was " + url.get());
         }
         java.util.Set<String> exports = new java.util.TreeSet<>();
         JsonNode exportsNode = node.get("exports");
@@ -305,10 +306,10 @@ record JobSpec(
             return Optional.empty();
         }
         if (!value.isTextual() || value.textValue().isEmpty()) {
-            throw ApiException.invalid("code." + field, "code." + field + " must be a non-empty string");
+            throw PartitaException.invalid("code." + field, "code." + field + " must be a non-empty string");
         }
         if (maxLength > 0 && value.textValue().length() > maxLength) {
-            throw ApiException.invalid(
+            throw PartitaException.invalid(
                     "code." + field, "code." + field + " must be at most " + maxLength + " characters");
         }
         return Optional.of(value.textValue());
@@ -390,7 +391,7 @@ record JobSpec(
         for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
             String field = it.next();
             if (!known.contains(field)) {
-                throw ApiException.invalid(
+                throw PartitaException.invalid(
                         prefix + field,
                         "unknown field " + prefix + field + "; known fields are "
                                 + known.stream().sorted().toList());
@@ -413,10 +414,11 @@ record JobSpec(
             limit = null;
         }
         if (limit == null) {
-            throw ApiException.invalid(field, field + " must be an ISO-8601 duration such as \"PT60S\", was " + node);
+            throw PartitaException.invalid(
+                    field, field + " must be an ISO-8601 duration such as \"PT60S\", was " + node);
         }
         if (limit.toMillis() < 1 || limit.compareTo(Duration.ofDays(1)) > 0) {
-            throw ApiException.invalid(field, field + " must be between PT0.001S and P1D, was " + node.textValue());
+            throw PartitaException.invalid(field, field + " must be between PT0.001S and P1D, was " + node.textValue());
         }
         return limit;
     }
@@ -428,7 +430,7 @@ record JobSpec(
             return value;
         }
         if (!node.isIntegralNumber() || !node.canConvertToInt() || node.intValue() < min || node.intValue() > max) {
-            throw ApiException.invalid(
+            throw PartitaException.invalid(
                     prefix + key,
                     prefix + key + " must be an integer between " + min + " and " + max + ", was " + node);
         }

@@ -74,7 +74,7 @@ final class WebPages {
         var m = FILE.matcher(name);
         byte[] body = m.matches() ? fileIfExists("dashboard/" + name) : null;
         if (body == null) {
-            throw ApiException.notFound("no dashboard file '" + name + "'");
+            throw PartitaException.notFound("no dashboard file '" + name + "'");
         }
         res.header(HeaderNames.CACHE_CONTROL, "no-cache");
         send(res, TYPES.get(m.group(1)), body);
@@ -98,11 +98,11 @@ final class WebPages {
     /** {@code GET /api/qr.png?text=...}: a QR code of the text (at most 1000 characters), as PNG. */
     private void qr(ServerRequest req, ServerResponse res) {
         if (!req.query().contains("text") || req.query().get("text").isEmpty()) {
-            throw ApiException.invalidQuery("text", "text is required");
+            throw PartitaException.invalidQuery("text", "text is required");
         }
         String text = req.query().get("text");
         if (text.length() > MAX_QR_TEXT) {
-            throw ApiException.invalidQuery(
+            throw PartitaException.invalidQuery(
                     "text", "text must be at most " + MAX_QR_TEXT + " characters, was " + text.length());
         }
         res.header(HeaderNames.CACHE_CONTROL, "max-age=86400");
@@ -127,7 +127,7 @@ final class WebPages {
                                     EncodeHintType.CHARACTER_SET,
                                     "UTF-8"));
         } catch (WriterException e) {
-            throw ApiException.invalidQuery("text", "cannot be encoded as a QR code: " + e.getMessage());
+            throw PartitaException.invalidQuery("text", "cannot be encoded as a QR code: " + e.getMessage());
         }
         int size = matrix.getWidth() * scale;
         BufferedImage image = new BufferedImage(size, size, BufferedImage.TYPE_BYTE_BINARY);

@@ -139,7 +139,7 @@ class DatasetsTest {
                         Format.CSV,
                         4096,
                         new ByteArrayInputStream("a,,b\n1,2,3\n".getBytes(StandardCharsets.UTF_8))))
-                .isInstanceOf(ApiException.class)
+                .isInstanceOf(PartitaException.class)
                 .hasMessageContaining("column 2");
         assertThat(store.datasets()).isEmpty();
         assertThat(datasets.list()).isEmpty();
