@@ -200,7 +200,7 @@ final class CallApi {
             }
             pure = p.booleanValue();
         }
-        Duration timeout = JobSpec.timeLimit(
+        Duration timeout = SpecRules.timeLimit(
                 body.get("timeout"), "timeout", calls.functions().defaultTimeout());
         CodeService.Stored stored = code.put(source.textValue(), "code", "call", "call(args, ctx)");
         CallFunctions.Def def = calls.functions().registerJs(name.textValue(), stored.hash(), pure, timeout);

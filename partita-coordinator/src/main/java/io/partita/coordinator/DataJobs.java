@@ -49,10 +49,9 @@ final class DataJobs implements AutoCloseable {
     static final int MAX_REDUCERS = 4096;
     static final int DEFAULT_REDUCERS = 2;
     private static final int MAX_SKIPPED = 10;
-    private static final Duration DEFAULT_TASK_TIMEOUT = Duration.ofMinutes(5);
     private static final Set<String> MAPREDUCE_FIELDS =
             Set.of("name", "dataset", "function", "code", "reducers", "options");
-    private static final Set<String> OPTIONS = Set.of("maxAttempts", "taskTimeout", "priority", "onBadRecord");
+    private static final Set<String> OPTIONS = SpecRules.runOptionsAnd("onBadRecord");
     private static final List<String> COUNTERS =
             List.of("recordsIn", "recordsOut", "badRecords", "keys", "bytesIn", "bytesOut", "millis");
 
@@ -140,13 +139,16 @@ final class DataJobs implements AutoCloseable {
 
     /** Validates and starts a MapReduce job. */
     ObjectNode submitMapReduce(JsonNode body) {
-        requireObject(body);
-        JobSpec.unknownFields(body, MAPREDUCE_FIELDS, "");
+        SpecRules.requireObject(body);
+        SpecRules.unknownFields(body, MAPREDUCE_FIELDS, "");
         DataJob job = common(body, "mapreduce");
         JsonNode reducers = body.get("reducers");
         job.reducers = DEFAULT_REDUCERS;
         if (reducers != null && !reducers.isNull()) {
-            if (!reducers.isIntegralNumber() || reducers.intValue() < 0 || reducers.intValue() > MAX_REDUCERS) {
+            if (!reducers.isIntegralNumber()
+                    || !reducers.canConvertToInt()
+                    || reducers.intValue() < 0
+                    || reducers.intValue() > MAX_REDUCERS) {
                 throw PartitaException.invalid(
                         "reducers",
                         "reducers must be an integer between 0 (map only) and " + MAX_REDUCERS + ", was " + reducers);
@@ -162,11 +164,8 @@ final class DataJobs implements AutoCloseable {
                     "function", "give either function (a Java MapReduceFunction) or code (a JavaScript module)");
         }
         if (hasFn) {
-            if (!fn.isTextual() || fn.textValue().isBlank() || fn.textValue().length() > 200) {
-                throw PartitaException.invalid("function", "function must be a non-empty name, was " + fn);
-            }
-            catalog.require(fn.textValue());
-            job.function = fn.textValue();
+            job.function = SpecRules.functionName(fn);
+            catalog.require(job.function);
         } else {
             String source;
             if (src.isTextual()) {
@@ -194,7 +193,7 @@ final class DataJobs implements AutoCloseable {
 
     /** Validates, compiles and starts a query job. */
     ObjectNode submitQuery(JsonNode body) {
-        requireObject(body);
+        SpecRules.requireObject(body);
         DataJob job = common(body, "query");
         Datasets.Dataset dataset = datasets.get(job.dataset).orElseThrow();
         ObjectNode query = ((ObjectNode) body).deepCopy();
@@ -230,27 +229,17 @@ final class DataJobs implements AutoCloseable {
         job.dataset = dataset.id();
         job.splits = dataset.splits();
         job.datasetKey = dataset.blobKey();
-        JsonNode name = body.get("name");
-        if (name != null && !name.isNull()) {
-            if (!name.isTextual()
-                    || name.textValue().isBlank()
-                    || name.textValue().length() > 200) {
-                throw PartitaException.invalid("name", "name must have 1 to 200 characters");
-            }
-            job.name = name.textValue();
-        }
-        job.maxAttempts = JobSpec.DEFAULT_MAX_ATTEMPTS;
-        job.taskTimeout = DEFAULT_TASK_TIMEOUT;
+        job.name = SpecRules.name(body.get("name")).orElse(null);
+        job.maxAttempts = SpecRules.DEFAULT_MAX_ATTEMPTS;
+        job.taskTimeout = SpecRules.DEFAULT_TASK_TIMEOUT;
+        job.priority = SpecRules.DEFAULT_PRIORITY;
         String onBad = "fail";
-        JsonNode options = body.get("options");
-        if (options != null && !options.isNull()) {
-            if (!options.isObject()) {
-                throw PartitaException.invalid("options", "options must be a JSON object, was " + options);
-            }
-            JobSpec.unknownFields(options, OPTIONS, "options.");
-            job.maxAttempts = JobSpec.intOption(options, "maxAttempts", job.maxAttempts, 1, 100, "options.");
-            job.priority = JobSpec.intOption(options, "priority", 0, -1000, 1000, "options.");
-            job.taskTimeout = JobSpec.timeLimit(options.get("taskTimeout"), "options.taskTimeout", job.taskTimeout);
+        Optional<JsonNode> given = SpecRules.options(body.get("options"), OPTIONS);
+        if (given.isPresent()) {
+            JsonNode options = given.get();
+            job.maxAttempts = SpecRules.maxAttempts(options);
+            job.priority = SpecRules.priority(options);
+            job.taskTimeout = SpecRules.taskTimeout(options);
             JsonNode bad = options.get("onBadRecord");
             if (bad != null && !bad.isNull()) {
                 if (!bad.isTextual()
@@ -270,12 +259,6 @@ final class DataJobs implements AutoCloseable {
         job.counters = mapper.createObjectNode();
         job.skipped = mapper.createArrayNode();
         return job;
-    }
-
-    private static void requireObject(JsonNode body) {
-        if (body == null || !body.isObject()) {
-            throw PartitaException.invalid("", "the job spec must be a JSON object");
-        }
     }
 
     private ObjectNode start(DataJob job) {

@@ -121,7 +121,7 @@ final class Datasets {
         if (body == null || !body.isObject()) {
             throw PartitaException.invalid("", "expected {\"url\": \"https://...\", \"format\": \"text|csv|jsonl\"}");
         }
-        JobSpec.unknownFields(body, URL_FIELDS, "");
+        SpecRules.unknownFields(body, URL_FIELDS, "");
         JsonNode urlNode = body.get("url");
         if (urlNode == null || !urlNode.isTextual() || urlNode.textValue().isBlank()) {
             throw PartitaException.invalid("url", "url is required: an http, https or file URL");

@@ -6,8 +6,6 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.partita.store.TreeShape;
 import java.time.Duration;
-import java.time.format.DateTimeParseException;
-import java.util.Iterator;
 import java.util.Optional;
 import java.util.Set;
 
@@ -88,14 +86,12 @@ record JobSpec(
             Optional<String> url,
             java.util.Set<String> exports) {}
 
-    static final int DEFAULT_MAX_ATTEMPTS = 3;
-    static final Duration DEFAULT_TASK_TIMEOUT = Duration.ofSeconds(60);
     static final int DEFAULT_FAN_IN = 64;
     private static final Set<String> FIELDS =
             Set.of("name", "function", "code", "params", "partitions", "options", "rerunOf", "requirements");
     private static final Set<String> REQUIREMENT_FIELDS = Set.of("memory", "cores", "features");
     private static final Set<String> CODE_FIELDS = Set.of("language", "source", "hash", "url", "exports");
-    private static final Set<String> OPTIONS = Set.of("maxAttempts", "taskTimeout", "priority", "fanIn", "reuse");
+    private static final Set<String> OPTIONS = SpecRules.runOptionsAnd("fanIn", "reuse");
 
     /**
      * Validates a spec.
@@ -107,9 +103,7 @@ record JobSpec(
     }
 
     private static JobSpec parse(JsonNode root, long maxPartitions, boolean stored) {
-        if (root == null || !root.isObject()) {
-            throw PartitaException.invalid("", "the job spec must be a JSON object");
-        }
+        SpecRules.requireObject(root);
         Optional<String> dataJob = Optional.empty();
         if (stored && root.hasNonNull("dataJob")) {
             dataJob = Optional.of(root.get("dataJob").textValue());
@@ -117,7 +111,7 @@ record JobSpec(
             copy.remove("dataJob");
             root = copy;
         }
-        unknownFields(root, FIELDS, "");
+        SpecRules.unknownFields(root, FIELDS, "");
         JsonNode functionNode = root.get("function");
         JsonNode codeNode = root.get("code");
         Optional<CodeSpec> code = Optional.empty();
@@ -133,25 +127,9 @@ record JobSpec(
             if (functionNode == null || functionNode.isNull()) {
                 throw PartitaException.invalid("function", "function is required (or code, for a JavaScript job)");
             }
-            if (!functionNode.isTextual() || functionNode.textValue().isBlank()) {
-                throw PartitaException.invalid("function", "function must be a non-empty string, was " + functionNode);
-            }
-            function = functionNode.textValue();
-            if (function.length() > 200) {
-                throw PartitaException.invalid("function", "function must be at most 200 characters");
-            }
+            function = SpecRules.functionName(functionNode);
         }
-        String name = function;
-        JsonNode nameNode = root.get("name");
-        if (nameNode != null && !nameNode.isNull()) {
-            if (!nameNode.isTextual()) {
-                throw PartitaException.invalid("name", "name must be a string, was " + nameNode);
-            }
-            if (nameNode.textValue().length() > 200) {
-                throw PartitaException.invalid("name", "name must be at most 200 characters");
-            }
-            name = nameNode.textValue();
-        }
+        String name = SpecRules.name(root.get("name")).orElse(function);
         ObjectNode params = JsonNodeFactory.instance.objectNode();
         JsonNode paramsNode = root.get("params");
         if (paramsNode != null && !paramsNode.isNull()) {
@@ -175,20 +153,17 @@ record JobSpec(
                         "partitions", "partitions must be between 1 and " + maxPartitions + ", was " + partitions);
             }
         }
-        int maxAttempts = DEFAULT_MAX_ATTEMPTS;
-        Duration taskTimeout = DEFAULT_TASK_TIMEOUT;
-        int priority = 0;
+        int maxAttempts = SpecRules.DEFAULT_MAX_ATTEMPTS;
+        Duration taskTimeout = SpecRules.DEFAULT_TASK_TIMEOUT;
+        int priority = SpecRules.DEFAULT_PRIORITY;
         int fanIn = DEFAULT_FAN_IN;
         boolean reuse = true;
-        JsonNode options = root.get("options");
-        if (options != null && !options.isNull()) {
-            if (!options.isObject()) {
-                throw PartitaException.invalid("options", "options must be a JSON object, was " + options);
-            }
-            unknownFields(options, OPTIONS, "options.");
-            maxAttempts = intOption(options, "maxAttempts", maxAttempts, 1, 100, "options.");
-            priority = intOption(options, "priority", priority, -1000, 1000, "options.");
-            fanIn = intOption(options, "fanIn", fanIn, TreeShape.MIN_FAN_IN, MAX_FAN_IN, "options.");
+        Optional<JsonNode> given = SpecRules.options(root.get("options"), OPTIONS);
+        if (given.isPresent()) {
+            JsonNode options = given.get();
+            maxAttempts = SpecRules.maxAttempts(options);
+            priority = SpecRules.priority(options);
+            fanIn = SpecRules.intOption(options, "fanIn", fanIn, TreeShape.MIN_FAN_IN, MAX_FAN_IN, "options.");
             JsonNode reuseNode = options.get("reuse");
             if (reuseNode != null && !reuseNode.isNull()) {
                 if (!reuseNode.isBoolean()) {
@@ -197,7 +172,7 @@ record JobSpec(
                 }
                 reuse = reuseNode.booleanValue();
             }
-            taskTimeout = timeLimit(options.get("taskTimeout"), "options.taskTimeout", taskTimeout);
+            taskTimeout = SpecRules.taskTimeout(options);
         }
         Optional<String> rerunOf = Optional.empty();
         JsonNode rerunNode = root.get("rerunOf");
@@ -232,7 +207,7 @@ record JobSpec(
             throw PartitaException.invalid(
                     "requirements", "requirements must be an object such as {\"memory\": 1073741824}, was " + node);
         }
-        unknownFields(node, REQUIREMENT_FIELDS, "requirements.");
+        SpecRules.unknownFields(node, REQUIREMENT_FIELDS, "requirements.");
         long memory = 0;
         JsonNode memoryNode = node.get("memory");
         if (memoryNode != null && !memoryNode.isNull()) {
@@ -243,7 +218,7 @@ record JobSpec(
             }
             memory = memoryNode.longValue();
         }
-        int cores = intOption(node, "cores", 0, 0, 4096, "requirements.");
+        int cores = SpecRules.intOption(node, "cores", 0, 0, 4096, "requirements.");
         java.util.Set<String> features = new java.util.TreeSet<>();
         JsonNode featuresNode = node.get("features");
         if (featuresNode != null && !featuresNode.isNull()) {
@@ -270,7 +245,7 @@ record JobSpec(
             throw PartitaException.invalid(
                     "code", "code must be an object such as {\"language\": \"js\", \"source\": \"...\"}");
         }
-        unknownFields(node, CODE_FIELDS, "code.");
+        SpecRules.unknownFields(node, CODE_FIELDS, "code.");
         String language = "js";
         JsonNode lang = node.get("language");
         if (lang != null && !lang.isNull()) {
@@ -384,57 +359,6 @@ record JobSpec(
             return (int) Math.max(2, partitions);
         }
         return fanIn;
-    }
-
-    /** Refuses a field not in {@code known} with a 422 naming it ({@code prefix} is its path so far). */
-    static void unknownFields(JsonNode node, Set<String> known, String prefix) {
-        for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
-            String field = it.next();
-            if (!known.contains(field)) {
-                throw PartitaException.invalid(
-                        prefix + field,
-                        "unknown field " + prefix + field + "; known fields are "
-                                + known.stream().sorted().toList());
-            }
-        }
-    }
-
-    /**
-     * A time limit given as an ISO-8601 duration between 1 ms and a day, or {@code value} if the
-     * node is absent; a bad one is a 422 naming {@code field}.
-     */
-    static Duration timeLimit(JsonNode node, String field, Duration value) {
-        if (node == null || node.isNull()) {
-            return value;
-        }
-        Duration limit;
-        try {
-            limit = node.isTextual() ? Duration.parse(node.textValue()) : null;
-        } catch (DateTimeParseException e) {
-            limit = null;
-        }
-        if (limit == null) {
-            throw PartitaException.invalid(
-                    field, field + " must be an ISO-8601 duration such as \"PT60S\", was " + node);
-        }
-        if (limit.toMillis() < 1 || limit.compareTo(Duration.ofDays(1)) > 0) {
-            throw PartitaException.invalid(field, field + " must be between PT0.001S and P1D, was " + node.textValue());
-        }
-        return limit;
-    }
-
-    /** An integer option in [min, max], or {@code value} if absent; a bad one is a 422 naming it. */
-    static int intOption(JsonNode options, String key, int value, int min, int max, String prefix) {
-        JsonNode node = options.get(key);
-        if (node == null || node.isNull()) {
-            return value;
-        }
-        if (!node.isIntegralNumber() || !node.canConvertToInt() || node.intValue() < min || node.intValue() > max) {
-            throw PartitaException.invalid(
-                    prefix + key,
-                    prefix + key + " must be an integer between " + min + " and " + max + ", was " + node);
-        }
-        return node.intValue();
     }
 
     /** The spec as stored, with every default filled in. */
