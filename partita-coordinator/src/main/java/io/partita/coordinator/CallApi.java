@@ -31,9 +31,9 @@ final class CallApi {
     private final Scheduler scheduler;
     private final Store store;
     private final CodeService code;
-    private final HttpApi http;
+    private final HttpSupport http;
 
-    CallApi(CallService calls, Scheduler scheduler, Store store, CodeService code, HttpApi http) {
+    CallApi(CallService calls, Scheduler scheduler, Store store, CodeService code, HttpSupport http) {
         this.calls = calls;
         this.scheduler = scheduler;
         this.store = store;

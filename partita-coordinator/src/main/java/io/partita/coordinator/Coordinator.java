@@ -113,7 +113,9 @@ public final class Coordinator implements AutoCloseable {
             }
             PrometheusMeterRegistry metrics = metrics(scheduler);
             CodeService code = new CodeService(store, config.maxRequestBytes());
-            HttpApi api = new HttpApi(scheduler, store, catalog, code, config, mapper, metrics);
+            HttpSupport http = new HttpSupport(mapper, config.maxRequestBytes());
+            JobViews views = new JobViews(scheduler, store, mapper);
+            HttpApi api = new HttpApi(scheduler, store, catalog, code, config, mapper, metrics, http, views);
             Datasets datasets = new Datasets(store, blobs, config, mapper, System::currentTimeMillis);
             Capabilities capabilities = new Capabilities(scheduler::leaseCurrent);
             DataJobs dataJobs = new DataJobs(
@@ -121,11 +123,12 @@ public final class Coordinator implements AutoCloseable {
             scheduler.onJobEnd(dataJobs::jobEnded);
             dataJobs.recover();
             HttpRouting.Builder routing = HttpRouting.builder();
+            http.errors(routing);
             new WebPages(store).routing(routing);
-            DashboardStreams streams = new DashboardStreams(scheduler, store, api, mapper);
+            DashboardStreams streams = new DashboardStreams(scheduler, store, views, mapper);
             streams.routing(routing);
-            new CallApi(calls, scheduler, store, code, api).routing(routing);
-            new DataApi(datasets, dataJobs, capabilities, blobs, api, mapper).routing(routing);
+            new CallApi(calls, scheduler, store, code, http).routing(routing);
+            new DataApi(datasets, dataJobs, capabilities, blobs, http, mapper).routing(routing);
             api.routing(routing);
             WebServer server;
             try {

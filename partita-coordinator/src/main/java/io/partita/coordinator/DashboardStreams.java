@@ -37,14 +37,14 @@ final class DashboardStreams {
 
     private final Scheduler scheduler;
     private final Store store;
-    private final HttpApi api;
+    private final JobViews views;
     private final ObjectMapper mapper;
     private volatile boolean closed;
 
-    DashboardStreams(Scheduler scheduler, Store store, HttpApi api, ObjectMapper mapper) {
+    DashboardStreams(Scheduler scheduler, Store store, JobViews views, ObjectMapper mapper) {
         this.scheduler = scheduler;
         this.store = store;
-        this.api = api;
+        this.views = views;
         this.mapper = mapper;
     }
 
@@ -135,7 +135,7 @@ final class DashboardStreams {
             o.put("completed", totals.completed());
             ArrayNode jobs = o.putArray("jobs");
             for (StoredJob job : store.jobs(0, OVERVIEW_JOBS)) {
-                jobs.add(api.jobJson(job));
+                jobs.add(views.jobJson(job));
             }
             long[][] history = scheduler.history(null, lastSecond[0]).orElse(new long[0][]);
             String state = o.toString();
@@ -165,7 +165,7 @@ final class DashboardStreams {
 
     private void job(ServerRequest req, ServerResponse res) {
         String id = req.path().pathParameters().get("id");
-        StoredJob stored = store.job(id).orElseThrow(() -> PartitaException.notFound("no job with id '" + id + "'"));
+        StoredJob stored = views.stored(id);
         JobState state = new JobState(id);
         state.lastSecond = stored.createdAt() / 1000 - 1; // the chart starts when the job did
         stream(res, JOB_MILLIS, state::tick);
@@ -196,7 +196,7 @@ final class DashboardStreams {
                 throw new IOException("job deleted");
             }
             boolean wrote = false;
-            ObjectNode job = api.jobJson(stored.get());
+            ObjectNode job = views.jobJson(stored.get());
             String jobText = job.toString();
             if (lastJob == null) {
                 for (JsonNode name : job.path("code").path("exports")) {
@@ -243,7 +243,7 @@ final class DashboardStreams {
             if (codes.isEmpty()) {
                 if (!mapSent && stored.partitions() > 0) {
                     // finished before this coordinator started: no per-partition record
-                    sink.event("map", api.mapJson(stored, null));
+                    sink.event("map", views.mapJson(stored, null));
                     mapSent = true;
                     return true;
                 }

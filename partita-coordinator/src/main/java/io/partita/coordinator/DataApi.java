@@ -11,7 +11,6 @@ import io.partita.store.BlobStore;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.nio.file.NoSuchFileException;
 import java.util.Optional;
 
@@ -28,7 +27,7 @@ final class DataApi {
     private final DataJobs jobs;
     private final Capabilities capabilities;
     private final BlobStore blobs;
-    private final HttpApi api;
+    private final HttpSupport api;
     private final ObjectMapper mapper;
     private final byte[] engine;
 
@@ -37,7 +36,7 @@ final class DataApi {
             DataJobs jobs,
             Capabilities capabilities,
             BlobStore blobs,
-            HttpApi api,
+            HttpSupport api,
             ObjectMapper mapper) {
         this.datasets = datasets;
         this.jobs = jobs;
@@ -45,14 +44,7 @@ final class DataApi {
         this.blobs = blobs;
         this.api = api;
         this.mapper = mapper;
-        try (InputStream in = Format.class.getResourceAsStream("/io/partita/data/engine.js")) {
-            if (in == null) {
-                throw new IllegalStateException("engine.js is missing from partita-data-engine");
-            }
-            this.engine = in.readAllBytes();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        this.engine = HttpSupport.resource(Format.class, "/io/partita/data/engine.js");
     }
 
     void routing(HttpRouting.Builder routing) {
@@ -75,14 +67,14 @@ final class DataApi {
         routing.get("/data/{token}/in/{i}", this::read)
                 .put("/data/{token}/out/{r}", this::write)
                 .options("/data/{token}/{dir}/{n}", (req, res) -> {
-                    cors(res);
+                    HttpSupport.allowAnyOrigin(res);
                     res.header(HeaderNames.create("Access-Control-Allow-Methods"), "GET, PUT");
                     res.header(HeaderNames.create("Access-Control-Allow-Headers"), "Content-Type");
                     res.header(HeaderNames.create("Access-Control-Max-Age"), "600");
                     res.status(204).send();
                 })
                 .get("/data-engine.js", (req, res) -> {
-                    cors(res);
+                    HttpSupport.allowAnyOrigin(res);
                     res.header(HeaderNames.CONTENT_TYPE, "text/javascript; charset=utf-8");
                     res.header(HeaderNames.CACHE_CONTROL, "no-cache");
                     res.send(engine);
@@ -103,21 +95,15 @@ final class DataApi {
                     out.set("items", jobs.list(kind));
                     api.json(res, 200, out);
                 })
-                .get("/api/" + path + "/{id}", (req, res) -> api.json(res, 200, jobs.describe(kind, HttpApi.id(req))))
-                .delete("/api/" + path + "/{id}", (req, res) -> api.json(res, 200, jobs.cancel(kind, HttpApi.id(req))))
+                .get(
+                        "/api/" + path + "/{id}",
+                        (req, res) -> api.json(res, 200, jobs.describe(kind, HttpSupport.id(req))))
+                .delete(
+                        "/api/" + path + "/{id}",
+                        (req, res) -> api.json(res, 200, jobs.cancel(kind, HttpSupport.id(req))))
                 .get("/api/" + path + "/{id}/output", (req, res) -> {
-                    String id = HttpApi.id(req);
-                    Optional<Integer> part = Optional.empty();
-                    if (req.query().contains("part")) {
-                        try {
-                            part = Optional.of(Integer.parseInt(req.query().get("part")));
-                        } catch (NumberFormatException e) {
-                            throw PartitaException.invalidQuery(
-                                    "part",
-                                    "part must be an integer, was "
-                                            + req.query().get("part"));
-                        }
-                    }
+                    String id = HttpSupport.id(req);
+                    Optional<Integer> part = HttpSupport.optionalIntQuery(req, "part");
                     jobs.checkOutput(kind, id, part);
                     res.header(HeaderNames.CONTENT_TYPE, NDJSON);
                     res.header(HeaderNames.create("Content-Disposition"), "attachment; filename=\"" + id + ".jsonl\"");
@@ -136,12 +122,9 @@ final class DataApi {
         if (json) {
             dataset = datasets.register(api.readJson(req));
         } else {
-            Format format =
-                    Datasets.format(req.query().contains("format") ? req.query().get("format") : null);
-            long chunk = datasets.chunkBytes(
-                    req.query().contains("chunkSize") ? req.query().get("chunkSize") : null);
-            String name =
-                    Datasets.name(req.query().contains("name") ? req.query().get("name") : "upload");
+            Format format = Datasets.format(HttpSupport.query(req, "format").orElse(null));
+            long chunk = datasets.chunkBytes(HttpSupport.query(req, "chunkSize").orElse(null));
+            String name = Datasets.name(HttpSupport.query(req, "name").orElse("upload"));
             try (InputStream in = req.content().inputStream()) {
                 dataset = datasets.upload(name, format, chunk, in);
             } catch (IOException e) {
@@ -154,12 +137,8 @@ final class DataApi {
 
     // ------------------------------------------------------------------- capability URLs
 
-    private static void cors(ServerResponse res) {
-        res.header(HeaderNames.create("Access-Control-Allow-Origin"), "*");
-    }
-
     private static void refuse(ServerResponse res, int status, String message) {
-        cors(res);
+        HttpSupport.allowAnyOrigin(res);
         res.status(status);
         res.header(HeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
         res.send(message);
@@ -197,7 +176,7 @@ final class DataApi {
             return;
         }
         try (in) {
-            cors(res);
+            HttpSupport.allowAnyOrigin(res);
             long length =
                     read.length() >= 0 ? read.length() : blobs.size(read.key()).orElse(0L) - read.offset();
             res.header(HeaderNames.CONTENT_TYPE, "application/octet-stream");
@@ -232,7 +211,7 @@ final class DataApi {
             }
             size = writer.commit();
         }
-        cors(res);
+        HttpSupport.allowAnyOrigin(res);
         ObjectNode out = mapper.createObjectNode();
         out.put("bytes", size);
         api.json(res, 201, out);

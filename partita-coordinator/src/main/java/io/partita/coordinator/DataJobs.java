@@ -215,7 +215,7 @@ final class DataJobs implements AutoCloseable {
 
     private DataJob common(JsonNode body, String kind) {
         DataJob job = new DataJob();
-        job.id = HttpApi.newId();
+        job.id = Ids.newId();
         job.kind = kind;
         job.spec = (ObjectNode) body.deepCopy();
         JsonNode datasetNode = body.get("dataset");

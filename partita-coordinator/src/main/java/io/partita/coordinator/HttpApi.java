@@ -1,10 +1,15 @@
 package io.partita.coordinator;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
+import static io.partita.coordinator.HttpSupport.JSON;
+import static io.partita.coordinator.HttpSupport.id;
+import static io.partita.coordinator.HttpSupport.intQuery;
+import static io.partita.coordinator.HttpSupport.longQuery;
+import static io.partita.coordinator.HttpSupport.object;
+import static io.partita.coordinator.HttpSupport.send;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.HttpRouting;
@@ -16,24 +21,17 @@ import io.partita.store.JobStatus;
 import io.partita.store.Store;
 import io.partita.store.StoredJob;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * The REST API under {@code /api}, JSON in and out. Errors are thrown as {@link PartitaException}
- * and rendered in one place as {@code {"error", "message", "field"}}; any other exception becomes a 500
- * that is logged once with the request line.
+ * The REST API under {@code /api}, JSON in and out: the routes of jobs, code, workers, health and
+ * metrics, each a short handler. Errors are thrown as {@link PartitaException} and rendered by
+ * {@link HttpSupport}; job views come from {@link JobViews}, images from {@link PngRenderer}.
  */
 final class HttpApi {
-    private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
-    private static final String JSON = "application/json";
-    private static final SecureRandom RANDOM = new SecureRandom();
     private static final int MAX_PAGE = 500;
 
     private final Scheduler scheduler;
@@ -43,6 +41,8 @@ final class HttpApi {
     private final CoordinatorConfig config;
     private final ObjectMapper mapper;
     private final PrometheusMeterRegistry metrics;
+    private final HttpSupport http;
+    private final JobViews views;
     private final long startedAt = System.currentTimeMillis();
     private final byte[] openApi;
     private final byte[] examples;
@@ -54,7 +54,9 @@ final class HttpApi {
             CodeService code,
             CoordinatorConfig config,
             ObjectMapper mapper,
-            PrometheusMeterRegistry metrics) {
+            PrometheusMeterRegistry metrics,
+            HttpSupport http,
+            JobViews views) {
         this.scheduler = scheduler;
         this.store = store;
         this.catalog = catalog;
@@ -62,21 +64,21 @@ final class HttpApi {
         this.config = config;
         this.mapper = mapper;
         this.metrics = metrics;
+        this.http = http;
+        this.views = views;
         this.openApi = resource("/io/partita/coordinator/openapi.json");
         this.examples = examples(mapper);
     }
 
     void routing(HttpRouting.Builder routing) {
-        routing.error(PartitaException.class, this::apiError)
-                .error(Exception.class, this::unexpected)
-                .get("/api/health", this::health)
+        routing.get("/api/health", this::health)
                 .get("/api/openapi.json", (req, res) -> send(res, 200, JSON, openApi))
                 .post("/api/jobs", this::submit)
                 .post("/api/jobs/{id}/rerun", this::rerun)
                 .post("/api/code", this::uploadCode)
                 .get("/api/code/{hash}", this::getCode)
                 .get("/api/jobs", this::list)
-                .get("/api/jobs/{id}", (req, res) -> json(res, 200, jobJson(id(req))))
+                .get("/api/jobs/{id}", (req, res) -> http.json(res, 200, views.jobJson(id(req))))
                 .get("/api/jobs/{id}/result", this::result)
                 .get("/api/jobs/{id}/result.png", this::resultPng)
                 .get("/api/jobs/{id}/events", this::events)
@@ -112,11 +114,11 @@ final class HttpApi {
         body.put("runningTasks", totals.running());
         body.put("tasksCompleted", totals.completed());
         body.put("tasksPerSecond", totals.rate());
-        json(res, 200, body);
+        http.json(res, 200, body);
     }
 
     private void submit(ServerRequest req, ServerResponse res) {
-        create(JobSpec.parse(readJson(req), config.maxPartitions()), res);
+        create(JobSpec.parse(http.readJson(req), config.maxPartitions()), res);
     }
 
     /**
@@ -125,8 +127,8 @@ final class HttpApi {
      */
     private void rerun(ServerRequest req, ServerResponse res) {
         String id = id(req);
-        StoredJob old = store.job(id).orElseThrow(() -> PartitaException.notFound("no job with id '" + id + "'"));
-        JsonNode body = readJson(req);
+        StoredJob old = views.stored(id);
+        JsonNode body = http.readJson(req);
         if (!body.isObject()) {
             throw PartitaException.invalid("", "expected {\"params\": {...}} and optionally \"code\"");
         }
@@ -177,15 +179,15 @@ final class HttpApi {
         } else {
             catalog.require(spec.function());
         }
-        String id = newId();
+        String id = Ids.newId();
         JobRun job = scheduler.submit(id, spec, fingerprint(spec));
         ObjectNode out = object();
         out.put("id", job.id);
         out.put("status", job.status.wireName());
         spec.rerunOf().ifPresent(r -> out.put("rerunOf", r));
-        out.set("links", links(job.id));
+        out.set("links", JobViews.links(job.id));
         res.header(HeaderNames.LOCATION, "/api/jobs/" + job.id);
-        json(res, 201, out);
+        http.json(res, 201, out);
     }
 
     /**
@@ -215,7 +217,7 @@ final class HttpApi {
     }
 
     private void uploadCode(ServerRequest req, ServerResponse res) {
-        JsonNode body = readJson(req);
+        JsonNode body = http.readJson(req);
         if (!body.isObject()) {
             throw PartitaException.invalid("", "expected {\"language\": \"js\", \"source\": \"...\"}");
         }
@@ -235,13 +237,13 @@ final class HttpApi {
         stored.exports().stream().sorted().forEach(exports::add);
         out.putObject("links").put("self", "/api/code/" + stored.hash());
         res.header(HeaderNames.LOCATION, "/api/code/" + stored.hash());
-        json(res, 201, out);
+        http.json(res, 201, out);
     }
 
     private void getCode(ServerRequest req, ServerResponse res) {
         String hash = req.path().pathParameters().get("hash");
         var stored = code.get(hash).orElseThrow(() -> PartitaException.notFound("no code with hash '" + hash + "'"));
-        res.header(HeaderNames.create("Access-Control-Allow-Origin"), "*");
+        HttpSupport.allowAnyOrigin(res);
         res.header(HeaderNames.create("X-Content-SHA256"), stored.hash());
         send(res, 200, "text/javascript; charset=utf-8", stored.source().getBytes(StandardCharsets.UTF_8));
     }
@@ -252,12 +254,12 @@ final class HttpApi {
         ObjectNode out = object();
         ArrayNode items = out.putArray("items");
         for (StoredJob job : store.jobs(offset, limit)) {
-            items.add(jobJson(job));
+            items.add(views.jobJson(job));
         }
         out.put("offset", offset);
         out.put("limit", limit);
         out.put("total", store.jobCount());
-        json(res, 200, out);
+        http.json(res, 200, out);
     }
 
     /**
@@ -268,11 +270,9 @@ final class HttpApi {
         String id = id(req);
         long after = longQuery(req, "after", 0, 0, Long.MAX_VALUE);
         int limit = intQuery(req, "limit", 100, 1, MAX_PAGE);
-        if (store.job(id).isEmpty()) {
-            throw PartitaException.notFound("no job with id '" + id + "'");
-        }
+        views.stored(id);
         StringBuilder out = new StringBuilder(256).append("{\"job\":");
-        out.append(quote(id));
+        out.append(http.quote(id));
         out.append(",\"events\":[");
         long next = after;
         boolean first = true;
@@ -288,44 +288,16 @@ final class HttpApi {
         send(res, 200, JSON, out.toString().getBytes(StandardCharsets.UTF_8));
     }
 
-    private String quote(String text) {
-        try {
-            return mapper.writeValueAsString(text);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
     /** The partition map: {@code {"partitions", "full": true, "runs": [start, length, code, ...]}}. */
     private void map(ServerRequest req, ServerResponse res) {
         String id = id(req);
-        StoredJob job = store.job(id).orElseThrow(() -> PartitaException.notFound("no job with id '" + id + "'"));
-        json(res, 200, mapJson(job, scheduler.partitionCodes(id).orElse(null)));
-    }
-
-    /**
-     * The map of a job as full runs. A job that finished before this coordinator started has no
-     * per-partition record: done shows done, anything else pending.
-     */
-    ObjectNode mapJson(StoredJob job, byte[] codes) {
-        ObjectNode out = object();
-        long partitions = codes != null ? codes.length : job.partitions();
-        out.put("partitions", partitions);
-        out.put("full", true);
-        ArrayNode runs = out.putArray("runs");
-        if (codes != null) {
-            for (long v : PartitionMap.runs(codes)) {
-                runs.add(v);
-            }
-        } else if (partitions > 0) {
-            runs.add(0).add(partitions).add(job.status() == JobStatus.DONE ? PartitionMap.DONE : PartitionMap.PENDING);
-        }
-        return out;
+        StoredJob job = views.stored(id);
+        http.json(res, 200, views.mapJson(job, scheduler.partitionCodes(id).orElse(null)));
     }
 
     private void result(ServerRequest req, ServerResponse res) {
         String id = id(req);
-        StoredJob job = store.job(id).orElseThrow(() -> PartitaException.notFound("no job with id '" + id + "'"));
+        StoredJob job = views.stored(id);
         if (job.status() != JobStatus.DONE || job.result().isEmpty()) {
             throw PartitaException.conflict(
                     "not_done",
@@ -342,50 +314,24 @@ final class HttpApi {
      */
     private void resultPng(ServerRequest req, ServerResponse res) {
         String id = id(req);
-        StoredJob job = store.job(id).orElseThrow(() -> PartitaException.notFound("no job with id '" + id + "'"));
+        StoredJob job = views.stored(id);
         if (job.status() != JobStatus.DONE || job.result().isEmpty()) {
             throw PartitaException.conflict(
                     "not_done",
                     "job " + id + " is " + job.status().wireName() + "; its result is available once it is done");
         }
-        JsonNode image;
+        JsonNode result;
         try {
-            image = mapper.readTree(job.result().get()).path("image");
+            result = mapper.readTree(job.result().get());
         } catch (IOException e) {
             throw new IllegalStateException("stored result of " + id + " is not JSON", e);
         }
-        int width = image.path("width").asInt(0);
-        int height = image.path("height").asInt(0);
-        JsonNode pixels = image.path("pixels");
-        if (width < 1
-                || height < 1
-                || width > 16_384
-                || height > 16_384
-                || !pixels.isArray()
-                || pixels.size() != width * height) {
-            throw new PartitaException(
-                    PartitaException.Kind.INVALID,
-                    "not_an_image",
-                    "the result of job " + id + " is not an image: expected {\"image\": {\"width\", \"height\","
-                            + " \"pixels\": [width*height 0xRRGGBB integers]}}");
-        }
-        java.awt.image.BufferedImage png =
-                new java.awt.image.BufferedImage(width, height, java.awt.image.BufferedImage.TYPE_INT_RGB);
-        for (int i = 0; i < pixels.size(); i++) {
-            png.setRGB(i % width, i / width, pixels.get(i).asInt() & 0xFFFFFF);
-        }
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-        try {
-            javax.imageio.ImageIO.write(png, "png", out);
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot encode PNG", e);
-        }
-        send(res, 200, "image/png", out.toByteArray());
+        send(res, 200, "image/png", PngRenderer.resultImage(id, result));
     }
 
     private void cancel(ServerRequest req, ServerResponse res) {
         String id = id(req);
-        StoredJob job = store.job(id).orElseThrow(() -> PartitaException.notFound("no job with id '" + id + "'"));
+        StoredJob job = views.stored(id);
         if (job.status().isFinal()) {
             throw PartitaException.conflict(
                     "already_finished",
@@ -399,7 +345,7 @@ final class HttpApi {
                     "job " + id + " is already " + now.status().wireName());
         }
         scheduler.cancel(id);
-        json(res, 200, jobJson(id));
+        http.json(res, 200, views.jobJson(id));
     }
 
     private void workers(ServerRequest req, ServerResponse res) {
@@ -446,232 +392,7 @@ final class HttpApi {
             node.put("draining", w.draining());
         }
         out.put("total", items.size());
-        json(res, 200, out);
-    }
-
-    // ------------------------------------------------------------------------------- views
-
-    private ObjectNode jobJson(String id) {
-        StoredJob job = store.job(id).orElseThrow(() -> PartitaException.notFound("no job with id '" + id + "'"));
-        return jobJson(job);
-    }
-
-    ObjectNode jobJson(StoredJob stored) {
-        ObjectNode out = object();
-        out.put("id", stored.id());
-        out.put("name", stored.name());
-        out.put("function", stored.function());
-        JsonNode spec;
-        try {
-            spec = mapper.readTree(stored.spec());
-        } catch (IOException e) {
-            throw new IllegalStateException("stored spec of " + stored.id() + " is not JSON", e);
-        }
-        JsonNode rerunOf = spec.get("rerunOf");
-        if (rerunOf != null && rerunOf.isTextual()) {
-            out.put("rerunOf", rerunOf.textValue());
-        }
-        Optional<Scheduler.Progress> live = scheduler.progress(stored.id());
-        JobStatus status = stored.status();
-        if (live.isPresent() && !status.isFinal()) {
-            status = live.get().status();
-        }
-        out.put("status", status.wireName());
-        long partitions =
-                live.map(Scheduler.Progress::partitions).filter(p -> p > 0).orElse(stored.partitions());
-        if (partitions > 0) {
-            out.put("partitions", partitions);
-        } else {
-            out.putNull("partitions");
-        }
-        ObjectNode counts = out.putObject("counts");
-        if (live.isPresent()) {
-            Scheduler.Progress p = live.get();
-            counts.put("pending", status.isFinal() ? 0 : p.pending());
-            counts.put("running", status.isFinal() ? 0 : p.running());
-            counts.put("done", status == JobStatus.DONE ? Math.max(partitions, p.done()) : p.done());
-            counts.put("failed", p.failed());
-            counts.put("retried", p.retried());
-            out.put("rate", status.isFinal() ? 0.0 : p.rate());
-            if (p.etaSeconds().isPresent() && !status.isFinal()) {
-                out.put("etaSeconds", Math.round(p.etaSeconds().get() * 10) / 10.0);
-            } else {
-                out.putNull("etaSeconds");
-            }
-        } else {
-            counts.put("pending", 0);
-            counts.put("running", 0);
-            counts.put("done", status == JobStatus.DONE ? Math.max(0, partitions) : 0);
-            counts.put("failed", 0);
-            counts.put("retried", 0);
-            out.put("rate", 0.0);
-            out.putNull("etaSeconds");
-        }
-        Optional<String> error = stored.error().or(() -> live.flatMap(Scheduler.Progress::error));
-        if (status == JobStatus.FAILED || status == JobStatus.CANCELLED) {
-            out.put("error", error.orElse(status.wireName()));
-        } else {
-            out.putNull("error");
-        }
-        out.put("createdAt", Instant.ofEpochMilli(stored.createdAt()).toString());
-        if (stored.finishedAt().isPresent()) {
-            out.put(
-                    "finishedAt",
-                    Instant.ofEpochMilli(stored.finishedAt().get()).toString());
-        } else {
-            out.putNull("finishedAt");
-        }
-        out.set("params", spec.path("params").isObject() ? spec.get("params") : object());
-        if (spec.path("options").isObject()) {
-            out.set("options", spec.get("options"));
-        }
-        if (spec.path("code").isObject()) {
-            ObjectNode code = out.putObject("code");
-            code.set("hash", spec.get("code").get("hash"));
-            code.set("exports", spec.get("code").path("exports"));
-        }
-        if (spec.path("requirements").isObject()) {
-            out.set("requirements", spec.get("requirements"));
-        }
-        out.set("links", links(stored.id()));
-        return out;
-    }
-
-    private static ObjectNode links(String id) {
-        ObjectNode links = object();
-        links.put("self", "/api/jobs/" + id);
-        links.put("result", "/api/jobs/" + id + "/result");
-        return links;
-    }
-
-    // ------------------------------------------------------------------------------- plumbing
-
-    JsonNode readJson(ServerRequest req) {
-        long limit = config.maxRequestBytes();
-        var length = req.headers().contentLength();
-        if (length.isPresent() && length.getAsLong() > limit) {
-            throw PartitaException.tooLarge(
-                    "request body of " + length.getAsLong() + " bytes is over the limit of " + limit + " bytes");
-        }
-        byte[] body;
-        try (InputStream in = req.content().inputStream()) {
-            body = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limit + 1));
-        } catch (IOException | RuntimeException e) {
-            throw PartitaException.badRequest("unreadable_body", "cannot read the request body: " + e.getMessage());
-        }
-        if (body.length > limit) {
-            throw PartitaException.tooLarge("request body is over the limit of " + limit + " bytes");
-        }
-        if (body.length == 0) {
-            throw PartitaException.badRequest("malformed_json", "the request body is empty; expected a JSON object");
-        }
-        try {
-            return mapper.readTree(body);
-        } catch (JsonProcessingException e) {
-            throw PartitaException.badRequest(
-                    "malformed_json",
-                    "the request body is not valid JSON: " + e.getOriginalMessage()
-                            + (e.getLocation() == null
-                                    ? ""
-                                    : " at line " + e.getLocation().getLineNr() + ", column "
-                                            + e.getLocation().getColumnNr()));
-        } catch (IOException e) {
-            throw PartitaException.badRequest("malformed_json", "the request body is not valid JSON");
-        }
-    }
-
-    /** The {id} path parameter; an over-long one cannot name anything (404). */
-    static String id(ServerRequest req) {
-        String id = req.path().pathParameters().get("id");
-        if (id.length() > 100) {
-            throw PartitaException.notFound("no job with that id");
-        }
-        return id;
-    }
-
-    private static int intQuery(ServerRequest req, String name, int defaultValue, int min, int max) {
-        return (int) longQuery(req, name, defaultValue, min, max);
-    }
-
-    private static long longQuery(ServerRequest req, String name, long defaultValue, long min, long max) {
-        if (!req.query().contains(name)) {
-            return defaultValue;
-        }
-        String raw = req.query().get(name);
-        try {
-            long value = Long.parseLong(raw);
-            if (value < min || value > max) {
-                throw new NumberFormatException();
-            }
-            return value;
-        } catch (NumberFormatException e) {
-            throw PartitaException.invalidQuery(
-                    name, name + " must be an integer between " + min + " and " + max + ", was '" + raw + "'");
-        }
-    }
-
-    static String newId() {
-        StringBuilder id = new StringBuilder(Long.toString(System.currentTimeMillis(), 36));
-        for (int i = 0; i < 6; i++) {
-            id.append(Character.forDigit(RANDOM.nextInt(36), 36));
-        }
-        return id.toString();
-    }
-
-    private void apiError(ServerRequest req, ServerResponse res, PartitaException e) {
-        ObjectNode body = object();
-        body.put("error", e.code());
-        body.put("message", e.getMessage());
-        if (e.field().isPresent()) {
-            body.put("field", e.field().get());
-        } else {
-            body.putNull("field");
-        }
-        json(res, status(e.kind()), body);
-    }
-
-    /** The HTTP status of an error of this kind. */
-    static int status(PartitaException.Kind kind) {
-        return switch (kind) {
-            case BAD_REQUEST -> 400;
-            case INVALID -> 422;
-            case NOT_FOUND -> 404;
-            case CONFLICT -> 409;
-            case TOO_LARGE -> 413;
-            case UNAVAILABLE -> 503;
-        };
-    }
-
-    private void unexpected(ServerRequest req, ServerResponse res, Exception e) {
-        log.error(
-                "Unexpected error on {} {}",
-                req.prologue().method().text(),
-                req.path().path(),
-                e);
-        ObjectNode body = object();
-        body.put("error", "internal");
-        body.put("message", "internal error; see the coordinator's log");
-        body.putNull("field");
-        json(res, 500, body);
-    }
-
-    void json(ServerResponse res, int status, JsonNode body) {
-        try {
-            send(res, status, JSON, mapper.writeValueAsBytes(body));
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static void send(ServerResponse res, int status, String type, byte[] body) {
-        res.status(status);
-        res.header(HeaderNames.CONTENT_TYPE, type);
-        res.header(HeaderNames.CACHE_CONTROL, "no-store");
-        res.send(body);
-    }
-
-    private static ObjectNode object() {
-        return JsonNodeFactory.instance.objectNode();
+        http.json(res, 200, out);
     }
 
     /**
@@ -696,13 +417,6 @@ final class HttpApi {
     }
 
     private static byte[] resource(String path) {
-        try (InputStream in = HttpApi.class.getResourceAsStream(path)) {
-            if (in == null) {
-                throw new IllegalStateException("missing resource " + path);
-            }
-            return in.readAllBytes();
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot read resource " + path, e);
-        }
+        return HttpSupport.resource(HttpApi.class, path);
     }
 }

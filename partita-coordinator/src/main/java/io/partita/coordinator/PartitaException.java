@@ -6,7 +6,7 @@ import java.util.Optional;
  * The coordinator's one unchecked domain error: a request that cannot be carried out, with its
  * {@link Kind}, a short machine-readable code, a message naming the problem and the bad value and,
  * where one field is at fault, that field. Domain classes throw it without knowing about HTTP;
- * {@link HttpSupport#routing} maps it to a status and a JSON body in one place. Immutable; carries
+ * {@link HttpSupport#errors} maps it to a status and a JSON body in one place. Immutable; carries
  * no stack trace (it is an expected answer, not a bug).
  */
 class PartitaException extends RuntimeException {

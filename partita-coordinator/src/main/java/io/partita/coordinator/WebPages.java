@@ -1,19 +1,11 @@
 package io.partita.coordinator;
 
-import com.google.zxing.BarcodeFormat;
-import com.google.zxing.EncodeHintType;
-import com.google.zxing.WriterException;
-import com.google.zxing.common.BitMatrix;
-import com.google.zxing.qrcode.QRCodeWriter;
-import com.google.zxing.qrcode.decoder.ErrorCorrectionLevel;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import io.partita.store.Store;
-import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -22,7 +14,6 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
-import javax.imageio.ImageIO;
 
 /**
  * What browsers load: {@code /volunteer.js} (the script tag that turns a page's visitors into
@@ -49,7 +40,7 @@ final class WebPages {
     void routing(HttpRouting.Builder routing) {
         routing.get("/volunteer.js", (req, res) -> {
                     // Embedded on other sites: any origin may load it (and the worker code it starts).
-                    res.header(HeaderNames.create("Access-Control-Allow-Origin"), "*");
+                    HttpSupport.allowAnyOrigin(res);
                     res.header(HeaderNames.CACHE_CONTROL, "no-cache");
                     send(res, "text/javascript; charset=utf-8", file("volunteer.js"));
                 })
@@ -106,43 +97,13 @@ final class WebPages {
                     "text", "text must be at most " + MAX_QR_TEXT + " characters, was " + text.length());
         }
         res.header(HeaderNames.CACHE_CONTROL, "max-age=86400");
-        send(res, "image/png", qrPng(text, 8));
-    }
-
-    /** A QR code (error correction M, 4-module quiet zone) with {@code scale} pixels per module. */
-    static byte[] qrPng(String text, int scale) {
-        BitMatrix matrix;
+        byte[] png;
         try {
-            matrix = new QRCodeWriter()
-                    .encode(
-                            text,
-                            BarcodeFormat.QR_CODE,
-                            0,
-                            0,
-                            Map.of(
-                                    EncodeHintType.ERROR_CORRECTION,
-                                    ErrorCorrectionLevel.M,
-                                    EncodeHintType.MARGIN,
-                                    4,
-                                    EncodeHintType.CHARACTER_SET,
-                                    "UTF-8"));
-        } catch (WriterException e) {
+            png = PngRenderer.qrCode(text, 8);
+        } catch (IllegalArgumentException e) {
             throw PartitaException.invalidQuery("text", "cannot be encoded as a QR code: " + e.getMessage());
         }
-        int size = matrix.getWidth() * scale;
-        BufferedImage image = new BufferedImage(size, size, BufferedImage.TYPE_BYTE_BINARY);
-        for (int y = 0; y < size; y++) {
-            for (int x = 0; x < size; x++) {
-                image.setRGB(x, y, matrix.get(x / scale, y / scale) ? 0x000000 : 0xFFFFFF);
-            }
-        }
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try {
-            ImageIO.write(image, "png", out);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return out.toByteArray();
+        send(res, "image/png", png);
     }
 
     private byte[] fileIfExists(String name) {
