@@ -173,4 +173,17 @@ class JdbcStoreFailureTest {
             assertThat(full.jobCount()).isPositive(); // still readable
         }
     }
+
+    @Test
+    void open_nothingListening_isTransient() throws Exception {
+        int port;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+            port = socket.getLocalPort();
+        }
+        StoreException e = catchThrowableOfType(
+                StoreException.class,
+                () -> Store.open("jdbc:postgresql://127.0.0.1:" + port + "/test?user=postgres&connectTimeout=2"));
+        assertThat(e.kind()).isEqualTo(Kind.TRANSIENT);
+        assertThat(e.getMessage()).startsWith("cannot open the store at").contains("SQL state 08");
+    }
 }
