@@ -13,6 +13,7 @@ import io.partita.protocol.Codec;
 import io.partita.store.BlobStore;
 import io.partita.store.FileBlobStore;
 import io.partita.store.Store;
+import io.partita.store.StoreRetry;
 import java.net.URI;
 import java.time.Duration;
 import java.util.UUID;
@@ -75,13 +76,18 @@ public final class Coordinator implements AutoCloseable {
     private static final int SOCKET_BUFFER_BYTES = 4 << 20;
 
     /**
-     * Opens the store, recovers unfinished jobs and starts listening.
+     * Opens the store, recovers unfinished jobs and starts listening. While the store is unavailable
+     * (a transient {@link io.partita.store.StoreException}) opening it and reading the call cache are
+     * retried with backoff for up to {@link StoreRetry.Policy#DEFAULT_TIMEOUT}.
      *
-     * @throws io.partita.store.StoreException if the store cannot be opened
+     * @throws io.partita.store.StoreException if the store cannot be opened: at once for a permanent
+     *     failure, after the retries for a transient one
      * @throws IllegalStateException if the port cannot be bound
      */
     public static Coordinator start(CoordinatorConfig config) {
-        Store store = Store.open(config.effectiveStoreUrl());
+        StoreRetry startup = StoreRetry.of(StoreRetry.Policy.DEFAULT);
+        String storeUrl = config.effectiveStoreUrl();
+        Store store = startup.call("open the store", () -> Store.open(storeUrl));
         try {
             ObjectMapper mapper = Codec.mapper();
             String instance = UUID.randomUUID().toString();
@@ -102,7 +108,7 @@ public final class Coordinator implements AutoCloseable {
             FunctionCatalog catalog = new FunctionCatalog();
             CallCache cache = new CallCache(config.cacheMaxBytes(), System::currentTimeMillis);
             cache.onChange(() -> writer.submitCacheFlush(cache));
-            cache.load(store.cacheEntries(), mapper);
+            cache.load(startup.call("read the call cache", store::cacheEntries), mapper);
             scheduler.cache(cache);
             CallFunctions functions = new CallFunctions(store, config.callTimeout());
             Examples.registerFunctions(functions, store);

@@ -110,6 +110,7 @@ final class JdbcMembership implements Membership {
         }
         lock.lock();
         try {
+            core.checkClocks(store.clockPerProcess());
             published = currentView();
         } finally {
             lock.unlock();
@@ -141,7 +142,21 @@ final class JdbcMembership implements Membership {
                     Reply reply = store.tick(request);
                     lock.lock();
                     try {
+                        boolean wasSkewed = core.clockSkewed();
                         core.onReply(reply, clock.nanoTime());
+                        if (core.clockSkewed() && !wasSkewed) {
+                            log.error(
+                                    "group {}: member {} refuses to act: its clock is {} ms {} the times the other"
+                                            + " members wrote (safety margin {}); with SQLite each process supplies"
+                                            + " the database's clock, so the processes' clocks must agree",
+                                    group,
+                                    core.memberId(),
+                                    Math.abs(core.clockSkewMs()),
+                                    core.clockSkewMs() < 0 ? "ahead of" : "behind",
+                                    options.safetyMargin());
+                        } else if (wasSkewed && !core.clockSkewed()) {
+                            log.info("group {}: member {} finds its clock agrees again", group, core.memberId());
+                        }
                         waitNanos =
                                 core.retickImmediately() ? 0 : core.retickSoon() ? heartbeatNanos / 4 : heartbeatNanos;
                         publishLocked();

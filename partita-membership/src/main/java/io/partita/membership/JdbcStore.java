@@ -76,6 +76,19 @@ final class JdbcStore implements AutoCloseable {
         }
     }
 
+    /**
+     * Whether each process supplies the database's clock (SQLite reads the process's own clock);
+     * false for PostgreSQL, whose server clock is one clock for all. Known after {@link #migrate()}.
+     */
+    boolean clockPerProcess() {
+        lock.lock();
+        try {
+            return dialect == Dialect.SQLITE;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Runs one tick; any exception means the outcome is unknown. */
     Reply tick(TickRequest request) throws SQLException {
         lock.lock();

@@ -1,9 +1,12 @@
 package io.partita.membership;
 
+import io.partita.membership.Protocol.ClockCheck;
 import io.partita.membership.Protocol.Intent;
 import io.partita.membership.Protocol.Reply;
 import io.partita.membership.Protocol.TickRequest;
+import io.partita.membership.Protocol.Verdict;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -56,12 +59,41 @@ final class MemberCore {
     private boolean fenced;
     private long lapses;
     private boolean retickImmediately;
+    private boolean checkClocks;
+    private boolean observed;
+    private long seenNowMs;
+    private Map<String, Long> seenExpiries = Map.of();
+    private boolean skewed;
+    private long clockSkewMs;
 
     MemberCore(String memberId, String label, long leaseNanos, long marginNanos) {
         this.memberId = memberId;
         this.label = label;
         this.leaseNanos = leaseNanos;
         this.marginNanos = marginNanos;
+    }
+
+    /**
+     * Turns the clock check on or off (default off). On where each process supplies the database's
+     * clock (SQLite): each tick then carries what the member saw at its previous tick, so that the
+     * database side can compare the member's clock with the times the others wrote (see {@link
+     * Protocol.ClockCheck}).
+     */
+    void checkClocks(boolean on) {
+        checkClocks = on;
+    }
+
+    /**
+     * How far the other members' clocks were from this member's at the tick that found them to
+     * disagree (positive: theirs are later), in ms; 0 unless the member is refusing to act.
+     */
+    long clockSkewMs() {
+        return clockSkewMs;
+    }
+
+    /** Whether the last reply said this member's clock disagrees with the group's. */
+    boolean clockSkewed() {
+        return skewed;
     }
 
     static String newMemberId() {
@@ -101,13 +133,36 @@ final class MemberCore {
         t0 = nowNanos;
         retickSoon = false;
         int actingRank = acting.map(Lease::rank).orElse(busyRank);
-        return new TickRequest(memberId, intent, actingRank, label);
+        ClockCheck check = checkClocks
+                ? new ClockCheck(true, marginNanos / 1_000_000, observed, seenNowMs, seenExpiries)
+                : ClockCheck.OFF;
+        return new TickRequest(memberId, intent, actingRank, label, check);
     }
 
     /** Applies the reply to the tick in flight, received at local time {@code nowNanos}. */
     void onReply(Reply reply, long nowNanos) {
         requireInFlight();
         inFlight = false;
+        if (checkClocks) {
+            observed = true;
+            seenNowMs = reply.nowMs();
+            seenExpiries = reply.expiries();
+        }
+        if (reply.verdict() != Verdict.AGREED) {
+            // Nothing was written; stop acting at once and look again after a heartbeat.
+            if (lease != null) {
+                lapses++;
+            }
+            lease = null;
+            fenced = false;
+            retickSoon = false;
+            retickImmediately = false;
+            skewed = reply.verdict() == Verdict.CLOCK_SKEW;
+            clockSkewMs = skewed ? reply.skewMs() : 0;
+            return;
+        }
+        skewed = false;
+        clockSkewMs = 0;
         lastReply = reply;
         long deadline = t0 + leaseNanos - marginNanos;
         boolean holdsAssigned = reply.heldRank() != Protocol.NONE && reply.heldRank() == reply.assignedRank();
@@ -206,7 +261,9 @@ final class MemberCore {
             return new Snapshot(MemberState.ACTIVE, x.rank(), x.size(), x.epoch(), x.stable(), x.members());
         }
         MemberState state;
-        if (lease != null || fenced) {
+        if (skewed) {
+            state = MemberState.CLOCK_SKEW;
+        } else if (lease != null || fenced) {
             state = MemberState.FENCED; // lease lapsed without a successful renewal
         } else if (lastReply == null) {
             state = MemberState.JOINING;

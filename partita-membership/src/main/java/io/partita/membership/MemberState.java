@@ -17,5 +17,13 @@ public enum MemberState {
      */
     FENCED,
     /** The member has left the group, or was aborted. */
-    CLOSED
+    CLOSED,
+    /**
+     * The member refuses to act because its clock disagrees, by more than the safety margin, with
+     * the times most other members wrote in the database. Only possible where each process supplies
+     * the database's clock (SQLite); see {@code docs/membership.md}. The member holds no rank and
+     * writes nothing to the group; it keeps checking every heartbeat and rejoins once the clocks
+     * agree.
+     */
+    CLOCK_SKEW
 }

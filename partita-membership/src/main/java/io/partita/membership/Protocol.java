@@ -114,7 +114,47 @@ final class Protocol {
      *     the member promises not to start acting on anything until it sees the reply
      * @param label operator label stored on insert
      */
-    record TickRequest(String memberId, Intent intent, int actingRank, String label) {}
+    record TickRequest(String memberId, Intent intent, int actingRank, String label, ClockCheck clock) {
+        TickRequest(String memberId, Intent intent, int actingRank, String label) {
+            this(memberId, intent, actingRank, label, ClockCheck.OFF);
+        }
+    }
+
+    /**
+     * What a requester knows to check the database's clock against, where each process supplies
+     * that clock (SQLite): its safety margin and what it saw at its previous successful tick.
+     *
+     * @param enabled whether to check at all (false: one database clock, as with PostgreSQL)
+     * @param marginMs the largest disagreement tolerated, ms
+     * @param observed whether the requester has seen the group before (in this incarnation)
+     * @param seenNowMs the database clock at that earlier tick
+     * @param seenExpiries the other members' expiries at that earlier tick, by member id
+     */
+    record ClockCheck(
+            boolean enabled, long marginMs, boolean observed, long seenNowMs, Map<String, Long> seenExpiries) {
+        static final ClockCheck OFF = new ClockCheck(false, 0, false, 0, Map.of());
+
+        ClockCheck {
+            seenExpiries = Map.copyOf(seenExpiries);
+        }
+    }
+
+    /** What the clock check concluded. */
+    enum Verdict {
+        /** The clocks agree (or were not checked); the tick was decided as usual. */
+        AGREED,
+        /**
+         * The requester saw the group for the first time and found rows it would delete as expired:
+         * nothing was written; it must look again after a heartbeat, so that the clocks can be
+         * compared on rows renewed in between, before it joins or deletes anything.
+         */
+        OBSERVING,
+        /**
+         * The requester's clock disagrees with the times most other members wrote by more than the
+         * margin: nothing was written; it must not act.
+         */
+        CLOCK_SKEW
+    }
 
     /**
      * What the requester learns.
@@ -126,6 +166,11 @@ final class Protocol {
      * @param stable whether every live member holds its assigned rank at this epoch
      * @param membersByRank member ids indexed by assigned rank
      * @param expiresAtMs the requester's new expiry on the database clock
+     * @param verdict what the clock check concluded
+     * @param skewMs with CLOCK_SKEW, how far the other members' times are from the requester's clock
+     *     (positive: theirs are later), ms; otherwise 0
+     * @param nowMs the database clock used for the tick
+     * @param expiries the other members' expiries as read, by member id
      */
     record Reply(
             long epoch,
@@ -134,9 +179,36 @@ final class Protocol {
             int heldRank,
             boolean stable,
             List<String> membersByRank,
-            long expiresAtMs) {
+            long expiresAtMs,
+            Verdict verdict,
+            long skewMs,
+            long nowMs,
+            Map<String, Long> expiries) {
         Reply {
             membersByRank = List.copyOf(membersByRank);
+            expiries = Map.copyOf(expiries);
+        }
+
+        Reply(
+                long epoch,
+                int size,
+                int assignedRank,
+                int heldRank,
+                boolean stable,
+                List<String> membersByRank,
+                long expiresAtMs) {
+            this(
+                    epoch,
+                    size,
+                    assignedRank,
+                    heldRank,
+                    stable,
+                    membersByRank,
+                    expiresAtMs,
+                    Verdict.AGREED,
+                    0,
+                    0,
+                    Map.of());
         }
     }
 
@@ -194,9 +266,22 @@ final class Protocol {
      */
     static Decision decide(GroupState state, long nowMs, TickRequest request, long leaseMs) {
         String me = request.memberId();
+        ClockCheck clock = request.clock();
+        Map<String, Long> expiries = new HashMap<>();
+        for (MemberRow r : state.members()) {
+            if (!r.memberId().equals(me)) {
+                expiries.put(r.memberId(), r.expiresAtMs());
+            }
+        }
+        if (clock.enabled() && request.intent() == Intent.RENEW) {
+            Optional<Decision> refused = checkClock(state, nowMs, request, leaseMs, expiries);
+            if (refused.isPresent()) {
+                return refused.get();
+            }
+        }
         List<MemberRow> live = new ArrayList<>();
         for (MemberRow r : state.members()) {
-            boolean expired = r.expiresAtMs() <= nowMs;
+            boolean expired = r.expiresAtMs() <= nowMs && (r.memberId().equals(me) || deletable(r, clock));
             boolean leaving = r.memberId().equals(me) && request.intent() == Intent.LEAVE;
             if (!expired && !leaving) {
                 live.add(r);
@@ -251,7 +336,21 @@ final class Protocol {
 
         if (request.intent() == Intent.LEAVE) {
             GroupState after = new GroupState(epoch, next);
-            return new Decision(state, after, new Reply(epoch, n, NONE, NONE, isStable(after), byRank(next), nowMs));
+            return new Decision(
+                    state,
+                    after,
+                    new Reply(
+                            epoch,
+                            n,
+                            NONE,
+                            NONE,
+                            isStable(after),
+                            byRank(next),
+                            nowMs,
+                            Verdict.AGREED,
+                            0,
+                            nowMs,
+                            expiries));
         }
 
         // The requester's own row.
@@ -274,7 +373,108 @@ final class Protocol {
         next.set(mine, row);
         GroupState after = new GroupState(epoch, next);
         return new Decision(
-                state, after, new Reply(epoch, n, assigned, held, isStable(after), byRank(next), expiresAt));
+                state,
+                after,
+                new Reply(
+                        epoch,
+                        n,
+                        assigned,
+                        held,
+                        isStable(after),
+                        byRank(next),
+                        expiresAt,
+                        Verdict.AGREED,
+                        0,
+                        nowMs,
+                        expiries));
+    }
+
+    /**
+     * Whether an expired row may be deleted. With the clock check on, only a row the requester saw
+     * with the same expiry at its previous tick: a live member renews its row every heartbeat, so a
+     * row that looks expired but changed since (or was never seen) says more about the requester's
+     * clock than about the member, and is left for a later tick.
+     */
+    private static boolean deletable(MemberRow r, ClockCheck clock) {
+        if (!clock.enabled()) {
+            return true;
+        }
+        Long seen = clock.seenExpiries().get(r.memberId());
+        return clock.observed() && seen != null && seen == r.expiresAtMs();
+    }
+
+    /**
+     * Checks the requester's clock against the renewal times the other members wrote (their expiry
+     * minus the lease; members of a group share the lease timeout). A renewal later than the
+     * requester's now, or a renewal made since its previous tick but stamped before that tick's
+     * now, disagrees by more than the margin. Returns a decision that changes nothing if the clock
+     * disagrees with more than half of the rows that could be checked, or if the requester is new,
+     * finds rows it would delete, and must first observe the group.
+     */
+    private static Optional<Decision> checkClock(
+            GroupState state, long nowMs, TickRequest request, long leaseMs, Map<String, Long> expiries) {
+        ClockCheck clock = request.clock();
+        int checkable = 0;
+        int disagreeing = 0;
+        long skew = 0;
+        boolean unseenExpired = false;
+        for (MemberRow r : state.members()) {
+            if (r.memberId().equals(request.memberId())) {
+                continue;
+            }
+            long renewedAt = r.expiresAtMs() - leaseMs;
+            Long seen = clock.seenExpiries().get(r.memberId());
+            boolean changed = clock.observed() && (seen == null || seen != r.expiresAtMs());
+            boolean future = renewedAt - nowMs > clock.marginMs();
+            if (future || changed) {
+                checkable++;
+                if (future) {
+                    disagreeing++;
+                    skew = renewedAt - nowMs;
+                } else if (clock.seenNowMs() - renewedAt > clock.marginMs()) {
+                    disagreeing++;
+                    skew = renewedAt - clock.seenNowMs();
+                }
+            }
+            if (!clock.observed() && r.expiresAtMs() <= nowMs) {
+                unseenExpired = true;
+            }
+        }
+        Verdict verdict;
+        if (disagreeing > 0 && disagreeing * 2 > checkable) {
+            verdict = Verdict.CLOCK_SKEW;
+        } else if (unseenExpired) {
+            verdict = Verdict.OBSERVING;
+        } else {
+            return Optional.empty();
+        }
+        int n = state.members().size();
+        List<String> members = n == 0 || !ranksCompact(state) ? List.of() : byRank(state.members());
+        Reply reply = new Reply(
+                state.epoch(),
+                n,
+                NONE,
+                NONE,
+                false,
+                members,
+                nowMs,
+                verdict,
+                verdict == Verdict.CLOCK_SKEW ? skew : 0,
+                nowMs,
+                expiries);
+        return Optional.of(new Decision(state, state, reply));
+    }
+
+    private static boolean ranksCompact(GroupState s) {
+        boolean[] seen = new boolean[s.members().size()];
+        for (MemberRow r : s.members()) {
+            int a = r.assignedRank();
+            if (a < 0 || a >= seen.length || seen[a]) {
+                return false;
+            }
+            seen[a] = true;
+        }
+        return true;
     }
 
     static boolean isStable(GroupState s) {

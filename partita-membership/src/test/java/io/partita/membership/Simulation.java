@@ -80,6 +80,7 @@ final class Simulation {
         Sim(String id) {
             this.id = id;
             this.core = new MemberCore(id, "", config.leaseMs * 1_000_000L, config.marginMs * 1_000_000L);
+            this.core.checkClocks(checkClocks);
             this.offsetNanos = random.nextLong(1L << 40) - (1L << 39);
             this.rate = 1 + (random.nextDouble() * 2 - 1) * config.maxDrift;
         }
@@ -102,11 +103,21 @@ final class Simulation {
     private long now;
     private int nextId;
     private int dbSteps;
+    private boolean checkClocks;
 
     Simulation(long seed, Config config) {
         this.seed = seed;
         this.config = config;
         this.random = new Random(seed);
+    }
+
+    /**
+     * Turns on the members' clock check (as on SQLite), which changes when rows may be deleted and
+     * when a new member may join; the database clock stays one global clock, so no member may refuse.
+     */
+    Simulation checkingClocks() {
+        checkClocks = true;
+        return this;
     }
 
     /** Runs the simulation; returns the violations found (empty if none). */

@@ -32,6 +32,19 @@ class SimulationTest {
     }
 
     @Test
+    void randomInterleavings_withTheClockCheckOn_keepSafetyAndConverge() {
+        // SQLite's mode: one shared clock here, so the check must never get in the way of liveness.
+        int runs = Math.max(1, RUNS / 5);
+        for (int i = 0; i < runs; i++) {
+            long seed = BASE_SEED + i;
+            Simulation sim = new Simulation(seed, Simulation.Config.standard()).checkingClocks();
+            assertThat(sim.run())
+                    .as("seed %d (reproduce with -Dmembership.sim.seed=%d -Dmembership.sim.runs=1)", seed, seed)
+                    .isEmpty();
+        }
+    }
+
+    @Test
     void checker_detectsOverlap_whenMemberClocksRunFarSlowerThanTheMargin() {
         // With no safety margin and members' clocks running up to 30% slow, a paused member's local
         // deadline falls after its row's expiry: the checker must catch the overlap in some seed.

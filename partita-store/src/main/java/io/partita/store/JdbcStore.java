@@ -2,6 +2,7 @@ package io.partita.store;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import io.partita.store.StoreException.Kind;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -13,6 +14,7 @@ import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Consumer;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 import org.slf4j.Logger;
@@ -38,11 +40,21 @@ final class JdbcStore implements Store {
             "id, name, function_name, spec, partitions, status, error, result, created_at, finished_at";
 
     private final String kind;
-    private final HikariDataSource pool;
+    private final DataSource dataSource;
+    private final Consumer<Connection> evict;
+    private final Runnable close;
 
-    private JdbcStore(String kind, HikariDataSource pool) {
+    /**
+     * Creates a store over connections from {@code dataSource}, whose schema is already migrated.
+     * {@code evict} takes a connection out of service for good (closing it) after a failure left it
+     * broken or in an unknown state; {@code close} releases the data source. Tests pass a data source
+     * whose connections fail on cue.
+     */
+    JdbcStore(String kind, DataSource dataSource, Consumer<Connection> evict, Runnable close) {
         this.kind = kind;
-        this.pool = pool;
+        this.dataSource = dataSource;
+        this.evict = evict;
+        this.close = close;
     }
 
     static JdbcStore open(String url) {
@@ -75,16 +87,18 @@ final class JdbcStore implements Store {
         try {
             pool = new HikariDataSource(config);
         } catch (RuntimeException e) {
-            throw new StoreException("cannot open the store at " + redact(url) + ": " + e.getMessage(), e);
+            throw new StoreException(
+                    "cannot open the store at " + redact(url) + ": " + e.getMessage() + SqlErrors.describe(e), e);
         }
         try {
             migrate(pool);
         } catch (RuntimeException e) {
             pool.close();
-            throw new StoreException("cannot migrate the store at " + redact(url) + ": " + e.getMessage(), e);
+            throw new StoreException(
+                    "cannot migrate the store at " + redact(url) + ": " + e.getMessage() + SqlErrors.describe(e), e);
         }
         log.debug("Opened {} store at {}", kind, redact(url));
-        return new JdbcStore(kind, pool);
+        return new JdbcStore(kind, pool, pool::evictConnection, pool::close);
     }
 
     private static void createParent(String file) {
@@ -356,13 +370,12 @@ final class JdbcStore implements Store {
 
     @Override
     public BitSet[] storedNodes(String jobId, TreeShape shape) {
-        return query("read stored nodes of " + jobId, c -> {
+        // In a transaction, which lets PostgreSQL stream the rows with a cursor.
+        return transaction("read stored nodes of " + jobId, false, c -> {
             BitSet[] sets = new BitSet[shape.levels()];
             for (int i = 0; i < sets.length; i++) {
                 sets[i] = new BitSet();
             }
-            boolean autoCommit = c.getAutoCommit();
-            c.setAutoCommit(false); // lets PostgreSQL stream with a cursor
             try (PreparedStatement ps = c.prepareStatement("select level, idx from task_results where job_id = ?")) {
                 ps.setFetchSize(10_000);
                 ps.setString(1, jobId);
@@ -375,9 +388,6 @@ final class JdbcStore implements Store {
                         }
                     }
                 }
-                c.commit();
-            } finally {
-                c.setAutoCommit(autoCommit);
             }
             return sets;
         });
@@ -617,7 +627,7 @@ final class JdbcStore implements Store {
 
     @Override
     public void close() {
-        pool.close();
+        close.run();
     }
 
     private static void setNullableString(PreparedStatement ps, int index, Optional<String> value) throws SQLException {
@@ -752,33 +762,121 @@ final class JdbcStore implements Store {
         return new StoredDoc(rs.getString(1), rs.getString(2), rs.getString(3), rs.getLong(4), rs.getString(5));
     }
 
+    /*
+     * Failure handling, the same for every method. The first failure is the one reported: a failure
+     * while cleaning up (rollback, restoring auto-commit, closing) is added to it as suppressed and
+     * never replaces it (on SQLite a full disk rolls the transaction back by itself, and every
+     * cleanup step then fails with "no transaction is active"). A connection whose state is unknown
+     * after a failure (cleanup failed, the commit failed, the connection was lost) is evicted from the
+     * pool rather than handed to the next caller. Each StoreException is classified (see SqlErrors):
+     * a failure of COMMIT itself leaves the outcome unknown (AMBIGUOUS).
+     */
+
     private <T> T query(String what, SqlWork<T> work) {
-        try (Connection c = pool.getConnection()) {
+        Connection c = connect(what);
+        Throwable failure = null;
+        try {
             return work.run(c);
         } catch (SQLException e) {
-            throw new StoreException("cannot " + what + ": " + e.getMessage(), e);
+            failure = failure(what, e, SqlErrors.classify(e));
+        } catch (RuntimeException e) {
+            failure = e;
+        } finally {
+            release(c, failure, failure != null && SqlErrors.isConnectionLost(failure));
         }
+        throw (RuntimeException) failure;
     }
 
     private <T> T inTransaction(String what, SqlWork<T> work) {
-        try (Connection c = pool.getConnection()) {
+        return transaction(what, true, work);
+    }
+
+    /**
+     * Runs {@code work} in one transaction and commits it. For a transaction that {@code writes}, a
+     * failure of the commit is AMBIGUOUS; for a read it is classified like any other failure.
+     */
+    private <T> T transaction(String what, boolean writes, SqlWork<T> work) {
+        Connection c = connect(what);
+        RuntimeException failure = null;
+        boolean discard = false;
+        try {
             c.setAutoCommit(false);
-            try {
-                T value = work.run(c);
-                c.commit();
-                return value;
-            } catch (SQLException | RuntimeException e) {
-                try {
-                    c.rollback();
-                } catch (SQLException rollback) {
-                    e.addSuppressed(rollback);
-                }
-                throw e;
-            } finally {
-                c.setAutoCommit(true);
-            }
         } catch (SQLException e) {
-            throw new StoreException("cannot " + what + ": " + e.getMessage(), e);
+            failure = failure(what, e, SqlErrors.classify(e));
+            release(c, failure, true);
+            throw failure;
         }
+        T value = null;
+        try {
+            value = work.run(c);
+        } catch (SQLException e) {
+            failure = failure(what, e, SqlErrors.classify(e));
+        } catch (RuntimeException e) {
+            failure = e;
+        }
+        if (failure == null) {
+            try {
+                c.commit();
+            } catch (SQLException e) {
+                Kind kind = writes ? SqlErrors.classifyCommit(e) : SqlErrors.classify(e);
+                String outcome = kind == Kind.AMBIGUOUS ? " (the commit failed; it may or may not have landed)" : "";
+                failure = failure(what + outcome, e, kind);
+                discard = true;
+            }
+        }
+        if (failure != null) {
+            try {
+                c.rollback();
+            } catch (SQLException | RuntimeException rollback) {
+                failure.addSuppressed(rollback);
+                discard = true;
+            }
+        }
+        try {
+            c.setAutoCommit(true);
+        } catch (SQLException | RuntimeException restore) {
+            discard = true;
+            if (failure != null) {
+                failure.addSuppressed(restore);
+            } else {
+                log.debug("Cannot restore auto-commit after {}; discarding the connection", what, restore);
+            }
+        }
+        release(c, failure, discard || (failure != null && SqlErrors.isConnectionLost(failure)));
+        if (failure != null) {
+            throw failure;
+        }
+        return value;
+    }
+
+    private Connection connect(String what) {
+        try {
+            return dataSource.getConnection();
+        } catch (SQLException e) {
+            throw failure(what + " (no connection)", e, SqlErrors.classify(e));
+        } catch (RuntimeException e) {
+            throw new StoreException("cannot " + what + " (no connection): " + e.getMessage(), e);
+        }
+    }
+
+    /** Returns a connection to the pool, or evicts it if {@code discard}; never throws. */
+    private void release(Connection c, Throwable failure, boolean discard) {
+        try {
+            if (discard) {
+                evict.accept(c);
+            } else {
+                c.close();
+            }
+        } catch (SQLException | RuntimeException e) {
+            if (failure != null) {
+                failure.addSuppressed(e);
+            } else {
+                log.debug("Cannot release a connection", e);
+            }
+        }
+    }
+
+    private static StoreException failure(String what, SQLException e, Kind kind) {
+        return new StoreException("cannot " + what + ": " + e.getMessage() + SqlErrors.describe(e), e, kind);
     }
 }
