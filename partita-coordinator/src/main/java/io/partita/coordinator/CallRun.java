@@ -1,19 +1,22 @@
 package io.partita.coordinator;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.partita.coordinator.core.CompletionPolicy;
+import io.partita.coordinator.core.SingleWork;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * One grid call being computed: queued, leased to a worker (perhaps suspended there while it waits
- * for its own calls) or done. Everyone who asked for it while it was in flight waits on it. Guarded
- * by the scheduler's lock.
+ * One grid call being computed: a one-task work of the scheduling core (queued, leased to a worker —
+ * perhaps suspended there while it waits for its own calls — or ended). Everyone who asked for it
+ * while it was in flight waits on it. A call's attempt is lost (its worker went away or it timed out)
+ * at most {@value #ATTEMPTS} times; an error of the function itself fails it at once. Guarded by the
+ * scheduler's lock.
  */
-final class CallRun {
-    static final int QUEUED = 0;
-    static final int LEASED = 1;
-    static final int DONE = 2;
+final class CallRun extends SingleWork {
+    /** How often a grid call may lose its worker or time out before it fails. */
+    static final int ATTEMPTS = 3;
 
     final long seq;
     final CallFunctions.Def def;
@@ -24,14 +27,20 @@ final class CallRun {
     final CallRun parent;
 
     final List<Waiter> waiters = new ArrayList<>(1);
-    int state = QUEUED;
-    int attempt;
-    int lost;
-    WorkerConn worker;
-    long deadlineNanos;
-    boolean suspended;
+    /** The outcome once the call succeeded, before the core ends it. */
+    Outcome outcome;
 
-    CallRun(long seq, CallFunctions.Def def, JsonNode args, String key, CallRun parent) {
+    CallRun(long seq, CallFunctions.Def def, JsonNode args, String key, CallRun parent, boolean sub) {
+        super(
+                Kind.CALL,
+                "call-" + seq,
+                def.timeout(),
+                ATTEMPTS,
+                true,
+                CompletionPolicy.FIRST_ANSWER,
+                def.descriptorId(),
+                sub,
+                0);
         this.seq = seq;
         this.def = def;
         this.args = args;
@@ -57,6 +66,26 @@ final class CallRun {
             inner = inner.substring(0, 197) + "...";
         }
         return def.name() + "(" + inner + ")";
+    }
+
+    @Override
+    public String describe(long key) {
+        return describe();
+    }
+
+    @Override
+    public String timedOut(long key, int attempt) {
+        return describe() + ": timed out after " + def.timeout();
+    }
+
+    @Override
+    public String lost(long key, int attempt) {
+        return describe() + ": its worker was lost";
+    }
+
+    @Override
+    public String finalError(String error, int failures) {
+        return error + " (" + failures + " of " + ATTEMPTS + " attempts)";
     }
 
     /** Who waits for a call. */

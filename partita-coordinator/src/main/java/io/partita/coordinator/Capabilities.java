@@ -1,5 +1,6 @@
 package io.partita.coordinator;
 
+import io.partita.coordinator.core.Lease;
 import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.List;

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.partita.coordinator.core.Lease;
 import io.partita.data.QueryException;
 import io.partita.data.QueryPlan;
 import io.partita.data.QuerySpec;
@@ -311,15 +312,15 @@ final class DataJobs implements AutoCloseable {
      * @throws IllegalStateException if the job is not a live data phase
      */
     TaskInput input(Lease lease) {
-        DataJob job = byPhaseJob.get(lease.job.id);
+        DataJob job = byPhaseJob.get(lease.work.id);
         if (job == null) {
-            throw new IllegalStateException("job " + lease.job.id + " is not a phase of a data job");
+            throw new IllegalStateException("job " + lease.work.id + " is not a phase of a data job");
         }
         int index = JobRun.index(lease.key);
         ObjectNode input = mapper.createObjectNode();
         ArrayNode read = input.putArray("read");
         String token;
-        if (lease.job.id.equals(job.mapJob)) {
+        if (lease.work.id.equals(job.mapJob)) {
             Datasets.Split split = job.splits.get(index);
             token = capabilities.grant(
                     lease,
@@ -341,7 +342,7 @@ final class DataJobs implements AutoCloseable {
             }
         }
         input.put("write", "/data/" + token + "/out/");
-        return new TaskInput(lease.job.id.equals(job.mapJob) ? "map" : "reduce", input);
+        return new TaskInput(lease.work.id.equals(job.mapJob) ? "map" : "reduce", input);
     }
 
     // ------------------------------------------------------------------------------ phases

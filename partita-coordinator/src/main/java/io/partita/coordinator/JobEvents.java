@@ -3,6 +3,8 @@ package io.partita.coordinator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.partita.coordinator.core.CompletionPolicy;
+import io.partita.coordinator.core.SingleWork;
 import io.partita.store.JobEvent;
 import java.util.function.LongSupplier;
 
@@ -89,16 +91,27 @@ final class JobEvents {
     }
 
     /**
-     * A pending or leased call of a module's {@code log} for one job-level event. Guarded by the
-     * scheduler's lock.
+     * A call of a module's {@code log} for one job-level event: a one-task work of the scheduling
+     * core. Lost with its worker, it runs again without counting; an error or a time-out counts, and
+     * after {@value #LOG_ATTEMPTS} the event is written with the error. Guarded by the scheduler's lock.
      */
-    static final class LogCall {
+    static final class LogCall extends SingleWork {
+        static final int LOG_ATTEMPTS = 3;
+
         final JobRun job;
         final ObjectNode event;
-        int attempt;
-        long deadlineNanos;
 
         LogCall(JobRun job, ObjectNode event) {
+            super(
+                    Kind.LOG,
+                    job.id + "/log/" + event.get("seq").longValue(),
+                    job.spec.taskTimeout(),
+                    LOG_ATTEMPTS,
+                    false,
+                    CompletionPolicy.FIRST_ANSWER,
+                    null,
+                    false,
+                    0);
             this.job = job;
             this.event = event;
         }
@@ -107,9 +120,24 @@ final class JobEvents {
             return event.get("seq").longValue();
         }
 
-        /** The key of this call in a worker's map of leased log calls. */
+        /** The key of this call among the live log calls. */
         Key key() {
             return new Key(job.id, seq());
+        }
+
+        @Override
+        public String describe(long key) {
+            return "log";
+        }
+
+        @Override
+        public String timedOut(long key, int attempt) {
+            return "log (attempt " + attempt + "): timed out after " + job.spec.taskTimeout();
+        }
+
+        @Override
+        public String finalError(String error, int failures) {
+            return error;
         }
 
         record Key(String job, long seq) {}

@@ -4,6 +4,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.partita.coordinator.core.Clock;
+import io.partita.coordinator.core.Effects;
+import io.partita.coordinator.core.Holder;
+import io.partita.coordinator.core.Lease;
+import io.partita.coordinator.core.SchedulerCore;
+import io.partita.coordinator.core.TaskState;
+import io.partita.coordinator.core.Verdict;
+import io.partita.coordinator.core.Work;
 import io.partita.protocol.Message;
 import io.partita.store.Completion;
 import io.partita.store.JobEvent;
@@ -11,12 +19,9 @@ import io.partita.store.JobStatus;
 import io.partita.store.Store;
 import io.partita.store.StoredJob;
 import io.partita.store.TreeShape;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.BitSet;
-import java.util.Comparator;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,24 +33,26 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The coordinator's scheduler: live jobs, connected workers, leases. All state is in memory and
- * guarded by one lock; every method holds it only for in-memory work (no I/O under the lock).
- * Results become durable through the {@link ResultWriter}, which calls back {@link #committed}
- * once a batch is committed; only then are tasks marked done and the worker acknowledged.
+ * The coordinator's scheduler: the I/O shell around the pure {@link SchedulerCore}. It holds one lock
+ * (held only for in-memory work, never for I/O), turns what workers, the API and the result writer
+ * report into the core's events, and carries out what the core decides ({@link Effects}): it queues
+ * messages to workers' senders, events and final states to the {@link ResultWriter}, completes callers'
+ * futures. Every decision about a task's life — leases, answers, retries, time-outs, credits, dispatch —
+ * is the core's; this class keeps what only the coordinator knows: job specs and events, grid calls'
+ * waiters and cache, connections.
  *
- * <p>Invariants kept here:
- *
- * <ul>
- *   <li>A task has at most one current lease (state LEASED with the lease's attempt).
- *   <li>A result is accepted only from a worker that holds (or held, if the lease expired) that
- *       attempt, and only while the task is open; it is recorded once (COMMITTING blocks others).
- *   <li>A worker that disconnects, misses heartbeats or breaks the protocol loses its current
- *       leases at once: the tasks go back to the queue.
- * </ul>
+ * <p>Results become durable through the {@link ResultWriter}, which calls back {@link #committed}
+ * once a batch is committed; only then does the core mark the tasks done and the worker get its ack.
  */
 final class Scheduler {
     private static final Logger log = LoggerFactory.getLogger(Scheduler.class);
     private static final int FINISHED_KEPT = 1000;
+
+    /** How often a grid call may lose its worker or time out before it fails. */
+    static final int CALL_ATTEMPTS = CallRun.ATTEMPTS;
+
+    /** The owner's epoch: one coordinator owns its jobs today, so it is constant. */
+    static final long EPOCH = 1;
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Store store;
@@ -54,10 +61,10 @@ final class Scheduler {
     private final LongSupplier nanos;
     private final LongSupplier millis;
     private final String instance;
+    private final SchedulerCore core;
     private ResultWriter writer;
 
     private final Map<String, JobRun> live = new HashMap<>();
-    private final List<JobRun> order = new ArrayList<>();
     private final LinkedHashMap<String, JobRun> finished = new LinkedHashMap<>(16, 0.75f, false) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, JobRun> eldest) {
@@ -66,41 +73,20 @@ final class Scheduler {
     };
     private final Map<String, WorkerConn> workers = new LinkedHashMap<>();
     private long workerSeq;
-    private final RateMeter totalRate = new RateMeter();
+    private final io.partita.coordinator.core.RateMeter totalRate = new io.partita.coordinator.core.RateMeter();
     private final RateHistory totalHistory = new RateHistory();
     private long tasksCompleted;
     private final JobEvents events;
-    private final ArrayDeque<JobEvents.LogCall> logCalls = new ArrayDeque<>();
-    private static final int LOG_CALL_ATTEMPTS = 3;
-    /** How often a grid call may lose its worker or time out before it fails. */
-    static final int CALL_ATTEMPTS = 3;
+    private final Map<JobEvents.LogCall.Key, JobEvents.LogCall> liveLogs = new HashMap<>();
 
     private CallCache cache;
     private long callSeq;
     private final Map<String, CallRun> callsInFlight = new HashMap<>();
     private final Map<Long, CallRun> liveCalls = new HashMap<>();
-    private final LinkedHashMap<String, CallQueue> callQueues = new LinkedHashMap<>();
     /** Work to do once the lock is released (completing callers' futures runs their code). */
     private List<Runnable> afterUnlock = new ArrayList<>();
-
-    /** The queued calls of one function: calls made by tasks first, newest first (depth first). */
-    private static final class CallQueue {
-        final CallFunctions.Def def;
-        final ArrayDeque<CallRun> subs = new ArrayDeque<>();
-        final ArrayDeque<CallRun> roots = new ArrayDeque<>();
-
-        CallQueue(CallFunctions.Def def) {
-            this.def = def;
-        }
-
-        boolean isEmpty() {
-            return subs.isEmpty() && roots.isEmpty();
-        }
-
-        CallRun poll() {
-            return subs.isEmpty() ? roots.pollFirst() : subs.pollFirst();
-        }
-    }
+    /** What the logger said with a failed attempt being reported to the core (for its event). */
+    private JsonNode failureLogged;
 
     Scheduler(
             Store store,
@@ -116,6 +102,18 @@ final class Scheduler {
         this.millis = millis;
         this.instance = instance;
         this.events = new JobEvents(mapper, millis, JobEvents.DEFAULT_MAX_TASK_EVENTS);
+        Clock clock = new Clock() {
+            @Override
+            public long nanos() {
+                return nanos.getAsLong();
+            }
+
+            @Override
+            public long millis() {
+                return millis.getAsLong();
+            }
+        };
+        this.core = new SchedulerCore(clock, EPOCH, config.maxBatch(), new Shell());
     }
 
     void writer(ResultWriter writer) {
@@ -196,7 +194,7 @@ final class Scheduler {
                         "Resumed job {} ({}): {} of {} partitions already done",
                         job.id,
                         spec.function(),
-                        job.doneComputes,
+                        job.doneComputes(),
                         stored.partitions());
             } else {
                 long lastEvent = store.lastEventSeq(stored.id());
@@ -219,7 +217,7 @@ final class Scheduler {
         job.started = lastEvent > 1;
         ObjectNode event = events.create("resumed");
         event.put("coordinator", instance);
-        event.put("done", job.doneComputes);
+        event.put("done", job.doneComputes());
         record(job, event, false);
     }
 
@@ -253,7 +251,7 @@ final class Scheduler {
                 id, spec.name(), spec.function(), spec.toJson().toString(), spec.partitions(), now));
         BitSet[] complete = null;
         String reusedFrom = null;
-        boolean finished = false;
+        boolean finishedBefore = false;
         if (fingerprint != null && spec.partitions() > 0) {
             store.fingerprint(id, fingerprint);
             Optional<String> earlier = store.jobWithFingerprint(fingerprint, id);
@@ -265,7 +263,7 @@ final class Scheduler {
                 if (!root.isEmpty()) {
                     // The same job finished before: this one is done with the same result.
                     store.commit(List.of(new Completion(id, shape.top(), 0, 1, root.get(0), -1, -1, true)));
-                    finished = true;
+                    finishedBefore = true;
                 }
             }
         }
@@ -285,29 +283,26 @@ final class Scheduler {
             if (reusedFrom != null) {
                 ObjectNode reused = events.create("reused");
                 reused.put("from", reusedFrom);
-                reused.put("partitions", job.doneComputes);
+                reused.put("partitions", job.doneComputes());
                 record(job, reused, false);
-                cache.reused(job.doneComputes);
-                log.info("Job {} reuses {} partitions of job {}", id, job.doneComputes, reusedFrom);
+                cache.reused(job.doneComputes());
+                log.info("Job {} reuses {} partitions of job {}", id, job.doneComputes(), reusedFrom);
+            }
+            if (finishedBefore) {
+                job.started = true;
             }
             addLive(job);
-            if (finished) {
-                job.started = true;
-                endJob(job, JobStatus.DONE, Optional.empty());
-            }
-            dispatchAll();
+            core.dispatchAll();
             return job;
         } finally {
             unlock();
         }
     }
 
+    /** Adds a job to the core; one whose every task is already durable ends at once. */
     private void addLive(JobRun job) {
         live.put(job.id, job);
-        order.add(job);
-        order.sort(Comparator.comparingInt((JobRun j) -> -j.spec.priority())
-                .thenComparingLong(j -> j.createdAt)
-                .thenComparing(j -> j.id));
+        core.add(job);
     }
 
     /**
@@ -318,20 +313,26 @@ final class Scheduler {
         lock.lock();
         try {
             JobRun job = live.get(id);
-            if (job == null || !job.live()) {
-                return false;
-            }
-            endJob(job, JobStatus.CANCELLED, Optional.of("cancelled"));
-            dispatchAll();
-            return true;
+            return job != null && core.end(job, Work.Status.CANCELLED, "cancelled");
         } finally {
             unlock();
         }
     }
 
-    private void endJob(JobRun job, JobStatus status, Optional<String> error) {
+    /** A job ended in the core: its status, its final event, its workers told to forget it. */
+    private void jobEnded(JobRun job) {
+        JobStatus status = switch (job.status()) {
+            case DONE -> JobStatus.DONE;
+            case FAILED -> JobStatus.FAILED;
+            default -> JobStatus.CANCELLED;
+        };
+        Optional<String> error = job.error();
         job.status = status;
-        job.error = error;
+        if (status == JobStatus.DONE) {
+            log.info("Job {} done", job.id);
+        } else if (status == JobStatus.FAILED) {
+            log.warn("Job {} failed: {}", job.id, error.orElse(""));
+        }
         JobEndListener listener = endListener;
         if (listener != null) {
             String id = job.id;
@@ -341,32 +342,15 @@ final class Scheduler {
         event.put("status", status.wireName());
         error.ifPresent(e -> event.put("error", e));
         event.put("partitions", job.partitions());
-        event.put("done", job.doneComputes);
+        event.put("done", job.doneComputes());
         event.put("millis", Math.max(0, millis.getAsLong() - job.createdAt));
         record(job, event, true);
+        if (status == JobStatus.FAILED) {
+            writer.submitFinish(job.id, JobStatus.FAILED, error);
+        }
         live.remove(job.id);
-        order.remove(job);
         finished.put(job.id, job);
-        job.leased = 0;
-        job.release();
         for (WorkerConn w : workers.values()) {
-            // Leases of a finished job are over: their credits come back now, and whatever the
-            // worker still sends for them is ignored.
-            int released = 0;
-            for (Iterator<Lease> it = w.leases.values().iterator(); it.hasNext(); ) {
-                Lease lease = it.next();
-                if (lease.job == job) {
-                    it.remove();
-                    if (lease.suspended) {
-                        w.suspended--;
-                        continue; // its credit came back when it was suspended
-                    }
-                    released++;
-                }
-            }
-            if (!w.draining) {
-                w.credits += released;
-            }
             if (w.knownJobs.remove(job.id)) {
                 // The worker forgets the job; a later log task of it brings its descriptor again.
                 w.outbox.send(new Message.Cancel(job.id, List.of(), status.wireName()));
@@ -381,7 +365,9 @@ final class Scheduler {
     private void record(JobRun job, ObjectNode event, boolean callLogger) {
         writer.submitEvent(events.jobEvent(job, event));
         if (callLogger && JobEvents.hasLogger(job)) {
-            logCalls.add(new JobEvents.LogCall(job, event));
+            JobEvents.LogCall call = new JobEvents.LogCall(job, event);
+            liveLogs.put(call.key(), call);
+            core.add(call);
         }
     }
 
@@ -401,6 +387,8 @@ final class Scheduler {
         try {
             String id = "w" + (++workerSeq);
             WorkerConn w = new WorkerConn(id, hello, remote, millis.getAsLong(), outbox, nanos.getAsLong());
+            // Every connection is its own host until trust and addresses decide otherwise.
+            w.holder = core.connect(id, id, hello.slots(), w::canRunWork);
             workers.put(id, w);
             log.info(
                     "Worker {} connected from {}: {} '{}' with {} slots, functions {}",
@@ -420,33 +408,12 @@ final class Scheduler {
     void disconnect(WorkerConn w, String reason) {
         lock.lock();
         try {
-            if (w.closed) {
+            if (w.closed()) {
                 return;
             }
-            w.closed = true;
             workers.remove(w.id);
-            int requeued = 0;
-            for (Lease lease : w.leases.values()) {
-                if (lease.current()) {
-                    lease.job.requeue(lease.key);
-                    lease.job.leased--;
-                    requeued++;
-                }
-            }
-            w.leases.clear();
-            for (JobEvents.LogCall call : w.logLeases.values()) {
-                logCalls.addFirst(call);
-                requeued++;
-            }
-            w.logLeases.clear();
-            for (CallRun c : List.copyOf(w.callLeases.values())) {
-                callLost(c, c.describe() + ": its worker was lost");
-                requeued++;
-            }
-            w.callLeases.clear();
-            w.suspended = 0;
+            int requeued = core.lose(w.holder);
             log.info("Worker {} left ({}); {} tasks requeued", w.id, reason, requeued);
-            dispatchAll();
         } finally {
             unlock();
         }
@@ -460,11 +427,7 @@ final class Scheduler {
     void pull(WorkerConn w, int credits) {
         lock.lock();
         try {
-            if (w.closed || w.draining) {
-                return;
-            }
-            w.credits = (int) Math.min(1_000_000L, (long) w.credits + credits);
-            dispatch(w);
+            core.pull(w.holder, credits);
         } finally {
             unlock();
         }
@@ -474,8 +437,7 @@ final class Scheduler {
     void drain(WorkerConn w) {
         lock.lock();
         try {
-            w.draining = true;
-            w.credits = 0;
+            core.drain(w.holder);
         } finally {
             unlock();
         }
@@ -485,138 +447,60 @@ final class Scheduler {
     void returned(WorkerConn w, List<Message.TaskRef> refs) {
         lock.lock();
         try {
-            for (Message.TaskRef ref : refs) {
-                if (ref.level() == Message.CALL_LEVEL) {
-                    CallRun c = w.callLeases.get(ref.index());
-                    if (c != null && c.attempt == ref.attempt()) {
-                        w.callLeases.remove(ref.index());
-                        if (c.suspended) {
-                            w.suspended--; // its credit came back when it was suspended
-                        } else if (!w.draining) {
-                            w.credits++;
-                        }
-                        requeueCall(c);
-                    }
-                    continue;
-                }
-                if (ref.level() == JobEvents.LOG_LEVEL) {
-                    JobEvents.LogCall call = w.logLeases.remove(new JobEvents.LogCall.Key(ref.job(), ref.index()));
-                    if (call != null) {
-                        logCalls.addFirst(call);
-                        if (!w.draining) {
-                            w.credits++;
-                        }
-                    }
-                    continue;
-                }
-                JobRun job = job(ref.job());
-                if (job == null) {
-                    continue;
-                }
-                long key = JobRun.key(ref.level(), ref.index());
-                Lease lease = w.leases.remove(new Lease.Id(job, key, ref.attempt()));
-                if (lease == null) {
-                    continue;
-                }
-                if (lease.suspended) {
-                    // its credit came back when it was suspended
-                    w.suspended--;
-                    if (lease.current()) {
-                        job.requeue(key);
-                        job.leased--;
-                    }
-                    continue;
-                }
-                if (lease.current()) {
-                    job.requeue(key);
-                    job.leased--;
-                }
-                if (!w.draining) {
-                    w.credits++;
-                }
-            }
-            dispatchAll();
+            core.returned(w.holder, ids(refs));
         } finally {
             unlock();
         }
     }
 
+    /**
+     * Tasks of a worker that wait for grid calls (or no longer do). A suspended task does not count
+     * against what its worker may hold, its credit comes back, and its time limit stops; resuming
+     * takes the credit again and restarts the time limit.
+     */
+    void suspended(WorkerConn w, List<Message.TaskRef> refs, boolean suspend) {
+        lock.lock();
+        try {
+            if (!w.closed()) {
+                core.suspend(w.holder, ids(refs), suspend);
+            }
+        } finally {
+            unlock();
+        }
+    }
+
+    /** The leases the wire references name, as far as they name live work. */
+    private List<Lease.Id> ids(List<Message.TaskRef> refs) {
+        List<Lease.Id> ids = new ArrayList<>(refs.size());
+        for (Message.TaskRef ref : refs) {
+            Lease.Id id = id(ref.job(), ref.level(), ref.index(), ref.attempt());
+            if (id != null) {
+                ids.add(id);
+            }
+        }
+        return ids;
+    }
+
+    /** The lease a wire reference names, or null if it names no work known here. */
+    private Lease.Id id(String job, int level, long index, int attempt) {
+        if (level == Message.CALL_LEVEL) {
+            CallRun c = liveCalls.get(index);
+            return c == null ? null : new Lease.Id(c, 0, attempt);
+        }
+        if (level == JobEvents.LOG_LEVEL) {
+            JobEvents.LogCall call = liveLogs.get(new JobEvents.LogCall.Key(job, index));
+            return call == null ? null : new Lease.Id(call, 0, attempt);
+        }
+        JobRun run = job(job);
+        if (run == null || level < -1 || index < 0 || index > Integer.MAX_VALUE) {
+            return null;
+        }
+        return new Lease.Id(run, JobRun.key(level, index), attempt);
+    }
+
     private JobRun job(String id) {
         JobRun job = live.get(id);
         return job != null ? job : finished.get(id);
-    }
-
-    // ---------------------------------------------------------------------------------- dispatch
-
-    private void dispatchAll() {
-        for (WorkerConn w : workers.values()) {
-            if (w.credits > 0 && !w.draining) {
-                dispatch(w);
-            }
-        }
-    }
-
-    private void dispatch(WorkerConn w) {
-        if (w.credits <= 0 || w.draining || w.closed) {
-            return;
-        }
-        long now = nanos.getAsLong();
-        if (!logCalls.isEmpty()) {
-            dispatchLogCalls(w, now);
-        }
-        int allowance = w.allowance(millis.getAsLong());
-        if (!callQueues.isEmpty()) {
-            dispatchCalls(w, now, allowance);
-        }
-        List<Lease> batch = null;
-        List<Message.JobInfo> infos = null;
-        for (JobRun job : order) {
-            if (!job.hasWork() || !w.canRun(job)) {
-                continue;
-            }
-            long timeout = job.spec.taskTimeout().toNanos();
-            while (w.credits > 0 && w.held() < allowance && (batch == null || batch.size() < config.maxBatch())) {
-                long key = job.next();
-                if (key == -1) {
-                    break;
-                }
-                job.setState(key, JobRun.LEASED);
-                job.leased++;
-                int attempt = job.nextAttempt(key);
-                // A worker runs what it holds `slots` at a time: a task queued behind others gets a
-                // time limit per round ahead of it (at most ten), so that it does not time out
-                // for a slow or hung neighbour. The worker enforces the limit per task itself.
-                long rounds = Math.min(9, w.held() / Math.max(1, w.hello.slots()));
-                Lease lease = new Lease(job, key, attempt, now + timeout * (1 + rounds));
-                if (w.leases.put(lease.id(), lease) != null) {
-                    w.credits++; // a saturated attempt number replaced an older lease: its credit comes back now
-                }
-                w.credits--;
-                if (batch == null) {
-                    batch = new ArrayList<>(Math.min(w.credits + 1, config.maxBatch()));
-                }
-                batch.add(lease);
-                if (w.knownJobs.add(job.id)) {
-                    if (infos == null) {
-                        infos = new ArrayList<>();
-                    }
-                    infos.add(info(job));
-                }
-                if (!job.started) {
-                    job.started = true;
-                    record(job, events.create("started"), true);
-                }
-            }
-            if (w.credits == 0 || (batch != null && batch.size() >= config.maxBatch())) {
-                break;
-            }
-        }
-        if (batch != null) {
-            w.outbox.sendTasks(infos == null ? List.of() : infos, batch);
-            if (w.credits > 0 && w.held() < allowance) {
-                dispatch(w); // more than one batch fits the credits
-            }
-        }
     }
 
     private static Message.JobInfo info(JobRun job) {
@@ -630,81 +514,142 @@ final class Scheduler {
                 job.spec.code().flatMap(JobSpec.CodeSpec::hash).orElse(null));
     }
 
-    /** Leases queued log tasks to a worker that can run their job's code, ahead of other work. */
-    private void dispatchLogCalls(WorkerConn w, long now) {
-        List<Message.Task> tasks = null;
-        List<Message.JobInfo> infos = new ArrayList<>();
-        for (Iterator<JobEvents.LogCall> it = logCalls.iterator(); it.hasNext() && w.credits > 0; ) {
-            JobEvents.LogCall call = it.next();
-            if (!w.canRun(call.job)) {
-                continue;
-            }
-            it.remove();
-            call.attempt++;
-            call.deadlineNanos = now + call.job.spec.taskTimeout().toNanos();
-            w.logLeases.put(call.key(), call);
-            w.credits--;
-            if (tasks == null) {
-                tasks = new ArrayList<>();
-            }
-            tasks.add(new Message.Task(
-                    call.job.id, "log", JobEvents.LOG_LEVEL, call.seq(), call.attempt, call.event, null));
-            if (w.knownJobs.add(call.job.id)) {
-                infos.add(info(call.job));
-            }
-        }
-        if (tasks != null) {
-            w.outbox.send(new Message.Tasks(infos, tasks));
-        }
+    private static Message.JobInfo callInfo(CallFunctions.Def def) {
+        return new Message.JobInfo(
+                def.descriptorId(),
+                def.name(),
+                null,
+                -1,
+                def.timeout().toMillis(),
+                def.runtime(),
+                def.js() ? def.version() : null);
     }
 
-    /** A log task ended: its event is written again with what the logger said, or retried. */
-    private void logCallDone(WorkerConn w, Message.Result r) {
-        JobEvents.LogCall call = w.logLeases.remove(new JobEvents.LogCall.Key(r.job(), r.index()));
-        if (call == null) {
-            return; // timed out or already handled: its credit came back then
-        }
-        if (!w.draining) {
-            w.credits++;
-        }
-        if (r.ok()) {
-            JobEvents.attachLogged(call.event, r.log());
-            writer.submitEvent(events.toStored(call.job.id, call.event));
-        } else {
-            logCallFailed(call, r.error());
-        }
-    }
-
-    private void logCallFailed(JobEvents.LogCall call, String error) {
-        if (call.attempt >= LOG_CALL_ATTEMPTS) {
-            call.event.put("logError", error == null ? "failed" : error);
-            writer.submitEvent(events.toStored(call.job.id, call.event));
-        } else {
-            logCalls.add(call);
-        }
+    /** The wire reference of a lease. */
+    static Message.TaskRef ref(Lease lease) {
+        return switch (lease.work) {
+            case CallRun c -> new Message.TaskRef(c.def.descriptorId(), Message.CALL_LEVEL, c.seq, lease.attempt);
+            case JobEvents.LogCall l -> new Message.TaskRef(l.job.id, JobEvents.LOG_LEVEL, l.seq(), lease.attempt);
+            default ->
+                new Message.TaskRef(lease.work.id, JobRun.level(lease.key), JobRun.index(lease.key), lease.attempt);
+        };
     }
 
     /**
-     * Called by a worker's sender when the inputs of a leased combine task cannot be read: the task
-     * is failed like an attempt.
+     * Called by a worker's sender when a leased task cannot be sent (the inputs of a combine task
+     * cannot be read): the attempt fails like any other.
      */
     void leaseBroken(WorkerConn w, Lease lease, String error) {
         lock.lock();
         try {
-            if (w.leases.remove(lease.id()) != null) {
-                if (lease.suspended) {
-                    w.suspended--;
-                } else {
-                    w.credits++;
-                }
-            }
-            if (lease.current()) {
-                lease.job.leased--;
-                failAttempt(lease.job, lease.key, lease.attempt, error, w, null);
-            }
-            dispatchAll();
+            core.abandon(lease, error, true);
         } finally {
             unlock();
+        }
+    }
+
+    /** Carries out the core's decisions. Called under the lock. */
+    private final class Shell implements Effects {
+        @Override
+        public void leased(Holder holder, List<Lease> batch) {
+            WorkerConn w = workers.get(holder.id);
+            if (w == null) {
+                return;
+            }
+            List<Message.JobInfo> infos = null;
+            for (Lease lease : batch) {
+                Message.JobInfo info = null;
+                switch (lease.work) {
+                    case JobRun job -> {
+                        if (w.knownJobs.add(job.id)) {
+                            info = info(job);
+                        }
+                        if (!job.started) {
+                            job.started = true;
+                            record(job, events.create("started"), true);
+                        }
+                    }
+                    case CallRun c -> {
+                        cache.executed(c.def.name());
+                        if (w.knownJobs.add(c.def.descriptorId())) {
+                            info = callInfo(c.def);
+                        }
+                    }
+                    case JobEvents.LogCall l -> {
+                        if (w.knownJobs.add(l.job.id)) {
+                            info = info(l.job);
+                        }
+                    }
+                    default -> throw new IllegalStateException("unknown work " + lease.work);
+                }
+                if (info != null) {
+                    if (infos == null) {
+                        infos = new ArrayList<>();
+                    }
+                    infos.add(info);
+                }
+            }
+            w.outbox.sendTasks(infos == null ? List.of() : infos, batch);
+        }
+
+        @Override
+        public void revoked(Holder holder, List<Lease> leases, String reason) {
+            WorkerConn w = workers.get(holder.id);
+            if (w == null) {
+                return;
+            }
+            List<Message.TaskRef> refs = new ArrayList<>(leases.size());
+            for (Lease lease : leases) {
+                refs.add(ref(lease));
+            }
+            w.outbox.send(new Message.Cancel(refs.get(0).job(), refs, reason));
+        }
+
+        @Override
+        public void attemptFailed(Lease lease, String error, int failures) {
+            if (!(lease.work instanceof JobRun job)) {
+                log.debug("{}; failed {} times", error, failures);
+                return;
+            }
+            ObjectNode event = events.create("failed");
+            int level = JobRun.level(lease.key);
+            if (level == 0) {
+                event.put("partition", JobRun.index(lease.key));
+            } else {
+                event.put("task", level < 0 ? "prepare" : "combine");
+                if (level > 0) {
+                    event.put("level", level);
+                    event.put("node", JobRun.index(lease.key));
+                }
+            }
+            event.put("attempt", lease.attempt);
+            event.put("error", error);
+            event.put("worker", lease.holder.id);
+            JobEvents.attachLogged(event, failureLogged);
+            failureLogged = null;
+            recordTask(job, event);
+            log.debug("Job {}: {}; {} failed attempts", job.id, error, failures);
+        }
+
+        @Override
+        public void ended(Work work) {
+            switch (work) {
+                case JobRun job -> jobEnded(job);
+                case CallRun c -> {
+                    CallRun.Outcome outcome = work.status() == Work.Status.DONE
+                            ? c.outcome
+                            : CallRun.Outcome.failed(work.error().orElse("failed"));
+                    finishCall(c, outcome);
+                }
+                case JobEvents.LogCall l -> {
+                    liveLogs.remove(l.key());
+                    if (work.status() != Work.Status.DONE) {
+                        l.event.put("logError", work.error().orElse("failed"));
+                        writer.submitEvent(events.toStored(l.job.id, l.event));
+                    }
+                }
+                default -> throw new IllegalStateException("unknown work " + work);
+            }
         }
     }
 
@@ -719,7 +664,7 @@ final class Scheduler {
         lock.lock();
         try {
             enqueueCall(def, args, key, null, new CallRun.FutureWaiter(future), false);
-            dispatchAll();
+            core.dispatchAll();
         } finally {
             unlock();
         }
@@ -733,15 +678,19 @@ final class Scheduler {
     void workerCalls(WorkerConn w, List<WorkerCall> calls) {
         lock.lock();
         try {
-            if (w.closed) {
+            if (w.closed()) {
                 return;
             }
             List<Message.Answer> refused = null;
             for (WorkerCall call : calls) {
                 CallRun parent = null;
                 if (call.parent() != null && call.parent().level() == Message.CALL_LEVEL) {
-                    CallRun p = w.callLeases.get(call.parent().index());
-                    if (p != null && p.attempt == call.parent().attempt()) {
+                    CallRun p = liveCalls.get(call.parent().index());
+                    if (p != null
+                            && core.lease(
+                                            w.holder,
+                                            new Lease.Id(p, 0, call.parent().attempt()))
+                                    .isPresent()) {
                         parent = p;
                     }
                 }
@@ -762,7 +711,7 @@ final class Scheduler {
             if (refused != null) {
                 w.outbox.send(new Message.Answers(refused));
             }
-            dispatchAll();
+            core.dispatchAll();
         } finally {
             unlock();
         }
@@ -788,18 +737,13 @@ final class Scheduler {
             }
         }
         callSeq = callSeq % Integer.MAX_VALUE + 1; // task indexes are at most 2^31-1
-        CallRun c = new CallRun(callSeq, def, args, key, parent);
+        CallRun c = new CallRun(callSeq, def, args, key, parent, sub);
         c.waiters.add(waiter);
         if (key != null) {
             callsInFlight.put(key, c);
         }
         liveCalls.put(c.seq, c);
-        CallQueue queue = callQueues.computeIfAbsent(def.descriptorId(), k -> new CallQueue(def));
-        if (sub) {
-            queue.subs.addFirst(c);
-        } else {
-            queue.roots.addLast(c);
-        }
+        core.add(c);
         return null;
     }
 
@@ -807,7 +751,7 @@ final class Scheduler {
         switch (waiter) {
             case CallRun.FutureWaiter f -> afterUnlock.add(() -> f.future().complete(outcome));
             case CallRun.WorkerWaiter ww -> {
-                if (!ww.worker().closed) {
+                if (!ww.worker().closed()) {
                     ww.worker()
                             .outbox
                             .send(new Message.Answers(List.of(new Message.Answer(
@@ -817,97 +761,10 @@ final class Scheduler {
         }
     }
 
-    /** Leases queued calls the worker can run, sub-calls first and newest first (depth first). */
-    private void dispatchCalls(WorkerConn w, long now, int allowance) {
-        List<Message.Task> tasks = null;
-        List<Message.JobInfo> infos = null;
-        for (Iterator<CallQueue> it = callQueues.values().iterator(); it.hasNext() && w.credits > 0; ) {
-            CallQueue queue = it.next();
-            if (queue.isEmpty()) {
-                it.remove();
-                continue;
-            }
-            if (!CallFunctions.canRun(w, queue.def)) {
-                continue;
-            }
-            while (w.credits > 0
-                    && w.held() < allowance
-                    && !queue.isEmpty()
-                    && (tasks == null || tasks.size() < config.maxBatch())) {
-                CallRun c = queue.poll();
-                long rounds = Math.min(9, w.held() / Math.max(1, w.hello.slots()));
-                c.state = CallRun.LEASED;
-                c.attempt++;
-                c.worker = w;
-                c.suspended = false;
-                c.deadlineNanos = now + c.def.timeout().toNanos() * (1 + rounds);
-                w.callLeases.put(c.seq, c);
-                w.credits--;
-                cache.executed(c.def.name());
-                if (tasks == null) {
-                    tasks = new ArrayList<>();
-                    infos = new ArrayList<>();
-                }
-                tasks.add(new Message.Task(
-                        queue.def.descriptorId(), "call", Message.CALL_LEVEL, c.seq, c.attempt, c.args, null));
-                if (w.knownJobs.add(queue.def.descriptorId())) {
-                    infos.add(callInfo(queue.def));
-                }
-            }
-            if (queue.isEmpty()) {
-                it.remove();
-            }
-        }
-        if (tasks != null) {
-            w.outbox.send(new Message.Tasks(infos, tasks));
-        }
-    }
-
-    private static Message.JobInfo callInfo(CallFunctions.Def def) {
-        return new Message.JobInfo(
-                def.descriptorId(),
-                def.name(),
-                null,
-                -1,
-                def.timeout().toMillis(),
-                def.runtime(),
-                def.js() ? def.version() : null);
-    }
-
-    /** A call task ended on a worker: its waiters learn the outcome, a pure result is cached. */
-    private void callResult(WorkerConn w, Message.Result r, byte[] output) {
-        CallRun c = w.callLeases.get(r.index());
-        if (c == null || c.attempt != r.attempt()) {
-            return; // revoked (timed out) before: its credit came back then
-        }
-        w.callLeases.remove(r.index());
-        if (c.suspended) {
-            c.suspended = false;
-            w.suspended--;
-        } else if (!w.draining) {
-            w.credits++;
-        }
-        if (r.ok()) {
-            w.tasksDone++;
-            w.rate.record(millis.getAsLong(), 1);
-            JsonNode value = r.output() == null ? NullNode.getInstance() : r.output();
-            if (c.key != null) {
-                cache.put(c.key, c.def.name(), c.def.version(), output, value);
-            }
-            finishCall(c, new CallRun.Outcome(true, value, output, null, false));
-        } else {
-            w.tasksFailed++;
-            String error = r.error() == null ? "failed" : r.error();
-            finishCall(c, CallRun.Outcome.failed(error.length() > 4000 ? error.substring(0, 4000) + "..." : error));
-        }
-    }
-
     private void finishCall(CallRun c, CallRun.Outcome outcome) {
         if (!outcome.ok()) {
             cache.failed(c.def.name());
         }
-        c.state = CallRun.DONE;
-        c.worker = null;
         liveCalls.remove(c.seq);
         if (c.key != null) {
             callsInFlight.remove(c.key, c);
@@ -918,89 +775,6 @@ final class Scheduler {
         c.waiters.clear();
     }
 
-    /** A call lost its worker or timed out: it runs again, or fails after {@value #CALL_ATTEMPTS}. */
-    private void callLost(CallRun c, String why) {
-        if (c.suspended && c.worker != null) {
-            c.worker.suspended--;
-        }
-        c.suspended = false;
-        c.worker = null;
-        c.lost++;
-        if (c.lost >= CALL_ATTEMPTS) {
-            finishCall(c, CallRun.Outcome.failed(why + " (" + c.lost + " of " + CALL_ATTEMPTS + " attempts)"));
-        } else {
-            log.debug("{}; running it again", why);
-            requeueCall(c);
-        }
-    }
-
-    private void requeueCall(CallRun c) {
-        c.state = CallRun.QUEUED;
-        c.worker = null;
-        c.suspended = false;
-        callQueues
-                .computeIfAbsent(c.def.descriptorId(), k -> new CallQueue(c.def))
-                .subs
-                .addFirst(c);
-    }
-
-    /**
-     * Tasks of a worker that wait for grid calls (or no longer do). A suspended task does not count
-     * against what its worker may hold, its credit comes back, and its time limit stops; resuming
-     * takes the credit again and restarts the time limit.
-     */
-    void suspended(WorkerConn w, List<Message.TaskRef> refs, boolean suspend) {
-        lock.lock();
-        try {
-            if (w.closed) {
-                return;
-            }
-            long now = nanos.getAsLong();
-            boolean changed = false;
-            for (Message.TaskRef ref : refs) {
-                if (ref.level() == Message.CALL_LEVEL) {
-                    CallRun c = w.callLeases.get(ref.index());
-                    if (c == null || c.attempt != ref.attempt() || c.suspended == suspend) {
-                        continue;
-                    }
-                    c.suspended = suspend;
-                    if (!suspend) {
-                        c.deadlineNanos = now + c.def.timeout().toNanos();
-                    }
-                } else {
-                    JobRun job = job(ref.job());
-                    Lease lease = job == null
-                            ? null
-                            : w.leases.get(new Lease.Id(job, JobRun.key(ref.level(), ref.index()), ref.attempt()));
-                    if (lease == null || lease.expired || lease.suspended == suspend) {
-                        continue;
-                    }
-                    lease.suspended = suspend;
-                    if (!suspend) {
-                        lease.deadlineNanos = now + job.spec.taskTimeout().toNanos();
-                    }
-                }
-                changed = true;
-                if (suspend) {
-                    w.suspended++;
-                    if (!w.draining) {
-                        w.credits++;
-                    }
-                } else {
-                    w.suspended--;
-                    if (!w.draining) {
-                        w.credits--;
-                    }
-                }
-            }
-            if (changed && suspend) {
-                dispatch(w);
-            }
-        } finally {
-            unlock();
-        }
-    }
-
     /** Calls queued or running, for the API. */
     record CallTotals(int live, int queued, int running, int suspended) {}
 
@@ -1008,11 +782,15 @@ final class Scheduler {
         lock.lock();
         try {
             int running = 0;
-            int suspended = 0;
             for (CallRun c : liveCalls.values()) {
-                if (c.state == CallRun.LEASED) {
+                if (c.state(0) == TaskState.LEASED) {
                     running++;
-                    if (c.suspended) {
+                }
+            }
+            int suspended = 0;
+            for (Holder h : core.holders()) {
+                for (Lease lease : h.liveLeases()) {
+                    if (lease.work instanceof CallRun && lease.suspended() && lease.current()) {
                         suspended++;
                     }
                 }
@@ -1026,14 +804,14 @@ final class Scheduler {
     // ---------------------------------------------------------------------------------- results
 
     /** An accepted result waiting to become durable. */
-    record Accepted(JobRun job, long key, int attempt, Completion completion, PrepareOutcome prepare, JobEvent event) {}
+    record Accepted(JobRun job, Lease lease, Completion completion, PrepareOutcome prepare, JobEvent event) {}
 
     /** The decoded output of a prepare task, and what its module's logger said. */
     record PrepareOutcome(long partitions, List<JsonNode> inputs, List<byte[]> inputBytes, JsonNode logged) {}
 
     /**
      * A worker's results message, as far as it was accepted; acked once committed. {@code logged}
-     * counts results of log tasks, which need no commit of their own.
+     * counts results of log tasks and grid calls, which need no commit of their own.
      */
     record CommitBatch(WorkerConn worker, long seq, List<Accepted> accepted, int ignored, int logged) {}
 
@@ -1049,91 +827,59 @@ final class Scheduler {
         StringBuilder notHeld = null;
         lock.lock();
         try {
-            if (w.closed) {
+            if (w.closed()) {
                 return Optional.empty();
             }
             List<Message.Result> results = message.results();
             for (int i = 0; i < results.size(); i++) {
                 Message.Result r = results.get(i);
-                if (r.level() == JobEvents.LOG_LEVEL) {
-                    logCallDone(w, r);
-                    logged++;
-                    continue;
-                }
-                if (r.level() == Message.CALL_LEVEL) {
-                    callResult(w, r, outputs[i]);
-                    logged++;
-                    continue;
-                }
-                JobRun job = job(r.job());
-                Lease lease = null;
-                long key = JobRun.key(r.level(), r.index());
-                if (job != null) {
-                    lease = w.leases.remove(new Lease.Id(job, key, r.attempt()));
-                    if (lease != null && lease.suspended) {
-                        lease.suspended = false;
-                        w.suspended--;
-                        w.credits--; // the result gives back the credit the suspension gave back early
+                Lease.Id id = id(r.job(), r.level(), r.index(), r.attempt());
+                if (r.level() == Message.CALL_LEVEL || r.level() == JobEvents.LOG_LEVEL) {
+                    if (id != null) {
+                        sideResult(w, id, r, outputs[i]);
                     }
-                }
-                if (lease == null && job != null && !job.live()) {
-                    ignored++; // a leftover of a finished job: its lease and credit were released
+                    logged++; // revoked or already handled: nothing to say
                     continue;
                 }
-                if (lease == null) {
-                    if (notHeld == null) {
-                        notHeld = new StringBuilder("results for tasks this worker does not hold were ignored:");
+                Verdict verdict;
+                if (id == null) {
+                    verdict = Verdict.NOT_HELD;
+                } else if (r.ok()) {
+                    verdict = core.answer(w.holder, id, 0, null);
+                } else {
+                    failureLogged = r.log();
+                    verdict = core.failure(w.holder, id, errorText(r), true);
+                    failureLogged = null;
+                }
+                switch (verdict) {
+                    case ACCEPTED -> {
+                        Accepted a = accept(w, (JobRun) id.work(), core.acceptedLease(), r, outputs[i]);
+                        if (a != null) {
+                            accepted.add(a);
+                        }
                     }
-                    if (notHeld.length() < 500) {
-                        notHeld.append(' ')
-                                .append(r.job())
-                                .append('/')
-                                .append(r.level())
-                                .append('/')
-                                .append(r.index())
-                                .append('#')
-                                .append(r.attempt());
+                    case IGNORED -> ignored++;
+                    case NOT_HELD -> {
+                        if (notHeld == null) {
+                            notHeld = new StringBuilder("results for tasks this worker does not hold were ignored:");
+                        }
+                        if (notHeld.length() < 500) {
+                            notHeld.append(' ')
+                                    .append(r.job())
+                                    .append('/')
+                                    .append(r.level())
+                                    .append('/')
+                                    .append(r.index())
+                                    .append('#')
+                                    .append(r.attempt());
+                        }
                     }
-                    continue;
+                    case FAILED, RECORDED -> {}
                 }
-                boolean current = lease.current();
-                if (!job.live()) {
-                    ignored++;
-                    w.credits++;
-                    continue;
-                }
-                if (!r.ok()) {
-                    w.credits++;
-                    w.tasksFailed++;
-                    if (current) {
-                        job.leased--;
-                        failAttempt(job, key, r.attempt(), errorText(job, r), w, r.log());
-                    } else {
-                        ignored++;
-                    }
-                    continue;
-                }
-                byte state = job.state(key);
-                if (state == JobRun.DONE || state == JobRun.COMMITTING) {
-                    ignored++;
-                    w.credits++;
-                    continue;
-                }
-                if (state == JobRun.LEASED) {
-                    job.leased--; // the current attempt (ours or another's) stops counting as running
-                }
-                Accepted a = accept(w, job, key, r, outputs[i]);
-                if (a == null) {
-                    w.credits++;
-                    continue;
-                }
-                job.setState(key, JobRun.COMMITTING);
-                job.addCommitting(1);
-                accepted.add(a);
             }
             if (accepted.isEmpty()) {
                 w.outbox.send(new Message.Ack(message.seq(), logged, ignored));
-                dispatch(w); // failures that requeued a task dispatched to everyone already
+                core.dispatch(w.holder);
             }
         } finally {
             unlock();
@@ -1144,7 +890,42 @@ final class Scheduler {
         return notHeld == null ? Optional.empty() : Optional.of(notHeld.toString());
     }
 
-    private static String errorText(JobRun job, Message.Result r) {
+    /**
+     * The result of a grid call or a log task: nothing to commit in the store, so an accepted answer
+     * is done at once (a call's result enters the cache, a logger's output its event).
+     */
+    private void sideResult(WorkerConn w, Lease.Id id, Message.Result r, byte[] output) {
+        if (!r.ok()) {
+            String error = r.error() == null ? "failed" : r.error();
+            if (id.work() instanceof CallRun) {
+                // An error of the function itself: running it again would fail the same way.
+                core.failure(w.holder, id, error.length() > 4000 ? error.substring(0, 4000) + "..." : error, false);
+            } else {
+                core.failure(w.holder, id, error, true);
+            }
+            return;
+        }
+        if (core.answer(w.holder, id, 0, null) != Verdict.ACCEPTED) {
+            return;
+        }
+        switch (id.work()) {
+            case CallRun c -> {
+                JsonNode value = r.output() == null ? NullNode.getInstance() : r.output();
+                if (c.key != null) {
+                    cache.put(c.key, c.def.name(), c.def.version(), output, value);
+                }
+                c.outcome = new CallRun.Outcome(true, value, output, null, false);
+            }
+            case JobEvents.LogCall l -> {
+                JobEvents.attachLogged(l.event, r.log());
+                writer.submitEvent(events.toStored(l.job.id, l.event));
+            }
+            default -> throw new IllegalStateException("not a call or log task: " + id.work());
+        }
+        core.committed(core.acceptedLease());
+    }
+
+    private static String errorText(Message.Result r) {
         String what = r.level() < 0
                 ? "prepare"
                 : r.level() == 0 ? "partition " + r.index() : "combine " + r.level() + "/" + r.index();
@@ -1155,27 +936,30 @@ final class Scheduler {
         return what + " (attempt " + r.attempt() + "): " + error;
     }
 
-    /** Builds the durable form of an accepted result, or fails the attempt if it is unusable. */
-    private Accepted accept(WorkerConn w, JobRun job, long key, Message.Result r, byte[] output) {
+    /**
+     * Builds the durable form of an accepted result; an unusable prepare result fails the job instead
+     * (retrying the same code gives the same answer).
+     */
+    private Accepted accept(WorkerConn w, JobRun job, Lease lease, Message.Result r, byte[] output) {
+        long key = lease.key;
         int level = JobRun.level(key);
         if (level < 0) {
             PrepareOutcome outcome;
             try {
                 outcome = prepareOutcome(r.output(), r.log());
             } catch (IllegalArgumentException e) {
-                // A bad prepare result fails the job at once: retrying the same code gives the same answer.
-                job.fail(key);
-                failJob(job, "prepare returned an unusable result: " + e.getMessage());
+                core.commitFailed(lease);
+                core.fail(job, key, "prepare returned an unusable result: " + e.getMessage());
                 return null;
             }
-            return new Accepted(job, key, r.attempt(), null, outcome, null);
+            return new Accepted(job, lease, null, outcome, null);
         }
-        boolean root = level == job.shape.top();
+        boolean root = level == job.shape().top();
         long from = -1;
         long to = -1;
         if (level > 0) {
-            from = job.shape.firstChild(JobRun.index(key));
-            to = job.shape.endChild(level, JobRun.index(key));
+            from = job.shape().firstChild(JobRun.index(key));
+            to = job.shape().endChild(level, JobRun.index(key));
         }
         JobEvent event = null;
         if (r.log() != null && !r.log().isNull() && !r.log().isEmpty()) {
@@ -1192,8 +976,7 @@ final class Scheduler {
         }
         return new Accepted(
                 job,
-                key,
-                r.attempt(),
+                lease,
                 new Completion(job.id, level, JobRun.index(key), r.attempt(), output, from, to, root),
                 null,
                 event);
@@ -1237,43 +1020,6 @@ final class Scheduler {
         }
     }
 
-    /**
-     * Counts a failed attempt and records it in the job's events; requeues the task or, past
-     * maxAttempts, fails the job.
-     */
-    private void failAttempt(JobRun job, long key, int attempt, String error, WorkerConn w, JsonNode logged) {
-        ObjectNode event = events.create("failed");
-        int level = JobRun.level(key);
-        if (level == 0) {
-            event.put("partition", JobRun.index(key));
-        } else {
-            event.put("task", level < 0 ? "prepare" : "combine");
-            if (level > 0) {
-                event.put("level", level);
-                event.put("node", JobRun.index(key));
-            }
-        }
-        event.put("attempt", attempt);
-        event.put("error", error);
-        event.put("worker", w.id);
-        JobEvents.attachLogged(event, logged);
-        recordTask(job, event);
-        int failures = job.fail(key);
-        if (failures >= job.spec.maxAttempts()) {
-            failJob(job, error + " (failed " + failures + " of " + job.spec.maxAttempts() + " attempts)");
-        } else {
-            log.debug("Job {}: {}; retrying", job.id, error);
-            job.requeue(key);
-            dispatchAll();
-        }
-    }
-
-    private void failJob(JobRun job, String error) {
-        log.warn("Job {} failed: {}", job.id, error);
-        endJob(job, JobStatus.FAILED, Optional.of(error));
-        writer.submitFinish(job.id, JobStatus.FAILED, Optional.of(error));
-    }
-
     /** Called by the writer once batches are durable: marks tasks done and acks the workers. */
     void committed(List<CommitBatch> batches) {
         lock.lock();
@@ -1283,17 +1029,21 @@ final class Scheduler {
                 WorkerConn w = batch.worker();
                 for (Accepted a : batch.accepted()) {
                     JobRun job = a.job();
-                    w.tasksDone++;
-                    if (!w.draining) {
-                        w.credits++;
+                    boolean counts = job.live() && job.state(a.lease().key) == TaskState.COMMITTING;
+                    if (counts && a.prepare() == null) {
+                        job.rate.record(now, 1);
+                        job.history.record(now, 1);
+                        totalRate.record(now, 1);
+                        totalHistory.record(now, 1);
+                        tasksCompleted++;
                     }
-                    if (!job.live()) {
+                    if (!core.committed(a.lease())) {
+                        log.warn("A commit of {} under an old epoch was refused", a.lease());
                         continue;
                     }
-                    job.addCommitting(-1);
-                    if (a.prepare() != null) {
-                        job.setState(a.key(), JobRun.DONE);
+                    if (counts && a.prepare() != null && job.live()) {
                         job.start(a.prepare().partitions(), null);
+                        job.status = JobStatus.RUNNING;
                         job.inputs = a.prepare().inputs();
                         for (WorkerConn other : workers.values()) {
                             other.knownJobs.remove(job.id); // resend the descriptor, now with the partition count
@@ -1306,25 +1056,14 @@ final class Scheduler {
                         event.put("partitions", a.prepare().partitions());
                         JobEvents.attachLogged(event, a.prepare().logged());
                         record(job, event, false);
-                        continue;
-                    }
-                    job.rate.record(now, 1);
-                    job.history.record(now, 1);
-                    totalRate.record(now, 1);
-                    totalHistory.record(now, 1);
-                    tasksCompleted++;
-                    w.rate.record(now, 1);
-                    if (job.complete(a.key()) == 0) {
-                        log.info("Job {} done", job.id);
-                        endJob(job, JobStatus.DONE, Optional.empty());
                     }
                 }
-                if (!w.closed) {
+                if (!w.closed()) {
                     w.outbox.send(
                             new Message.Ack(batch.seq(), batch.accepted().size() + batch.logged(), batch.ignored()));
                 }
             }
-            dispatchAll();
+            core.dispatchAll();
         } finally {
             unlock();
         }
@@ -1337,13 +1076,7 @@ final class Scheduler {
             log.error("Could not make {} result batches durable; requeueing their tasks", batches.size(), cause);
             for (CommitBatch batch : batches) {
                 for (Accepted a : batch.accepted()) {
-                    if (a.job().live() && a.job().state(a.key()) == JobRun.COMMITTING) {
-                        a.job().addCommitting(-1);
-                        a.job().requeue(a.key());
-                    }
-                    if (!batch.worker().draining) {
-                        batch.worker().credits++;
-                    }
+                    core.commitFailed(a.lease());
                 }
                 batch.worker()
                         .outbox
@@ -1355,7 +1088,7 @@ final class Scheduler {
                         .send(new Message.Ack(
                                 batch.seq(), batch.logged(), batch.accepted().size() + batch.ignored()));
             }
-            dispatchAll();
+            core.dispatchAll();
         } finally {
             unlock();
         }
@@ -1363,94 +1096,21 @@ final class Scheduler {
 
     // ---------------------------------------------------------------------------------- time
 
-    /** Expires leases past their deadline and drops workers that stopped sending heartbeats. */
+    /** Drops workers that closed or stopped sending heartbeats, then expires leases past their deadline. */
     void sweep() {
         lock.lock();
         try {
             long now = nanos.getAsLong();
             long silence = config.heartbeatInterval().toNanos() * 3;
-            List<WorkerConn> silent = new ArrayList<>();
-            List<WorkerConn> lost = new ArrayList<>();
-            for (WorkerConn w : workers.values()) {
+            for (WorkerConn w : new ArrayList<>(workers.values())) {
                 if (!w.outbox.open()) {
-                    lost.add(w);
-                    continue;
-                }
-                if (now - w.lastSeenNanos > silence) {
-                    silent.add(w);
-                    continue;
-                }
-                List<Message.TaskRef> revoked = null;
-                for (Iterator<Lease> it = w.leases.values().iterator(); it.hasNext(); ) {
-                    Lease lease = it.next();
-                    if (!lease.expired && !lease.suspended && now - lease.deadlineNanos > 0) {
-                        lease.expired = true;
-                        JobRun job = lease.job;
-                        if (job.live()
-                                && job.state(lease.key) == JobRun.LEASED
-                                && job.currentAttempt(lease.key) == lease.attempt) {
-                            job.leased--;
-                            String what = JobRun.level(lease.key) == 0
-                                    ? "partition " + JobRun.index(lease.key)
-                                    : "task " + JobRun.level(lease.key) + "/" + JobRun.index(lease.key);
-                            failAttempt(
-                                    job,
-                                    lease.key,
-                                    lease.attempt,
-                                    what + " (attempt " + lease.attempt + "): timed out after "
-                                            + job.spec.taskTimeout(),
-                                    w,
-                                    null);
-                        }
-                        if (revoked == null) {
-                            revoked = new ArrayList<>();
-                        }
-                        revoked.add(new Message.TaskRef(
-                                job.id, JobRun.level(lease.key), JobRun.index(lease.key), lease.attempt));
-                    }
-                }
-                for (Iterator<JobEvents.LogCall> it = w.logLeases.values().iterator(); it.hasNext(); ) {
-                    JobEvents.LogCall call = it.next();
-                    if (now - call.deadlineNanos > 0) {
-                        it.remove();
-                        if (!w.draining) {
-                            w.credits++;
-                        }
-                        if (revoked == null) {
-                            revoked = new ArrayList<>();
-                        }
-                        revoked.add(new Message.TaskRef(call.job.id, JobEvents.LOG_LEVEL, call.seq(), call.attempt));
-                        logCallFailed(
-                                call,
-                                "log (attempt " + call.attempt + "): timed out after " + call.job.spec.taskTimeout());
-                    }
-                }
-                for (Iterator<CallRun> it = w.callLeases.values().iterator(); it.hasNext(); ) {
-                    CallRun c = it.next();
-                    if (!c.suspended && now - c.deadlineNanos > 0) {
-                        it.remove();
-                        if (!w.draining) {
-                            w.credits++;
-                        }
-                        if (revoked == null) {
-                            revoked = new ArrayList<>();
-                        }
-                        revoked.add(new Message.TaskRef(c.def.descriptorId(), Message.CALL_LEVEL, c.seq, c.attempt));
-                        callLost(c, c.describe() + ": timed out after " + c.def.timeout());
-                    }
-                }
-                if (revoked != null) {
-                    w.outbox.send(new Message.Cancel(revoked.get(0).job(), revoked, "timed out"));
+                    disconnect(w, "connection lost");
+                } else if (now - w.lastSeenNanos > silence) {
+                    w.outbox.close(1001, "missed heartbeats");
+                    disconnect(w, "missed heartbeats");
                 }
             }
-            for (WorkerConn w : lost) {
-                disconnect(w, "connection lost");
-            }
-            for (WorkerConn w : silent) {
-                w.outbox.close(1001, "missed heartbeats");
-                disconnect(w, "missed heartbeats");
-            }
-            dispatchAll();
+            core.expire();
         } finally {
             unlock();
         }
@@ -1482,14 +1142,14 @@ final class Scheduler {
             long now = millis.getAsLong();
             double rate = job.live() ? job.rate.perSecond(now) : 0;
             long partitions = job.partitions();
-            long done = job.status == JobStatus.DONE ? Math.max(partitions, job.doneComputes) : job.doneComputes;
-            long running = job.live() ? job.leased : 0;
+            long done = job.status == JobStatus.DONE ? Math.max(partitions, job.doneComputes()) : job.doneComputes();
+            long running = job.live() ? job.running() : 0;
             // Partitions neither done nor leased; running also counts leased combine tasks, so near
             // the end pending reads slightly low rather than ever above the truth.
-            long pending = job.live() && partitions > 0 ? Math.max(0, partitions - job.doneComputes - running) : 0;
+            long pending = job.live() && partitions > 0 ? Math.max(0, partitions - job.doneComputes() - running) : 0;
             Optional<Double> eta = Optional.empty();
-            if (job.live() && rate > 0 && job.shape != null) {
-                eta = Optional.of((job.totalTasks() - job.done) / rate);
+            if (job.live() && rate > 0 && job.shape() != null) {
+                eta = Optional.of((job.totalTasks() - job.done()) / rate);
             }
             return Optional.of(new Progress(
                     job.id,
@@ -1498,11 +1158,11 @@ final class Scheduler {
                     pending,
                     running,
                     done,
-                    job.failed,
-                    job.retried,
+                    job.failed(),
+                    job.retried(),
                     rate,
                     eta,
-                    job.error));
+                    job.error()));
         } finally {
             unlock();
         }
@@ -1530,11 +1190,11 @@ final class Scheduler {
             for (WorkerConn w : workers.values()) {
                 Map<String, Integer> running = new LinkedHashMap<>();
                 Map<String, Integer> combining = new LinkedHashMap<>();
-                for (Lease lease : w.leases.values()) {
-                    if (!lease.expired) {
-                        running.merge(lease.job.id, 1, Integer::sum);
+                for (Lease lease : w.holder.liveLeases()) {
+                    if (lease.work instanceof JobRun) {
+                        running.merge(lease.work.id, 1, Integer::sum);
                         if (JobRun.level(lease.key) > 0) {
-                            combining.merge(lease.job.id, 1, Integer::sum);
+                            combining.merge(lease.work.id, 1, Integer::sum);
                         }
                     }
                 }
@@ -1543,13 +1203,13 @@ final class Scheduler {
                         w.hello,
                         w.remote,
                         w.connectedAt,
-                        w.tasksDone,
-                        w.tasksFailed,
-                        w.rate.perSecond(now),
+                        w.holder.tasksDone(),
+                        w.holder.tasksFailed(),
+                        w.holder.rate(now),
                         running,
                         combining,
-                        w.credits,
-                        w.draining));
+                        w.holder.credits(),
+                        w.holder.draining()));
             }
             return views;
         } finally {
@@ -1596,13 +1256,13 @@ final class Scheduler {
             List<JobWorker> out = new ArrayList<>();
             for (WorkerConn w : workers.values()) {
                 int running = 0;
-                for (Lease lease : w.leases.values()) {
-                    if (!lease.expired && lease.job.id.equals(id)) {
+                for (Lease lease : w.holder.liveLeases()) {
+                    if (lease.work instanceof JobRun && lease.work.id.equals(id)) {
                         running++;
                     }
                 }
                 if (running > 0) {
-                    out.add(new JobWorker(w.id, w.hello.name(), w.hello.kind(), running, w.rate.perSecond(now)));
+                    out.add(new JobWorker(w.id, w.hello.name(), w.hello.kind(), running, w.holder.rate(now)));
                 }
             }
             return out;
@@ -1639,10 +1299,10 @@ final class Scheduler {
             long queued = 0;
             long running = 0;
             for (JobRun job : live.values()) {
-                running += job.leased;
-                queued += job.shape == null
+                running += job.running();
+                queued += job.shape() == null
                         ? 1
-                        : Math.max(0, job.totalTasks() - job.done - job.leased - job.committing());
+                        : Math.max(0, job.totalTasks() - job.done() - job.running() - job.committing());
             }
             return new Totals(
                     workers.size(),

@@ -1,15 +1,17 @@
 package io.partita.coordinator;
 
+import io.partita.coordinator.core.Holder;
+import io.partita.coordinator.core.Lease;
+import io.partita.coordinator.core.Work;
 import io.partita.protocol.Message;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 /**
- * A connected worker as the scheduler sees it: its capabilities, credits, leases and counters.
- * Mutable fields are guarded by the scheduler's lock; {@link #outbox} is thread-safe.
+ * A connected worker as the coordinator sees it: its hello, its connection, and the descriptors it was
+ * sent. Its credits and leases are the core's {@link Holder}'s. Mutable fields are guarded by the
+ * scheduler's lock; {@link #outbox} is thread-safe.
  */
 final class WorkerConn {
     final String id;
@@ -20,21 +22,11 @@ final class WorkerConn {
     final long connectedAt;
     final Outbox outbox;
 
-    int credits;
-    boolean draining;
-    boolean closed;
-    final Map<Lease.Id, Lease> leases = new HashMap<>();
-    final Map<JobEvents.LogCall.Key, JobEvents.LogCall> logLeases = new HashMap<>();
-    /** Grid calls leased to this worker, by call number. */
-    final Map<Long, CallRun> callLeases = new HashMap<>();
-    /** How many of the leases (job and call) are suspended, waiting for grid calls. */
-    int suspended;
+    /** The worker in the core's ledger; set once at connect. */
+    Holder holder;
 
     final Set<String> knownJobs = new HashSet<>();
-    long tasksDone;
-    long tasksFailed;
     volatile long lastSeenNanos;
-    final RateMeter rate = new RateMeter();
 
     WorkerConn(String id, Message.Hello hello, String remote, long connectedAt, Outbox outbox, long nowNanos) {
         this.id = id;
@@ -45,6 +37,11 @@ final class WorkerConn {
         this.connectedAt = connectedAt;
         this.outbox = outbox;
         this.lastSeenNanos = nowNanos;
+    }
+
+    /** Whether the connection was lost or closed. */
+    boolean closed() {
+        return holder.closed();
     }
 
     /**
@@ -61,23 +58,14 @@ final class WorkerConn {
                 && job.spec.requirements().metBy(hello);
     }
 
-    /** The tasks this worker holds that occupy (or wait for) a slot: not the suspended ones. */
-    int held() {
-        return leases.size() + callLeases.size() + logLeases.size() - suspended;
-    }
-
-    /** Seconds of work, at a worker's observed rate, that it may hold at once. */
-    static final double HOLD_SECONDS = 2.0;
-
-    /**
-     * The most tasks this worker may hold at once, whatever credits it granted: two per slot, or
-     * {@value #HOLD_SECONDS} seconds of work at its observed rate if that is more. A slow phone
-     * holds a task or two per slot; a fast desktop's pipeline grows with its speed (as long as a
-     * round trip is shorter than the hold time); nobody hoards what others could run.
-     */
-    int allowance(long nowMillis) {
-        long byRate = (long) Math.ceil(rate.perSecond(nowMillis) * HOLD_SECONDS);
-        return (int) Math.min(1_000_000, Math.max(2L * hello.slots(), byRate));
+    /** Whether this worker may run a work of any kind: the core's capability check. */
+    boolean canRunWork(Work work) {
+        return switch (work) {
+            case JobRun job -> canRun(job);
+            case CallRun call -> CallFunctions.canRun(this, call.def);
+            case JobEvents.LogCall log -> canRun(log.job);
+            default -> false;
+        };
     }
 
     /** Where a worker's messages go: its connection's sender. */

@@ -10,6 +10,7 @@ import io.helidon.http.HttpPrologue;
 import io.helidon.websocket.WsListener;
 import io.helidon.websocket.WsSession;
 import io.helidon.websocket.WsUpgradeException;
+import io.partita.coordinator.core.Lease;
 import io.partita.protocol.Codec;
 import io.partita.protocol.Message;
 import io.partita.protocol.ProtocolException;
@@ -49,6 +50,7 @@ final class WorkerEndpoint implements WsListener {
     private final CoordinatorConfig config;
     private final ConnectionGate gate;
     private final ObjectMapper mapper = Codec.mapper();
+    private final TaskContents contents;
 
     private WsSession session;
     private volatile Thread reader;
@@ -67,6 +69,7 @@ final class WorkerEndpoint implements WsListener {
             ConnectionGate gate) {
         this.scheduler = scheduler;
         this.dataJobs = dataJobs;
+        this.contents = new TaskContents(store, dataJobs, mapper);
         this.calls = calls;
         this.store = store;
         this.catalog = catalog;
@@ -361,46 +364,13 @@ final class WorkerEndpoint implements WsListener {
         private Message.Tasks tasks(TasksItem item) {
             List<Message.Task> tasks = new ArrayList<>(item.leases().size());
             for (Lease lease : item.leases()) {
-                JobRun job = lease.job;
-                int level = JobRun.level(lease.key);
-                long index = JobRun.index(lease.key);
-                if (level < 0) {
-                    tasks.add(new Message.Task(job.id, "prepare", -1, 0, lease.attempt, null, null));
-                } else if (level == 0 && job.spec.dataJob().isPresent()) {
-                    try {
-                        DataJobs.TaskInput in = dataJobs.input(lease);
-                        tasks.add(new Message.Task(job.id, in.op(), 0, index, lease.attempt, in.input(), null));
-                    } catch (RuntimeException e) {
-                        if (job.live()) {
-                            log.error("Cannot prepare data task {} of job {}", index, job.id, e);
-                        }
-                        scheduler.leaseBroken(conn, lease, "cannot prepare the data task: " + e.getMessage());
+                try {
+                    tasks.add(contents.content(lease));
+                } catch (TaskContents.Unavailable e) {
+                    if (lease.work.live()) {
+                        log.error("Cannot send {} of {}", lease.work.describe(lease.key), lease.work.id, e);
                     }
-                } else if (level == 0) {
-                    List<JsonNode> inputs = job.inputs;
-                    JsonNode input = inputs.isEmpty() ? null : inputs.get((int) index);
-                    tasks.add(new Message.Task(job.id, "compute", 0, index, lease.attempt, input, null));
-                } else {
-                    long from = job.shape.firstChild(index);
-                    long to = job.shape.endChild(level, index);
-                    try {
-                        List<byte[]> raw = store.outputs(job.id, level - 1, from, to);
-                        if (raw.size() != to - from) {
-                            throw new IllegalStateException(
-                                    "expected " + (to - from) + " child outputs, found " + raw.size());
-                        }
-                        List<JsonNode> inputs = new ArrayList<>(raw.size());
-                        for (byte[] bytes : raw) {
-                            inputs.add(mapper.readTree(bytes));
-                        }
-                        String op = job.spec.dataJob().isPresent() ? "merge" : "combine";
-                        tasks.add(new Message.Task(job.id, op, level, index, lease.attempt, null, inputs));
-                    } catch (Exception e) {
-                        if (job.live()) {
-                            log.error("Cannot read the inputs of combine {}/{} of job {}", level, index, job.id, e);
-                        }
-                        scheduler.leaseBroken(conn, lease, "cannot read combine inputs: " + e.getMessage());
-                    }
+                    scheduler.leaseBroken(conn, lease, e.getMessage());
                 }
             }
             return new Message.Tasks(item.jobs(), tasks);

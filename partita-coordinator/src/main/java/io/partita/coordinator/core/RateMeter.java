@@ -1,16 +1,16 @@
-package io.partita.coordinator;
+package io.partita.coordinator.core;
 
 /**
  * Completions per second over the last {@value #WINDOW} whole seconds, from a ring of per-second
  * counters. Not thread-safe; guarded by the scheduler's lock.
  */
-final class RateMeter {
-    static final int WINDOW = 10;
+public final class RateMeter {
+    public static final int WINDOW = 10;
     private final long[] counts = new long[WINDOW + 1];
     private long second = Long.MIN_VALUE;
     private long firstSecond = Long.MIN_VALUE;
 
-    void record(long nowMillis, long n) {
+    public void record(long nowMillis, long n) {
         roll(nowMillis / 1000);
         if (firstSecond == Long.MIN_VALUE) {
             firstSecond = second;
@@ -18,7 +18,7 @@ final class RateMeter {
         counts[(int) Math.floorMod(second, (long) counts.length)] += n;
     }
 
-    double perSecond(long nowMillis) {
+    public double perSecond(long nowMillis) {
         roll(nowMillis / 1000);
         if (firstSecond == Long.MIN_VALUE) {
             return 0;

@@ -1,4 +1,4 @@
-package io.partita.coordinator;
+package io.partita.coordinator.core;
 
 import java.util.Arrays;
 

@@ -1,0 +1,22 @@
+package io.partita.coordinator.core;
+
+import java.util.List;
+
+/**
+ * What the core asks of its shell. The core calls these synchronously, under the shell's lock, while
+ * it decides; an implementation only queues the I/O they imply (messages to workers, writes to the
+ * store) and never calls back into the core.
+ */
+public interface Effects {
+    /** New leases of one holder, to be sent to it as one batch of tasks. */
+    void leased(Holder holder, List<Lease> batch);
+
+    /** Leases whose deadline passed: tell the holder to stop those attempts. */
+    void revoked(Holder holder, List<Lease> leases, String reason);
+
+    /** An attempt failed (an error, a time-out, or a lost worker where that counts). */
+    void attemptFailed(Lease lease, String error, int failures);
+
+    /** A work ended: it is DONE, FAILED or CANCELLED, and holds no leases any more. */
+    void ended(Work work);
+}

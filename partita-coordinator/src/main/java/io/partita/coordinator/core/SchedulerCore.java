@@ -1,0 +1,884 @@
+package io.partita.coordinator.core;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Predicate;
+
+/**
+ * The scheduling core: the one place where a task's life is decided. It has no I/O, no threads and
+ * no lock of its own: the shell (the coordinator's {@code Scheduler}) holds one lock around every
+ * call, feeds it events (a worker connected, granted credits, answered, failed, returned a task, was
+ * lost; a commit became durable or failed; time passed) and carries out what it decides through
+ * {@link Effects}.
+ *
+ * <p>Decisions kept here, and checked after every step by the seeded simulation in the tests:
+ *
+ * <ul>
+ *   <li>A task moves only as {@link TaskState} draws it; every attempt is one {@link Lease}, for
+ *       every kind of work, stamped with this core's epoch.
+ *   <li>An answer counts only from the holder of that exact attempt (expired attempts included), and
+ *       only while the task is open; the task's {@link CompletionPolicy} says when it is done. A task
+ *       is COMMITTING from the accepted answer until the shell reports it durable, so its result is
+ *       recorded once. A commit under another epoch is refused (fencing).
+ *   <li>A lost holder loses its current leases at once: their tasks are pending again.
+ *   <li>Credits are kept by the ledger ({@link Holder}) and change only here.
+ * </ul>
+ *
+ * Dispatch serves log tasks first, then grid calls (per function, calls made by running tasks first,
+ * newest first, so that nested calls finish before new ones start), then jobs by priority and age.
+ */
+public final class SchedulerCore {
+    private final Clock clock;
+    private final long epoch;
+    private final int maxBatch;
+    private final Effects effects;
+
+    private final Map<String, Holder> holders = new LinkedHashMap<>();
+    private final ArrayDeque<Work> logQueue = new ArrayDeque<>();
+    private final LinkedHashMap<String, CallQueue> callQueues = new LinkedHashMap<>();
+    private final List<Work> jobs = new ArrayList<>();
+    private static final Comparator<Work> JOB_ORDER = Comparator.comparingInt((Work w) -> -w.priority)
+            .thenComparingLong(w -> w.createdAt)
+            .thenComparing(w -> w.id);
+
+    private Lease acceptedLease;
+    private Object acceptedPayload;
+
+    /**
+     * Creates a core.
+     *
+     * @param clock the clocks deadlines and rates are read from
+     * @param epoch the owner's epoch, stamped on every lease; commits under another are refused
+     * @param maxBatch the most tasks sent to a holder in one batch
+     * @param effects the shell that carries out the core's decisions
+     */
+    public SchedulerCore(Clock clock, long epoch, int maxBatch, Effects effects) {
+        if (maxBatch < 1) {
+            throw new IllegalArgumentException("maxBatch must be at least 1, was " + maxBatch);
+        }
+        this.clock = clock;
+        this.epoch = epoch;
+        this.maxBatch = maxBatch;
+        this.effects = effects;
+    }
+
+    /** The epoch this core stamps on leases. */
+    public long epoch() {
+        return epoch;
+    }
+
+    /** The connected holders, in the order they connected. */
+    public Collection<Holder> holders() {
+        return holders.values();
+    }
+
+    /** The live jobs, in dispatch order. */
+    public List<Work> jobs() {
+        return jobs;
+    }
+
+    // ---------------------------------------------------------------------------------- works
+
+    /** Adds a live work to the dispatch queues (it is leased from the next dispatch on). */
+    public void add(Work work) {
+        if (work.added) {
+            throw new IllegalStateException(work + " was added already");
+        }
+        work.added = true;
+        if (!work.live()) {
+            return;
+        }
+        switch (work.kind) {
+            case JOB -> {
+                if (work instanceof TreeWork tree && tree.allDone()) {
+                    endWork(work, Work.Status.DONE, Optional.empty());
+                    return;
+                }
+                int at = 0;
+                while (at < jobs.size() && JOB_ORDER.compare(jobs.get(at), work) <= 0) {
+                    at++;
+                }
+                jobs.add(at, work);
+            }
+            case CALL, LOG -> queue(work, work.sub);
+        }
+    }
+
+    private void queue(Work work, boolean front) {
+        if (work.queued) {
+            return;
+        }
+        work.queued = true;
+        if (work.kind == Work.Kind.LOG) {
+            if (front) {
+                logQueue.addFirst(work);
+            } else {
+                logQueue.addLast(work);
+            }
+        } else if (work.kind == Work.Kind.CALL) {
+            CallQueue q = callQueues.computeIfAbsent(work.group, g -> new CallQueue());
+            if (front) {
+                q.subs.addFirst(work);
+            } else {
+                q.roots.addLast(work);
+            }
+        }
+    }
+
+    /** Ends a live work as CANCELLED (or FAILED by the shell's judgement); false if it ended before. */
+    public boolean end(Work work, Work.Status status, String error) {
+        if (!work.live()) {
+            return false;
+        }
+        if (status == Work.Status.LIVE || status == Work.Status.DONE) {
+            throw new IllegalArgumentException("the shell may only fail or cancel a work, not " + status);
+        }
+        endWork(work, status, Optional.of(error));
+        dispatchAll();
+        return true;
+    }
+
+    private void endWork(Work work, Work.Status status, Optional<String> error) {
+        work.status = status;
+        work.error = error;
+        if (work.kind == Work.Kind.JOB) {
+            jobs.remove(work);
+        }
+        if (work.leases > 0) {
+            for (Holder h : holders.values()) {
+                for (Iterator<Lease> it = h.leases.values().iterator(); it.hasNext(); ) {
+                    Lease lease = it.next();
+                    if (lease.work == work) {
+                        it.remove();
+                        detach(h, lease, true);
+                    }
+                }
+            }
+        }
+        work.running = 0;
+        work.committing = 0;
+        work.release();
+        effects.ended(work);
+    }
+
+    // ---------------------------------------------------------------------------------- holders
+
+    /**
+     * Registers a connected worker.
+     *
+     * @param id its connection id
+     * @param host who it is for quorum purposes
+     * @param slots how many tasks it runs at once
+     * @param canRun which works it may run (capabilities, the jobs it asked for)
+     */
+    public Holder connect(String id, String host, int slots, Predicate<Work> canRun) {
+        Holder h = new Holder(id, host, slots, canRun);
+        if (holders.putIfAbsent(id, h) != null) {
+            throw new IllegalStateException("holder " + id + " is connected already");
+        }
+        return h;
+    }
+
+    /** A holder granted more credits: they are added (up to {@value Holder#MAX_CREDITS}) and work is sent. */
+    public void pull(Holder h, int credits) {
+        if (h.closed || h.draining || credits <= 0) {
+            return;
+        }
+        long room = Holder.MAX_CREDITS - ((long) h.credits + h.active + h.committing - h.debt);
+        int add = (int) Math.max(0, Math.min(credits, room));
+        h.credits += add;
+        h.granted += add;
+        dispatch(h);
+    }
+
+    /** The holder takes no more work; what it holds it finishes. */
+    public void drain(Holder h) {
+        if (h.closed || h.draining) {
+            return;
+        }
+        h.draining = true;
+        h.granted -= h.credits;
+        h.credits = 0;
+    }
+
+    /**
+     * The holder is gone (closed, silent, or broke the protocol): its current leases go back to the
+     * queue at once. Returns how many.
+     */
+    public int lose(Holder h) {
+        if (h.closed) {
+            return 0;
+        }
+        h.closed = true;
+        holders.remove(h.id);
+        List<Lease> held = new ArrayList<>(h.leases.values());
+        h.leases.clear();
+        int requeued = 0;
+        for (Lease lease : held) {
+            lease.work.leases--;
+            if (!lease.work.live() || !lease.work.isCurrent(lease)) {
+                continue;
+            }
+            requeued++;
+            if (lease.work.lossCounts) {
+                failAttempt(lease, lease.work.lost(lease.key, lease.attempt), true);
+            } else {
+                release(lease, true);
+            }
+        }
+        h.active = 0;
+        h.suspended = 0;
+        h.credits = 0;
+        h.debt = 0;
+        h.granted = 0;
+        dispatchAll();
+        return requeued;
+    }
+
+    /** The holder gives back attempts it did not start: they are pending again, first in line. */
+    public void returned(Holder h, List<Lease.Id> ids) {
+        for (Lease.Id id : ids) {
+            Lease lease = h.leases.remove(id);
+            if (lease == null) {
+                continue;
+            }
+            detach(h, lease, true);
+            if (lease.work.live() && lease.work.isCurrent(lease)) {
+                release(lease, true);
+            }
+        }
+        dispatchAll();
+    }
+
+    /**
+     * Attempts of a holder that wait for grid calls ({@code suspend}) or no longer do. A suspended
+     * attempt holds no slot, its credit comes back, and its time limit stops; resuming takes the
+     * credit again (into debt if none is left) and restarts the time limit.
+     */
+    public void suspend(Holder h, List<Lease.Id> ids, boolean suspend) {
+        long now = clock.nanos();
+        boolean changed = false;
+        for (Lease.Id id : ids) {
+            Lease lease = h.leases.get(id);
+            if (lease == null || lease.expired || lease.suspended == suspend) {
+                continue;
+            }
+            changed = true;
+            lease.suspended = suspend;
+            if (suspend) {
+                h.active--;
+                h.suspended++;
+                h.giveBack();
+            } else {
+                lease.deadlineNanos = now + lease.work.timeoutNanos;
+                h.suspended--;
+                h.active++;
+                h.take();
+            }
+        }
+        if (changed && suspend) {
+            dispatch(h);
+        }
+    }
+
+    /** The lease of that attempt if the holder holds it. */
+    public Optional<Lease> lease(Holder h, Lease.Id id) {
+        return Optional.ofNullable(h.leases.get(id));
+    }
+
+    /** Removes a lease's hold on its holder's ledger: its credit comes back unless it commits. */
+    private void detach(Holder h, Lease lease, boolean giveBack) {
+        lease.work.leases -= lease.work.leases > 0 ? 1 : 0;
+        if (lease.suspended) {
+            lease.suspended = false;
+            h.suspended--; // its credit came back when it was suspended
+            if (!giveBack) {
+                h.take();
+                h.active++;
+            } else {
+                return;
+            }
+        }
+        h.active--;
+        if (giveBack) {
+            h.giveBack();
+        }
+    }
+
+    // ---------------------------------------------------------------------------------- answers
+
+    /**
+     * A holder answered an attempt.
+     *
+     * @param digest a digest of the answer's canonical bytes (compared under a quorum policy)
+     * @param payload what the shell needs to make the answer durable; handed back by {@link
+     *     #acceptedPayload()}
+     * @return ACCEPTED (the shell commits {@link #acceptedPayload()} for {@link #acceptedLease()}),
+     *     RECORDED, IGNORED or NOT_HELD
+     */
+    public Verdict answer(Holder h, Lease.Id id, long digest, Object payload) {
+        Lease lease = h.leases.remove(id);
+        if (lease == null) {
+            return id.work().live() ? Verdict.NOT_HELD : Verdict.IGNORED;
+        }
+        Work work = lease.work;
+        if (!work.live()) {
+            detach(h, lease, true);
+            return Verdict.IGNORED;
+        }
+        byte state = work.state(lease.key);
+        if (state != TaskState.PENDING && state != TaskState.LEASED) {
+            detach(h, lease, true);
+            return Verdict.IGNORED;
+        }
+        if (work.replicated()) {
+            return replicaAnswer(h, lease, digest, payload);
+        }
+        detach(h, lease, false);
+        h.committing++;
+        if (state == TaskState.LEASED) {
+            work.running--; // the current attempt (this one or another) stops counting as running
+        }
+        work.setState(lease.key, TaskState.COMMITTING);
+        work.committing++;
+        acceptedLease = lease;
+        acceptedPayload = payload;
+        return Verdict.ACCEPTED;
+    }
+
+    private Verdict replicaAnswer(Holder h, Lease lease, long digest, Object payload) {
+        Work work = lease.work;
+        Work.Replicas r = work.replicas(lease.key);
+        boolean inFlight = r.inFlight.remove(lease);
+        if (inFlight) {
+            work.running--;
+        }
+        for (Answer a : r.answers) {
+            if (a.host().equals(h.host)) {
+                detach(h, lease, true);
+                if (inFlight && !r.full()) {
+                    pendingAgain(work, lease.key, true);
+                }
+                return Verdict.IGNORED; // one host answers once
+            }
+        }
+        detach(h, lease, true); // a replica's credit comes back with its answer; the core keeps it
+        lease.replica = true;
+        r.answers.add(new Answer(lease, h.host, digest, payload));
+        Answer chosen = work.policy.decide(r.answers);
+        if (chosen != null) {
+            work.running -= r.inFlight.size();
+            for (Lease other : r.inFlight) {
+                other.expired = true; // superseded: its answer is ignored when it comes
+            }
+            r.inFlight.clear();
+            work.setState(lease.key, TaskState.COMMITTING);
+            work.committing++;
+            acceptedLease = chosen.lease();
+            acceptedPayload = chosen.payload();
+            return Verdict.ACCEPTED;
+        }
+        if (r.answers.size() >= work.policy.maxReplicas()) {
+            work.running -= r.inFlight.size();
+            r.inFlight.clear();
+            work.setState(lease.key, TaskState.FAILED);
+            endWork(
+                    work,
+                    Work.Status.FAILED,
+                    Optional.of(work.describe(lease.key) + ": no " + work.policy + " among " + r.answers.size()
+                            + " answers"));
+            dispatchAll();
+            return Verdict.RECORDED;
+        }
+        int best = 0;
+        for (Answer a : r.answers) {
+            int same = 0;
+            for (Answer b : r.answers) {
+                if (b.digest() == a.digest()) {
+                    same++;
+                }
+            }
+            best = Math.max(best, same);
+        }
+        r.target = Math.min(
+                work.policy.maxReplicas(), Math.max(r.target, r.answers.size() + work.policy.replicas() - best));
+        if (r.full()) {
+            work.setState(lease.key, TaskState.LEASED);
+        } else {
+            pendingAgain(work, lease.key, true);
+            dispatchAll();
+        }
+        return Verdict.RECORDED;
+    }
+
+    /** The lease whose answer the last ACCEPTED verdict accepted. */
+    public Lease acceptedLease() {
+        return acceptedLease;
+    }
+
+    /** The payload of the answer the last ACCEPTED verdict accepted. */
+    public Object acceptedPayload() {
+        return acceptedPayload;
+    }
+
+    /**
+     * A holder reports a failed attempt.
+     *
+     * @param retryable false when running it again would fail the same way (the work fails at once)
+     * @return FAILED if it counted, IGNORED if the attempt no longer counts, NOT_HELD
+     */
+    public Verdict failure(Holder h, Lease.Id id, String error, boolean retryable) {
+        Lease lease = h.leases.remove(id);
+        if (lease == null) {
+            return id.work().live() ? Verdict.NOT_HELD : Verdict.IGNORED;
+        }
+        detach(h, lease, true);
+        h.tasksFailed++;
+        if (!lease.work.live() || lease.expired || !lease.work.isCurrent(lease)) {
+            return Verdict.IGNORED;
+        }
+        failAttempt(lease, error, retryable);
+        return Verdict.FAILED;
+    }
+
+    /**
+     * The shell could not start an attempt it holds (its inputs could not be read): the lease ends
+     * and, if {@code counts}, the attempt counts as failed; otherwise the task is simply pending again.
+     */
+    public void abandon(Lease lease, String error, boolean counts) {
+        Holder h = lease.holder;
+        if (h.leases.remove(lease.id()) != null) {
+            detach(h, lease, true);
+        }
+        if (lease.work.live() && !lease.expired && lease.work.isCurrent(lease)) {
+            if (counts) {
+                failAttempt(lease, error, true);
+            } else {
+                release(lease, false);
+            }
+        }
+        dispatchAll();
+    }
+
+    /** Fails a work because of what one of its tasks answered (the shell judged it unusable). */
+    public void fail(Work work, long key, String error) {
+        if (!work.live()) {
+            return;
+        }
+        work.fail(key);
+        endWork(work, Work.Status.FAILED, Optional.of(error));
+        dispatchAll();
+    }
+
+    /** Counts a failed attempt of a current lease; requeues the task or fails its work. */
+    private void failAttempt(Lease lease, String error, boolean retryable) {
+        Work work = lease.work;
+        stopRunning(lease);
+        int failures = work.fail(lease.key);
+        effects.attemptFailed(lease, error, failures);
+        if (!retryable) {
+            work.setState(lease.key, TaskState.FAILED);
+            endWork(work, Work.Status.FAILED, Optional.of(error));
+        } else if (failures >= work.maxAttempts) {
+            work.setState(lease.key, TaskState.FAILED);
+            endWork(work, Work.Status.FAILED, Optional.of(work.finalError(error, failures)));
+        } else {
+            pendingAgain(work, lease.key, false);
+            return;
+        }
+        dispatchAll();
+    }
+
+    /** The current lease stops running; the caller decides what becomes of its task. */
+    private void stopRunning(Lease lease) {
+        Work work = lease.work;
+        if (work.replicated()) {
+            Work.Replicas r = work.replicas(lease.key);
+            if (r.inFlight.remove(lease)) {
+                work.running--;
+            }
+        } else if (work.state(lease.key) == TaskState.LEASED) {
+            work.running--;
+        }
+    }
+
+    /** A current lease ends without an answer: its task is pending again. */
+    private void release(Lease lease, boolean front) {
+        stopRunning(lease);
+        pendingAgain(lease.work, lease.key, front);
+    }
+
+    /**
+     * An attempt of an open task ended without an answer: the task is pending again, unless it needs
+     * several answers and still has enough replicas running or answered (late answers included).
+     */
+    private void pendingAgain(Work work, long key, boolean front) {
+        Work.Replicas r = work.replicas(key);
+        if (r != null && r.full()) {
+            work.setState(key, TaskState.LEASED);
+            return;
+        }
+        work.setState(key, TaskState.PENDING);
+        requeue(work, key, front);
+    }
+
+    private void requeue(Work work, long key, boolean front) {
+        if (work.kind == Work.Kind.JOB) {
+            work.enqueue(key, front);
+        } else {
+            queue(work, front || work.kind == Work.Kind.CALL);
+        }
+    }
+
+    // ---------------------------------------------------------------------------------- commits
+
+    /**
+     * The shell made an accepted answer durable: its task is DONE (and the work, if that was its last
+     * task). Returns false if the commit was refused: its lease is of another epoch.
+     */
+    public boolean committed(Lease lease) {
+        if (lease.epoch != epoch) {
+            return false;
+        }
+        Holder h = lease.holder;
+        if (!lease.replica) {
+            h.committing--;
+            if (!h.closed) {
+                h.giveBack();
+            }
+        }
+        h.tasksDone++;
+        Work work = lease.work;
+        if (!work.live()) {
+            return true;
+        }
+        if (work.state(lease.key) != TaskState.COMMITTING) {
+            throw new IllegalStateException(
+                    work.describe(lease.key) + " was committed while " + TaskState.name(work.state(lease.key)));
+        }
+        work.committing--;
+        work.forgetReplicas(lease.key);
+        if (!(work instanceof TreeWork tree && tree.preparing())) {
+            h.rate.record(clock.millis(), 1);
+        }
+        if (work.complete(lease.key)) {
+            endWork(work, Work.Status.DONE, Optional.empty());
+        }
+        return true;
+    }
+
+    /**
+     * The shell could not make an accepted answer durable (and knows it did not land): the task is
+     * pending again. Returns false if refused (another epoch).
+     */
+    public boolean commitFailed(Lease lease) {
+        if (lease.epoch != epoch) {
+            return false;
+        }
+        Holder h = lease.holder;
+        if (!lease.replica) {
+            h.committing--;
+            if (!h.closed) {
+                h.giveBack();
+            }
+        }
+        Work work = lease.work;
+        if (work.live() && work.state(lease.key) == TaskState.COMMITTING) {
+            work.committing--;
+            work.forgetReplicas(lease.key);
+            work.setState(lease.key, TaskState.PENDING);
+            requeue(work, lease.key, true);
+        }
+        return true;
+    }
+
+    // ---------------------------------------------------------------------------------- time
+
+    /**
+     * Expires the leases past their deadline: each counts as a failed attempt of its task (if still
+     * current) and stays with its holder as expired, so that a late answer is recognised. The holders
+     * are told to stop them.
+     */
+    public void expire() {
+        long now = clock.nanos();
+        List<Lease> due = null;
+        for (Holder h : holders.values()) {
+            for (Lease lease : h.leases.values()) {
+                if (!lease.expired && !lease.suspended && now - lease.deadlineNanos > 0) {
+                    if (due == null) {
+                        due = new ArrayList<>();
+                    }
+                    due.add(lease);
+                }
+            }
+        }
+        if (due == null) {
+            return;
+        }
+        // Decide only after looking: failing a task may end its work, which takes leases away from
+        // holders, so no holder's map may be iterated while it happens.
+        Map<Holder, List<Lease>> revoked = new LinkedHashMap<>();
+        for (Lease lease : due) {
+            boolean current = lease.work.live() && lease.work.isCurrent(lease);
+            lease.expired = true;
+            revoked.computeIfAbsent(lease.holder, k -> new ArrayList<>()).add(lease);
+            if (current) {
+                failAttempt(lease, lease.work.timedOut(lease.key, lease.attempt), true);
+            }
+        }
+        revoked.forEach((h, leases) -> {
+            if (!h.closed) {
+                effects.revoked(h, leases, "timed out");
+            }
+        });
+        dispatchAll();
+    }
+
+    // ---------------------------------------------------------------------------------- dispatch
+
+    /** Sends work to every holder with credits. */
+    public void dispatchAll() {
+        for (Holder h : holders.values()) {
+            if (h.credits > 0 && !h.draining) {
+                dispatch(h);
+            }
+        }
+    }
+
+    /** Sends the holder what it may run, as long as it has credits and room. */
+    public void dispatch(Holder h) {
+        while (h.credits > 0 && !h.draining && !h.closed) {
+            long now = clock.nanos();
+            int allowance = h.allowance(clock.millis());
+            List<Lease> batch = new ArrayList<>(Math.min(h.credits, maxBatch));
+            dispatchLogs(h, now, batch);
+            dispatchCalls(h, now, allowance, batch);
+            dispatchJobs(h, now, allowance, batch);
+            if (batch.isEmpty()) {
+                return;
+            }
+            effects.leased(h, batch);
+            if (h.active >= allowance) {
+                return;
+            }
+        }
+    }
+
+    private void dispatchLogs(Holder h, long now, List<Lease> batch) {
+        List<Work> putBack = null;
+        for (Iterator<Work> it = logQueue.iterator(); it.hasNext() && h.credits > 0 && batch.size() < maxBatch; ) {
+            Work work = it.next();
+            if (!work.hasWork()) {
+                it.remove();
+                work.queued = false;
+                continue;
+            }
+            if (!h.canRun.test(work)) {
+                continue;
+            }
+            it.remove();
+            work.queued = false;
+            if (leaseTask(h, work, 0, now, batch) != LEASED) {
+                putBack = putBack == null ? new ArrayList<>() : putBack;
+                putBack.add(work);
+            }
+        }
+        putBack(putBack);
+    }
+
+    private void dispatchCalls(Holder h, long now, int allowance, List<Lease> batch) {
+        List<Work> putBack = null;
+        for (Iterator<CallQueue> it = callQueues.values().iterator(); it.hasNext() && h.credits > 0; ) {
+            CallQueue q = it.next();
+            Work head = q.peek();
+            if (head == null) {
+                it.remove();
+                continue;
+            }
+            if (!h.canRun.test(head)) {
+                continue;
+            }
+            while (h.credits > 0 && h.active < allowance && batch.size() < maxBatch) {
+                Work work = q.poll();
+                if (work == null) {
+                    break;
+                }
+                if (leaseTask(h, work, 0, now, batch) != LEASED) {
+                    putBack = putBack == null ? new ArrayList<>() : putBack;
+                    putBack.add(work);
+                }
+            }
+            if (q.peek() == null) {
+                it.remove();
+            }
+        }
+        putBack(putBack);
+    }
+
+    /** Queues again, first in line, one-task works that want more replicas than this dispatch gave. */
+    private void putBack(List<Work> works) {
+        if (works != null) {
+            for (int i = works.size() - 1; i >= 0; i--) {
+                queue(works.get(i), true);
+            }
+        }
+    }
+
+    private void dispatchJobs(Holder h, long now, int allowance, List<Lease> batch) {
+        List<long[]> deferred = null;
+        for (int j = 0; j < jobs.size(); j++) {
+            Work job = jobs.get(j);
+            if (h.credits <= 0 || batch.size() >= maxBatch) {
+                break;
+            }
+            if (!job.hasWork() || !h.canRun.test(job)) {
+                continue;
+            }
+            while (h.credits > 0 && h.active < allowance && batch.size() < maxBatch) {
+                long key = job.next();
+                if (key == -1) {
+                    break;
+                }
+                int leased = leaseTask(h, job, key, now, batch);
+                if (leased != LEASED) {
+                    // This holder runs or answered a replica of the task: the task waits for another
+                    // holder, and this one moves on to the next job (prepare tasks have no queue).
+                    if (leased == DEFERRED) {
+                        if (deferred == null) {
+                            deferred = new ArrayList<>();
+                        }
+                        deferred.add(new long[] {j, key});
+                    }
+                    break;
+                }
+            }
+        }
+        if (deferred != null) {
+            for (long[] d : deferred) {
+                jobs.get((int) d[0]).enqueue(d[1], true);
+            }
+        }
+    }
+
+    /**
+     * Leases one pending task to a holder. Returns LEASED, STALE (a queue entry of a task that has all
+     * its replicas) or DEFERRED (the task needs more replicas, but this holder runs or answered one).
+     */
+    private int leaseTask(Holder h, Work work, long key, long now, List<Lease> batch) {
+        Work.Replicas r = work.replicas(key);
+        if (r != null) {
+            if (r.full()) {
+                return STALE; // a stale queue entry of a task that has its replicas
+            }
+            if (r.hasHost(h.host)) {
+                return DEFERRED;
+            }
+        }
+        long rounds = Math.min(9, h.active / h.slots);
+        int attempt = work.nextAttempt(key);
+        // A holder runs what it holds `slots` at a time: an attempt queued behind others gets a time
+        // limit per round ahead of it (at most ten), so it does not time out for a slow neighbour.
+        Lease lease = new Lease(work, key, attempt, epoch, h, now + work.timeoutNanos * (1 + rounds));
+        Lease replaced = h.leases.put(lease.id(), lease);
+        if (replaced != null) {
+            detach(h, replaced, true); // a saturated attempt number replaced an older lease
+        }
+        work.leases++;
+        h.active++;
+        h.take();
+        work.running++;
+        batch.add(lease);
+        if (r != null) {
+            r.inFlight.add(lease);
+            if (r.full()) {
+                work.setState(key, TaskState.LEASED);
+            } else if (work.kind == Work.Kind.JOB) {
+                work.enqueue(key, true);
+            } else {
+                return LEASED_MORE; // the caller queues the work again
+            }
+        } else {
+            work.setState(key, TaskState.LEASED);
+        }
+        return LEASED;
+    }
+
+    private static final int LEASED = 0;
+    private static final int STALE = 1;
+    private static final int DEFERRED = 2;
+    private static final int LEASED_MORE = 3;
+
+    /** The queued calls of one function: calls made by tasks first, newest first (depth first). */
+    private static final class CallQueue {
+        final ArrayDeque<Work> subs = new ArrayDeque<>();
+        final ArrayDeque<Work> roots = new ArrayDeque<>();
+
+        Work peek() {
+            prune(subs);
+            if (!subs.isEmpty()) {
+                return subs.peekFirst();
+            }
+            prune(roots);
+            return roots.peekFirst();
+        }
+
+        Work poll() {
+            Work w = peek();
+            if (w != null) {
+                (subs.isEmpty() ? roots : subs).pollFirst();
+                w.queued = false;
+            }
+            return w;
+        }
+
+        private static void prune(ArrayDeque<Work> q) {
+            while (!q.isEmpty() && !q.peekFirst().hasWork()) {
+                q.pollFirst().queued = false;
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------------------------- checks
+
+    /**
+     * Checks the ledger of every connected holder and the lease counts of the given works; returns
+     * the breaches found (empty when all is well). Used by the simulation after every step.
+     */
+    public List<String> breaches(Collection<? extends Work> works) {
+        List<String> out = new ArrayList<>();
+        Map<Work, Integer> leases = new java.util.HashMap<>();
+        for (Holder h : holders.values()) {
+            String breach = h.ledgerBreach();
+            if (breach != null) {
+                out.add(breach);
+            }
+            for (Lease lease : h.leases.values()) {
+                leases.merge(lease.work, 1, Integer::sum);
+                if (lease.holder != h) {
+                    out.add(lease + " is in the map of " + h);
+                }
+                if (!lease.work.live()) {
+                    out.add(lease + " is held after its work ended");
+                }
+            }
+        }
+        for (Work w : works) {
+            w.replicaBreaches(out);
+            int held = leases.getOrDefault(w, 0);
+            if (held != w.leases) {
+                out.add(w + " counts " + w.leases + " leases, holders have " + held);
+            }
+            if (w.running < 0 || w.committing < 0) {
+                out.add(w + " counts running " + w.running + ", committing " + w.committing);
+            }
+        }
+        return out;
+    }
+}
