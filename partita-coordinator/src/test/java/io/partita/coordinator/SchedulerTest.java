@@ -491,4 +491,22 @@ class SchedulerTest {
         assertThat(again.attempt).isGreaterThan(lease.attempt);
         assertThat(w.holder.liveLeases()).containsExactly(again);
     }
+
+    @Test
+    void jobFailingByTimeOutInTheSweep_failsWithoutAConcurrentModification() {
+        // Before the core, failing a job inside the sweep released its leases from the very map the
+        // sweep was iterating: "Lease sweep failed" with a ConcurrentModificationException.
+        submit("a", "f", 8, "{\"taskTimeout\": \"PT1S\", \"maxAttempts\": 1}");
+        submit("b", "f", 8, "{\"priority\": -1}");
+        RecordingOutbox out = new RecordingOutbox();
+        WorkerConn w = worker(out, "f");
+        scheduler.pull(w, 12);
+        assertThat(out.leases).hasSize(12);
+        nanos.addAndGet(Duration.ofSeconds(2).toNanos());
+        scheduler.sweep();
+        var a = scheduler.progress("a").orElseThrow();
+        assertThat(a.status()).isEqualTo(io.partita.store.JobStatus.FAILED);
+        assertThat(a.error()).get().asString().contains("timed out").contains("(failed 1 of 1 attempts)");
+        assertThat(scheduler.workers().get(0).running()).containsOnlyKeys("b");
+    }
 }

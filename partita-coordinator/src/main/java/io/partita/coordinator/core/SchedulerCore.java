@@ -491,7 +491,6 @@ public final class SchedulerCore {
             endWork(work, Work.Status.FAILED, Optional.of(work.finalError(error, failures)));
         } else {
             pendingAgain(work, lease.key, false);
-            return;
         }
         dispatchAll();
     }
@@ -541,7 +540,8 @@ public final class SchedulerCore {
 
     /**
      * The shell made an accepted answer durable: its task is DONE (and the work, if that was its last
-     * task). Returns false if the commit was refused: its lease is of another epoch.
+     * task). Returns false if the commit was refused: its lease is of another epoch. It does not
+     * dispatch: the shell calls {@link #dispatchAll()} once per batch of commits.
      */
     public boolean committed(Lease lease) {
         if (lease.epoch != epoch) {
@@ -576,7 +576,8 @@ public final class SchedulerCore {
 
     /**
      * The shell could not make an accepted answer durable (and knows it did not land): the task is
-     * pending again. Returns false if refused (another epoch).
+     * pending again. Returns false if refused (another epoch). Like {@link #committed}, it does not
+     * dispatch.
      */
     public boolean commitFailed(Lease lease) {
         if (lease.epoch != epoch) {
