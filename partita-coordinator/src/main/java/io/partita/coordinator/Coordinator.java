@@ -93,9 +93,14 @@ public final class Coordinator implements AutoCloseable {
             String instance = UUID.randomUUID().toString();
             Scheduler scheduler =
                     new Scheduler(store, mapper, config, System::nanoTime, System::currentTimeMillis, instance);
-            ResultWriter writer = new ResultWriter(store, scheduler);
+            StoreHealth health = new StoreHealth();
+            health.onChange(scheduler::storeAvailable);
+            ResultWriter writer = new ResultWriter(store, scheduler, health);
             scheduler.writer(writer);
-            scheduler.recover();
+            startup.call("recover unfinished jobs", () -> {
+                scheduler.recover();
+                return null;
+            });
             writer.start();
             BlobStore blobs;
             try {
@@ -117,11 +122,11 @@ public final class Coordinator implements AutoCloseable {
             if (config.allowedOrigins().isEmpty()) {
                 log.warn("Browsers of any origin may connect as workers; set allowed origins to restrict them");
             }
-            PrometheusMeterRegistry metrics = metrics(scheduler);
+            PrometheusMeterRegistry metrics = metrics(scheduler, health);
             CodeService code = new CodeService(store, config.maxRequestBytes());
             HttpSupport http = new HttpSupport(mapper, config.maxRequestBytes());
             JobViews views = new JobViews(scheduler, store, mapper);
-            HttpApi api = new HttpApi(scheduler, store, catalog, code, config, mapper, metrics, http, views);
+            HttpApi api = new HttpApi(scheduler, store, catalog, code, config, mapper, metrics, http, views, health);
             Datasets datasets = new Datasets(store, blobs, config, mapper, System::currentTimeMillis);
             Capabilities capabilities = new Capabilities(scheduler::leaseCurrent);
             DataJobs dataJobs = new DataJobs(
@@ -159,7 +164,7 @@ public final class Coordinator implements AutoCloseable {
                                 .endpoint(
                                         "/ws/worker",
                                         () -> new WorkerEndpoint(
-                                                scheduler, store, catalog, calls, dataJobs, config, gate))
+                                                scheduler, store, catalog, calls, dataJobs, config, gate, health))
                                 .endpoint(
                                         "/ws/client", () -> new ClientEndpoint(calls, mapper, config.maxFrameBytes())))
                         .build()
@@ -182,6 +187,7 @@ public final class Coordinator implements AutoCloseable {
                         } catch (RuntimeException e) {
                             log.error("Lease sweep failed", e);
                         }
+                        probe(store, health);
                     },
                     period,
                     period,
@@ -194,8 +200,24 @@ public final class Coordinator implements AutoCloseable {
         }
     }
 
-    private static PrometheusMeterRegistry metrics(Scheduler scheduler) {
+    /** While reads failed, asks the store a cheap question until it answers (nothing else reads then). */
+    private static void probe(Store store, StoreHealth health) {
+        if (!health.failing(StoreHealth.Path.READS)) {
+            return;
+        }
+        try {
+            store.jobCount();
+            health.recovered(StoreHealth.Path.READS);
+        } catch (io.partita.store.StoreException e) {
+            health.failed(StoreHealth.Path.READS, e);
+        }
+    }
+
+    private static PrometheusMeterRegistry metrics(Scheduler scheduler, StoreHealth health) {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        Gauge.builder("partita_store_available", health, h -> h.problem().isPresent() ? 0 : 1)
+                .description("1 while the store takes reads and commits, 0 while it is unavailable (see /api/health)")
+                .register(registry);
         Gauge.builder("partita_workers", scheduler, s -> s.totals().workers())
                 .description("Connected workers")
                 .register(registry);

@@ -47,6 +47,8 @@ final class HttpApi {
     private final byte[] openApi;
     private final byte[] examples;
 
+    private final StoreHealth health;
+
     HttpApi(
             Scheduler scheduler,
             Store store,
@@ -56,8 +58,10 @@ final class HttpApi {
             ObjectMapper mapper,
             PrometheusMeterRegistry metrics,
             HttpSupport http,
-            JobViews views) {
+            JobViews views,
+            StoreHealth health) {
         this.scheduler = scheduler;
+        this.health = health;
         this.store = store;
         this.catalog = catalog;
         this.code = code;
@@ -104,7 +108,9 @@ final class HttpApi {
     private void health(ServerRequest req, ServerResponse res) {
         Scheduler.Totals totals = scheduler.totals();
         ObjectNode body = object();
-        body.put("status", "ok");
+        Optional<String> problem = health.problem();
+        body.put("status", problem.isPresent() ? "degraded" : "ok");
+        problem.ifPresent(p -> body.put("reason", "store unavailable: " + p));
         body.put("instance", scheduler.instance());
         body.put("store", store.kind());
         body.put("uptimeSeconds", (System.currentTimeMillis() - startedAt) / 1000);

@@ -9,6 +9,7 @@ import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
+import io.partita.store.StoreException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Optional;
@@ -44,7 +45,28 @@ final class HttpSupport {
 
     /** Registers the error handlers: the one place where exceptions become responses. */
     void errors(HttpRouting.Builder routing) {
-        routing.error(PartitaException.class, this::error).error(Exception.class, this::unexpected);
+        routing.error(PartitaException.class, this::error)
+                .error(StoreException.class, this::storeError)
+                .error(Exception.class, this::unexpected);
+    }
+
+    /** A store failure is a 503 that says so (and that the request may be repeated); others are 500s. */
+    private void storeError(ServerRequest req, ServerResponse res, StoreException e) {
+        if (!e.isStoreFailure()) {
+            unexpected(req, res, e);
+            return;
+        }
+        log.warn(
+                "{} {}: the store is unavailable: {}",
+                req.prologue().method().text(),
+                req.path().path(),
+                e.getMessage());
+        ObjectNode body = object();
+        body.put("error", "store_unavailable");
+        body.put("message", "the store is unavailable (" + e.getMessage() + "); nothing was recorded, try again");
+        body.putNull("field");
+        res.header("Retry-After", "1");
+        json(res, 503, body);
     }
 
     /** The HTTP status of an error of this kind. */

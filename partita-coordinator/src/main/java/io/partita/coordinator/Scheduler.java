@@ -170,9 +170,15 @@ final class Scheduler {
 
     // ---------------------------------------------------------------------------------- jobs
 
-    /** Loads the unfinished jobs of the store: completed nodes stay done, the rest is pending. */
+    /**
+     * Loads the unfinished jobs of the store: completed nodes stay done, the rest is pending. May be
+     * called again after a store failure interrupted it: jobs already loaded are skipped.
+     */
     void recover() {
         for (StoredJob stored : store.unfinishedJobs()) {
+            if (live.containsKey(stored.id())) {
+                continue; // recovered by an earlier try that the store interrupted
+            }
             JobSpec spec = JobSpec.fromStored(mapper, stored.spec());
             JobRun job;
             if (stored.partitions() > 0) {
@@ -537,12 +543,26 @@ final class Scheduler {
 
     /**
      * Called by a worker's sender when a leased task cannot be sent (the inputs of a combine task
-     * cannot be read): the attempt fails like any other.
+     * cannot be read): the attempt fails like any other if {@code counts}; if the store was at fault
+     * it does not count, and the task is simply pending again.
      */
-    void leaseBroken(WorkerConn w, Lease lease, String error) {
+    void leaseBroken(WorkerConn w, Lease lease, String error, boolean counts) {
         lock.lock();
         try {
-            core.abandon(lease, error, true);
+            core.abandon(lease, error, counts);
+        } finally {
+            unlock();
+        }
+    }
+
+    /**
+     * The store became unavailable (false) or available again (true): while it is unavailable nothing
+     * new is leased, so workers do not compute what cannot be made durable.
+     */
+    void storeAvailable(boolean available) {
+        lock.lock();
+        try {
+            core.pause(!available);
         } finally {
             unlock();
         }

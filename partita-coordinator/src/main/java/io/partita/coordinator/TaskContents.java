@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.partita.coordinator.core.Lease;
 import io.partita.protocol.Message;
 import io.partita.store.Store;
+import io.partita.store.StoreException;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -17,19 +18,36 @@ final class TaskContents {
     private final Store store;
     private final DataJobs dataJobs;
     private final ObjectMapper mapper;
+    private final StoreHealth health;
 
-    TaskContents(Store store, DataJobs dataJobs, ObjectMapper mapper) {
+    TaskContents(Store store, DataJobs dataJobs, ObjectMapper mapper, StoreHealth health) {
         this.store = store;
         this.dataJobs = dataJobs;
         this.mapper = mapper;
+        this.health = health;
     }
 
-    /** Thrown when a task's inputs cannot be read: the lease is given up. */
+    /**
+     * Thrown when a task's inputs cannot be read: the lease is given up. If the store was at fault
+     * ({@link #storeFault()}), that is the coordinator's problem, not the task's: the attempt does not
+     * count, and the store is reported degraded until it answers again.
+     */
     static final class Unavailable extends RuntimeException {
         private static final long serialVersionUID = 1L;
+        private final boolean storeFault;
 
         Unavailable(String message, Throwable cause) {
             super(message, cause);
+            boolean fault = false;
+            for (Throwable t = cause; t != null && !fault; t = t.getCause()) {
+                fault = t instanceof StoreException se && se.isStoreFailure();
+            }
+            this.storeFault = fault;
+        }
+
+        /** Whether the store failed (rather than the task's inputs being unusable). */
+        boolean storeFault() {
+            return storeFault;
         }
     }
 
@@ -39,6 +57,31 @@ final class TaskContents {
      * @throws Unavailable if its inputs cannot be read
      */
     Message.Task content(Lease lease) {
+        try {
+            Message.Task task = task(lease);
+            if (health.failing(StoreHealth.Path.READS)) {
+                health.recovered(StoreHealth.Path.READS);
+            }
+            return task;
+        } catch (Unavailable e) {
+            if (e.storeFault()) {
+                StoreException cause = storeCause(e);
+                health.failed(StoreHealth.Path.READS, cause);
+            }
+            throw e;
+        }
+    }
+
+    private static StoreException storeCause(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof StoreException se) {
+                return se;
+            }
+        }
+        throw new IllegalArgumentException("no store failure in " + e);
+    }
+
+    private Message.Task task(Lease lease) {
         return switch (lease.work) {
             case CallRun c ->
                 new Message.Task(c.def.descriptorId(), "call", Message.CALL_LEVEL, c.seq, lease.attempt, c.args, null);

@@ -66,10 +66,11 @@ final class WorkerEndpoint implements WsListener {
             CallService calls,
             DataJobs dataJobs,
             CoordinatorConfig config,
-            ConnectionGate gate) {
+            ConnectionGate gate,
+            StoreHealth health) {
         this.scheduler = scheduler;
         this.dataJobs = dataJobs;
-        this.contents = new TaskContents(store, dataJobs, mapper);
+        this.contents = new TaskContents(store, dataJobs, mapper, health);
         this.calls = calls;
         this.store = store;
         this.catalog = catalog;
@@ -367,10 +368,12 @@ final class WorkerEndpoint implements WsListener {
                 try {
                     tasks.add(contents.content(lease));
                 } catch (TaskContents.Unavailable e) {
-                    if (lease.work.live()) {
+                    if (e.storeFault()) {
+                        log.debug("Cannot send {} of {} now", lease.work.describe(lease.key), lease.work.id, e);
+                    } else if (lease.work.live()) {
                         log.error("Cannot send {} of {}", lease.work.describe(lease.key), lease.work.id, e);
                     }
-                    scheduler.leaseBroken(conn, lease, e.getMessage());
+                    scheduler.leaseBroken(conn, lease, e.getMessage(), !e.storeFault());
                 }
             }
             return new Message.Tasks(item.jobs(), tasks);

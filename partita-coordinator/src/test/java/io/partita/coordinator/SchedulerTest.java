@@ -74,7 +74,7 @@ class SchedulerTest {
                 .heartbeatInterval(Duration.ofSeconds(1))
                 .build();
         scheduler = new Scheduler(store, Codec.mapper(), config, nanos::get, System::currentTimeMillis, "test");
-        writer = new ResultWriter(store, scheduler);
+        writer = new ResultWriter(store, scheduler, new StoreHealth());
         scheduler.writer(writer);
         scheduler.cache(new CallCache(1 << 20, System::currentTimeMillis));
         writer.start();

@@ -48,6 +48,7 @@ public final class SchedulerCore {
             .thenComparingLong(w -> w.createdAt)
             .thenComparing(w -> w.id);
 
+    private boolean paused;
     private Lease acceptedLease;
     private Object acceptedPayload;
 
@@ -644,8 +645,28 @@ public final class SchedulerCore {
 
     // ---------------------------------------------------------------------------------- dispatch
 
+    /**
+     * Stops (or resumes) leasing new attempts, e.g. while the store cannot make answers durable.
+     * Answers, failures, losses and time-outs are still decided; resuming dispatches at once.
+     */
+    public void pause(boolean pause) {
+        boolean resumed = paused && !pause;
+        paused = pause;
+        if (resumed) {
+            dispatchAll();
+        }
+    }
+
+    /** Whether dispatch is paused. */
+    public boolean paused() {
+        return paused;
+    }
+
     /** Sends work to every holder with credits. */
     public void dispatchAll() {
+        if (paused) {
+            return;
+        }
         for (Holder h : holders.values()) {
             if (h.credits > 0 && !h.draining) {
                 dispatch(h);
@@ -655,7 +676,7 @@ public final class SchedulerCore {
 
     /** Sends the holder what it may run, as long as it has credits and room. */
     public void dispatch(Holder h) {
-        while (h.credits > 0 && !h.draining && !h.closed) {
+        while (h.credits > 0 && !h.draining && !h.closed && !paused) {
             long now = clock.nanos();
             int allowance = h.allowance(clock.millis());
             List<Lease> batch = new ArrayList<>(Math.min(h.credits, maxBatch));

@@ -161,10 +161,12 @@ class SchedulerCoreTest {
         Lease ofA = effects.of(h).get(0);
         Lease ofB = effects.of(h).get(1);
         assertThat(ofB.key).isEqualTo(ofA.key);
-        assertThat(core.answer(h, new Lease.Id(b, ofA.key, ofA.attempt), 0, null)).isEqualTo(Verdict.ACCEPTED);
+        assertThat(core.answer(h, new Lease.Id(b, ofA.key, ofA.attempt), 0, null))
+                .isEqualTo(Verdict.ACCEPTED);
         assertThat(core.acceptedLease()).isSameAs(ofB);
         assertThat(a.state(ofA.key)).isEqualTo(TaskState.LEASED);
-        assertThat(core.answer(h, new Lease.Id(a, TreeWork.key(0, 3), 1), 0, null)).isEqualTo(Verdict.NOT_HELD);
+        assertThat(core.answer(h, new Lease.Id(a, TreeWork.key(0, 3), 1), 0, null))
+                .isEqualTo(Verdict.NOT_HELD);
     }
 
     @Test
@@ -180,7 +182,9 @@ class SchedulerCoreTest {
         Lease second = effects.of(h).get(1);
         assertThat(second.key).isEqualTo(first.key);
         assertThat(second.attempt).isEqualTo(2);
-        assertThat(h.held()).as("the expired attempt still occupies its worker until answered").isEqualTo(2);
+        assertThat(h.held())
+                .as("the expired attempt still occupies its worker until answered")
+                .isEqualTo(2);
         assertThat(core.answer(h, first.id(), 0, null)).isEqualTo(Verdict.ACCEPTED);
         core.committed(core.acceptedLease());
         assertThat(core.answer(h, second.id(), 0, null)).isEqualTo(Verdict.IGNORED);
@@ -229,7 +233,9 @@ class SchedulerCoreTest {
         assertThat(job.running()).isZero();
         core.pull(b, 2);
         assertThat(effects.of(b)).hasSize(2);
-        assertThat(job.failures(effects.of(b).get(0).key)).as("a lost worker is not the task's fault").isZero();
+        assertThat(job.failures(effects.of(b).get(0).key))
+                .as("a lost worker is not the task's fault")
+                .isZero();
         assertThat(core.answer(a, effects.of(a).get(0).id(), 0, null)).isEqualTo(Verdict.NOT_HELD);
         assertLedgerBalanced(job);
     }
@@ -305,7 +311,9 @@ class SchedulerCoreTest {
         core.dispatchAll();
         assertThat(effects.of(h)).hasSize(2);
         assertThat(effects.of(h).get(1).attempt).isEqualTo(2);
-        assertThat(job.failures(lease.key)).as("the store's failure is not the task's").isZero();
+        assertThat(job.failures(lease.key))
+                .as("the store's failure is not the task's")
+                .isZero();
         assertLedgerBalanced(job);
     }
 
@@ -382,13 +390,17 @@ class SchedulerCoreTest {
         core.pull(a, 1);
         core.pull(a2, 1);
         assertThat(effects.of(a)).hasSize(1);
-        assertThat(effects.of(a2)).as("a second replica never goes to the same host").isEmpty();
+        assertThat(effects.of(a2))
+                .as("a second replica never goes to the same host")
+                .isEmpty();
         core.pull(b, 1);
         assertThat(effects.of(b)).hasSize(1);
         assertThat(job.state(effects.of(a).get(0).key)).isEqualTo(TaskState.LEASED);
         assertThat(core.answer(a, effects.of(a).get(0).id(), 111, "A")).isEqualTo(Verdict.RECORDED);
         assertThat(core.answer(b, effects.of(b).get(0).id(), 222, "B")).isEqualTo(Verdict.RECORDED);
-        assertThat(job.state(effects.of(a).get(0).key)).as("a mismatch wants a third").isEqualTo(TaskState.PENDING);
+        assertThat(job.state(effects.of(a).get(0).key))
+                .as("a mismatch wants a third")
+                .isEqualTo(TaskState.PENDING);
         core.pull(c, 1);
         assertThat(core.answer(c, effects.of(c).get(0).id(), 111, "C")).isEqualTo(Verdict.ACCEPTED);
         assertThat(core.acceptedPayload()).isIn("A", "C");

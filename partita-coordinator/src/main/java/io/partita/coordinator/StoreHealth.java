@@ -1,0 +1,76 @@
+package io.partita.coordinator;
+
+import io.partita.store.StoreException;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Whether the store is usable, as the coordinator last found it: a store failure (connection lost,
+ * database restarting, disk full; see {@link StoreException#isStoreFailure()}) marks the store
+ * degraded for the path that met it, and the next success on that path clears it. While degraded the
+ * scheduler leases nothing new, the health endpoint says {@code degraded} with the reason, and a line
+ * is logged when the condition starts and ends. Thread-safe.
+ */
+final class StoreHealth {
+    private static final Logger log = LoggerFactory.getLogger(StoreHealth.class);
+
+    /** The paths on which the coordinator meets the store. */
+    enum Path {
+        /** Commits of results, events and final states (the result writer). */
+        WRITES,
+        /** Reads of task inputs when tasks are sent. */
+        READS
+    }
+
+    private final Map<Path, String> problems = new EnumMap<>(Path.class);
+    private volatile Consumer<Boolean> listener = available -> {};
+
+    /** Hears, outside any lock of this class, whether the store became available (true) or not. */
+    void onChange(Consumer<Boolean> listener) {
+        this.listener = listener;
+    }
+
+    /** The path met a store failure. */
+    void failed(Path path, StoreException e) {
+        String reason = e.getMessage();
+        boolean becameDegraded;
+        synchronized (this) {
+            becameDegraded = problems.isEmpty();
+            if (!reason.equals(problems.put(path, reason))) {
+                log.warn("The store is unavailable for {}: {}; new tasks wait until it is back", path, reason);
+            }
+        }
+        if (becameDegraded) {
+            listener.accept(false);
+        }
+    }
+
+    /** The path works again. */
+    void recovered(Path path) {
+        boolean becameAvailable;
+        synchronized (this) {
+            if (problems.remove(path) == null) {
+                return;
+            }
+            becameAvailable = problems.isEmpty();
+            log.info("The store is available again for {}", path);
+        }
+        if (becameAvailable) {
+            listener.accept(true);
+        }
+    }
+
+    /** Whether the path met a failure it has not recovered from. */
+    synchronized boolean failing(Path path) {
+        return problems.containsKey(path);
+    }
+
+    /** Why the store is degraded, or empty when it is usable. */
+    synchronized Optional<String> problem() {
+        return problems.isEmpty() ? Optional.empty() : Optional.of(String.join("; ", problems.values()));
+    }
+}
