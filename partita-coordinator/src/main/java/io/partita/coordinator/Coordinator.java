@@ -21,6 +21,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -85,9 +86,18 @@ public final class Coordinator implements AutoCloseable {
      * @throws IllegalStateException if the port cannot be bound
      */
     public static Coordinator start(CoordinatorConfig config) {
+        return start(config, UnaryOperator.identity());
+    }
+
+    /**
+     * Starts a coordinator whose store is wrapped by {@code decorate}: the hook through which tests
+     * inject store faults (for example {@code io.partita.testing.ChaosStore}). Production code uses
+     * {@link #start(CoordinatorConfig)}.
+     */
+    public static Coordinator start(CoordinatorConfig config, UnaryOperator<Store> decorate) {
         StoreRetry startup = StoreRetry.of(StoreRetry.Policy.DEFAULT);
         String storeUrl = config.effectiveStoreUrl();
-        Store store = startup.call("open the store", () -> Store.open(storeUrl));
+        Store store = decorate.apply(startup.call("open the store", () -> Store.open(storeUrl)));
         try {
             ObjectMapper mapper = Codec.mapper();
             String instance = UUID.randomUUID().toString();

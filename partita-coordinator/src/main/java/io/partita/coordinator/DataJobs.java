@@ -11,6 +11,7 @@ import io.partita.data.QuerySpec;
 import io.partita.store.BlobStore;
 import io.partita.store.JobStatus;
 import io.partita.store.Store;
+import io.partita.store.StoreRetry;
 import io.partita.store.StoredDoc;
 import io.partita.store.StoredJob;
 import java.io.IOException;
@@ -72,6 +73,10 @@ final class DataJobs implements AutoCloseable {
     private final Map<String, DataJob> byPhaseJob = new ConcurrentHashMap<>();
     private final ExecutorService transitions = Executors.newSingleThreadExecutor(
             r -> Thread.ofPlatform().name("partita-data-jobs").daemon(true).unstarted(r));
+
+    /** Retries the store's failures during phase transitions, for up to ten minutes. */
+    private final StoreRetry transitionRetry =
+            StoreRetry.of(StoreRetry.Policy.DEFAULT.withTimeout(Duration.ofMinutes(10)));
 
     DataJobs(
             Scheduler scheduler,
@@ -300,7 +305,7 @@ final class DataJobs implements AutoCloseable {
                 job.priority,
                 job.id);
         byPhaseJob.put(id, job);
-        scheduler.submit(id, spec);
+        transitionRetry.call("submit phase job " + id, () -> scheduler.submit(id, spec));
     }
 
     // ------------------------------------------------------------------------------ tasks
@@ -375,7 +380,8 @@ final class DataJobs implements AutoCloseable {
         }
         JsonNode result;
         try {
-            byte[] bytes = store.job(jobId)
+            byte[] bytes = transitionRetry
+                    .callIdempotent("read the result of phase job " + jobId, () -> store.job(jobId))
                     .flatMap(StoredJob::result)
                     .orElseThrow(() -> new IllegalStateException("phase job " + jobId + " has no result"));
             result = mapper.readTree(bytes);
@@ -414,7 +420,7 @@ final class DataJobs implements AutoCloseable {
             job.phase = "reduce";
             job.reduceJob = job.id + "-reduce";
             job.phaseStartedAt = millis.getAsLong();
-            save(job);
+            saveDurably(job);
             submitPhase(job, "reduce");
         } else {
             job.reduceAttempts = attempts;
@@ -448,7 +454,7 @@ final class DataJobs implements AutoCloseable {
         job.phase = status;
         job.error = error;
         job.finishedAt = millis.getAsLong();
-        save(job);
+        saveDurably(job);
         if (job.reducers > 0 || !status.equals("done")) {
             deleteQuietly("data/" + job.id + "/map");
         }
@@ -603,6 +609,17 @@ final class DataJobs implements AutoCloseable {
     }
 
     // ------------------------------------------------------------------------------ store
+
+    /**
+     * Saves a data job's document during a phase transition: a store failure is retried with backoff
+     * (the upsert is idempotent) rather than leaving the job stuck between phases.
+     */
+    private void saveDurably(DataJob job) {
+        transitionRetry.callIdempotent("save data job " + job.id, () -> {
+            save(job);
+            return null;
+        });
+    }
 
     private void save(DataJob job) {
         ObjectNode doc = mapper.createObjectNode();

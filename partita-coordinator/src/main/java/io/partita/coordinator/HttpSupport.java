@@ -56,7 +56,7 @@ final class HttpSupport {
             unexpected(req, res, e);
             return;
         }
-        log.warn(
+        log.debug(
                 "{} {}: the store is unavailable: {}",
                 req.prologue().method().text(),
                 req.path().path(),

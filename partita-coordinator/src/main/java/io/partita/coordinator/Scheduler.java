@@ -253,8 +253,15 @@ final class Scheduler {
      */
     JobRun submit(String id, JobSpec spec, String fingerprint) {
         long now = millis.getAsLong();
-        store.insertJob(StoredJob.submitted(
-                id, spec.name(), spec.function(), spec.toJson().toString(), spec.partitions(), now));
+        try {
+            store.insertJob(StoredJob.submitted(
+                    id, spec.name(), spec.function(), spec.toJson().toString(), spec.partitions(), now));
+        } catch (io.partita.store.StoreException e) {
+            // An insert whose outcome is unknown is resolved by reading it back, never guessed.
+            if (!e.isAmbiguous() || store.job(id).isEmpty()) {
+                throw e;
+            }
+        }
         BitSet[] complete = null;
         String reusedFrom = null;
         boolean finishedBefore = false;

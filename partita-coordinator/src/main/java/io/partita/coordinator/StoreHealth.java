@@ -4,6 +4,7 @@ import io.partita.store.StoreException;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,8 +29,13 @@ final class StoreHealth {
 
     private final Map<Path, String> problems = new EnumMap<>(Path.class);
     private volatile Consumer<Boolean> listener = available -> {};
+    private final ReentrantLock notifying = new ReentrantLock();
+    private boolean told = true;
 
-    /** Hears, outside any lock of this class, whether the store became available (true) or not. */
+    /**
+     * Hears whether the store became available (true) or not, one change at a time, under a lock of
+     * its own (the listener must not call back into this class).
+     */
     void onChange(Consumer<Boolean> listener) {
         this.listener = listener;
     }
@@ -37,30 +43,45 @@ final class StoreHealth {
     /** The path met a store failure. */
     void failed(Path path, StoreException e) {
         String reason = e.getMessage();
-        boolean becameDegraded;
         synchronized (this) {
-            becameDegraded = problems.isEmpty();
-            if (!reason.equals(problems.put(path, reason))) {
+            if (problems.put(path, reason) == null) {
                 log.warn("The store is unavailable for {}: {}; new tasks wait until it is back", path, reason);
+            } else {
+                log.debug("The store is still unavailable for {}: {}", path, reason);
             }
         }
-        if (becameDegraded) {
-            listener.accept(false);
-        }
+        tell();
     }
 
     /** The path works again. */
     void recovered(Path path) {
-        boolean becameAvailable;
         synchronized (this) {
             if (problems.remove(path) == null) {
                 return;
             }
-            becameAvailable = problems.isEmpty();
             log.info("The store is available again for {}", path);
         }
-        if (becameAvailable) {
-            listener.accept(true);
+        tell();
+    }
+
+    /**
+     * Tells the listener the current state if it changed since it was last told. Transitions on
+     * different threads are told one at a time, and always the latest state, so the listener never
+     * ends up paused while the store is available (or the reverse).
+     */
+    private void tell() {
+        notifying.lock();
+        try {
+            boolean available;
+            synchronized (this) {
+                available = problems.isEmpty();
+            }
+            if (available != told) {
+                told = available;
+                listener.accept(available);
+            }
+        } finally {
+            notifying.unlock();
         }
     }
 
