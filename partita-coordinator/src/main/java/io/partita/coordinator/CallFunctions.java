@@ -149,24 +149,6 @@ final class CallFunctions {
         }
     }
 
-    /** Whether a worker can run calls of {@code def}: it has that version of the Java function or runs JS. */
-    static boolean canRun(WorkerConn w, Def def) {
-        if (!w.onlyJobs.isEmpty()) {
-            return false; // a volunteer that joined one job runs only that job
-        }
-        if (def.js()) {
-            return w.hello.runtimes().contains("js");
-        }
-        for (Message.FunctionInfo info : w.hello.catalogList()) {
-            if ("call".equals(info.kind())
-                    && def.name().equals(info.name())
-                    && def.version().equals(info.version())) {
-                return true;
-            }
-        }
-        return false;
-    }
-
     /** Names of the known functions, for error messages. */
     List<String> names() {
         return new ArrayList<>(new TreeMap<>(defs).keySet());

@@ -56,18 +56,9 @@ final class CallService {
     /**
      * Checks a call.
      *
-     * @throws ApiException (422) naming {@code function} or {@code args}: a {@link PartitaException}
-     *     whose type {@link ClientEndpoint} still catches (see {@link ApiException})
+     * @throws PartitaException (422) naming {@code function} or {@code args}
      */
     Request request(JsonNode function, JsonNode args) {
-        try {
-            return check(function, args);
-        } catch (PartitaException e) {
-            throw new ApiException(e);
-        }
-    }
-
-    private Request check(JsonNode function, JsonNode args) {
         if (function == null
                 || function.isNull()
                 || !function.isTextual()

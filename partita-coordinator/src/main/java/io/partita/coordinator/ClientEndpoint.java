@@ -103,7 +103,7 @@ final class ClientEndpoint implements WsListener {
         CallService.Request call;
         try {
             call = calls.request(request.get("function"), request.get("args"));
-        } catch (ApiException e) {
+        } catch (PartitaException e) {
             ObjectNode answer = error(id, e.code(), e.getMessage());
             e.field().ifPresent(f -> answer.put("field", f));
             out.add(answer);

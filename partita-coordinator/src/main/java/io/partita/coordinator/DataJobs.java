@@ -45,7 +45,7 @@ import org.slf4j.LoggerFactory;
  * jobs, so a restarted coordinator carries on where it stopped. Thread-safe: phase transitions run
  * one at a time on their own thread.
  */
-final class DataJobs implements AutoCloseable {
+final class DataJobs implements TaskContents.DataInputs, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(DataJobs.class);
     static final int MAX_REDUCERS = 4096;
     static final int DEFAULT_REDUCERS = 2;
@@ -55,9 +55,6 @@ final class DataJobs implements AutoCloseable {
     private static final Set<String> OPTIONS = SpecRules.runOptionsAnd("onBadRecord");
     private static final List<String> COUNTERS =
             List.of("recordsIn", "recordsOut", "badRecords", "keys", "bytesIn", "bytesOut", "millis");
-
-    /** What a data task gets: its op and its input (with capability URLs). */
-    record TaskInput(String op, JsonNode input) {}
 
     private final Scheduler scheduler;
     private final Store store;
@@ -311,7 +308,8 @@ final class DataJobs implements AutoCloseable {
      *
      * @throws IllegalStateException if the job is not a live data phase
      */
-    TaskInput input(Lease lease) {
+    @Override
+    public TaskContents.TaskInput input(Lease lease) {
         DataJob job = byPhaseJob.get(lease.work.id);
         if (job == null) {
             throw new IllegalStateException("job " + lease.work.id + " is not a phase of a data job");
@@ -342,7 +340,7 @@ final class DataJobs implements AutoCloseable {
             }
         }
         input.put("write", "/data/" + token + "/out/");
-        return new TaskInput(lease.work.id.equals(job.mapJob) ? "map" : "reduce", input);
+        return new TaskContents.TaskInput(lease.work.id.equals(job.mapJob) ? "map" : "reduce", input);
     }
 
     // ------------------------------------------------------------------------------ phases

@@ -15,14 +15,27 @@ import java.util.List;
  */
 final class TaskContents {
     private final Store store;
-    private final DataJobs dataJobs;
+    private final DataInputs dataJobs;
     private final ObjectMapper mapper;
 
-    TaskContents(Store store, DataJobs dataJobs, ObjectMapper mapper) {
+    TaskContents(Store store, DataInputs dataJobs, ObjectMapper mapper) {
         this.store = store;
         this.dataJobs = dataJobs;
         this.mapper = mapper;
     }
+
+    /** Where the inputs of data jobs' tasks come from: the data-job service. */
+    interface DataInputs {
+        /**
+         * The op and input of a data task's lease (level 0 of a phase job).
+         *
+         * @throws IllegalStateException if the job is not a live data phase
+         */
+        TaskInput input(Lease lease);
+    }
+
+    /** What a data task gets: its op and its input (with capability URLs). */
+    record TaskInput(String op, JsonNode input) {}
 
     /** Thrown when a task's inputs cannot be read: the lease is given up. */
     static final class Unavailable extends RuntimeException {
@@ -57,7 +70,7 @@ final class TaskContents {
         }
         if (level == 0 && job.spec.dataJob().isPresent()) {
             try {
-                DataJobs.TaskInput in = dataJobs.input(lease);
+                TaskInput in = dataJobs.input(lease);
                 return new Message.Task(job.id, in.op(), 0, index, lease.attempt, in.input(), null);
             } catch (RuntimeException e) {
                 throw new Unavailable("cannot prepare the data task: " + e.getMessage(), e);

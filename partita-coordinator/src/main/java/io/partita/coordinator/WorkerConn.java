@@ -58,11 +58,29 @@ final class WorkerConn {
                 && job.spec.requirements().metBy(hello);
     }
 
+    /** Whether a worker can run calls of {@code def}: it has that version of the Java function or runs JS. */
+    private boolean canRun(CallFunctions.Def def) {
+        if (!onlyJobs.isEmpty()) {
+            return false; // a volunteer that joined one job runs only that job
+        }
+        if (def.js()) {
+            return hello.runtimes().contains("js");
+        }
+        for (Message.FunctionInfo info : hello.catalogList()) {
+            if ("call".equals(info.kind())
+                    && def.name().equals(info.name())
+                    && def.version().equals(info.version())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Whether this worker may run a work of any kind: the core's capability check. */
     boolean canRunWork(Work work) {
         return switch (work) {
             case JobRun job -> canRun(job);
-            case CallRun call -> CallFunctions.canRun(this, call.def);
+            case CallRun call -> canRun(call.def);
             case JobEvents.LogCall log -> canRun(log.job);
             default -> false;
         };
