@@ -137,7 +137,7 @@ final class ServerCommand extends CliCommand {
                     .chunkBytes(
                             chunkSize == null
                                     ? CoordinatorConfig.DEFAULT_CHUNK_BYTES
-                                    : io.partita.coordinator.Sizes.parse(chunkSize, "--chunk-size"))
+                                    : io.partita.coordinator.common.Sizes.parse(chunkSize, "--chunk-size"))
                     .build();
         } catch (IllegalArgumentException e) {
             throw new CliException(e.getMessage(), e);

@@ -1,0 +1,225 @@
+package io.partita.coordinator.http;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.helidon.http.HeaderNames;
+import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import io.partita.coordinator.common.PartitaException;
+import io.partita.coordinator.data.Capabilities;
+import io.partita.coordinator.data.DataJobs;
+import io.partita.coordinator.data.Datasets;
+import io.partita.data.Format;
+import io.partita.store.BlobStore;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.NoSuchFileException;
+import java.util.Optional;
+
+/**
+ * The data endpoints: datasets ({@code /api/datasets}), MapReduce jobs ({@code /api/mapreduce}),
+ * query jobs ({@code /api/queries}), the capability URLs through which workers read their inputs
+ * and write their outputs ({@code /data/<token>/in/<i>}, {@code /data/<token>/out/<r>}), and the
+ * data engine script browsers load ({@code /data-engine.js}).
+ */
+public final class DataApi {
+    private static final String NDJSON = "application/x-ndjson; charset=utf-8";
+
+    private final Datasets datasets;
+    private final DataJobs jobs;
+    private final Capabilities capabilities;
+    private final BlobStore blobs;
+    private final HttpSupport api;
+    private final ObjectMapper mapper;
+    private final byte[] engine;
+
+    /** The dataset and data-job routes. */
+    public DataApi(
+            Datasets datasets,
+            DataJobs jobs,
+            Capabilities capabilities,
+            BlobStore blobs,
+            HttpSupport api,
+            ObjectMapper mapper) {
+        this.datasets = datasets;
+        this.jobs = jobs;
+        this.capabilities = capabilities;
+        this.blobs = blobs;
+        this.api = api;
+        this.mapper = mapper;
+        this.engine = HttpSupport.resource(Format.class, "/io/partita/data/engine.js");
+    }
+
+    /** Adds the routes to {@code routing}. */
+    public void routing(HttpRouting.Builder routing) {
+        routing.post("/api/datasets", this::postDataset)
+                .get("/api/datasets", (req, res) -> {
+                    ObjectNode out = mapper.createObjectNode();
+                    out.set("items", datasets.list());
+                    api.json(res, 200, out);
+                })
+                .get("/api/datasets/{id}", (req, res) -> {
+                    String id = req.path().pathParameters().get("id");
+                    api.json(
+                            res,
+                            200,
+                            datasets.describe(id)
+                                    .orElseThrow(() -> PartitaException.notFound("no dataset with id '" + id + "'")));
+                });
+        kind(routing, "mapreduce", "mapreduce");
+        kind(routing, "queries", "query");
+        routing.get("/data/{token}/in/{i}", this::read)
+                .put("/data/{token}/out/{r}", this::write)
+                .options("/data/{token}/{dir}/{n}", (req, res) -> {
+                    HttpSupport.allowAnyOrigin(res);
+                    res.header(HeaderNames.create("Access-Control-Allow-Methods"), "GET, PUT");
+                    res.header(HeaderNames.create("Access-Control-Allow-Headers"), "Content-Type");
+                    res.header(HeaderNames.create("Access-Control-Max-Age"), "600");
+                    res.status(204).send();
+                })
+                .get("/data-engine.js", (req, res) -> {
+                    HttpSupport.allowAnyOrigin(res);
+                    res.header(HeaderNames.CONTENT_TYPE, "text/javascript; charset=utf-8");
+                    res.header(HeaderNames.CACHE_CONTROL, "no-cache");
+                    res.send(engine);
+                });
+    }
+
+    private void kind(HttpRouting.Builder routing, String path, String kind) {
+        routing.post("/api/" + path, (req, res) -> {
+                    ObjectNode out = kind.equals("query")
+                            ? jobs.submitQuery(api.readJson(req))
+                            : jobs.submitMapReduce(api.readJson(req));
+                    res.header(
+                            HeaderNames.LOCATION, out.path("links").path("self").asText());
+                    api.json(res, 201, out);
+                })
+                .get("/api/" + path, (req, res) -> {
+                    ObjectNode out = mapper.createObjectNode();
+                    out.set("items", jobs.list(kind));
+                    api.json(res, 200, out);
+                })
+                .get(
+                        "/api/" + path + "/{id}",
+                        (req, res) -> api.json(res, 200, jobs.describe(kind, HttpSupport.id(req))))
+                .delete(
+                        "/api/" + path + "/{id}",
+                        (req, res) -> api.json(res, 200, jobs.cancel(kind, HttpSupport.id(req))))
+                .get("/api/" + path + "/{id}/output", (req, res) -> {
+                    String id = HttpSupport.id(req);
+                    Optional<Integer> part = HttpSupport.optionalIntQuery(req, "part");
+                    jobs.checkOutput(kind, id, part);
+                    res.header(HeaderNames.CONTENT_TYPE, NDJSON);
+                    res.header(HeaderNames.create("Content-Disposition"), "attachment; filename=\"" + id + ".jsonl\"");
+                    try (OutputStream out = res.outputStream()) {
+                        jobs.output(kind, id, part, out);
+                    }
+                });
+    }
+
+    private void postDataset(ServerRequest req, ServerResponse res) {
+        boolean json = req.headers()
+                .contentType()
+                .map(t -> t.mediaType().text().equalsIgnoreCase("application/json"))
+                .orElse(false);
+        Datasets.Dataset dataset;
+        if (json) {
+            dataset = datasets.register(api.readJson(req));
+        } else {
+            Format format = Datasets.format(HttpSupport.query(req, "format").orElse(null));
+            long chunk = datasets.chunkBytes(HttpSupport.query(req, "chunkSize").orElse(null));
+            String name = Datasets.name(HttpSupport.query(req, "name").orElse("upload"));
+            try (InputStream in = req.content().inputStream()) {
+                dataset = datasets.upload(name, format, chunk, in);
+            } catch (IOException e) {
+                throw PartitaException.badRequest("unreadable_body", "cannot read the upload: " + e.getMessage());
+            }
+        }
+        res.header(HeaderNames.LOCATION, "/api/datasets/" + dataset.id());
+        api.json(res, 201, datasets.describe(dataset));
+    }
+
+    // ------------------------------------------------------------------- capability URLs
+
+    private static void refuse(ServerResponse res, int status, String message) {
+        HttpSupport.allowAnyOrigin(res);
+        res.status(status);
+        res.header(HeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
+        res.send(message);
+    }
+
+    private static int index(ServerRequest req, String name) {
+        try {
+            return Integer.parseInt(req.path().pathParameters().get(name));
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    private void read(ServerRequest req, ServerResponse res) throws IOException {
+        Optional<Capabilities.Grant> grant =
+                capabilities.check(req.path().pathParameters().get("token"));
+        if (grant.isEmpty()) {
+            refuse(res, 403, "this token is unknown or its task's lease is over");
+            return;
+        }
+        int i = index(req, "i");
+        if (i < 0 || i >= grant.get().reads().size()) {
+            refuse(
+                    res,
+                    404,
+                    "this token grants inputs 0 to " + (grant.get().reads().size() - 1));
+            return;
+        }
+        Capabilities.Read read = grant.get().reads().get(i);
+        InputStream in;
+        try {
+            in = blobs.open(read.key(), read.offset(), read.length());
+        } catch (NoSuchFileException e) {
+            refuse(res, 404, "input " + i + " does not exist");
+            return;
+        }
+        try (in) {
+            HttpSupport.allowAnyOrigin(res);
+            long length =
+                    read.length() >= 0 ? read.length() : blobs.size(read.key()).orElse(0L) - read.offset();
+            res.header(HeaderNames.CONTENT_TYPE, "application/octet-stream");
+            res.header(HeaderNames.CACHE_CONTROL, "no-store");
+            res.contentLength(length);
+            try (OutputStream out = res.outputStream()) {
+                in.transferTo(out);
+            }
+        }
+    }
+
+    private void write(ServerRequest req, ServerResponse res) throws IOException {
+        String token = req.path().pathParameters().get("token");
+        Optional<Capabilities.Grant> grant = capabilities.check(token);
+        if (grant.isEmpty()) {
+            refuse(res, 403, "this token is unknown or its task's lease is over");
+            return;
+        }
+        int r = index(req, "r");
+        if (r < 0 || r >= grant.get().writes()) {
+            refuse(res, 404, "this token grants outputs 0 to " + (grant.get().writes() - 1));
+            return;
+        }
+        long size;
+        try (BlobStore.Writer writer = blobs.create(grant.get().writeKey(r));
+                InputStream in = req.content().inputStream()) {
+            in.transferTo(writer.stream());
+            // The lease may have ended while the bytes came: then they are dropped, never published.
+            if (capabilities.check(token).isEmpty()) {
+                refuse(res, 403, "the task's lease ended during the upload");
+                return;
+            }
+            size = writer.commit();
+        }
+        HttpSupport.allowAnyOrigin(res);
+        ObjectNode out = mapper.createObjectNode();
+        out.put("bytes", size);
+        api.json(res, 201, out);
+    }
+}

@@ -1,0 +1,440 @@
+package io.partita.coordinator.http;
+
+import static io.partita.coordinator.http.HttpSupport.JSON;
+import static io.partita.coordinator.http.HttpSupport.id;
+import static io.partita.coordinator.http.HttpSupport.intQuery;
+import static io.partita.coordinator.http.HttpSupport.longQuery;
+import static io.partita.coordinator.http.HttpSupport.object;
+import static io.partita.coordinator.http.HttpSupport.send;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.helidon.http.HeaderNames;
+import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.partita.coordinator.CoordinatorConfig;
+import io.partita.coordinator.common.CanonicalJson;
+import io.partita.coordinator.common.Ids;
+import io.partita.coordinator.common.PartitaException;
+import io.partita.coordinator.jobs.CodeService;
+import io.partita.coordinator.jobs.FunctionCatalog;
+import io.partita.coordinator.jobs.JobSpec;
+import io.partita.coordinator.sched.JobRun;
+import io.partita.coordinator.sched.Scheduler;
+import io.partita.coordinator.sched.StoreHealth;
+import io.partita.store.JobEvent;
+import io.partita.store.JobStatus;
+import io.partita.store.Store;
+import io.partita.store.StoredJob;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The REST API under {@code /api}, JSON in and out: the routes of jobs, code, workers, health and
+ * metrics, each a short handler. Errors are thrown as {@link PartitaException} and rendered by
+ * {@link HttpSupport}; job views come from {@link JobViews}, images from {@link PngRenderer}.
+ */
+public final class HttpApi {
+    private static final int MAX_PAGE = 500;
+
+    private final Scheduler scheduler;
+    private final Store store;
+    private final FunctionCatalog catalog;
+    private final CodeService code;
+    private final CoordinatorConfig config;
+    private final ObjectMapper mapper;
+    private final PrometheusMeterRegistry metrics;
+    private final HttpSupport http;
+    private final JobViews views;
+    private final long startedAt = System.currentTimeMillis();
+    private final byte[] openApi;
+    private final byte[] examples;
+
+    private final StoreHealth health;
+
+    /** The job, code and status routes. */
+    public HttpApi(
+            Scheduler scheduler,
+            Store store,
+            FunctionCatalog catalog,
+            CodeService code,
+            CoordinatorConfig config,
+            ObjectMapper mapper,
+            PrometheusMeterRegistry metrics,
+            HttpSupport http,
+            JobViews views,
+            StoreHealth health) {
+        this.scheduler = scheduler;
+        this.health = health;
+        this.store = store;
+        this.catalog = catalog;
+        this.code = code;
+        this.config = config;
+        this.mapper = mapper;
+        this.metrics = metrics;
+        this.http = http;
+        this.views = views;
+        this.openApi = resource("/io/partita/coordinator/openapi.json");
+        this.examples = examples(mapper);
+    }
+
+    /** Adds the routes to {@code routing}. */
+    public void routing(HttpRouting.Builder routing) {
+        routing.get("/api/health", this::health)
+                .get("/api/openapi.json", (req, res) -> send(res, 200, JSON, openApi))
+                .post("/api/jobs", this::submit)
+                .post("/api/jobs/{id}/rerun", this::rerun)
+                .post("/api/code", this::uploadCode)
+                .get("/api/code/{hash}", this::getCode)
+                .get("/api/jobs", this::list)
+                .get("/api/jobs/{id}", (req, res) -> http.json(res, 200, views.jobJson(id(req))))
+                .get("/api/jobs/{id}/result", this::result)
+                .get("/api/jobs/{id}/result.png", this::resultPng)
+                .get("/api/jobs/{id}/events", this::events)
+                .get("/api/jobs/{id}/map", this::map)
+                .get("/api/examples", (req, res) -> send(res, 200, JSON, examples))
+                .delete("/api/jobs/{id}", this::cancel)
+                .get("/api/workers", this::workers)
+                .get(
+                        "/metrics",
+                        (req, res) -> send(
+                                res,
+                                200,
+                                "text/plain; version=0.0.4; charset=utf-8",
+                                metrics.scrape().getBytes(StandardCharsets.UTF_8)))
+                .any("/api/*", (req, res) -> {
+                    throw PartitaException.notFound("no such endpoint: "
+                            + req.prologue().method().text() + " " + req.path().path());
+                });
+    }
+
+    // ------------------------------------------------------------------------------- handlers
+
+    private void health(ServerRequest req, ServerResponse res) {
+        Scheduler.Totals totals = scheduler.totals();
+        ObjectNode body = object();
+        Optional<String> problem = health.problem();
+        body.put("status", problem.isPresent() ? "degraded" : "ok");
+        problem.ifPresent(p -> body.put("reason", "store unavailable: " + p));
+        body.put("instance", scheduler.instance());
+        body.put("store", store.kind());
+        body.put("uptimeSeconds", (System.currentTimeMillis() - startedAt) / 1000);
+        body.put("workers", totals.workers());
+        body.put("liveJobs", totals.liveJobs());
+        body.put("queuedTasks", totals.queued());
+        body.put("runningTasks", totals.running());
+        body.put("tasksCompleted", totals.completed());
+        body.put("tasksPerSecond", totals.rate());
+        http.json(res, 200, body);
+    }
+
+    private void submit(ServerRequest req, ServerResponse res) {
+        create(JobSpec.parse(http.readJson(req), config.maxPartitions()), res);
+    }
+
+    /**
+     * Creates a new job like an existing one: the old spec with {@code params} keys replaced by the
+     * request's, and its {@code code} if the request gives one; linked by {@code rerunOf}.
+     */
+    private void rerun(ServerRequest req, ServerResponse res) {
+        String id = id(req);
+        StoredJob old = views.stored(id);
+        JsonNode body = http.readJson(req);
+        if (!body.isObject()) {
+            throw PartitaException.invalid("", "expected {\"params\": {...}} and optionally \"code\"");
+        }
+        for (var it = body.fieldNames(); it.hasNext(); ) {
+            String field = it.next();
+            if (!field.equals("params") && !field.equals("code") && !field.equals("name")) {
+                throw PartitaException.invalid(
+                        field, "unknown field " + field + "; a rerun takes params, code and name");
+            }
+        }
+        ObjectNode spec;
+        try {
+            spec = (ObjectNode) mapper.readTree(old.spec());
+        } catch (IOException e) {
+            throw new IllegalStateException("stored spec of " + id + " is not JSON", e);
+        }
+        JsonNode params = body.get("params");
+        if (params != null && !params.isNull()) {
+            if (!params.isObject()) {
+                throw PartitaException.invalid("params", "params must be a JSON object, was " + params);
+            }
+            ObjectNode merged = spec.has("params") && spec.get("params").isObject()
+                    ? (ObjectNode) spec.get("params")
+                    : spec.putObject("params");
+            merged.setAll((ObjectNode) params);
+        }
+        if (body.has("code")) {
+            spec.set("code", body.get("code"));
+        }
+        if (body.has("name")) {
+            spec.set("name", body.get("name"));
+        }
+        spec.put("rerunOf", id);
+        create(JobSpec.parse(spec, config.maxPartitions()), res);
+    }
+
+    private void create(JobSpec parsed, ServerResponse res) {
+        JobSpec spec = parsed;
+        if (spec.code().isPresent()) {
+            spec = code.resolve(spec);
+            if (spec.fanInFor(spec.partitions()) > JobSpec.MAX_FAN_IN
+                    && spec.partitions() > JobSpec.MAX_COLLECT_PARTITIONS) {
+                throw PartitaException.invalid(
+                        "partitions",
+                        "a module without combine collects all outputs in one task, so at most "
+                                + JobSpec.MAX_COLLECT_PARTITIONS + " partitions; export combine(a, b) for more");
+            }
+        } else {
+            catalog.require(spec.function());
+        }
+        String id = Ids.newId();
+        JobRun job = scheduler.submit(id, spec, fingerprint(spec));
+        ObjectNode out = object();
+        out.put("id", job.id);
+        out.put("status", job.status.wireName());
+        spec.rerunOf().ifPresent(r -> out.put("rerunOf", r));
+        out.set("links", JobViews.links(job.id));
+        res.header(HeaderNames.LOCATION, "/api/jobs/" + job.id);
+        http.json(res, 201, out);
+    }
+
+    /**
+     * The fingerprint of a job that may reuse an earlier job's outputs: a hash of its function's
+     * identity (name and version of a Java function, the module's hash), params, partition count and
+     * fan-in. Null when it may not: the spec says so, a prepare step decides the partitions, or the
+     * Java function's version is not known.
+     */
+    private String fingerprint(JobSpec spec) {
+        if (!spec.reuse() || spec.partitions() < 1) {
+            return null;
+        }
+        String version = spec.code().isPresent()
+                ? spec.code().flatMap(JobSpec.CodeSpec::hash).orElse(null)
+                : catalog.version(spec.function()).orElse(null);
+        if (version == null) {
+            return null;
+        }
+        return CanonicalJson.sha256(
+                "job",
+                spec.runtime(),
+                spec.function(),
+                version,
+                CanonicalJson.of(spec.params()),
+                Long.toString(spec.partitions()),
+                Integer.toString(spec.fanInFor(spec.partitions())));
+    }
+
+    private void uploadCode(ServerRequest req, ServerResponse res) {
+        JsonNode body = http.readJson(req);
+        if (!body.isObject()) {
+            throw PartitaException.invalid("", "expected {\"language\": \"js\", \"source\": \"...\"}");
+        }
+        JsonNode language = body.get("language");
+        if (language != null && !language.isNull() && !"js".equals(language.asText())) {
+            throw PartitaException.invalid("language", "language must be \"js\", was " + language);
+        }
+        JsonNode source = body.get("source");
+        if (source == null || !source.isTextual() || source.textValue().isEmpty()) {
+            throw PartitaException.invalid("source", "source is required: the module's text");
+        }
+        CodeService.Stored stored = code.put(source.textValue(), "source");
+        ObjectNode out = object();
+        out.put("hash", stored.hash());
+        out.put("language", "js");
+        ArrayNode exports = out.putArray("exports");
+        stored.exports().stream().sorted().forEach(exports::add);
+        out.putObject("links").put("self", "/api/code/" + stored.hash());
+        res.header(HeaderNames.LOCATION, "/api/code/" + stored.hash());
+        http.json(res, 201, out);
+    }
+
+    private void getCode(ServerRequest req, ServerResponse res) {
+        String hash = req.path().pathParameters().get("hash");
+        var stored = code.get(hash).orElseThrow(() -> PartitaException.notFound("no code with hash '" + hash + "'"));
+        HttpSupport.allowAnyOrigin(res);
+        res.header(HeaderNames.create("X-Content-SHA256"), stored.hash());
+        send(res, 200, "text/javascript; charset=utf-8", stored.source().getBytes(StandardCharsets.UTF_8));
+    }
+
+    private void list(ServerRequest req, ServerResponse res) {
+        int offset = intQuery(req, "offset", 0, 0, Integer.MAX_VALUE);
+        int limit = intQuery(req, "limit", 50, 1, MAX_PAGE);
+        ObjectNode out = object();
+        ArrayNode items = out.putArray("items");
+        for (StoredJob job : store.jobs(offset, limit)) {
+            items.add(views.jobJson(job));
+        }
+        out.put("offset", offset);
+        out.put("limit", limit);
+        out.put("total", store.jobCount());
+        http.json(res, 200, out);
+    }
+
+    /**
+     * A page of a job's event log: {@code ?after=SEQ} (default 0) and {@code ?limit=N}; the answer's
+     * {@code next} is the {@code after} of the following page.
+     */
+    private void events(ServerRequest req, ServerResponse res) {
+        String id = id(req);
+        long after = longQuery(req, "after", 0, 0, Long.MAX_VALUE);
+        int limit = intQuery(req, "limit", 100, 1, MAX_PAGE);
+        views.stored(id);
+        StringBuilder out = new StringBuilder(256).append("{\"job\":");
+        out.append(http.quote(id));
+        out.append(",\"events\":[");
+        long next = after;
+        boolean first = true;
+        for (JobEvent event : store.events(id, after, limit)) {
+            if (!first) {
+                out.append(',');
+            }
+            first = false;
+            out.append(event.json());
+            next = event.seq();
+        }
+        out.append("],\"next\":").append(next).append('}');
+        send(res, 200, JSON, out.toString().getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** The partition map: {@code {"partitions", "full": true, "runs": [start, length, code, ...]}}. */
+    private void map(ServerRequest req, ServerResponse res) {
+        String id = id(req);
+        StoredJob job = views.stored(id);
+        http.json(res, 200, views.mapJson(job, scheduler.partitionCodes(id).orElse(null)));
+    }
+
+    private void result(ServerRequest req, ServerResponse res) {
+        String id = id(req);
+        StoredJob job = views.stored(id);
+        if (job.status() != JobStatus.DONE || job.result().isEmpty()) {
+            throw PartitaException.conflict(
+                    "not_done",
+                    "job " + id + " is " + job.status().wireName() + "; its result is available once it is done"
+                            + job.error().map(e -> " (error: " + e + ")").orElse(""));
+        }
+        send(res, 200, JSON, job.result().get());
+    }
+
+    /**
+     * The result as a PNG, for jobs whose result is {@code {"image": {"width", "height", "pixels"}}}
+     * with pixels as 0xRRGGBB integers, row by row (see examples/js/mandelbrot.mjs). Only data is
+     * converted here; no job code runs.
+     */
+    private void resultPng(ServerRequest req, ServerResponse res) {
+        String id = id(req);
+        StoredJob job = views.stored(id);
+        if (job.status() != JobStatus.DONE || job.result().isEmpty()) {
+            throw PartitaException.conflict(
+                    "not_done",
+                    "job " + id + " is " + job.status().wireName() + "; its result is available once it is done");
+        }
+        JsonNode result;
+        try {
+            result = mapper.readTree(job.result().get());
+        } catch (IOException e) {
+            throw new IllegalStateException("stored result of " + id + " is not JSON", e);
+        }
+        send(res, 200, "image/png", PngRenderer.resultImage(id, result));
+    }
+
+    private void cancel(ServerRequest req, ServerResponse res) {
+        String id = id(req);
+        StoredJob job = views.stored(id);
+        if (job.status().isFinal()) {
+            throw PartitaException.conflict(
+                    "already_finished",
+                    "job " + id + " is already " + job.status().wireName());
+        }
+        // The store decides: if the job finished meanwhile, its own outcome stands.
+        if (!store.finish(id, JobStatus.CANCELLED, Optional.of("cancelled"), System.currentTimeMillis())) {
+            StoredJob now = store.job(id).orElseThrow();
+            throw PartitaException.conflict(
+                    "already_finished",
+                    "job " + id + " is already " + now.status().wireName());
+        }
+        scheduler.cancel(id);
+        http.json(res, 200, views.jobJson(id));
+    }
+
+    private void workers(ServerRequest req, ServerResponse res) {
+        ObjectNode out = object();
+        ArrayNode items = out.putArray("items");
+        for (Scheduler.WorkerView w : scheduler.workers()) {
+            ObjectNode node = items.addObject();
+            node.put("id", w.id());
+            node.put("kind", w.hello().kind());
+            node.put("name", w.hello().name());
+            node.put("remote", w.remote());
+            node.put("connectedAt", Instant.ofEpochMilli(w.connectedAt()).toString());
+            ObjectNode caps = node.putObject("capabilities");
+            caps.set("runtimes", mapper.valueToTree(w.hello().runtimes()));
+            caps.put("cores", w.hello().cores());
+            caps.put("memory", w.hello().memory());
+            caps.put("slots", w.hello().slots());
+            caps.set("functions", mapper.valueToTree(w.hello().functions()));
+            caps.set(
+                    "engines",
+                    mapper.valueToTree(
+                            w.hello().engines() == null ? Map.of() : w.hello().engines()));
+            caps.set("features", mapper.valueToTree(w.hello().featureList()));
+            if (w.hello().userAgent() != null) {
+                caps.put("userAgent", w.hello().userAgent());
+            }
+            if (w.hello().onBattery() != null) {
+                caps.put("onBattery", w.hello().onBattery());
+            }
+            if (!w.hello().jobList().isEmpty()) {
+                node.set("jobs", mapper.valueToTree(w.hello().jobList()));
+            }
+            node.put("tasksDone", w.tasksDone());
+            node.put("tasksFailed", w.tasksFailed());
+            node.put("rate", w.rate());
+            ObjectNode running = node.putObject("running");
+            for (Map.Entry<String, Integer> e : w.running().entrySet()) {
+                running.put(e.getKey(), e.getValue());
+            }
+            ObjectNode combining = node.putObject("combining");
+            for (Map.Entry<String, Integer> e : w.combining().entrySet()) {
+                combining.put(e.getKey(), e.getValue());
+            }
+            node.put("draining", w.draining());
+        }
+        out.put("total", items.size());
+        http.json(res, 200, out);
+    }
+
+    /**
+     * The shipped JavaScript examples for the dashboard: {@code examples/index.json} with each
+     * example's source (copied from {@code examples/js} at build time) filled in.
+     */
+    private static byte[] examples(ObjectMapper mapper) {
+        try {
+            ArrayNode list = (ArrayNode) mapper.readTree(resource("/io/partita/coordinator/examples/index.json"));
+            for (JsonNode example : list) {
+                String file = example.get("file").asText();
+                ((ObjectNode) example)
+                        .put(
+                                "source",
+                                new String(
+                                        resource("/io/partita/coordinator/examples/" + file), StandardCharsets.UTF_8));
+            }
+            return mapper.writeValueAsBytes(list);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read the shipped examples", e);
+        }
+    }
+
+    private static byte[] resource(String path) {
+        return HttpSupport.resource(HttpApi.class, path);
+    }
+}

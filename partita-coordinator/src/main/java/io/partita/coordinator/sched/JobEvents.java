@@ -1,0 +1,145 @@
+package io.partita.coordinator.sched;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.partita.coordinator.core.CompletionPolicy;
+import io.partita.coordinator.core.SingleWork;
+import io.partita.store.JobEvent;
+import java.util.function.LongSupplier;
+
+/**
+ * Builds the entries of jobs' event logs ({@code GET /api/jobs/{id}/events}). Guarded by the
+ * scheduler's lock, like the {@link JobRun}s whose counters it uses.
+ *
+ * <p>Job-level events ({@code submitted}, {@code started}, {@code prepared}, {@code finished}) are
+ * always kept. Task events ({@code partition} when the task's logger said something, {@code failed}
+ * for every failed attempt) are kept up to {@link #maxTaskEvents} per job; past that one {@code
+ * truncated} event says so and further task events are only counted, so that a million-partition job
+ * whose logger writes a line per partition cannot fill the store.
+ */
+final class JobEvents {
+    /** The level of a log task on the wire: a call of the module's {@code log} for a job event. */
+    static final int LOG_LEVEL = -2;
+
+    static final int DEFAULT_MAX_TASK_EVENTS = 10_000;
+
+    private final ObjectMapper mapper;
+    private final LongSupplier millis;
+    private final int maxTaskEvents;
+
+    JobEvents(ObjectMapper mapper, LongSupplier millis, int maxTaskEvents) {
+        this.mapper = mapper;
+        this.millis = millis;
+        this.maxTaskEvents = maxTaskEvents;
+    }
+
+    /** A new event object of this type, stamped with the time. */
+    ObjectNode create(String type) {
+        ObjectNode event = mapper.createObjectNode();
+        event.put("type", type);
+        event.put("at", millis.getAsLong());
+        return event;
+    }
+
+    /** Numbers a job-level event and returns its durable form. */
+    JobEvent jobEvent(JobRun job, ObjectNode event) {
+        event.put("seq", ++job.eventSeq);
+        return toStored(job.id, event);
+    }
+
+    /**
+     * Numbers a task event and returns its durable form, or null once the job's task events are past
+     * the limit (the first one past it becomes the {@code truncated} event instead).
+     */
+    JobEvent taskEvent(JobRun job, ObjectNode event) {
+        if (job.taskEvents >= maxTaskEvents) {
+            job.taskEventsDropped++;
+            if (job.taskEventsDropped > 1) {
+                return null;
+            }
+            ObjectNode truncated = create("truncated");
+            truncated.put(
+                    "message",
+                    "this job logged more than " + maxTaskEvents + " task events; further ones are not kept");
+            return jobEvent(job, truncated);
+        }
+        job.taskEvents++;
+        return jobEvent(job, event);
+    }
+
+    /** The durable form of an already numbered event (written again after its logger ran). */
+    JobEvent toStored(String jobId, ObjectNode event) {
+        return new JobEvent(
+                jobId,
+                event.get("seq").longValue(),
+                event.get("at").longValue(),
+                event.get("type").asText(),
+                event.toString());
+    }
+
+    /** Whether a job's module has a logger to call for its events. */
+    static boolean hasLogger(JobRun job) {
+        return job.spec.code().map(c -> c.exports().contains("log")).orElse(false);
+    }
+
+    /** Adds what a logger returned or printed, if anything, to an event. */
+    static void attachLogged(ObjectNode event, JsonNode logged) {
+        if (logged != null && !logged.isNull() && !logged.isEmpty()) {
+            event.set("logged", logged);
+        }
+    }
+
+    /**
+     * A call of a module's {@code log} for one job-level event: a one-task work of the scheduling
+     * core. Lost with its worker, it runs again without counting; an error or a time-out counts, and
+     * after {@value #LOG_ATTEMPTS} the event is written with the error. Guarded by the scheduler's lock.
+     */
+    static final class LogCall extends SingleWork {
+        static final int LOG_ATTEMPTS = 3;
+
+        final JobRun job;
+        final ObjectNode event;
+
+        LogCall(JobRun job, ObjectNode event) {
+            super(
+                    Kind.LOG,
+                    job.id + "/log/" + event.get("seq").longValue(),
+                    job.spec.taskTimeout(),
+                    LOG_ATTEMPTS,
+                    false,
+                    CompletionPolicy.FIRST_ANSWER,
+                    null,
+                    false,
+                    0);
+            this.job = job;
+            this.event = event;
+        }
+
+        long seq() {
+            return event.get("seq").longValue();
+        }
+
+        /** The key of this call among the live log calls. */
+        Key key() {
+            return new Key(job.id, seq());
+        }
+
+        @Override
+        public String describe(long key) {
+            return "log";
+        }
+
+        @Override
+        public String timedOut(long key, int attempt) {
+            return "log (attempt " + attempt + "): timed out after " + job.spec.taskTimeout();
+        }
+
+        @Override
+        public String finalError(String error, int failures) {
+            return error;
+        }
+
+        record Key(String job, long seq) {}
+    }
+}
