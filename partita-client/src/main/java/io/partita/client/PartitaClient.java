@@ -5,25 +5,15 @@ import com.fasterxml.jackson.databind.JavaType;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.NullNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.partita.api.GridCallException;
+import io.partita.protocol.ClientCallSession;
 import java.net.URI;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Calls grid functions of a Partita coordinator from any Java program: {@code call("examples/fib",
@@ -46,12 +36,10 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 public final class PartitaClient implements AutoCloseable {
     private static final ObjectMapper MAPPER = new ObjectMapper();
-    private static final int MAX_BATCH = 256;
 
     private final URI endpoint;
     private final Duration timeout;
     private final Duration connectTimeout;
-    private final AtomicLong ids = new AtomicLong();
     private final Object connectLock = new Object();
     private volatile Connection connection;
     private volatile boolean closed;
@@ -120,37 +108,17 @@ public final class PartitaClient implements AutoCloseable {
             return CompletableFuture.failedFuture(
                     new GridCallException("cannot connect to " + endpoint + ": " + e.getMessage(), e));
         }
-        long id = ids.incrementAndGet();
-        CompletableFuture<JsonNode> future = new CompletableFuture<>();
-        c.pending.put(id, future);
-        ObjectNode request = JsonNodeFactory.instance.objectNode();
-        request.put("id", id);
-        request.put("function", function);
-        request.set("args", args);
-        c.out.add(request);
-        if (c.pending.size() <= 1) {
-            c.flush(); // alone: out at once, on this thread
-        } else {
-            c.flushLater(); // pipelining: a sender takes many requests along in one message
-        }
-        if (c.closed) {
-            c.fail(id);
-        }
-        return future.orTimeout(timeout.toNanos(), TimeUnit.NANOSECONDS).whenComplete((v, e) -> {
-            if (e != null) {
-                c.pending.remove(id);
-            }
-        });
+        return c.session.call(function, args, timeout);
     }
 
     private Connection connection() {
         Connection c = connection;
-        if (c != null && !c.closed) {
+        if (c != null && !c.session.isClosed()) {
             return c;
         }
         synchronized (connectLock) {
             c = connection;
-            if (c == null || c.closed) {
+            if (c == null || c.session.isClosed()) {
                 c = new Connection();
                 c.open();
                 connection = c;
@@ -165,121 +133,59 @@ public final class PartitaClient implements AutoCloseable {
         closed = true;
         Connection c = connection;
         if (c != null) {
-            c.close();
+            c.session.lost("the client is closed");
         }
     }
 
-    /** One WebSocket connection and the calls in flight on it. */
-    private final class Connection implements MiniWebSocket.Listener {
-        final Map<Long, CompletableFuture<JsonNode>> pending = new ConcurrentHashMap<>();
-        final ConcurrentLinkedQueue<ObjectNode> out = new ConcurrentLinkedQueue<>();
-        private final ReentrantLock sendLock = new ReentrantLock();
+    /**
+     * One WebSocket connection: moves frames between the socket and its {@link ClientCallSession},
+     * which keeps the calls in flight.
+     */
+    private final class Connection implements MiniWebSocket.Listener, ClientCallSession.Transport {
+        final ClientCallSession session = new ClientCallSession(MAPPER, this);
         private final AtomicBoolean flushScheduled = new AtomicBoolean();
         private volatile MiniWebSocket ws;
-        volatile boolean closed;
 
         void open() {
             try {
                 ws = MiniWebSocket.connect(endpoint, connectTimeout, this);
             } catch (java.io.IOException e) {
-                closed = true;
+                session.lost("cannot connect: " + e.getMessage());
                 throw new java.io.UncheckedIOException(e.getMessage(), e);
             }
         }
 
-        void flushLater() {
+        @Override
+        public void outputReady() {
             if (flushScheduled.compareAndSet(false, true)) {
                 Thread.ofVirtual().name("partita-client-sender").start(() -> {
                     flushScheduled.set(false);
-                    flush();
+                    session.flush();
                 });
             }
         }
 
-        /**
-         * Sends what is queued. The calling thread sends itself unless another is sending, which then
-         * takes its requests along (so a lone call goes out without a thread hand-off, and calls made
-         * while a send is under way leave together in one message).
-         */
-        void flush() {
-            while (!out.isEmpty() && !closed && sendLock.tryLock()) {
-                try {
-                    List<ObjectNode> items = new ArrayList<>();
-                    ObjectNode item;
-                    while (items.size() < MAX_BATCH && (item = out.poll()) != null) {
-                        items.add(item);
-                    }
-                    if (!items.isEmpty()) {
-                        ws.sendText(MAPPER.writeValueAsString(items.size() == 1 ? items.get(0) : items));
-                    }
-                } catch (Exception e) {
-                    lost("cannot send to the coordinator: " + e.getMessage());
-                } finally {
-                    sendLock.unlock();
-                }
+        @Override
+        public void send(String text) throws java.io.IOException {
+            ws.sendText(text);
+        }
+
+        @Override
+        public void close() {
+            MiniWebSocket socket = ws;
+            if (socket != null) {
+                socket.close();
             }
         }
 
         @Override
         public void onText(String text) {
-            try {
-                JsonNode message = MAPPER.readTree(text);
-                if (message.isArray()) {
-                    message.forEach(this::answer);
-                } else {
-                    answer(message);
-                }
-            } catch (Exception e) {
-                lost("the coordinator sent an unreadable answer");
-            }
-        }
-
-        private void answer(JsonNode a) {
-            JsonNode id = a.get("id");
-            if (id == null || !id.canConvertToLong()) {
-                return; // an answer to no call of ours (the coordinator could not read a request)
-            }
-            CompletableFuture<JsonNode> f = pending.remove(id.longValue());
-            if (f == null) {
-                return; // timed out here already
-            }
-            if (a.path("ok").asBoolean(false)) {
-                JsonNode result = a.get("result");
-                f.complete(result == null ? NullNode.getInstance() : result);
-            } else {
-                f.completeExceptionally(new GridCallException(a.path("error").asText("the call failed")));
-            }
+            session.receive(text);
         }
 
         @Override
         public void onClosed(String reason) {
-            lost(reason);
-        }
-
-        void fail(long id) {
-            CompletableFuture<JsonNode> f = pending.remove(id);
-            if (f != null) {
-                f.completeExceptionally(new GridCallException("the connection to the coordinator was lost"));
-            }
-        }
-
-        private void lost(String why) {
-            closed = true;
-            out.clear();
-            MiniWebSocket socket = ws;
-            if (socket != null) {
-                socket.close();
-            }
-            for (Long id : List.copyOf(pending.keySet())) {
-                CompletableFuture<JsonNode> f = pending.remove(id);
-                if (f != null) {
-                    f.completeExceptionally(new GridCallException(why));
-                }
-            }
-        }
-
-        void close() {
-            lost("the client is closed");
+            session.lost(reason);
         }
     }
 

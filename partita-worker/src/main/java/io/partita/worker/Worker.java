@@ -1,12 +1,16 @@
 package io.partita.worker;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.NullNode;
+import io.partita.api.GridCallException;
 import io.partita.api.Params;
 import io.partita.js.JsOptions;
 import io.partita.js.JsRuntime;
 import io.partita.protocol.Codec;
 import io.partita.protocol.Message;
-import io.partita.protocol.ProtocolException;
+import io.partita.protocol.Ticker;
+import io.partita.protocol.WorkerSession;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
@@ -20,8 +24,8 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -48,8 +52,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class Worker implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Worker.class);
-    private static final int RESULTS_PER_MESSAGE = 2048;
-    private static final int MAX_CREDITS = 8192;
     private static final Duration MIN_BACKOFF = Duration.ofMillis(100);
 
     private enum State {
@@ -206,11 +208,11 @@ public final class Worker implements AutoCloseable {
         Connection c = current;
         if (c != null && c.welcome != null && !c.closed) {
             log.info("Draining: returning queued tasks and finishing running ones");
-            c.send(new Message.Drain("worker stopping"));
+            c.session.drain("worker stopping");
             c.returnQueued(t -> true);
             long deadline = System.nanoTime() + config.drainTimeout().toNanos();
             awaitChange(Duration.ofNanos(deadline - System.nanoTime()), () -> c.inFlight.isEmpty() || c.closed);
-            awaitChange(Duration.ofSeconds(5), () -> c.unsent.get() == 0 && c.unacked.isEmpty() || c.closed);
+            awaitChange(Duration.ofSeconds(5), () -> c.session.settled() || c.closed);
             c.closeNormally("worker stopping");
         }
         state.set(State.STOPPED);
@@ -221,8 +223,8 @@ public final class Worker implements AutoCloseable {
     private void tick() {
         try {
             Connection c = current;
-            if (c != null && c.welcome != null && !c.closed) {
-                c.tick();
+            if (c != null && c.welcome != null && !c.closed && state.get() == State.RUNNING) {
+                c.session.tick(); // raises the credit grant to about 250 ms of work
             }
             // Idle time counts only on a working connection: a worker still starting up (or
             // reconnecting) under load is not idle.
@@ -294,14 +296,14 @@ public final class Worker implements AutoCloseable {
         public void waiting() {
             if (waits.getAndIncrement() == 0) {
                 pool.suspend();
-                connection.send(new Message.Suspend(List.of(ref())));
+                connection.session.suspend(ref());
             }
         }
 
         @Override
         public void running() {
             if (waits.decrementAndGet() == 0) {
-                connection.send(new Message.Resume(List.of(ref())));
+                connection.session.resume(ref());
                 pool.resume();
             }
         }
@@ -315,31 +317,24 @@ public final class Worker implements AutoCloseable {
         return job + '/' + level + '/' + index + '#' + attempt;
     }
 
-    private final class Connection implements WebSocket.Listener {
-        private static final Object STOP = new Object();
-
+    /**
+     * One WebSocket connection: moves frames between the socket and its {@link WorkerSession}, which
+     * decides what they mean, and runs the tasks the session hands over.
+     */
+    private final class Connection implements WebSocket.Listener, WorkerSession.Transport, WorkerSession.Handler {
         final Map<String, Running> inFlight = new ConcurrentHashMap<>();
-        final Map<Long, Integer> unacked = new ConcurrentHashMap<>();
-        /** Results finished but not yet handed to a sent message; with unacked, what drain waits for. */
-        final AtomicInteger unsent = new AtomicInteger();
+        final WorkerSession session = new WorkerSession(config.slots(), Ticker.system(), this, this);
 
         private final Map<String, TaskRunner.JobContext> jobs = new ConcurrentHashMap<>();
-        /** Grid calls made by this connection's tasks, waiting for their answers. */
-        private final Map<Long, GridFuture<com.fasterxml.jackson.databind.JsonNode>> calls = new ConcurrentHashMap<>();
+        /** Released when the session has frames to send; the sender thread waits on it. */
+        private final Semaphore outputReady = new Semaphore(0);
 
-        private final AtomicLong callIds = new AtomicLong();
-        private final LinkedBlockingQueue<Object> out = new LinkedBlockingQueue<>();
         private final CompletableFuture<Void> closedFuture = new CompletableFuture<>();
         private final StringBuilder partial = new StringBuilder();
         private volatile WebSocket ws;
         volatile Message.Welcome welcome;
         volatile boolean closed;
         volatile String closeReason = "";
-        private volatile long lastHeardNanos = System.nanoTime();
-        private long seq;
-        private int granted;
-        private long lastDone;
-        private long lastTickNanos = System.nanoTime();
 
         void open() {
             URI base = config.coordinator();
@@ -351,7 +346,7 @@ public final class Worker implements AutoCloseable {
                     .join();
             Thread.ofPlatform().name("partita-worker-sender").daemon(true).start(this::sendLoop);
             long memory = Runtime.getRuntime().maxMemory();
-            send(new Message.Hello(
+            session.start(new Message.Hello(
                     Message.VERSION,
                     config.kind(),
                     config.name(),
@@ -377,12 +372,6 @@ public final class Worker implements AutoCloseable {
             }
         }
 
-        void send(Message message) {
-            if (!closed) {
-                out.add(message);
-            }
-        }
-
         @Override
         public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
             partial.append(data);
@@ -392,12 +381,8 @@ public final class Worker implements AutoCloseable {
             }
             String text = partial.toString();
             partial.setLength(0);
-            lastHeardNanos = System.nanoTime();
             try {
-                handle(Codec.decode(text));
-            } catch (ProtocolException e) {
-                log.error("Coordinator sent an invalid message ({}); reconnecting", e.getMessage());
-                abort();
+                session.receive(text);
             } catch (RuntimeException e) {
                 log.error("Cannot handle a coordinator message", e);
             }
@@ -425,20 +410,13 @@ public final class Worker implements AutoCloseable {
                 return;
             }
             closed = true;
-            out.clear();
-            out.add(STOP);
+            // Calls in flight are answered on the coordinator's side; here their tasks are lost.
+            session.closed();
+            outputReady.release(); // the sender sees closed and ends
             // Queued tasks die with the connection: the coordinator requeued them already.
             for (Running r : inFlight.values()) {
                 if (r.phase.compareAndSet(Running.QUEUED, Running.RETURNED)) {
                     inFlight.remove(key(r.task.job(), r.task.level(), r.task.index(), r.task.attempt()));
-                }
-            }
-            // Calls in flight are answered on the coordinator's side; here their tasks are lost.
-            for (Long id : List.copyOf(calls.keySet())) {
-                GridFuture<?> f = calls.remove(id);
-                if (f != null) {
-                    f.completeExceptionally(
-                            new io.partita.api.GridCallException("the connection to the coordinator was lost"));
                 }
             }
             closedFuture.complete(null);
@@ -446,39 +424,20 @@ public final class Worker implements AutoCloseable {
         }
 
         /** Makes a grid call for a running task. */
-        GridFuture<com.fasterxml.jackson.databind.JsonNode> call(
-                Running r, String function, com.fasterxml.jackson.databind.JsonNode args) {
-            GridFuture<com.fasterxml.jackson.databind.JsonNode> future = new GridFuture<>(r);
+        GridFuture<JsonNode> call(Running r, String function, JsonNode args) {
+            GridFuture<JsonNode> future = new GridFuture<>(r);
             if (function == null || function.isEmpty()) {
-                future.completeExceptionally(
-                        new io.partita.api.GridCallException("the function name of a grid call is required"));
+                future.completeExceptionally(new GridCallException("the function name of a grid call is required"));
                 return future;
             }
-            long id = callIds.incrementAndGet();
-            calls.put(id, future);
-            if (closed) {
-                calls.remove(id);
-                future.completeExceptionally(
-                        new io.partita.api.GridCallException("the connection to the coordinator was lost"));
-                return future;
-            }
-            out.add(new Message.CallRequest(id, function, args, r.ref()));
-            return future;
-        }
-
-        private void answers(Message.Answers message) {
-            for (Message.Answer a : message.answers()) {
-                GridFuture<com.fasterxml.jackson.databind.JsonNode> f = calls.remove(a.id());
-                if (f == null) {
-                    continue;
-                }
+            session.call(function, args, r.ref(), a -> {
                 if (a.ok()) {
-                    f.complete(
-                            a.value() == null ? com.fasterxml.jackson.databind.node.NullNode.getInstance() : a.value());
+                    future.complete(a.value() == null ? NullNode.getInstance() : a.value());
                 } else {
-                    f.completeExceptionally(new io.partita.api.GridCallException(a.error()));
+                    future.completeExceptionally(new GridCallException(a.error()));
                 }
-            }
+            });
+            return future;
         }
 
         void abort() {
@@ -501,46 +460,53 @@ public final class Worker implements AutoCloseable {
             closed();
         }
 
-        private void handle(Message message) {
-            switch (message) {
-                case Message.Welcome w -> {
-                    welcome = w;
-                    lastTaskNanos = System.nanoTime(); // idle time counts from a working connection
-                    log.info("Connected to {} as {} with {} slots", config.coordinator(), w.workerId(), config.slots());
-                    granted = Math.max(8, config.slots() * 4);
-                    send(new Message.Pull(granted));
-                    timer.scheduleWithFixedDelay(
-                            this::heartbeat, w.heartbeatMillis(), w.heartbeatMillis(), TimeUnit.MILLISECONDS);
-                }
-                case Message.Tasks t -> tasks(t);
-                case Message.Ack a -> {
-                    unacked.remove(a.seq());
-                    signal();
-                }
-                case Message.Cancel c -> cancel(c);
-                case Message.Answers a -> answers(a);
-                case Message.Heartbeat h -> {}
-                case Message.Error e -> log.warn("Coordinator reports {}: {}", e.code(), e.message());
-                default ->
-                    log.warn(
-                            "Ignoring unexpected {} from the coordinator",
-                            message.getClass().getSimpleName());
-            }
+        // ------------------------------------------------------------- WorkerSession.Handler
+
+        @Override
+        public void welcomed(Message.Welcome w) {
+            welcome = w;
+            lastTaskNanos = System.nanoTime(); // idle time counts from a working connection
+            log.info("Connected to {} as {} with {} slots", config.coordinator(), w.workerId(), config.slots());
+            timer.scheduleWithFixedDelay(
+                    () -> {
+                        if (!session.heartbeat()) {
+                            throw new IllegalStateException("connection closed"); // cancels this schedule
+                        }
+                    },
+                    w.heartbeatMillis(),
+                    w.heartbeatMillis(),
+                    TimeUnit.MILLISECONDS);
         }
 
-        private void tasks(Message.Tasks message) {
+        @Override
+        public void acked(Message.Ack ack) {
+            signal();
+        }
+
+        @Override
+        public void error(Message.Error e) {
+            log.warn("Coordinator reports {}: {}", e.code(), e.message());
+        }
+
+        @Override
+        public void unexpected(Message message) {
+            log.warn(
+                    "Ignoring unexpected {} from the coordinator",
+                    message.getClass().getSimpleName());
+        }
+
+        @Override
+        public void tasks(Message.Tasks message) {
             for (Message.JobInfo info : message.jobs()) {
                 jobs.put(info.id(), new TaskRunner.JobContext(info, Params.of(info.params()), welcome.coordinator()));
             }
+            if (message.tasks().isEmpty()) {
+                return;
+            }
             if (state.get() != State.RUNNING) {
                 // sent before the coordinator saw our drain: give them back unstarted
-                List<Message.TaskRef> refs = new ArrayList<>();
-                for (Message.Task t : message.tasks()) {
-                    refs.add(new Message.TaskRef(t.job(), t.level(), t.index(), t.attempt()));
-                }
-                if (!refs.isEmpty()) {
-                    send(new Message.Return(refs));
-                }
+                session.returnTasks(
+                        message.tasks().stream().map(WorkerSession::ref).toList());
                 return;
             }
             lastTaskNanos = System.nanoTime();
@@ -584,17 +550,15 @@ public final class Worker implements AutoCloseable {
             }
             tasksDone.incrementAndGet();
             lastTaskNanos = System.nanoTime();
-            if (!closed) {
-                unsent.incrementAndGet();
-                out.add(result);
-            }
+            session.result(result); // dropped if the connection closed meanwhile
             inFlight.remove(key);
             if (inFlight.isEmpty()) {
                 signal();
             }
         }
 
-        private void cancel(Message.Cancel c) {
+        @Override
+        public void cancel(Message.Cancel c) {
             if (c.tasks().isEmpty()) {
                 returnQueued(r -> r.task.job().equals(c.job()));
                 for (Running r : inFlight.values()) {
@@ -631,73 +595,35 @@ public final class Worker implements AutoCloseable {
                 }
             }
             if (!refs.isEmpty()) {
-                send(new Message.Return(refs));
+                session.returnTasks(refs);
                 signal();
             }
         }
 
-        private void heartbeat() {
-            if (closed) {
-                throw new IllegalStateException("connection closed"); // cancels this schedule
-            }
-            long silence = System.nanoTime() - lastHeardNanos;
-            if (silence > TimeUnit.MILLISECONDS.toNanos(welcome.heartbeatMillis() * 3)) {
-                log.warn("No word from the coordinator for {} ms; reconnecting", silence / 1_000_000);
-                abort();
-                throw new IllegalStateException("connection aborted");
-            }
-            send(new Message.Heartbeat(System.currentTimeMillis()));
+        // ------------------------------------------------------------- WorkerSession.Transport
+
+        @Override
+        public void outputReady() {
+            outputReady.release();
         }
 
-        /** Raises the credit grant to about 250 ms of work at the measured rate. */
-        void tick() {
-            if (state.get() != State.RUNNING) {
-                return;
-            }
-            long now = System.nanoTime();
-            long done = tasksDone.get();
-            double seconds = (now - lastTickNanos) / 1e9;
-            double rate = (done - lastDone) / Math.max(seconds, 1e-3);
-            lastDone = done;
-            lastTickNanos = now;
-            int target = (int) Math.min(MAX_CREDITS, Math.max(config.slots() * 4L, (long) (rate * 0.25)));
-            if (target > granted) {
-                send(new Message.Pull(target - granted));
-                granted = target;
-            }
+        @Override
+        public void abort(String reason) {
+            log.warn("{}; reconnecting", reason);
+            closeReason = reason;
+            abort();
         }
 
+        /** The connection's only writer: flushes the session whenever it has frames to send. */
         private void sendLoop() {
-            List<Object> items = new ArrayList<>();
-            List<Message.Result> results = new ArrayList<>();
-            List<Message.CallRequest> requests = new ArrayList<>();
             try {
                 while (true) {
-                    items.add(out.take());
-                    out.drainTo(items, 16_384);
-                    for (Object item : items) {
-                        if (item == STOP) {
-                            return;
-                        }
-                        if (item instanceof Message.Result r) {
-                            results.add(r);
-                            if (results.size() >= RESULTS_PER_MESSAGE) {
-                                sendResults(results);
-                            }
-                        } else if (item instanceof Message.CallRequest c) {
-                            requests.add(c);
-                        } else {
-                            write((Message) item);
-                        }
+                    outputReady.acquire();
+                    outputReady.drainPermits();
+                    if (closed) {
+                        return;
                     }
-                    if (!requests.isEmpty()) {
-                        write(new Message.Calls(List.copyOf(requests)));
-                        requests.clear();
-                    }
-                    if (!results.isEmpty()) {
-                        sendResults(results);
-                    }
-                    items.clear();
+                    session.flush();
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -707,15 +633,8 @@ public final class Worker implements AutoCloseable {
             }
         }
 
-        private void sendResults(List<Message.Result> results) {
-            long s = ++seq;
-            unacked.put(s, results.size());
-            unsent.addAndGet(-results.size());
-            write(new Message.Results(s, List.copyOf(results)));
-            results.clear();
-        }
-
-        private void write(Message message) {
+        @Override
+        public void send(Message message) {
             WebSocket socket = ws;
             if (socket == null || closed) {
                 return;
