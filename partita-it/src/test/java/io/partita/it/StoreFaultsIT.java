@@ -170,7 +170,7 @@ class StoreFaultsIT {
                     hit += chaos[0].injected(op);
                 }
                 System.out.printf(
-                        "StoreFaultsIT (embedded): %d faults scheduled, %d hit a store call, %d tasks recomputed%n",
+                        "StoreFaultsIT (embedded): %d faults scheduled, %d hit a store call, %d tasks leased more than once%n",
                         injected.get(), hit, retried);
                 assertThat(hit).isGreaterThanOrEqualTo(10);
                 assertThat(api.get("/api/health").json().get("status").asText()).isEqualTo("ok");
@@ -228,7 +228,7 @@ class StoreFaultsIT {
                 done.set(true);
                 long retried = assertExact(api, run);
                 System.out.printf(
-                        "StoreFaultsIT (PostgreSQL): %d terminations of the coordinator's backends, %d tasks recomputed%n",
+                        "StoreFaultsIT (PostgreSQL): %d terminations of the coordinator's backends, %d tasks leased more than once%n",
                         kills.get(), retried);
             } finally {
                 killer.shutdownNow();
