@@ -8,6 +8,7 @@ import io.partita.coordinator.CoordinatorConfig;
 import io.partita.testing.ApiClient;
 import io.partita.testing.ChaosStore;
 import io.partita.testing.ChaosStore.Op;
+import io.partita.testing.StallingTcpProxy;
 import io.partita.worker.Worker;
 import io.partita.worker.WorkerConfig;
 import java.nio.charset.StandardCharsets;
@@ -107,6 +108,15 @@ class StoreFaultsIT {
         return retried;
     }
 
+    /** Faults that hit a store call (a scheduled fault waits for its operation). */
+    private static long hits(ChaosStore chaos) {
+        long hit = 0;
+        for (Op op : Op.values()) {
+            hit += chaos.injected(op);
+        }
+        return hit;
+    }
+
     private static List<Worker> workers(Coordinator coordinator, int count) {
         List<Worker> out = new ArrayList<>();
         for (int i = 0; i < count; i++) {
@@ -142,7 +152,7 @@ class StoreFaultsIT {
                 Op[] refused = {Op.COMMIT, Op.OUTPUTS, Op.PUT_DATA_JOB, Op.JOB, Op.PREPARED};
                 Runnable[] next = new Runnable[1];
                 next[0] = () -> {
-                    if (done.get() || injected.get() >= FAULTS) {
+                    if (done.get() || hits(chaos[0]) >= FAULTS || injected.get() >= 4 * FAULTS) {
                         return;
                     }
                     int roll = random.nextInt(10);
@@ -158,17 +168,14 @@ class StoreFaultsIT {
                     faults.schedule(next[0], 30 + random.nextInt(120), TimeUnit.MILLISECONDS);
                 };
                 faults.schedule(next[0], 50, TimeUnit.MILLISECONDS);
-                Awaitility.await("ten faults injected")
+                Awaitility.await("ten faults hit the store")
                         .atMost(Duration.ofMinutes(1))
-                        .until(() -> injected.get() >= 10);
+                        .until(() -> hits(chaos[0]) >= 10);
                 awaitEnd(api, run);
                 done.set(true);
                 chaos[0].heal();
                 long retried = assertExact(api, run);
-                long hit = 0;
-                for (Op op : Op.values()) {
-                    hit += chaos[0].injected(op);
-                }
+                long hit = hits(chaos[0]);
                 System.out.printf(
                         "StoreFaultsIT (embedded): %d faults scheduled, %d hit a store call, %d tasks leased more than once%n",
                         injected.get(), hit, retried);
@@ -234,6 +241,67 @@ class StoreFaultsIT {
                 killer.shutdownNow();
                 for (Worker w : workers) {
                     w.close();
+                }
+            }
+        } finally {
+            try (Connection admin = DriverManager.getConnection(PG, "postgres", "");
+                    Statement st = admin.createStatement()) {
+                st.execute("drop schema " + schema + " cascade");
+            }
+        }
+    }
+
+    @Test
+    void postgres_networkStalledLongerThanTheTimeouts_degradedThenResumes_resultsExact() throws Exception {
+        String schema = "stall_" + Long.toHexString(System.nanoTime());
+        try (Connection admin = DriverManager.getConnection(PG, "postgres", "");
+                Statement st = admin.createStatement()) {
+            st.execute("create schema " + schema);
+        }
+        try (StallingTcpProxy proxy = new StallingTcpProxy("127.0.0.1", 5432)) {
+            String url = "jdbc:postgresql://127.0.0.1:" + proxy.port() + "/test?user=postgres&currentSchema=" + schema
+                    + "&socketTimeout=2&connectTimeout=2";
+            try (Coordinator coordinator = Coordinator.start(config(dir, url))) {
+                ApiClient api = new ApiClient(coordinator.url());
+                List<Worker> workers = workers(coordinator, 2);
+                try {
+                    Run run = submit(api);
+                    Awaitility.await("some progress")
+                            .atMost(Duration.ofMinutes(1))
+                            .until(() ->
+                                    api.job(run.pi).get("counts").get("done").asLong() > 300);
+                    proxy.stall();
+                    long stalledAt = System.nanoTime();
+                    // The writer's commit gets no answer: after the socket time-out the store is degraded.
+                    Awaitility.await("degraded while the database is silent")
+                            .atMost(Duration.ofSeconds(20))
+                            .until(() -> api.get("/api/health")
+                                    .json()
+                                    .get("status")
+                                    .asText()
+                                    .equals("degraded"));
+                    assertThat(api.get("/api/health").json().get("reason").asText())
+                            .contains("store unavailable");
+                    Awaitility.await("the stall outlasts the time-outs")
+                            .atMost(Duration.ofSeconds(30))
+                            .until(() -> System.nanoTime() - stalledAt
+                                    > Duration.ofSeconds(6).toNanos());
+                    proxy.resume();
+                    awaitEnd(api, run);
+                    long retried = assertExact(api, run);
+                    Awaitility.await("healthy again")
+                            .atMost(Duration.ofSeconds(30))
+                            .until(() -> api.get("/api/health")
+                                    .json()
+                                    .get("status")
+                                    .asText()
+                                    .equals("ok"));
+                    System.out.printf(
+                            "StoreFaultsIT (PostgreSQL stalled 6 s): %d tasks leased more than once%n", retried);
+                } finally {
+                    for (Worker w : workers) {
+                        w.close();
+                    }
                 }
             }
         } finally {

@@ -57,6 +57,12 @@ final class JdbcStore implements Store {
         this.close = close;
     }
 
+    /** How long a PostgreSQL statement may wait for an answer unless the URL says otherwise. */
+    static final int PG_SOCKET_TIMEOUT_SECONDS = 30;
+
+    /** How long opening a PostgreSQL connection may take unless the URL says otherwise. */
+    static final int PG_CONNECT_TIMEOUT_SECONDS = 10;
+
     static JdbcStore open(String url) {
         HikariConfig config = new HikariConfig();
         config.setPoolName("partita-store");
@@ -78,6 +84,10 @@ final class JdbcStore implements Store {
             kind = "postgresql";
             config.setJdbcUrl(url);
             config.addDataSourceProperty("reWriteBatchedInserts", "true");
+            // A database that stops answering (a partition, a hung switch) must fail a statement, not
+            // hang the coordinator's writer: defaults the URL may override (seconds).
+            config.addDataSourceProperty("socketTimeout", String.valueOf(PG_SOCKET_TIMEOUT_SECONDS));
+            config.addDataSourceProperty("connectTimeout", String.valueOf(PG_CONNECT_TIMEOUT_SECONDS));
             config.setMaximumPoolSize(8);
         } else {
             throw new IllegalArgumentException("store must be a jdbc:sqlite: or jdbc:postgresql: URL, was " + url);
