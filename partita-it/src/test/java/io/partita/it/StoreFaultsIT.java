@@ -46,6 +46,11 @@ class StoreFaultsIT {
     private static final String PG = System.getProperty("partita.it.pg", "jdbc:postgresql://127.0.0.1:5432/test");
     private static final long SEED = Long.getLong("partita.it.chaos.seed", 20261203L);
 
+    /** The pi job's size: long enough that the faults fall while it runs. */
+    private static final int PI_PARTITIONS = 20_000;
+
+    private static final int PI_SAMPLES = 10_000;
+
     /** Faults per run: the issue asks for at least ten. */
     private static final int FAULTS = Integer.getInteger("partita.it.chaos.faults", 15);
 
@@ -56,8 +61,8 @@ class StoreFaultsIT {
     private record Run(String pi, String primes, String words, Map<String, Long> reference) {}
 
     private static Run submit(ApiClient api) throws Exception {
-        String pi = api.submit("{\"function\":\"examples/pi\",\"partitions\":3000,"
-                + "\"params\":{\"samples\":2000,\"seed\":7},\"options\":{\"fanIn\":8}}");
+        String pi = api.submit("{\"function\":\"examples/pi\",\"partitions\":" + PI_PARTITIONS + ","
+                + "\"params\":{\"samples\":" + PI_SAMPLES + ",\"seed\":7},\"options\":{\"fanIn\":8}}");
         String primes = api.submit("{\"function\":\"examples/primes\",\"params\":{\"limit\":3000000}}");
         String text = DataJobsIT.corpus(20_000, 11);
         String ds = api.upload(
@@ -98,7 +103,7 @@ class StoreFaultsIT {
                     .isEqualTo("done");
         }
         JsonNode pi = api.get("/api/jobs/" + run.pi + "/result").json();
-        assertThat(pi.get("inside").asLong()).isEqualTo(Grid.piInsideReference(3000, 2000, 7));
+        assertThat(pi.get("inside").asLong()).isEqualTo(Grid.piInsideReference(PI_PARTITIONS, PI_SAMPLES, 7));
         assertThat(api.get("/api/jobs/" + run.primes + "/result").body()).isEqualTo("216816");
         DataJobsIT.assertExactCount(api, run.words, run.reference);
         long retried = 0;
@@ -117,11 +122,16 @@ class StoreFaultsIT {
         return hit;
     }
 
+    /** Starts in-process workers and waits until the coordinator knows them (and their functions). */
     private static List<Worker> workers(Coordinator coordinator, int count) {
         List<Worker> out = new ArrayList<>();
         for (int i = 0; i < count; i++) {
             out.add(Worker.start(WorkerConfig.defaults(coordinator.url()).withSlots(2)));
         }
+        ApiClient api = new ApiClient(coordinator.url());
+        Awaitility.await("workers connected")
+                .atMost(Duration.ofSeconds(30))
+                .until(() -> api.get("/api/workers").json().get("total").asInt() == count);
         return out;
     }
 
@@ -165,7 +175,7 @@ class StoreFaultsIT {
                         faults.schedule(chaos[0]::up, 300, TimeUnit.MILLISECONDS);
                     }
                     injected.incrementAndGet();
-                    faults.schedule(next[0], 30 + random.nextInt(120), TimeUnit.MILLISECONDS);
+                    faults.schedule(next[0], 20 + random.nextInt(60), TimeUnit.MILLISECONDS);
                 };
                 faults.schedule(next[0], 50, TimeUnit.MILLISECONDS);
                 Awaitility.await("ten faults hit the store")
@@ -225,7 +235,7 @@ class StoreFaultsIT {
                     } catch (SQLException e) {
                         throw new IllegalStateException(e);
                     }
-                    killer.schedule(next[0], 50 + random.nextInt(250), TimeUnit.MILLISECONDS);
+                    killer.schedule(next[0], 30 + random.nextInt(90), TimeUnit.MILLISECONDS);
                 };
                 killer.schedule(next[0], 100, TimeUnit.MILLISECONDS);
                 Awaitility.await("ten terminations")
@@ -310,5 +320,125 @@ class StoreFaultsIT {
                 st.execute("drop schema " + schema + " cascade");
             }
         }
+    }
+
+    @Test
+    void embeddedStore_onAFullFileSystem_pausesAndReports_andFinishesOnceSpaceIsFreed() throws Exception {
+        // A real full disk: the data directory on a small tmpfs (CI runs as root on these machines).
+        Path small = dir.resolve("small");
+        java.nio.file.Files.createDirectories(small);
+        run("mount", "-t", "tmpfs", "-o", "size=12m", "tmpfs", small.toString());
+        try {
+            Path filler = small.resolve("filler");
+            try (Coordinator coordinator = Coordinator.start(config(small, null))) {
+                ApiClient api = new ApiClient(coordinator.url());
+                List<Worker> workers = workers(coordinator, 2);
+                try {
+                    String pi = api.submit("{\"function\":\"examples/pi\",\"partitions\":4000,"
+                            + "\"params\":{\"samples\":20000,\"seed\":3},\"options\":{\"fanIn\":8}}");
+                    Awaitility.await("some progress")
+                            .atMost(Duration.ofMinutes(1))
+                            .until(() -> api.job(pi).get("counts").get("done").asLong() > 200);
+                    fill(filler);
+                    Awaitility.await("degraded: the disk is full")
+                            .atMost(Duration.ofSeconds(30))
+                            .until(() -> api.get("/api/health")
+                                    .json()
+                                    .get("status")
+                                    .asText()
+                                    .equals("degraded"));
+                    JsonNode health = api.get("/api/health").json();
+                    assertThat(health.get("reason").asText()).containsIgnoringCase("full");
+                    ApiClient.Response refused =
+                            api.post("/api/jobs", "{\"function\":\"examples/noop\",\"partitions\":10}");
+                    assertThat(refused.status()).as(refused.body()).isEqualTo(503);
+                    assertThat(refused.json().get("error").asText()).isEqualTo("store_unavailable");
+                    assertThat(api.job(pi).get("status").asText()).isEqualTo("running");
+                    java.nio.file.Files.delete(filler);
+                    Awaitility.await(pi + " done")
+                            .atMost(Duration.ofMinutes(2))
+                            .pollInterval(Duration.ofMillis(200))
+                            .ignoreExceptions()
+                            .until(() -> api.job(pi).get("status").asText().equals("done"));
+                    JsonNode result = api.get("/api/jobs/" + pi + "/result").json();
+                    assertThat(result.get("inside").asLong()).isEqualTo(Grid.piInsideReference(4000, 20000, 3));
+                    assertThat(api.get("/api/health").json().get("status").asText())
+                            .isEqualTo("ok");
+                } finally {
+                    for (Worker w : workers) {
+                        w.close();
+                    }
+                }
+            }
+        } finally {
+            run("umount", small.toString());
+        }
+    }
+
+    @Test
+    void ambiguousCommitsOfDataJobDocumentsAndCallResults_areResolved() throws Exception {
+        ChaosStore[] chaos = new ChaosStore[1];
+        try (Coordinator coordinator = Coordinator.start(config(dir, null), s -> chaos[0] = new ChaosStore(s))) {
+            ApiClient api = new ApiClient(coordinator.url());
+            List<Worker> workers = workers(coordinator, 2);
+            try {
+                String text = DataJobsIT.corpus(10_000, 5);
+                String ds = api.upload(
+                                "/api/datasets?name=docs&format=text&chunkSize=64KiB",
+                                text.getBytes(StandardCharsets.UTF_8))
+                        .json()
+                        .get("id")
+                        .asText();
+                ApiClient.Response submitted = api.post(
+                        "/api/mapreduce",
+                        "{\"dataset\":\"" + ds + "\",\"function\":\"examples/wordcount\",\"reducers\":2}");
+                assertThat(submitted.status()).as(submitted.body()).isEqualTo(201);
+                String words = submitted.json().get("id").asText();
+                // The next two documents are the phase transition's (map done, reduce submitted) and
+                // the job's last (done): both land, then their replies are lost.
+                chaos[0].commitThenFail(Op.PUT_DATA_JOB, 2);
+                DataJobsIT.assertExactCount(api, words, DataJobsIT.wordCount(text));
+                assertThat(chaos[0].injected(Op.PUT_DATA_JOB)).isEqualTo(2);
+
+                chaos[0].commitThenFail(Op.UPDATE_CACHE, 1);
+                JsonNode first = api.post("/api/calls", "{\"function\":\"examples/fib\",\"args\":[30]}")
+                        .json();
+                assertThat(first.get("result").asLong()).isEqualTo(832040);
+                Awaitility.await("the cache write was tried")
+                        .atMost(Duration.ofSeconds(10))
+                        .until(() -> chaos[0].injected(Op.UPDATE_CACHE) == 1);
+                Awaitility.await("and stored after all")
+                        .atMost(Duration.ofSeconds(10))
+                        .until(() -> chaos[0].delegate().cacheEntries().stream()
+                                .anyMatch(e -> e.function().equals("examples/fib")));
+                JsonNode second = api.post("/api/calls", "{\"function\":\"examples/fib\",\"args\":[30]}")
+                        .json();
+                assertThat(second.get("result").asLong()).isEqualTo(832040);
+                assertThat(second.get("cached").asBoolean()).isTrue();
+                assertThat(api.get("/api/health").json().get("status").asText()).isEqualTo("ok");
+            } finally {
+                for (Worker w : workers) {
+                    w.close();
+                }
+            }
+        }
+    }
+
+    /** Writes {@code file} until the file system has no room left. */
+    private static void fill(Path file) throws Exception {
+        byte[] block = new byte[64 * 1024];
+        try (var out = java.nio.file.Files.newOutputStream(file)) {
+            while (true) {
+                out.write(block);
+            }
+        } catch (java.io.IOException e) {
+            // full: that was the point
+        }
+    }
+
+    private static void run(String... command) throws Exception {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).as(String.join(" ", command) + ": " + output).isZero();
     }
 }

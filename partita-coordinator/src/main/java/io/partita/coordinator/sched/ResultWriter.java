@@ -259,8 +259,11 @@ public final class ResultWriter implements AutoCloseable {
             return;
         }
         try {
-            store.updateCache(changes.puts(), changes.deletes(), changes.touches());
-        } catch (RuntimeException e) {
+            // Upserts, deletes and touches: running it again after an unknown outcome is harmless.
+            durably(
+                    "store " + changes.puts().size() + " cached call results",
+                    () -> store.updateCache(changes.puts(), changes.deletes(), changes.touches()));
+        } catch (StoreException e) {
             // The cache in memory is right; a restarted coordinator recomputes what was not stored.
             log.warn(
                     "Could not store {} cached call results: {}", changes.puts().size(), e.getMessage());
