@@ -19,9 +19,12 @@ import io.partita.coordinator.sched.Scheduler;
 import io.partita.coordinator.sched.StoreHealth;
 import io.partita.coordinator.sched.TaskContents;
 import io.partita.coordinator.sched.WorkerConn;
+import io.partita.protocol.CloseCodes;
 import io.partita.protocol.Codec;
+import io.partita.protocol.CoordinatorSession;
 import io.partita.protocol.Message;
 import io.partita.protocol.ProtocolException;
+import io.partita.protocol.Ticker;
 import io.partita.store.Store;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -37,35 +40,33 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One worker's WebSocket connection at {@code /ws/worker}: decodes and checks each message, feeds
- * the {@link Scheduler}, and sends through a per-connection sender thread so that a slow worker
- * never blocks the scheduler or the result writer. A message that breaks the protocol closes the
- * socket with a reason (1008, or 1009 for a message above the size limit), and the worker's leases
- * go back to the queue at once.
+ * One worker's WebSocket connection at {@code /ws/worker}: the transport of a {@link
+ * CoordinatorSession}, which applies the protocol's rules (size limits, hello first, version, which
+ * messages a worker may send, the welcome, the closes: docs/protocol.md), and its {@link
+ * CoordinatorSession.Handler}, which feeds the {@link Scheduler}. Sends go through a per-connection
+ * sender thread so that a slow worker never blocks the scheduler or the result writer. What this
+ * class keeps for itself is what the protocol does not know: the origin check on upgrade, the
+ * per-address connection gate, and building task batches from the store. When a worker breaks the
+ * protocol, its leases go back to the queue at once.
  */
 public final class WorkerEndpoint implements WsListener {
     private static final Logger log = LoggerFactory.getLogger(WorkerEndpoint.class);
-    static final int CLOSE_POLICY = 1008;
-    static final int CLOSE_TOO_BIG = 1009;
-    static final int CLOSE_UNSUPPORTED = 1003;
-    static final int CLOSE_TRY_AGAIN = 1013;
+    private static final byte[] NULL = "null".getBytes(StandardCharsets.UTF_8);
 
     private final Scheduler scheduler;
-    private final Store store;
     private final FunctionCatalog catalog;
     private final CallService calls;
-    private final DataJobs dataJobs;
     private final CoordinatorConfig config;
     private final ConnectionGate gate;
     private final ObjectMapper mapper = Codec.mapper();
     private final TaskContents contents;
+    private final CoordinatorSession.Settings settings;
 
     private WsSession session;
     private volatile Thread reader;
     private Sender sender;
-    private WorkerConn conn;
-    private StringBuilder partial;
-    private boolean closed;
+    private CoordinatorSession protocol;
+    private volatile WorkerConn conn;
 
     /** A worker connection's session, fed to {@code scheduler}. */
     public WorkerEndpoint(
@@ -78,13 +79,13 @@ public final class WorkerEndpoint implements WsListener {
             ConnectionGate gate,
             StoreHealth health) {
         this.scheduler = scheduler;
-        this.dataJobs = dataJobs;
         this.contents = new TaskContents(store, dataJobs, mapper, health);
         this.calls = calls;
-        this.store = store;
         this.catalog = catalog;
         this.config = config;
         this.gate = gate;
+        this.settings = new CoordinatorSession.Settings(
+                scheduler.instance(), config.heartbeatInterval(), config.maxFrameBytes(), config.maxBatch());
     }
 
     /** Refuses the upgrade (HTTP 400) for a browser page of an origin that is not allowed. */
@@ -105,132 +106,64 @@ public final class WorkerEndpoint implements WsListener {
         // Helidon reads frames on this thread; when the socket closes without a close frame it
         // leaves the read loop without telling the listener, and this thread ends.
         this.reader = Thread.currentThread();
-        this.sender = new Sender(session);
+        Sender sender = new Sender(session);
+        this.sender = sender;
+        this.protocol = new CoordinatorSession(
+                settings,
+                Ticker.system(),
+                new CoordinatorSession.Transport() {
+                    @Override
+                    public void send(Message message) {
+                        sender.send(message);
+                    }
+
+                    @Override
+                    public void close(int code, String reason) {
+                        sender.closeNow(code, reason);
+                    }
+                },
+                new Handler());
         InetAddress address = address();
         if (address != null && !gate.admit(address)) {
             log.warn(
                     "Refused a worker connection from {}: more than {} a minute",
                     address,
                     config.connectionsPerMinute());
-            closed = true;
-            sender.close(CLOSE_TRY_AGAIN, "too many connections from your address; try again later");
+            protocol.closed();
+            sender.close(CloseCodes.TRY_AGAIN, "too many connections from your address; try again later");
         }
     }
 
     @Override
     public void onMessage(WsSession session, String text, boolean last) {
-        if (closed) {
-            return;
-        }
-        if (!last || partial != null) {
-            if (partial == null) {
-                partial = new StringBuilder();
-            }
-            partial.append(text);
-            if (partial.length() > config.maxFrameBytes()) {
-                violation(CLOSE_TOO_BIG, "message larger than " + config.maxFrameBytes() + " bytes");
-                return;
-            }
-            if (!last) {
-                return;
-            }
-            text = partial.toString();
-            partial = null;
-        }
-        if (text.length() > config.maxFrameBytes()
-                && text.getBytes(StandardCharsets.UTF_8).length > config.maxFrameBytes()) {
-            violation(CLOSE_TOO_BIG, "message larger than " + config.maxFrameBytes() + " bytes");
-            return;
-        }
-        Message message;
-        try {
-            message = Codec.decode(text);
-        } catch (ProtocolException e) {
-            violation(CLOSE_POLICY, e.getMessage());
-            return;
-        }
-        try {
-            handle(message);
-        } catch (ProtocolException e) {
-            violation(CLOSE_POLICY, e.getMessage());
-        }
+        protocol.receiveText(text, last);
     }
 
     @Override
     public void onMessage(WsSession session, BufferData buffer, boolean last) {
-        violation(CLOSE_UNSUPPORTED, "binary messages are not part of the protocol");
+        protocol.receiveBinary();
     }
 
-    private void handle(Message message) {
-        if (conn == null) {
-            if (!(message instanceof Message.Hello hello)) {
-                throw new ProtocolException("the first message must be hello, was " + typeName(message));
-            }
-            if (hello.protocol() != Message.VERSION) {
-                throw new ProtocolException("unsupported protocol version " + hello.protocol()
-                        + "; this coordinator speaks " + Message.VERSION);
-            }
-            Set<String> callNames = new HashSet<>();
-            for (Message.FunctionInfo info : hello.catalogList()) {
-                if (info != null && "call".equals(info.kind())) {
-                    callNames.add(info.name());
-                }
-            }
-            catalog.announce(hello.functions().stream()
-                    .filter(f -> !callNames.contains(f))
-                    .toList());
-            catalog.announceVersions(hello.catalogList());
-            calls.functions().announce(hello.catalogList());
-            conn = scheduler.connect(hello, remote(), sender);
-            sender.send(new Message.Welcome(
-                    Message.VERSION,
-                    conn.id,
-                    scheduler.instance(),
-                    config.heartbeatInterval().toMillis(),
-                    config.maxFrameBytes(),
-                    config.maxBatch()));
-            return;
+    @Override
+    public void onClose(WsSession session, int status, String reason) {
+        protocol.closed();
+        WorkerConn conn = this.conn;
+        if (conn != null) {
+            scheduler.disconnect(
+                    conn, "closed (" + status + (reason == null || reason.isEmpty() ? "" : " " + reason) + ")");
         }
-        scheduler.seen(conn);
-        switch (message) {
-            case Message.Pull pull -> scheduler.pull(conn, pull.credits());
-            case Message.Results results -> results(results);
-            case Message.Heartbeat h -> sender.send(new Message.Heartbeat(System.currentTimeMillis()));
-            case Message.Return r -> scheduler.returned(conn, r.tasks());
-            case Message.Drain d -> scheduler.drain(conn);
-            case Message.Calls c -> calls.fromWorker(conn, c);
-            case Message.Suspend sus -> scheduler.suspended(conn, sus.tasks(), true);
-            case Message.Resume r -> scheduler.suspended(conn, r.tasks(), false);
-            case Message.Error e -> log.warn("Worker {} reports {}: {}", conn.id, e.code(), e.message());
-            case Message.Hello h -> throw new ProtocolException("hello was already sent");
-            default ->
-                throw new ProtocolException(
-                        "message type " + typeName(message) + " is sent by the coordinator, not by workers");
-        }
+        sender.stop();
     }
 
-    private void results(Message.Results results) {
-        List<Message.Result> list = results.results();
-        byte[][] outputs = new byte[list.size()][];
-        for (int i = 0; i < outputs.length; i++) {
-            Message.Result r = list.get(i);
-            if (r.ok()) {
-                try {
-                    JsonNode output = r.output();
-                    outputs[i] = output == null ? NULL : mapper.writeValueAsBytes(output);
-                } catch (JsonProcessingException e) {
-                    throw new ProtocolException("results[" + i + "].output is not encodable JSON");
-                }
-            }
+    @Override
+    public void onError(WsSession session, Throwable t) {
+        log.debug("Worker connection error", t);
+        protocol.closed();
+        WorkerConn conn = this.conn;
+        if (conn != null) {
+            scheduler.disconnect(conn, "connection error: " + t.getMessage());
         }
-        Optional<String> error = scheduler.results(conn, results, outputs);
-        error.ifPresent(message -> sender.send(new Message.Error("not_held", message)));
-    }
-
-    private static final byte[] NULL = "null".getBytes(StandardCharsets.UTF_8);
-
-    private static String typeName(Message message) {
-        return message.getClass().getSimpleName().toLowerCase();
+        sender.stop();
     }
 
     private InetAddress address() {
@@ -251,36 +184,91 @@ public final class WorkerEndpoint implements WsListener {
         }
     }
 
-    private void violation(int code, String reason) {
-        if (closed) {
-            return;
+    /**
+     * What the session's checked messages do: each becomes a call into the {@link Scheduler}, the
+     * {@link CallService} or the catalog, on the reading thread. A nested class rather than methods
+     * of the endpoint, so that nothing but the session can call them.
+     */
+    private final class Handler implements CoordinatorSession.Handler {
+        @Override
+        public String hello(Message.Hello hello) {
+            Set<String> callNames = new HashSet<>();
+            for (Message.FunctionInfo info : hello.catalogList()) {
+                if (info != null && "call".equals(info.kind())) {
+                    callNames.add(info.name());
+                }
+            }
+            catalog.announce(hello.functions().stream()
+                    .filter(f -> !callNames.contains(f))
+                    .toList());
+            catalog.announceVersions(hello.catalogList());
+            calls.functions().announce(hello.catalogList());
+            WorkerConn connected = scheduler.connect(hello, remote(), sender);
+            conn = connected;
+            return connected.id;
         }
-        closed = true;
-        log.info("Closing worker connection {}: {}", conn == null ? remote() : conn.id, reason);
-        if (conn != null) {
-            scheduler.disconnect(conn, "protocol violation: " + reason);
-        }
-        sender.closeNow(code, reason);
-    }
 
-    @Override
-    public void onClose(WsSession session, int status, String reason) {
-        closed = true;
-        if (conn != null) {
-            scheduler.disconnect(
-                    conn, "closed (" + status + (reason == null || reason.isEmpty() ? "" : " " + reason) + ")");
+        @Override
+        public void heard() {
+            scheduler.seen(conn);
         }
-        sender.stop();
-    }
 
-    @Override
-    public void onError(WsSession session, Throwable t) {
-        log.debug("Worker connection error", t);
-        closed = true;
-        if (conn != null) {
-            scheduler.disconnect(conn, "connection error: " + t.getMessage());
+        @Override
+        public void pull(int credits) {
+            scheduler.pull(conn, credits);
         }
-        sender.stop();
+
+        @Override
+        public Optional<String> results(Message.Results results) {
+            List<Message.Result> list = results.results();
+            byte[][] outputs = new byte[list.size()][];
+            for (int i = 0; i < outputs.length; i++) {
+                Message.Result r = list.get(i);
+                if (r.ok()) {
+                    try {
+                        JsonNode output = r.output();
+                        outputs[i] = output == null ? NULL : mapper.writeValueAsBytes(output);
+                    } catch (JsonProcessingException e) {
+                        throw new ProtocolException("results[" + i + "].output is not encodable JSON");
+                    }
+                }
+            }
+            return scheduler.results(conn, results, outputs);
+        }
+
+        @Override
+        public void returned(List<Message.TaskRef> tasks) {
+            scheduler.returned(conn, tasks);
+        }
+
+        @Override
+        public void drain(Message.Drain drain) {
+            scheduler.drain(conn);
+        }
+
+        @Override
+        public void calls(Message.Calls message) {
+            calls.fromWorker(conn, message);
+        }
+
+        @Override
+        public void suspended(List<Message.TaskRef> tasks, boolean suspended) {
+            scheduler.suspended(conn, tasks, suspended);
+        }
+
+        @Override
+        public void error(Message.Error error) {
+            log.warn("Worker {} reports {}: {}", conn.id, error.code(), error.message());
+        }
+
+        @Override
+        public void violation(int code, String reason) {
+            WorkerConn conn = WorkerEndpoint.this.conn;
+            log.info("Closing worker connection {}: {}", conn == null ? remote() : conn.id, reason);
+            if (conn != null) {
+                scheduler.disconnect(conn, "protocol violation: " + reason);
+            }
+        }
     }
 
     /**
@@ -326,11 +314,12 @@ public final class WorkerEndpoint implements WsListener {
             queue.add(new CloseItem(code, reason));
         }
 
+        /** Closes at once, dropping what is queued; {@code reason} is already cut to fit. */
         void closeNow(int code, String reason) {
             stopped = true;
             queue.clear();
             queue.add(STOP);
-            write(() -> session.close(code, truncate(reason)));
+            write(() -> session.close(code, reason));
         }
 
         void stop() {
@@ -360,7 +349,7 @@ public final class WorkerEndpoint implements WsListener {
                             }
                         }
                         case CloseItem c -> {
-                            write(() -> session.close(c.code(), truncate(c.reason())));
+                            write(() -> session.close(c.code(), CloseCodes.reason(c.reason())));
                             return;
                         }
                         default -> throw new IllegalStateException("unexpected item " + item);
@@ -399,15 +388,5 @@ public final class WorkerEndpoint implements WsListener {
                 writeLock.unlock();
             }
         }
-    }
-
-    private static String truncate(String reason) {
-        // a close frame's reason is at most 123 bytes
-        byte[] bytes = reason.getBytes(StandardCharsets.UTF_8);
-        if (bytes.length <= 123) {
-            return reason;
-        }
-        String cut = new String(bytes, 0, 120, StandardCharsets.UTF_8);
-        return cut.substring(0, Math.max(0, cut.length() - 1)) + "...";
     }
 }
