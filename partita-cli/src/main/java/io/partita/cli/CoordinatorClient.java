@@ -25,10 +25,19 @@ final class CoordinatorClient {
     static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
 
+    /** How long a request answered {@code 503} is tried again, by default. */
+    static final Duration UNAVAILABLE_PATIENCE = Duration.ofSeconds(60);
+
     private final URI base;
     private final HttpClient http;
+    private final Duration unavailablePatience;
 
     CoordinatorClient(URI base) {
+        this(base, UNAVAILABLE_PATIENCE);
+    }
+
+    CoordinatorClient(URI base, Duration unavailablePatience) {
+        this.unavailablePatience = unavailablePatience;
         String s = base.toString();
         this.base = URI.create(s.endsWith("/") ? s : s + "/");
         this.http = HttpClient.newBuilder()
@@ -111,12 +120,46 @@ final class CoordinatorClient {
                 .header("Accept", "application/json");
     }
 
+    /**
+     * Sends a request; a {@code 503} (the coordinator's store is unavailable, nothing was recorded)
+     * is sent again with backoff for up to {@link #UNAVAILABLE_PATIENCE}, saying so once on stderr,
+     * so that a client rides through a database failover.
+     */
     private String send(HttpRequest req) {
-        HttpResponse<String> resp = exchange(req, HttpResponse.BodyHandlers.ofString());
-        if (resp.statusCode() / 100 != 2) {
-            throw httpError(resp.statusCode(), resp.body());
+        long deadline = System.nanoTime() + unavailablePatience.toNanos();
+        long delay = 250;
+        boolean told = false;
+        while (true) {
+            HttpResponse<String> resp = exchange(req, HttpResponse.BodyHandlers.ofString());
+            if (resp.statusCode() / 100 == 2) {
+                return resp.body();
+            }
+            if (resp.statusCode() != 503 || System.nanoTime() + delay * 1_000_000 - deadline > 0) {
+                throw httpError(resp.statusCode(), resp.body());
+            }
+            if (!told) {
+                told = true;
+                System.err.println("partita: the coordinator is unavailable for now (" + message(resp.body())
+                        + "); trying again for up to " + unavailablePatience.toSeconds() + "s");
+            }
+            try {
+                Thread.sleep(delay); // backoff between tries of a request; nothing else waits here
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new CliException("interrupted", 130, e);
+            }
+            delay = Math.min(4000, delay * 2);
         }
-        return resp.body();
+    }
+
+    /** The {@code message} field of an error body, or the body itself. */
+    private static String message(String body) {
+        try {
+            JsonNode node = JSON.readTree(body);
+            return node.hasNonNull("message") ? node.get("message").asText() : body;
+        } catch (IOException e) {
+            return body;
+        }
     }
 
     private <T> HttpResponse<T> exchange(HttpRequest req, HttpResponse.BodyHandler<T> handler) {
