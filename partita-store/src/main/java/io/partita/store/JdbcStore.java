@@ -350,6 +350,46 @@ final class JdbcStore implements Store {
     }
 
     @Override
+    public void recordFailures(List<TaskFailures> failures) {
+        if (failures.isEmpty()) {
+            return;
+        }
+        inTransaction("record " + failures.size() + " failed-attempt counts", c -> {
+            try (PreparedStatement ps = c.prepareStatement("insert into task_failures (job_id, level, idx, failures)"
+                    + " values (?,?,?,?) on conflict (job_id, level, idx) do update set failures ="
+                    + " case when excluded.failures > task_failures.failures then excluded.failures"
+                    + " else task_failures.failures end")) {
+                for (TaskFailures f : failures) {
+                    ps.setString(1, f.jobId());
+                    ps.setInt(2, f.level());
+                    ps.setLong(3, f.index());
+                    ps.setInt(4, f.failures());
+                    ps.addBatch();
+                }
+                ps.executeBatch();
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public List<TaskFailures> failures(String jobId) {
+        return query("read failed-attempt counts of " + jobId, c -> {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "select level, idx, failures from task_failures where job_id = ? order by level, idx")) {
+                ps.setString(1, jobId);
+                List<TaskFailures> out = new ArrayList<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(new TaskFailures(jobId, rs.getInt(1), rs.getLong(2), rs.getInt(3)));
+                    }
+                }
+                return out;
+            }
+        });
+    }
+
+    @Override
     public long lastEventSeq(String jobId) {
         return query("read last event of " + jobId, c -> {
             try (PreparedStatement ps =
@@ -625,6 +665,7 @@ final class JdbcStore implements Store {
                     "delete from task_results where job_id = ?",
                     "delete from job_inputs where job_id = ?",
                     "delete from job_events where job_id = ?",
+                    "delete from task_failures where job_id = ?",
                     "delete from jobs where id = ?")) {
                 try (PreparedStatement ps = c.prepareStatement(sql)) {
                     ps.setString(1, jobId);

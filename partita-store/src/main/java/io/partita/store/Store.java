@@ -73,6 +73,15 @@ public interface Store extends AutoCloseable {
     List<byte[]> outputs(String jobId, int level, long from, long to);
 
     /**
+     * Records failed-attempt counts of tasks, keeping the larger count where one is stored already
+     * (so writing the same counts again changes nothing). One transaction.
+     */
+    void recordFailures(List<TaskFailures> failures);
+
+    /** The failed-attempt counts stored for a job's tasks. */
+    List<TaskFailures> failures(String jobId);
+
+    /**
      * The stored nodes of a job per level, as one bit set per level of {@code shape} (see {@link
      * TreeShape#complete} to expand them into the complete nodes).
      */

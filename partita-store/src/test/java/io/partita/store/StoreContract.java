@@ -56,6 +56,23 @@ abstract class StoreContract {
     }
 
     @Test
+    void recordFailures_keepsTheLargerCount_survivesReopen_andGoesWithTheJob() throws Exception {
+        store.insertJob(StoredJob.submitted("f", "a", "f", "{}", 4, 1));
+        store.recordFailures(List.of(new TaskFailures("f", 0, 2, 1), new TaskFailures("f", -1, 0, 2)));
+        store.recordFailures(List.of(new TaskFailures("f", 0, 2, 2), new TaskFailures("f", 1, 0, 1)));
+        store.recordFailures(List.of(new TaskFailures("f", 0, 2, 1))); // a late, smaller count
+        store = reopen();
+        assertThat(store.failures("f"))
+                .containsExactly(
+                        new TaskFailures("f", -1, 0, 2),
+                        new TaskFailures("f", 0, 2, 2),
+                        new TaskFailures("f", 1, 0, 1));
+        assertThat(store.failures("other")).isEmpty();
+        store.deleteJob("f");
+        assertThat(store.failures("f")).isEmpty();
+    }
+
+    @Test
     void insertJob_duplicateId_failsAndKeepsFirst() {
         store.insertJob(StoredJob.submitted("j1", "a", "f", "{}", 1, 1));
         assertThatThrownBy(() -> store.insertJob(StoredJob.submitted("j1", "b", "f", "{}", 1, 2)))

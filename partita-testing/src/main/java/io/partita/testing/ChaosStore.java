@@ -10,6 +10,7 @@ import io.partita.store.StoredCode;
 import io.partita.store.StoredDoc;
 import io.partita.store.StoredFunction;
 import io.partita.store.StoredJob;
+import io.partita.store.TaskFailures;
 import io.partita.store.TreeShape;
 import java.sql.SQLException;
 import java.util.ArrayDeque;
@@ -69,6 +70,10 @@ public final class ChaosStore implements Store {
         EVENTS,
         /** {@link Store#lastEventSeq}. */
         LAST_EVENT_SEQ,
+        /** {@link Store#recordFailures}. */
+        RECORD_FAILURES,
+        /** {@link Store#failures}. */
+        FAILURES,
         /** {@link Store#outputs}. */
         OUTPUTS,
         /** {@link Store#storedNodes}. */
@@ -391,6 +396,19 @@ public final class ChaosStore implements Store {
     @Override
     public long lastEventSeq(String jobId) {
         return run(Op.LAST_EVENT_SEQ, () -> delegate.lastEventSeq(jobId));
+    }
+
+    @Override
+    public void recordFailures(List<TaskFailures> failures) {
+        run(Op.RECORD_FAILURES, () -> {
+            delegate.recordFailures(failures);
+            return null;
+        });
+    }
+
+    @Override
+    public List<TaskFailures> failures(String jobId) {
+        return run(Op.FAILURES, () -> delegate.failures(jobId));
     }
 
     @Override

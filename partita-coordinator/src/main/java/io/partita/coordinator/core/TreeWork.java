@@ -110,6 +110,25 @@ public class TreeWork extends Work {
         }
     }
 
+    /**
+     * Restores a task's failed attempts from the store after a restart, so that it does not get a
+     * fresh set of attempts: its next attempt is numbered after them. Call after {@link #start} (or
+     * before it for the prepare task, level -1).
+     */
+    public final void restoreFailures(int level, long index, int count) {
+        byte n = (byte) Math.min(127, Math.max(0, count));
+        if (level < 0) {
+            prepareFailures = n;
+            prepareAttempts = (byte) Math.max(prepareAttempts, n);
+        } else if (state != null && level < state.length && index >= 0 && index < state[level].length) {
+            failures[level][(int) index] = n;
+            attempts[level][(int) index] = (byte) Math.max(attempts[level][(int) index], n);
+        } else {
+            return;
+        }
+        failed += n;
+    }
+
     /** The combine fan-in for a job of this many partitions. */
     protected int fanIn(long partitions) {
         return 64;

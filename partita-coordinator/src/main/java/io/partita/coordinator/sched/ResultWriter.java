@@ -6,6 +6,7 @@ import io.partita.store.JobEvent;
 import io.partita.store.JobStatus;
 import io.partita.store.Store;
 import io.partita.store.StoreException;
+import io.partita.store.TaskFailures;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,7 +33,7 @@ public final class ResultWriter implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ResultWriter.class);
     static final int MAX_ROWS = 8192;
 
-    private sealed interface Item permits Batch, Finish, Event, CacheFlush, Stop {}
+    private sealed interface Item permits Batch, Finish, Event, Failures, CacheFlush, Stop {}
 
     private record CacheFlush(CallCache cache) implements Item {}
 
@@ -41,6 +42,8 @@ public final class ResultWriter implements AutoCloseable {
     private record Finish(String jobId, JobStatus status, Optional<String> error) implements Item {}
 
     private record Event(JobEvent event) implements Item {}
+
+    private record Failures(TaskFailures failures) implements Item {}
 
     private record Stop() implements Item {}
 
@@ -92,6 +95,11 @@ public final class ResultWriter implements AutoCloseable {
         queue.add(new Finish(jobId, status, error));
     }
 
+    /** Queues a task's failed-attempt count; it is written with the next commit. */
+    void submitFailures(TaskFailures failures) {
+        queue.add(new Failures(failures));
+    }
+
     /** Queues an entry of a job's event log; it is written with the next commit. */
     void submitEvent(JobEvent event) {
         queue.add(new Event(event));
@@ -130,6 +138,7 @@ public final class ResultWriter implements AutoCloseable {
         List<Scheduler.CommitBatch> batches = new ArrayList<>();
         List<Completion> completions = new ArrayList<>();
         List<JobEvent> events = new ArrayList<>();
+        List<TaskFailures> failures = new ArrayList<>();
         boolean stop = false;
         try {
             for (Item item : items) {
@@ -162,8 +171,19 @@ public final class ResultWriter implements AutoCloseable {
                         }
                     }
                     case Event e -> events.add(e.event());
+                    case Failures f -> failures.add(f.failures());
                     case CacheFlush f -> flush(f.cache());
                     case Stop s -> stop = true;
+                }
+            }
+            if (!failures.isEmpty()) {
+                try {
+                    // An upsert that keeps the larger count: idempotent.
+                    durably(
+                            "record " + failures.size() + " failed-attempt counts",
+                            () -> store.recordFailures(failures));
+                } catch (StoreException e) {
+                    log.error("Could not record {} failed-attempt counts", failures.size(), e);
                 }
             }
             if (batches.isEmpty()) {

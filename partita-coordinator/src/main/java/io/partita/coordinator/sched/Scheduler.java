@@ -22,6 +22,7 @@ import io.partita.store.JobEvent;
 import io.partita.store.JobStatus;
 import io.partita.store.Store;
 import io.partita.store.StoredJob;
+import io.partita.store.TaskFailures;
 import io.partita.store.TreeShape;
 import java.util.ArrayList;
 import java.util.BitSet;
@@ -195,10 +196,12 @@ public final class Scheduler {
                 BitSet[] complete = shape.complete(store.storedNodes(stored.id(), shape));
                 List<JsonNode> inputs = readInputs(stored.id());
                 long lastEvent = store.lastEventSeq(stored.id());
+                List<TaskFailures> failures = store.failures(stored.id());
                 lock.lock();
                 try {
                     job = new JobRun(stored.id(), spec, stored.createdAt(), JobStatus.RUNNING);
                     job.start(stored.partitions(), complete);
+                    restoreFailures(job, failures);
                     job.inputs = inputs;
                     resumed(job, lastEvent);
                     addLive(job);
@@ -213,9 +216,11 @@ public final class Scheduler {
                         stored.partitions());
             } else {
                 long lastEvent = store.lastEventSeq(stored.id());
+                List<TaskFailures> failures = store.failures(stored.id());
                 lock.lock();
                 try {
                     job = new JobRun(stored.id(), spec, stored.createdAt(), JobStatus.PREPARING);
+                    restoreFailures(job, failures);
                     resumed(job, lastEvent);
                     addLive(job);
                 } finally {
@@ -223,6 +228,13 @@ public final class Scheduler {
                 }
                 log.info("Resumed job {} ({}): preparing", job.id, spec.function());
             }
+        }
+    }
+
+    /** Gives a recovered job's tasks the failed attempts the store remembers. */
+    private static void restoreFailures(JobRun job, List<TaskFailures> failures) {
+        for (TaskFailures f : failures) {
+            job.restoreFailures(f.level(), f.index(), f.failures());
         }
     }
 
@@ -665,6 +677,7 @@ public final class Scheduler {
             JobEvents.attachLogged(event, failureLogged);
             failureLogged = null;
             recordTask(job, event);
+            writer.submitFailures(new TaskFailures(job.id, level, JobRun.index(lease.key), failures));
             log.debug("Job {}: {}; {} failed attempts", job.id, error, failures);
         }
 

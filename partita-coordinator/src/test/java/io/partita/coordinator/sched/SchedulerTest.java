@@ -512,4 +512,51 @@ class SchedulerTest {
         assertThat(a.error()).get().asString().contains("timed out").contains("(failed 1 of 1 attempts)");
         assertThat(scheduler.workers().get(0).running()).containsOnlyKeys("b");
     }
+
+    static Message.Result failed(Lease lease) {
+        return new Message.Result(
+                lease.work.id, JobRun.level(lease.key), JobRun.index(lease.key), lease.attempt, false, null, "boom", 0);
+    }
+
+    @Test
+    void failedAttempts_surviveARestart_theTaskGetsNoFreshAttempts() {
+        // Issue 2's note: the counters were not stored, so a restart gave a failing task new attempts.
+        submit("a", "f", 2, "{\"maxAttempts\": 3}");
+        RecordingOutbox out = new RecordingOutbox();
+        WorkerConn w = worker(out, 1, "f");
+        scheduler.pull(w, 1);
+        Lease first = out.leases.get(0);
+        send(w, 1, List.of(failed(first)));
+        await().atMost(Duration.ofSeconds(5)).until(() -> out.leases.size() == 2);
+        Lease second = out.leases.get(1);
+        assertThat(second.key).isEqualTo(first.key);
+        send(w, 2, List.of(failed(second)));
+        await().atMost(Duration.ofSeconds(5))
+                .until(() -> store.failures("a").stream().anyMatch(f -> f.failures() == 2));
+        writer.close();
+
+        // A restarted coordinator over the same store.
+        Scheduler restarted = new Scheduler(
+                store, Codec.mapper(), CoordinatorConfig.builder().build(), nanos::get, System::currentTimeMillis, "b");
+        writer = new ResultWriter(store, restarted, new StoreHealth());
+        restarted.writer(writer);
+        restarted.cache(new CallCache(1 << 20, System::currentTimeMillis));
+        restarted.recover();
+        writer.start();
+        assertThat(restarted.progress("a").orElseThrow().failed()).isEqualTo(2);
+        RecordingOutbox again = new RecordingOutbox();
+        WorkerConn w2 = restarted.connect(
+                new Message.Hello(1, "java", "t", List.of("java"), 1, 1, List.of("f"), 1, java.util.Map.of()),
+                "test",
+                again);
+        restarted.pull(w2, 1);
+        Lease third = again.leases.get(0);
+        assertThat(third.key).isEqualTo(first.key);
+        assertThat(third.attempt).as("numbered after the stored failures").isEqualTo(3);
+        assertThat(restarted.results(w2, new Message.Results(1, List.of(failed(third))), new byte[1][]))
+                .isEmpty();
+        var a = restarted.progress("a").orElseThrow();
+        assertThat(a.status()).isEqualTo(io.partita.store.JobStatus.FAILED);
+        assertThat(a.error()).get().asString().contains("(failed 3 of 3 attempts)");
+    }
 }
