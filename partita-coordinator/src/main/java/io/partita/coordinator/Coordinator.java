@@ -171,7 +171,7 @@ public final class Coordinator implements AutoCloseable {
             DashboardStreams streams = new DashboardStreams(scheduler, store, views, mapper);
             streams.routing(routing);
             new CallApi(calls, scheduler, store, code, http).routing(routing);
-            new DataApi(datasets, dataJobs, capabilities, blobs, http, mapper).routing(routing);
+            new DataApi(datasets, dataJobs, capabilities, blobs, http, mapper, health).routing(routing);
             api.routing(routing);
             WebServer server;
             try {
@@ -219,7 +219,7 @@ public final class Coordinator implements AutoCloseable {
                         } catch (RuntimeException e) {
                             log.error("Lease sweep failed", e);
                         }
-                        probe(store, health);
+                        probe(store, blobs, health);
                     },
                     period,
                     period,
@@ -233,15 +233,26 @@ public final class Coordinator implements AutoCloseable {
     }
 
     /** While reads failed, asks the store a cheap question until it answers (nothing else reads then). */
-    private static void probe(Store store, StoreHealth health) {
-        if (!health.failing(StoreHealth.Path.READS)) {
-            return;
+    private static void probe(Store store, BlobStore blobs, StoreHealth health) {
+        if (health.failing(StoreHealth.Path.READS)) {
+            try {
+                store.jobCount();
+                health.recovered(StoreHealth.Path.READS);
+            } catch (io.partita.store.StoreException e) {
+                health.failed(StoreHealth.Path.READS, e);
+            }
         }
-        try {
-            store.jobCount();
-            health.recovered(StoreHealth.Path.READS);
-        } catch (io.partita.store.StoreException e) {
-            health.failed(StoreHealth.Path.READS, e);
+        if (health.failing(StoreHealth.Path.BLOBS)) {
+            // While uploads fail nothing new is leased, so nothing else would find out it works again.
+            String key = "probe/" + System.nanoTime();
+            try (BlobStore.Writer w = blobs.create(key)) {
+                w.stream().write(new byte[4096]);
+                w.commit();
+                blobs.deletePrefix(key);
+                health.recovered(StoreHealth.Path.BLOBS);
+            } catch (java.io.IOException e) {
+                health.failed(StoreHealth.Path.BLOBS, "the blob store failed: " + e.getMessage());
+            }
         }
     }
 

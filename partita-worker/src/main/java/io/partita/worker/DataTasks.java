@@ -229,14 +229,16 @@ final class DataTasks {
         return coordinator.resolve(path);
     }
 
+    /** How long a data request answered 503 (the coordinator's storage is unavailable) is tried again. */
+    static final Duration UNAVAILABLE_PATIENCE = Duration.ofMinutes(5);
+
     private byte[] get(String path) throws IOException, InterruptedException {
-        HttpResponse<byte[]> response = http.send(
-                HttpRequest.newBuilder(resolve(path))
-                        .version(HttpClient.Version.HTTP_1_1)
-                        .timeout(Duration.ofMinutes(5))
-                        .GET()
-                        .build(),
-                HttpResponse.BodyHandlers.ofByteArray());
+        HttpRequest request = HttpRequest.newBuilder(resolve(path))
+                .version(HttpClient.Version.HTTP_1_1)
+                .timeout(Duration.ofMinutes(5))
+                .GET()
+                .build();
+        HttpResponse<byte[]> response = sendRiding(request);
         if (response.statusCode() != 200) {
             throw new IOException("reading " + path + " failed: HTTP " + response.statusCode() + " "
                     + new String(response.body(), StandardCharsets.UTF_8));
@@ -245,17 +247,35 @@ final class DataTasks {
     }
 
     private void put(String path, byte[] body) throws IOException, InterruptedException {
-        HttpResponse<byte[]> response = http.send(
-                HttpRequest.newBuilder(resolve(path))
-                        .version(HttpClient.Version.HTTP_1_1)
-                        .timeout(Duration.ofMinutes(5))
-                        .header("Content-Type", "application/octet-stream")
-                        .PUT(HttpRequest.BodyPublishers.ofByteArray(body))
-                        .build(),
-                HttpResponse.BodyHandlers.ofByteArray());
+        HttpRequest request = HttpRequest.newBuilder(resolve(path))
+                .version(HttpClient.Version.HTTP_1_1)
+                .timeout(Duration.ofMinutes(5))
+                .header("Content-Type", "application/octet-stream")
+                .PUT(HttpRequest.BodyPublishers.ofByteArray(body))
+                .build();
+        HttpResponse<byte[]> response = sendRiding(request);
         if (response.statusCode() / 100 != 2) {
             throw new IOException("writing " + path + " failed: HTTP " + response.statusCode() + " "
                     + new String(response.body(), StandardCharsets.UTF_8));
+        }
+    }
+
+    /**
+     * Sends a data request; a 503 (the coordinator's blob storage failed: a full disk, an I/O error) is
+     * the coordinator's problem, not the task's, so it is sent again with backoff for up to {@link
+     * #UNAVAILABLE_PATIENCE} before the task gives up. Reads are idempotent and a write replaces an
+     * unpublished upload, so sending again is safe.
+     */
+    private HttpResponse<byte[]> sendRiding(HttpRequest request) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + UNAVAILABLE_PATIENCE.toNanos();
+        long delay = 100;
+        while (true) {
+            HttpResponse<byte[]> response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+            if (response.statusCode() != 503 || System.nanoTime() - deadline > 0) {
+                return response;
+            }
+            Thread.sleep(delay); // backoff between tries; the task waits for the coordinator here
+            delay = Math.min(5_000, delay * 2);
         }
     }
 }

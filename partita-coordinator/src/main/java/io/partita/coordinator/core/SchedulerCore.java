@@ -548,13 +548,7 @@ public final class SchedulerCore {
         if (lease.epoch != epoch) {
             return false;
         }
-        Holder h = lease.holder;
-        if (!lease.replica) {
-            h.committing--;
-            if (!h.closed) {
-                h.giveBack();
-            }
-        }
+        Holder h = settle(lease);
         h.tasksDone++;
         Work work = lease.work;
         if (!work.live()) {
@@ -584,13 +578,7 @@ public final class SchedulerCore {
         if (lease.epoch != epoch) {
             return false;
         }
-        Holder h = lease.holder;
-        if (!lease.replica) {
-            h.committing--;
-            if (!h.closed) {
-                h.giveBack();
-            }
-        }
+        settle(lease);
         Work work = lease.work;
         if (work.live() && work.state(lease.key) == TaskState.COMMITTING) {
             work.committing--;
@@ -599,6 +587,18 @@ public final class SchedulerCore {
             requeue(work, lease.key, true);
         }
         return true;
+    }
+
+    /** The commit of an accepted answer is over, either way: its holder's credit comes back. */
+    private static Holder settle(Lease lease) {
+        Holder h = lease.holder;
+        if (!lease.replica) {
+            h.committing--;
+            if (!h.closed) {
+                h.giveBack();
+            }
+        }
+        return h;
     }
 
     // ---------------------------------------------------------------------------------- time

@@ -10,6 +10,7 @@ import io.partita.coordinator.common.PartitaException;
 import io.partita.coordinator.data.Capabilities;
 import io.partita.coordinator.data.DataJobs;
 import io.partita.coordinator.data.Datasets;
+import io.partita.coordinator.sched.StoreHealth;
 import io.partita.data.Format;
 import io.partita.store.BlobStore;
 import java.io.IOException;
@@ -17,6 +18,8 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.NoSuchFileException;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The data endpoints: datasets ({@code /api/datasets}), MapReduce jobs ({@code /api/mapreduce}),
@@ -25,6 +28,8 @@ import java.util.Optional;
  * data engine script browsers load ({@code /data-engine.js}).
  */
 public final class DataApi {
+    private static final Logger log = LoggerFactory.getLogger(DataApi.class);
+
     private static final String NDJSON = "application/x-ndjson; charset=utf-8";
 
     private final Datasets datasets;
@@ -35,6 +40,8 @@ public final class DataApi {
     private final ObjectMapper mapper;
     private final byte[] engine;
 
+    private final StoreHealth health;
+
     /** The dataset and data-job routes. */
     public DataApi(
             Datasets datasets,
@@ -42,7 +49,9 @@ public final class DataApi {
             Capabilities capabilities,
             BlobStore blobs,
             HttpSupport api,
-            ObjectMapper mapper) {
+            ObjectMapper mapper,
+            StoreHealth health) {
+        this.health = health;
         this.datasets = datasets;
         this.jobs = jobs;
         this.capabilities = capabilities;
@@ -150,6 +159,14 @@ public final class DataApi {
         res.send(message);
     }
 
+    /** A 503 for a blob-store failure: the coordinator's problem, which the worker rides through. */
+    private void unavailable(ServerResponse res, String what, IOException e) {
+        log.debug("{}: the blob store failed: {}", what, e.toString());
+        health.failed(StoreHealth.Path.BLOBS, "the blob store failed: " + e.getMessage());
+        res.header(HeaderNames.RETRY_AFTER, "1");
+        refuse(res, 503, what + ": the coordinator's storage is unavailable (" + e.getMessage() + "); try again");
+    }
+
     private static int index(ServerRequest req, String name) {
         try {
             return Integer.parseInt(req.path().pathParameters().get(name));
@@ -179,6 +196,9 @@ public final class DataApi {
             in = blobs.open(read.key(), read.offset(), read.length());
         } catch (NoSuchFileException e) {
             refuse(res, 404, "input " + i + " does not exist");
+            return;
+        } catch (IOException e) {
+            unavailable(res, "cannot read input " + i, e);
             return;
         }
         try (in) {
@@ -216,6 +236,14 @@ public final class DataApi {
                 return;
             }
             size = writer.commit();
+            if (health.failing(StoreHealth.Path.BLOBS)) {
+                health.recovered(StoreHealth.Path.BLOBS);
+            }
+        } catch (IOException e) {
+            // The blob store failed (a full disk, an I/O error), or the upload broke off: either way
+            // nothing was published, and the worker may send it again.
+            unavailable(res, "cannot store output " + r, e);
+            return;
         }
         HttpSupport.allowAnyOrigin(res);
         ObjectNode out = mapper.createObjectNode();

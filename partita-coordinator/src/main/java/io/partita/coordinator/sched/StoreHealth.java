@@ -24,7 +24,9 @@ public final class StoreHealth {
         /** Commits of results, events and final states (the result writer). */
         WRITES,
         /** Reads of task inputs when tasks are sent. */
-        READS
+        READS,
+        /** The blob store of datasets and data jobs' intermediate files (a full disk, an I/O error). */
+        BLOBS
     }
 
     private final Map<Path, String> problems = new EnumMap<>(Path.class);
@@ -42,7 +44,11 @@ public final class StoreHealth {
 
     /** The path met a store failure. */
     public void failed(Path path, StoreException e) {
-        String reason = e.getMessage();
+        failed(path, e.getMessage());
+    }
+
+    /** The path met a failure of the given reason. */
+    public void failed(Path path, String reason) {
         synchronized (this) {
             if (problems.put(path, reason) == null) {
                 log.warn("The store is unavailable for {}: {}; new tasks wait until it is back", path, reason);
