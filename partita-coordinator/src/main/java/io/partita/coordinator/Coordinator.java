@@ -168,7 +168,7 @@ public final class Coordinator implements AutoCloseable {
             HttpRouting.Builder routing = HttpRouting.builder();
             http.errors(routing);
             new WebPages(store).routing(routing);
-            DashboardStreams streams = new DashboardStreams(scheduler, store, views, mapper);
+            DashboardStreams streams = new DashboardStreams(scheduler, store, views, mapper, health);
             streams.routing(routing);
             new CallApi(calls, scheduler, store, code, http).routing(routing);
             new DataApi(datasets, dataJobs, capabilities, blobs, http, mapper, health).routing(routing);

@@ -139,6 +139,7 @@ class DashboardApiIT {
                 .isEqualTo(1);
         assertThat(first.get("workers").get("cores").asInt()).isPositive();
         assertThat(first.get("jobs").toString()).contains(id);
+        assertThat(first.get("store").asText()).isEqualTo("ok");
         assertThat(first.get("history").size()).isGreaterThan(1);
         long lastSecond =
                 first.get("history").get(first.get("history").size() - 1).get(0).asLong();

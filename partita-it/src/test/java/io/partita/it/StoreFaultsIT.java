@@ -457,6 +457,41 @@ class StoreFaultsIT {
         }
     }
 
+    @Test
+    void coordinatorStartingWhileTheDatabaseIsUnreachable_waitsForIt_insteadOfExiting() throws Exception {
+        String schema = createSchema("start");
+        try (StallingTcpProxy proxy = new StallingTcpProxy("127.0.0.1", 5432)) {
+            String url = "jdbc:postgresql://127.0.0.1:" + proxy.port() + "/test?user=postgres&currentSchema=" + schema
+                    + "&socketTimeout=2&connectTimeout=1";
+            proxy.stall();
+            java.util.concurrent.CompletableFuture<Coordinator> starting =
+                    java.util.concurrent.CompletableFuture.supplyAsync(() -> Coordinator.start(config(dir, url)));
+            // Unreachable for longer than a connection attempt: start-up retries rather than fails.
+            Awaitility.await("still starting after several connection time-outs")
+                    .during(Duration.ofSeconds(4))
+                    .atMost(Duration.ofSeconds(5))
+                    .until(() -> !starting.isDone());
+            proxy.resume();
+            try (Coordinator coordinator = starting.get(60, TimeUnit.SECONDS)) {
+                ApiClient api = new ApiClient(coordinator.url());
+                List<Worker> workers = workers(coordinator, 1);
+                try {
+                    String id = api.submit("{\"function\":\"examples/primes\",\"params\":{\"limit\":100000}}");
+                    Awaitility.await(id + " done")
+                            .atMost(Duration.ofMinutes(1))
+                            .until(() -> api.job(id).get("status").asText().equals("done"));
+                    assertThat(api.get("/api/jobs/" + id + "/result").body()).isEqualTo("9592");
+                } finally {
+                    for (Worker w : workers) {
+                        w.close();
+                    }
+                }
+            }
+        } finally {
+            dropSchema(schema);
+        }
+    }
+
     /** What {@code tests/slowwordcount} counts: records are lines (CR LF or LF), words split on spaces. */
     private static Map<String, Long> slowWordCount(String text) {
         Map<String, Long> counts = new java.util.HashMap<>();

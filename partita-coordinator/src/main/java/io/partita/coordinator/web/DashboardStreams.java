@@ -11,6 +11,7 @@ import io.helidon.webserver.http.ServerResponse;
 import io.partita.coordinator.http.JobViews;
 import io.partita.coordinator.sched.PartitionMap;
 import io.partita.coordinator.sched.Scheduler;
+import io.partita.coordinator.sched.StoreHealth;
 import io.partita.store.JobEvent;
 import io.partita.store.Store;
 import io.partita.store.StoredJob;
@@ -44,8 +45,11 @@ public final class DashboardStreams {
     private final ObjectMapper mapper;
     private volatile boolean closed;
 
+    private final StoreHealth health;
+
     /** The dashboard's event streams of {@code scheduler}'s jobs and workers. */
-    public DashboardStreams(Scheduler scheduler, Store store, JobViews views, ObjectMapper mapper) {
+    public DashboardStreams(Scheduler scheduler, Store store, JobViews views, ObjectMapper mapper, StoreHealth health) {
+        this.health = health;
         this.scheduler = scheduler;
         this.store = store;
         this.views = views;
@@ -138,6 +142,9 @@ public final class DashboardStreams {
             o.put("queued", totals.queued());
             o.put("running", totals.running());
             o.put("completed", totals.completed());
+            Optional<String> problem = health.problem();
+            o.put("store", problem.isPresent() ? "degraded" : "ok");
+            problem.ifPresent(p -> o.put("storeProblem", p));
             ArrayNode jobs = o.putArray("jobs");
             for (StoredJob job : store.jobs(0, OVERVIEW_JOBS)) {
                 jobs.add(views.jobJson(job));

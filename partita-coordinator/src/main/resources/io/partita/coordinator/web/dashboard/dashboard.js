@@ -156,7 +156,8 @@
     if (!connEl) return;
     setAttr(connEl, 'data-state', state);
     connEl.title = title || { live: 'Live updates', polling: 'Polling (live updates unavailable)',
-      connecting: 'Connecting…', down: 'Coordinator unreachable', idle: '' }[state] || state;
+      connecting: 'Connecting…', down: 'Coordinator unreachable', idle: '',
+      degraded: 'The coordinator\'s store is unavailable: new tasks wait' }[state] || state;
   }
 
   /**
@@ -669,6 +670,9 @@
     scope.stream('/api/stream', {
       overview: (data) => {
         st.ov = data;
+        // The top bar's dot also says when the store fails (dispatch is paused meanwhile).
+        if (data.store === 'degraded') setConn('degraded', 'Store unavailable: ' + (data.storeProblem || ''));
+        else if (connEl && connEl.getAttribute('data-state') === 'degraded') setConn('live');
         if (data.time) st.serverSkewMs = data.time - Date.now();
         for (const [sec, count] of data.history || []) st.history.set(sec, count);
         pruneHistory(st.history, Math.floor((data.time || Date.now()) / 1000) - 900);
