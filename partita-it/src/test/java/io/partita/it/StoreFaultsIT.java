@@ -130,6 +130,12 @@ class StoreFaultsIT {
         }
     }
 
+    private static void close(List<Worker> workers) {
+        for (Worker w : workers) {
+            w.close();
+        }
+    }
+
     /** Faults that hit a store call (a scheduled fault waits for its operation). */
     private static long hits(ChaosStore chaos) {
         long hit = 0;
@@ -210,9 +216,7 @@ class StoreFaultsIT {
                 assertThat(api.get("/api/health").json().get("status").asText()).isEqualTo("ok");
             } finally {
                 faults.shutdownNow();
-                for (Worker w : workers) {
-                    w.close();
-                }
+                close(workers);
             }
         }
     }
@@ -262,9 +266,7 @@ class StoreFaultsIT {
                         kills.get(), retried);
             } finally {
                 killer.shutdownNow();
-                for (Worker w : workers) {
-                    w.close();
-                }
+                close(workers);
             }
         } finally {
             dropSchema(schema);
@@ -315,9 +317,7 @@ class StoreFaultsIT {
                     System.out.printf(
                             "StoreFaultsIT (PostgreSQL stalled 6 s): %d tasks leased more than once%n", retried);
                 } finally {
-                    for (Worker w : workers) {
-                        w.close();
-                    }
+                    close(workers);
                 }
             }
         } finally {
@@ -398,9 +398,7 @@ class StoreFaultsIT {
                     assertThat(api.get("/api/health").json().get("status").asText())
                             .isEqualTo("ok");
                 } finally {
-                    for (Worker w : workers) {
-                        w.close();
-                    }
+                    close(workers);
                 }
             }
         } finally {
@@ -450,9 +448,7 @@ class StoreFaultsIT {
                 assertThat(second.get("cached").asBoolean()).isTrue();
                 assertThat(api.get("/api/health").json().get("status").asText()).isEqualTo("ok");
             } finally {
-                for (Worker w : workers) {
-                    w.close();
-                }
+                close(workers);
             }
         }
     }
@@ -482,9 +478,7 @@ class StoreFaultsIT {
                             .until(() -> api.job(id).get("status").asText().equals("done"));
                     assertThat(api.get("/api/jobs/" + id + "/result").body()).isEqualTo("9592");
                 } finally {
-                    for (Worker w : workers) {
-                        w.close();
-                    }
+                    close(workers);
                 }
             }
         } finally {

@@ -53,9 +53,6 @@ public final class Scheduler {
     private static final Logger log = LoggerFactory.getLogger(Scheduler.class);
     private static final int FINISHED_KEPT = 1000;
 
-    /** How often a grid call may lose its worker or time out before it fails. */
-    static final int CALL_ATTEMPTS = CallRun.ATTEMPTS;
-
     /** The owner's epoch: one coordinator owns its jobs today, so it is constant. */
     static final long EPOCH = 1;
 
@@ -530,7 +527,8 @@ public final class Scheduler {
         if (run == null || level < -1 || index < 0 || index > Integer.MAX_VALUE) {
             return null;
         }
-        return new Lease.Id(run, JobRun.key(level, index), attempt);
+        long key = JobRun.key(level, index);
+        return run.valid(key) ? new Lease.Id(run, key, attempt) : null;
     }
 
     private JobRun job(String id) {
