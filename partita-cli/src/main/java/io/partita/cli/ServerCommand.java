@@ -23,6 +23,8 @@ import picocli.CommandLine.Option;
  */
 @Command(
         name = "server",
+        mixinStandardHelpOptions = true,
+        versionProvider = Main.Version.class,
         description = {
             "Start a coordinator (dashboard, REST API, worker endpoint) with local worker threads.",
             "Settings: command line > --config file > defaults."

@@ -6,6 +6,8 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -120,5 +122,35 @@ class MainTest {
         Run r = run("server", "--port", "x");
         assertThat(r.code()).isEqualTo(2);
         assertThat(r.err()).startsWith("partita: Invalid value for option '--port'");
+    }
+
+    @Test
+    void help_everyCommandAndSubcommand_printsUsageAndExitsZero() {
+        List<List<String>> paths = new ArrayList<>();
+        collect(Main.commandLine(), List.of(), paths);
+        // The top level, the nine commands, help, and group join: a registered command cannot be missed.
+        assertThat(paths).hasSizeGreaterThanOrEqualTo(12);
+        for (List<String> path : paths) {
+            for (String flag : List.of("--help", "-h")) {
+                List<String> args = new ArrayList<>(path);
+                args.add(flag);
+                Run r = run(args.toArray(String[]::new));
+                String shown = String.join(" ", args);
+                assertThat(r.code())
+                        .as(shown + " exit code; stderr: " + r.err())
+                        .isZero();
+                String usage = ("Usage: partita " + String.join(" ", path)).strip();
+                assertThat(r.out().lines()).as(shown).anyMatch(line -> line.startsWith(usage));
+            }
+        }
+    }
+
+    private static void collect(CommandLine cmd, List<String> path, List<List<String>> paths) {
+        paths.add(path);
+        for (var sub : cmd.getSubcommands().entrySet()) {
+            List<String> child = new ArrayList<>(path);
+            child.add(sub.getKey());
+            collect(sub.getValue(), child, paths);
+        }
     }
 }
