@@ -4,6 +4,7 @@ import io.partita.coordinator.Coordinator;
 import io.partita.coordinator.CoordinatorConfig;
 import io.partita.worker.Worker;
 import io.partita.worker.WorkerConfig;
+import java.net.BindException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -198,6 +199,9 @@ final class ServerCommand extends CliCommand {
             return Coordinator.start(config);
         } catch (RuntimeException e) {
             log().debug("Coordinator start failed", e);
+            if (e.getCause() instanceof BindException) {
+                throw new CliException(CliException.describe(e) + " (choose another --port, or 0 for a free one)", e);
+            }
             throw new CliException("cannot start the coordinator: " + CliException.describe(e), e);
         }
     }
