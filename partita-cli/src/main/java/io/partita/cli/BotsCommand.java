@@ -24,6 +24,8 @@ import picocli.CommandLine.Option;
  */
 @Command(
         name = "bots",
+        mixinStandardHelpOptions = true,
+        versionProvider = Main.Version.class,
         description = {
             "Start N worker processes on this machine and wait for them.",
             "They exit on their own after --idle-exit without work; SIGTERM stops them gracefully."

@@ -6,7 +6,11 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 /** {@code partita cancel ID}: cancels a job. */
-@Command(name = "cancel", description = "Cancel a job; prints its id and resulting status.")
+@Command(
+        name = "cancel",
+        mixinStandardHelpOptions = true,
+        versionProvider = Main.Version.class,
+        description = "Cancel a job; prints its id and resulting status.")
 final class CancelCommand extends CliCommand {
     @Mixin
     ClientOptions client;

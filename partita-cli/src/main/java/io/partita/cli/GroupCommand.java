@@ -32,6 +32,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(
         name = "group",
+        versionProvider = Main.Version.class,
         description = "Join a membership group: processes sharing a database negotiate N and a rank.",
         mixinStandardHelpOptions = true,
         subcommands = {GroupCommand.Join.class})
@@ -52,6 +53,7 @@ public final class GroupCommand implements Callable<Integer> {
      */
     @Command(
             name = "join",
+            versionProvider = Main.Version.class,
             description = "Join GROUP_UUID and print this member's rank on every change and interval.",
             mixinStandardHelpOptions = true)
     public static final class Join implements Callable<Integer> {

@@ -9,6 +9,8 @@ import picocli.CommandLine.Parameters;
 /** {@code partita rerun ID --param k=v}: a new job like an old one, with changed params. */
 @Command(
         name = "rerun",
+        mixinStandardHelpOptions = true,
+        versionProvider = Main.Version.class,
         description = {
             "Run a job again as a new job linked to the old one, with params changed by --param.",
             "With --wait, show progress until the new job ends and print its result to stdout."

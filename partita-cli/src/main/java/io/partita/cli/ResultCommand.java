@@ -15,6 +15,8 @@ import picocli.CommandLine.Parameters;
 /** {@code partita result ID [-o FILE]}: the result of a finished job. */
 @Command(
         name = "result",
+        mixinStandardHelpOptions = true,
+        versionProvider = Main.Version.class,
         description = {
             "Print a finished job's result JSON, or write it to a file.",
             "Fails when the job is unknown or not done yet."

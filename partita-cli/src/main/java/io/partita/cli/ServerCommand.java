@@ -4,7 +4,12 @@ import io.partita.coordinator.Coordinator;
 import io.partita.coordinator.CoordinatorConfig;
 import io.partita.worker.Worker;
 import io.partita.worker.WorkerConfig;
+import java.io.IOException;
+import java.net.BindException;
 import java.net.URI;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -23,6 +28,8 @@ import picocli.CommandLine.Option;
  */
 @Command(
         name = "server",
+        mixinStandardHelpOptions = true,
+        versionProvider = Main.Version.class,
         description = {
             "Start a coordinator (dashboard, REST API, worker endpoint) with local worker threads.",
             "Settings: command line > --config file > defaults."
@@ -142,9 +149,8 @@ final class ServerCommand extends CliCommand {
         } catch (IllegalArgumentException e) {
             throw new CliException(e.getMessage(), e);
         }
-        if (s.store().isEmpty()) {
-            Files.createDirectories(s.dataDir());
-        }
+        // The blob store lives in the data directory even when --store names another database.
+        prepareDataDir(s.dataDir());
         CountDownLatch stop = new CountDownLatch(1);
         try (Signals.Registration signals = Signals.onTerminate(
                         "server", stop::countDown, () -> Runtime.getRuntime().halt(130));
@@ -196,8 +202,47 @@ final class ServerCommand extends CliCommand {
             return Coordinator.start(config);
         } catch (RuntimeException e) {
             log().debug("Coordinator start failed", e);
+            if (e.getCause() instanceof BindException) {
+                throw new CliException(CliException.describe(e) + " (choose another --port, or 0 for a free one)", e);
+            }
             throw new CliException("cannot start the coordinator: " + CliException.describe(e), e);
         }
+    }
+
+    /**
+     * Creates the data directory {@code dir} when it is missing and checks that a file can be created
+     * in it; a {@link CliException} naming the directory and the reason otherwise.
+     */
+    static void prepareDataDir(Path dir) {
+        if (Files.exists(dir) && !Files.isDirectory(dir)) {
+            throw new CliException(
+                    "data directory " + dir + " is a file, not a directory (choose another with --data)");
+        }
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new CliException("cannot create data directory " + dir + ": " + reason(e), e);
+        }
+        // Files.isWritable answers from permission bits, which do not bind root; a read-only mount
+        // refuses root too. Creating a file is the question the store will ask.
+        try {
+            Files.delete(Files.createTempFile(dir, ".partita-write-check", ".tmp"));
+        } catch (IOException e) {
+            throw new CliException("data directory " + dir + " is not writable: " + reason(e), e);
+        }
+    }
+
+    private static String reason(IOException e) {
+        if (e instanceof AccessDeniedException) {
+            return "permission denied";
+        }
+        if (e instanceof FileAlreadyExistsException f) {
+            return f.getFile() + " is a file";
+        }
+        if (e instanceof FileSystemException f && f.getReason() != null) {
+            return f.getReason();
+        }
+        return CliException.describe(e);
     }
 
     private static void stopWorker(Worker worker) throws InterruptedException {

@@ -12,6 +12,8 @@ import picocli.CommandLine.Parameters;
 /** {@code partita status [ID]}: one job's status, or the list of jobs. */
 @Command(
         name = "status",
+        mixinStandardHelpOptions = true,
+        versionProvider = Main.Version.class,
         description = {"Show one job's status, or list the jobs when no ID is given."})
 final class StatusCommand extends CliCommand {
     @Mixin

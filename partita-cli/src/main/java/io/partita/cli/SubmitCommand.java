@@ -15,6 +15,8 @@ import picocli.CommandLine.Parameters;
  */
 @Command(
         name = "submit",
+        mixinStandardHelpOptions = true,
+        versionProvider = Main.Version.class,
         description = {
             "Submit a job spec (JSON) and print the job id.",
             "With --wait, show progress until the job ends and print its result to stdout."

@@ -18,6 +18,8 @@ import picocli.CommandLine.Option;
  */
 @Command(
         name = "worker",
+        mixinStandardHelpOptions = true,
+        versionProvider = Main.Version.class,
         description = {
             "Run a worker that connects to a coordinator and runs tasks.",
             "SIGTERM/Ctrl-C: stop taking work, finish or return tasks, exit."

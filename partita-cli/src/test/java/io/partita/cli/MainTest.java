@@ -6,6 +6,9 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -120,5 +123,80 @@ class MainTest {
         Run r = run("server", "--port", "x");
         assertThat(r.code()).isEqualTo(2);
         assertThat(r.err()).startsWith("partita: Invalid value for option '--port'");
+    }
+
+    @Test
+    void help_everyCommandAndSubcommand_printsUsageAndExitsZero() {
+        List<List<String>> paths = new ArrayList<>();
+        collect(Main.commandLine(), List.of(), paths);
+        // The top level, the nine commands, help, and group join: a registered command cannot be missed.
+        assertThat(paths).hasSizeGreaterThanOrEqualTo(12);
+        for (List<String> path : paths) {
+            for (String flag : List.of("--help", "-h")) {
+                List<String> args = new ArrayList<>(path);
+                args.add(flag);
+                Run r = run(args.toArray(String[]::new));
+                String shown = String.join(" ", args);
+                assertThat(r.code())
+                        .as(shown + " exit code; stderr: " + r.err())
+                        .isZero();
+                String usage = ("Usage: partita " + String.join(" ", path)).strip();
+                assertThat(r.out().lines()).as(shown).anyMatch(line -> line.startsWith(usage));
+            }
+        }
+    }
+
+    private static void collect(CommandLine cmd, List<String> path, List<List<String>> paths) {
+        paths.add(path);
+        for (var sub : cmd.getSubcommands().entrySet()) {
+            List<String> child = new ArrayList<>(path);
+            child.add(sub.getKey());
+            collect(sub.getValue(), child, paths);
+        }
+    }
+
+    @Test
+    void server_dataDirIsAFile_oneLine(@TempDir Path dir) throws Exception {
+        Path file = Files.writeString(dir.resolve("data"), "not a directory");
+        Run r = run("server", "--data", file.toString(), "--local-workers", "0", "--port", "0");
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err())
+                .isEqualTo("partita: data directory " + file
+                        + " is a file, not a directory (choose another with --data)" + System.lineSeparator());
+    }
+
+    @Test
+    void server_dataDirUnderAFile_oneLine(@TempDir Path dir) throws Exception {
+        Path file = Files.writeString(dir.resolve("file"), "not a directory");
+        Path data = file.resolve("data");
+        Run r = run("server", "--data", data.toString(), "--local-workers", "0", "--port", "0");
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err().lines()).hasSize(1);
+        assertThat(r.err()).startsWith("partita: cannot create data directory " + data + ": ");
+    }
+
+    @Test
+    void server_dataDirNotWritable_oneLine(@TempDir Path dir) throws Exception {
+        Path readOnly = Files.createDirectory(dir.resolve("read-only"));
+        Files.setPosixFilePermissions(readOnly, PosixFilePermissions.fromString("r-xr-xr-x"));
+        try {
+            // Permission bits do not bind root; sysfs refuses new files to everyone, root included.
+            Path data = canCreateFileIn(readOnly) ? Path.of("/sys") : readOnly;
+            Run r = run("server", "--data", data.toString(), "--local-workers", "0", "--port", "0");
+            assertThat(r.code()).isEqualTo(1);
+            assertThat(r.err().lines()).hasSize(1);
+            assertThat(r.err()).startsWith("partita: data directory " + data + " is not writable: ");
+        } finally {
+            Files.setPosixFilePermissions(readOnly, PosixFilePermissions.fromString("rwxr-xr-x"));
+        }
+    }
+
+    private static boolean canCreateFileIn(Path dir) {
+        try {
+            Files.delete(Files.createTempFile(dir, "probe", ".tmp"));
+            return true;
+        } catch (java.io.IOException e) {
+            return false;
+        }
     }
 }

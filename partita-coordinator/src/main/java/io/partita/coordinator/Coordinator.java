@@ -117,6 +117,7 @@ public final class Coordinator implements AutoCloseable {
      * {@link #start(CoordinatorConfig)}.
      */
     public static Coordinator start(CoordinatorConfig config, UnaryOperator<Store> decorate) {
+        requirePortFree(config.host(), config.port());
         StoreRetry startup = StoreRetry.of(StoreRetry.Policy.DEFAULT);
         String storeUrl = config.effectiveStoreUrl();
         Store store = decorate.apply(startup.call("open the store", () -> Store.open(storeUrl)));
@@ -206,6 +207,14 @@ public final class Coordinator implements AutoCloseable {
                 throw new IllegalStateException(
                         "cannot listen on " + config.host() + ":" + config.port() + ": " + e.getMessage(), e);
             }
+            if (!server.isRunning() || server.port() < 0) {
+                // Helidon logs a failed bind and returns a stopped server (port -1) rather than throwing;
+                // reached only when the port was taken after requirePortFree looked.
+                server.stop();
+                writer.close();
+                throw new IllegalStateException("cannot listen on " + config.host() + ":" + config.port()
+                        + ": the web server did not start (see the log above)");
+            }
             ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform()
                     .name("partita-sweeper")
                     .daemon(true)
@@ -229,6 +238,24 @@ public final class Coordinator implements AutoCloseable {
         } catch (RuntimeException e) {
             store.close();
             throw e;
+        }
+    }
+
+    /**
+     * Fails with an {@link IllegalStateException} caused by the {@link java.net.BindException} when
+     * {@code host:port} cannot be bound, before the store is opened. Helidon would only log two stack
+     * traces and return a server that listens nowhere. Port 0 (any free port) is not checked.
+     */
+    private static void requirePortFree(String host, int port) {
+        if (port == 0) {
+            return;
+        }
+        // SO_REUSEADDR as Helidon sets it: a port in TIME_WAIT is free for the server too.
+        try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
+            probe.setReuseAddress(true);
+            probe.bind(new java.net.InetSocketAddress(host, port));
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("cannot listen on " + host + ":" + port + ": " + e.getMessage(), e);
         }
     }
 
