@@ -52,7 +52,8 @@ public final class CallApi {
 
     /** Adds the routes to {@code routing}. */
     public void routing(HttpRouting.Builder routing) {
-        routing.post("/api/calls", this::call)
+        Routes.on(routing)
+                .post("/api/calls", this::call)
                 .get("/api/calls/{id}", this::get)
                 .get("/api/cache/stats", this::stats)
                 .delete("/api/cache", this::clear)
