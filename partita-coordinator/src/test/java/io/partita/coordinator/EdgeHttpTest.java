@@ -2,6 +2,10 @@ package io.partita.coordinator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import io.partita.coordinator.wire.ConnectionGate;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -17,10 +21,11 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
 /**
  * What a real coordinator answers at the HTTP edge, seen on the wire with raw HTTP/1.1: {@code HEAD}
- * wherever {@code GET} is.
+ * wherever {@code GET} is, and a WebSocket upgrade from a page of an origin not allowed.
  */
 @Timeout(60)
 class EdgeHttpTest {
@@ -123,6 +128,19 @@ class EdgeHttpTest {
         return line.toString();
     }
 
+    /** Reads the status line and headers of an upgrade answer, which may leave the socket open. */
+    private static String upgradeStatus(String path, String origin) throws IOException {
+        try (Socket s = new Socket("127.0.0.1", coordinator.port())) {
+            s.setSoTimeout(10_000);
+            s.getOutputStream()
+                    .write(("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+                                    + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                                    + "Sec-WebSocket-Version: 13\r\nOrigin: " + origin + "\r\n\r\n")
+                            .getBytes(StandardCharsets.US_ASCII));
+            return readHead(s.getInputStream());
+        }
+    }
+
     private static void assertHeadLikeGet(String path) throws IOException {
         Raw get = exchange("GET " + path + " HTTP/1.1\r\n");
         Raw head = exchange("HEAD " + path + " HTTP/1.1\r\n");
@@ -159,5 +177,49 @@ class EdgeHttpTest {
         assertThat(exchange("HEAD /api/jobs/no-such-job HTTP/1.1\r\n").code()).isEqualTo(404);
         assertHeadLikeGet("/api/datasets/no-such-dataset");
         assertHeadLikeGet("/dashboard/nothing.js");
+    }
+
+    @Test
+    void upgrade_refusedOrigin_is403WithReasonAndLogLine() throws IOException {
+        Logger gateLog = (Logger) LoggerFactory.getLogger(ConnectionGate.class);
+        ListAppender<ILoggingEvent> logged = new ListAppender<>();
+        logged.start();
+        gateLog.addAppender(logged);
+        try {
+            // Before: Helidon refused the upgrade and the request fell through to a plain 404/400.
+            Raw worker = exchange("GET /ws/worker HTTP/1.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                    + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+                    + "Origin: http://evil.example\r\n");
+            assertThat(worker.code()).isEqualTo(403);
+            assertThat(worker.body())
+                    .contains("origin_not_allowed")
+                    .contains("origin http://evil.example is not allowed to connect workers");
+            Raw client = exchange("GET /ws/client HTTP/1.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                    + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+                    + "Origin: http://evil.example\r\n");
+            assertThat(client.code()).isEqualTo(403);
+            assertThat(client.body()).contains("origin http://evil.example is not allowed to make grid calls");
+            assertThat(logged.list)
+                    .extracting(ILoggingEvent::getFormattedMessage)
+                    .anySatisfy(m -> assertThat(m)
+                            .contains("/ws/worker")
+                            .contains("origin http://evil.example is not allowed to connect workers"))
+                    .anySatisfy(m -> assertThat(m).contains("/ws/client").contains("make grid calls"));
+        } finally {
+            gateLog.detachAppender(logged);
+        }
+    }
+
+    @Test
+    void upgrade_allowedOrigin_switchesProtocols() throws IOException {
+        assertThat(upgradeStatus("/ws/worker", ALLOWED)).startsWith("HTTP/1.1 101");
+        assertThat(upgradeStatus("/ws/client", ALLOWED)).startsWith("HTTP/1.1 101");
+    }
+
+    @Test
+    void plainGetOfWebSocketPath_saysToUpgrade() throws IOException {
+        Raw plain = exchange("GET /ws/worker HTTP/1.1\r\n");
+        assertThat(plain.code()).isEqualTo(400);
+        assertThat(plain.body()).contains("/ws/worker is a WebSocket endpoint");
     }
 }

@@ -80,6 +80,7 @@ public final class HttpSupport {
         return switch (kind) {
             case BAD_REQUEST -> 400;
             case INVALID -> 422;
+            case FORBIDDEN -> 403;
             case NOT_FOUND -> 404;
             case CONFLICT -> 409;
             case TOO_LARGE -> 413;
