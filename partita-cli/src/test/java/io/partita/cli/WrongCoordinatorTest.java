@@ -87,4 +87,14 @@ class WrongCoordinatorTest {
         assertThat(r.err().lines()).hasSize(1);
         assertThat(r.err()).startsWith("partita: cannot reach coordinator at http://127.0.0.1:1/");
     }
+
+    @Test
+    void status_unknownHost_oneLineNamingTheHost() {
+        Run r = run("status", "j1", "--coordinator", "http://no-such-host.invalid:8080");
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err().lines()).hasSize(1);
+        assertThat(r.err())
+                .isEqualTo("partita: cannot reach coordinator at http://no-such-host.invalid:8080/:"
+                        + " unknown host no-such-host.invalid\n");
+    }
 }
