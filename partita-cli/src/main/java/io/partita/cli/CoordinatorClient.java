@@ -72,7 +72,7 @@ final class CoordinatorClient {
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(write(spec)))
                 .build();
-        return json(send(req));
+        return send(req);
     }
 
     /** POST /api/jobs/{id}/rerun; returns the created job. */
@@ -81,23 +81,23 @@ final class CoordinatorClient {
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(write(body)))
                 .build();
-        return json(send(req));
+        return send(req);
     }
 
     /** GET /api/jobs/{id}. */
     JsonNode job(String id) {
-        return json(send(request("api/jobs/" + segment(id)).GET().build()));
+        return send(request("api/jobs/" + segment(id)).GET().build());
     }
 
     /** GET /api/jobs?offset&limit. */
     JsonNode jobs(int offset, int limit) {
-        return json(send(
-                request("api/jobs?offset=" + offset + "&limit=" + limit).GET().build()));
+        return send(
+                request("api/jobs?offset=" + offset + "&limit=" + limit).GET().build());
     }
 
     /** DELETE /api/jobs/{id}; returns the job. */
     JsonNode cancel(String id) {
-        return json(send(request("api/jobs/" + segment(id)).DELETE().build()));
+        return send(request("api/jobs/" + segment(id)).DELETE().build());
     }
 
     /** GET /api/jobs/{id}/result, copying the body to {@code sink} as it arrives. */
@@ -106,7 +106,7 @@ final class CoordinatorClient {
         HttpResponse<InputStream> resp = exchange(req, HttpResponse.BodyHandlers.ofInputStream());
         try (InputStream in = resp.body()) {
             if (resp.statusCode() / 100 != 2) {
-                throw httpError(resp.statusCode(), new String(in.readAllBytes(), StandardCharsets.UTF_8));
+                throw httpError(resp, new String(in.readAllBytes(), StandardCharsets.UTF_8));
             }
             in.transferTo(sink);
         } catch (IOException e) {
@@ -125,17 +125,17 @@ final class CoordinatorClient {
      * is sent again with backoff for up to {@link #UNAVAILABLE_PATIENCE}, saying so once on stderr,
      * so that a client rides through a database failover.
      */
-    private String send(HttpRequest req) {
+    private JsonNode send(HttpRequest req) {
         long deadline = System.nanoTime() + unavailablePatience.toNanos();
         long delay = 250;
         boolean told = false;
         while (true) {
             HttpResponse<String> resp = exchange(req, HttpResponse.BodyHandlers.ofString());
             if (resp.statusCode() / 100 == 2) {
-                return resp.body();
+                return json(resp);
             }
             if (resp.statusCode() != 503 || System.nanoTime() + delay * 1_000_000 - deadline > 0) {
-                throw httpError(resp.statusCode(), resp.body());
+                throw httpError(resp, resp.body());
             }
             if (!told) {
                 told = true;
@@ -185,10 +185,22 @@ final class CoordinatorClient {
         }
         String why =
                 root.getMessage() != null ? root.getMessage() : root.getClass().getSimpleName();
-        if (e instanceof ConnectException && e.getMessage() == null) {
+        if (hasCause(e, java.nio.channels.UnresolvedAddressException.class)
+                || hasCause(e, java.net.UnknownHostException.class)) {
+            why = "unknown host " + base.getHost();
+        } else if (e instanceof ConnectException && e.getMessage() == null) {
             why = "connection refused";
         }
         return new Unreachable("cannot reach coordinator at " + base + ": " + why, e);
+    }
+
+    private static boolean hasCause(Throwable t, Class<? extends Throwable> type) {
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (type.isInstance(c)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The coordinator could not be reached at all (as opposed to answering with an error). */
@@ -219,7 +231,13 @@ final class CoordinatorClient {
         }
     }
 
-    private static HttpError httpError(int status, String body) {
+    /**
+     * The error of an answer that is not 2xx: the coordinator's {@code message} (and {@code field})
+     * when the body is its JSON error, else a line saying that what answered does not look like a
+     * coordinator, so a wrong {@code --coordinator} URL or path is recognisable as such.
+     */
+    static HttpError httpError(HttpResponse<?> resp, String body) {
+        int status = resp.statusCode();
         String message = null;
         try {
             JsonNode node = JSON.readTree(body);
@@ -234,21 +252,34 @@ final class CoordinatorClient {
             // not JSON: fall through
         }
         if (message == null) {
-            String text = body == null ? "" : body.strip();
-            if (text.length() > 200) {
-                text = text.substring(0, 200) + "...";
-            }
-            message = "HTTP " + status + (text.isEmpty() ? "" : ": " + text.replaceAll("\\s+", " "));
+            message = notACoordinator(resp, "HTTP " + status + contentType(resp));
         }
         return new HttpError(status, message);
     }
 
-    private static JsonNode json(String body) {
+    /** The JSON body of a 2xx answer; anything else means that what answered is not a coordinator. */
+    static JsonNode json(HttpResponse<String> resp) {
         try {
-            return JSON.readTree(body);
+            JsonNode node = JSON.readTree(resp.body());
+            if (node != null && !node.isMissingNode()) {
+                return node;
+            }
         } catch (JsonProcessingException e) {
-            throw new CliException("coordinator sent invalid JSON: " + e.getOriginalMessage(), e);
+            // not JSON: below
         }
+        throw new CliException(notACoordinator(resp, "HTTP " + resp.statusCode() + contentType(resp) + ", not JSON"));
+    }
+
+    private static String notACoordinator(HttpResponse<?> resp, String what) {
+        return resp.request().method() + " " + resp.uri() + " answered " + what
+                + ": is --coordinator the base URL of a Partita coordinator (e.g. http://localhost:8080)?";
+    }
+
+    private static String contentType(HttpResponse<?> resp) {
+        return resp.headers()
+                .firstValue("Content-Type")
+                .map(t -> " (" + t.split(";")[0].strip() + ")")
+                .orElse("");
     }
 
     private static byte[] write(JsonNode node) {

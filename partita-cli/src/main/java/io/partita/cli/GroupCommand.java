@@ -9,13 +9,9 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.format.DateTimeParseException;
-import java.util.Locale;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import javax.sql.DataSource;
 import org.postgresql.ds.PGSimpleDataSource;
 import org.sqlite.SQLiteDataSource;
@@ -60,8 +56,6 @@ public final class GroupCommand implements Callable<Integer> {
 
         /** Default database: the embedded SQLite store under partita-data/. */
         public static final String DEFAULT_DB = "jdbc:sqlite:partita-data/partita.db";
-
-        private static final Pattern SHORT_DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h)", Pattern.CASE_INSENSITIVE);
 
         @Spec
         private CommandSpec spec;
@@ -187,27 +181,9 @@ public final class GroupCommand implements Callable<Integer> {
             }
         }
 
-        /** Parses 500ms, 5s, 2m, 1h or ISO-8601 (PT5S). */
+        /** Parses the grid-wide duration syntax (500ms, 5s, 2m, 1h, PT5S); must be positive. */
         static Duration parseDuration(String name, String value) {
-            String v = value.trim();
-            Matcher m = SHORT_DURATION.matcher(v);
-            Duration d;
-            if (m.matches()) {
-                long n = Long.parseLong(m.group(1));
-                d = switch (m.group(2).toLowerCase(Locale.ROOT)) {
-                    case "ms" -> Duration.ofMillis(n);
-                    case "s" -> Duration.ofSeconds(n);
-                    case "m" -> Duration.ofMinutes(n);
-                    default -> Duration.ofHours(n);
-                };
-            } else {
-                try {
-                    d = Duration.parse(v);
-                } catch (DateTimeParseException e) {
-                    throw new IllegalArgumentException(
-                            name + " must be a duration like 500ms, 5s, 2m or PT5S, was '" + value + "'");
-                }
-            }
+            Duration d = io.partita.protocol.Durations.parse(name, value);
             if (d.isZero() || d.isNegative()) {
                 throw new IllegalArgumentException(name + " must be positive, was '" + value + "'");
             }

@@ -2,6 +2,7 @@ package io.partita.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.ByteArrayOutputStream;
+import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -42,9 +43,9 @@ abstract class JobCommand extends CliCommand {
         if (id == null) {
             throw new CliException("coordinator answered without a job id: " + created);
         }
-        out().println(id);
-        out().flush();
         if (!await) {
+            out().println(id);
+            out().flush();
             return 0;
         }
         JsonNode last = follow(c, id);
@@ -64,9 +65,39 @@ abstract class JobCommand extends CliCommand {
         return 0;
     }
 
-    /** Polls the job until it is terminal, showing progress on stderr. */
+    /**
+     * Prints the job's id and polls the job until it is terminal, showing progress on stderr.
+     * Stopped by Ctrl-C (or a SIGTERM), it says on its way out that the job goes on and how to
+     * cancel it.
+     */
     private JsonNode follow(CoordinatorClient c, String id) throws InterruptedException {
         boolean terminal = Terminal.isTerminal();
+        PrintWriter err = err();
+        Thread note = Thread.ofPlatform().name("partita-stopped-waiting").unstarted(() -> {
+            err.println((terminal ? "\n" : "") + stoppedWaiting(id));
+            err.flush();
+        });
+        // Before the id is printed: whoever sees the id and stops us sees the note.
+        Runtime.getRuntime().addShutdownHook(note);
+        try {
+            out().println(id);
+            out().flush();
+            return poll(c, id, terminal);
+        } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(note);
+            } catch (IllegalStateException e) {
+                // the JVM is shutting down: the note is being printed
+            }
+        }
+    }
+
+    /** The line printed when {@code submit --wait} is stopped: the job is not cancelled. */
+    static String stoppedWaiting(String id) {
+        return "partita: stopped waiting; job " + id + " goes on (cancel it with: partita cancel " + id + ")";
+    }
+
+    private JsonNode poll(CoordinatorClient c, String id, boolean terminal) throws InterruptedException {
         long lastPlain = 0;
         long unreachableSince = 0;
         String lastBar = "";

@@ -92,6 +92,27 @@ class MainTest {
     }
 
     @Test
+    void worker_idleExitShortSyntax_accepted() {
+        WorkerCommand worker = new WorkerCommand();
+        new CommandLine(worker).parseArgs("--coordinator", "http://h:1", "--idle-exit", "30s");
+        assertThat(worker.idleExit).isEqualTo(java.time.Duration.ofSeconds(30));
+    }
+
+    @Test
+    void groupJoin_heartbeatShortSyntax_accepted() {
+        assertThat(GroupCommand.Join.parseDuration("--heartbeat", "30s")).isEqualTo(java.time.Duration.ofSeconds(30));
+        assertThat(GroupCommand.Join.parseDuration("--heartbeat", "PT30S")).isEqualTo(java.time.Duration.ofSeconds(30));
+    }
+
+    @Test
+    void groupJoin_badHeartbeat_namesOptionAndValue() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> GroupCommand.Join.parseDuration("--heartbeat", "soon"))
+                .hasMessage("--heartbeat must be a duration such as 30s, 5m, 250ms, 2h or ISO-8601 PT30S, was 'soon'");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> GroupCommand.Join.parseDuration("--heartbeat", "0s"))
+                .hasMessage("--heartbeat must be positive, was '0s'");
+    }
+
+    @Test
     void worker_badCoordinatorUrl_oneLine() {
         Run r = run("worker", "--coordinator", "ftp://x");
         assertThat(r.code()).isEqualTo(1);

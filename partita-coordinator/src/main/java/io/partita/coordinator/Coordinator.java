@@ -168,6 +168,7 @@ public final class Coordinator implements AutoCloseable {
             dataJobs.recover();
             HttpRouting.Builder routing = HttpRouting.builder();
             http.errors(routing);
+            gate.routing(routing);
             new WebPages(store).routing(routing);
             DashboardStreams streams = new DashboardStreams(scheduler, store, views, mapper, health);
             streams.routing(routing);
@@ -195,11 +196,12 @@ public final class Coordinator implements AutoCloseable {
                                 .build())
                         .addRouting(WsRouting.builder()
                                 .endpoint(
-                                        "/ws/worker",
+                                        ConnectionGate.WORKER_PATH,
                                         () -> new WorkerEndpoint(
                                                 scheduler, store, catalog, calls, dataJobs, config, gate, health))
                                 .endpoint(
-                                        "/ws/client", () -> new ClientEndpoint(calls, mapper, config.maxFrameBytes())))
+                                        ConnectionGate.CLIENT_PATH,
+                                        () -> new ClientEndpoint(calls, mapper, config.maxFrameBytes(), gate)))
                         .build()
                         .start();
             } catch (RuntimeException e) {

@@ -75,7 +75,7 @@ class VolunteerServerIT {
     @Test
     void originCheck_refusesOtherOrigins_butNotWorkersWithoutOrigin() throws Exception {
         int before = grid.api.get("/api/workers").json().get("total").asInt();
-        // the upgrade is answered with 400 instead of 101: the client's handshake fails
+        // the upgrade is answered with 403 (origin not allowed) instead of 101: the client's handshake fails
         assertThatThrownBy(() -> new RawWorker(grid.coordinator.url(), Map.of("Origin", "http://evil.example")))
                 .isInstanceOf(java.util.concurrent.CompletionException.class);
         assertThat(grid.api.get("/api/workers").json().get("total").asInt()).isEqualTo(before);

@@ -18,6 +18,8 @@ public class PartitaException extends RuntimeException {
         BAD_REQUEST,
         /** The request is well-formed but a value in it is not acceptable: HTTP 422. */
         INVALID,
+        /** The request is not allowed from where it comes (e.g. a page's origin): HTTP 403. */
+        FORBIDDEN,
         /** What the request names does not exist: HTTP 404. */
         NOT_FOUND,
         /** The request conflicts with the current state (already finished, not done yet): HTTP 409. */
@@ -58,6 +60,11 @@ public class PartitaException extends RuntimeException {
     /** A bad query parameter {@code name}: {@link Kind#BAD_REQUEST}, code {@code invalid_query}. */
     public static PartitaException invalidQuery(String name, String message) {
         return new PartitaException(Kind.BAD_REQUEST, "invalid_query", message, name);
+    }
+
+    /** Not allowed from where it comes: {@link Kind#FORBIDDEN} with {@code code}. */
+    public static PartitaException forbidden(String code, String message) {
+        return new PartitaException(Kind.FORBIDDEN, code, message);
     }
 
     /** Nothing by that name: {@link Kind#NOT_FOUND}, code {@code not_found}. */

@@ -15,6 +15,7 @@ import io.partita.coordinator.jobs.CodeService;
 import io.partita.coordinator.jobs.SpecRules;
 import io.partita.coordinator.sched.CallRun;
 import io.partita.coordinator.sched.Scheduler;
+import io.partita.protocol.Durations;
 import io.partita.store.Store;
 import java.time.Duration;
 import java.util.Set;
@@ -51,7 +52,8 @@ public final class CallApi {
 
     /** Adds the routes to {@code routing}. */
     public void routing(HttpRouting.Builder routing) {
-        routing.post("/api/calls", this::call)
+        Routes.on(routing)
+                .post("/api/calls", this::call)
                 .get("/api/calls/{id}", this::get)
                 .get("/api/cache/stats", this::stats)
                 .delete("/api/cache", this::clear)
@@ -78,16 +80,7 @@ public final class CallApi {
             }
             async = a.booleanValue();
         }
-        long wait = DEFAULT_WAIT_MILLIS;
-        JsonNode t = body.get("timeout");
-        if (t != null && !t.isNull()) {
-            if (!t.isIntegralNumber() || t.longValue() < 1 || t.longValue() > MAX_WAIT_MILLIS) {
-                throw PartitaException.invalid(
-                        "timeout",
-                        "timeout must be a number of milliseconds from 1 to " + MAX_WAIT_MILLIS + ", was " + t);
-            }
-            wait = t.longValue();
-        }
+        long wait = waitMillis(body.get("timeout"));
         CallService.Request request = calls.request(body.get("function"), body.get("args"));
         CompletableFuture<CallRun.Outcome> future = calls.submit(request);
         if (async) {
@@ -235,5 +228,37 @@ public final class CallApi {
         out.put("pure", def.pure());
         out.put("timeout", def.timeout().toString());
         return out;
+    }
+
+    /**
+     * A call's {@code timeout}: how long to wait for its result, in milliseconds, from 1 to {@value
+     * #MAX_WAIT_MILLIS}; given as a number of milliseconds or as a duration ({@code "30s"}, {@code
+     * "PT30S"}); {@value #DEFAULT_WAIT_MILLIS} if absent or null.
+     */
+    static long waitMillis(JsonNode t) {
+        if (t == null || t.isNull()) {
+            return DEFAULT_WAIT_MILLIS;
+        }
+        long millis;
+        if (t.isIntegralNumber() && t.canConvertToLong()) {
+            millis = t.longValue();
+        } else if (t.isTextual()) {
+            Duration d;
+            try {
+                d = Durations.parse("timeout", t.textValue());
+            } catch (IllegalArgumentException e) {
+                throw PartitaException.invalid("timeout", e.getMessage());
+            }
+            millis = d.compareTo(Duration.ofMillis(MAX_WAIT_MILLIS)) > 0 ? Long.MAX_VALUE : d.toMillis();
+        } else {
+            millis = -1;
+        }
+        if (millis < 1 || millis > MAX_WAIT_MILLIS) {
+            throw PartitaException.invalid(
+                    "timeout",
+                    "timeout must be a number of milliseconds from 1 to " + MAX_WAIT_MILLIS
+                            + " or a duration such as 30s or PT30S up to 1h, was " + t);
+        }
+        return millis;
     }
 }

@@ -63,7 +63,8 @@ public final class DataApi {
 
     /** Adds the routes to {@code routing}. */
     public void routing(HttpRouting.Builder routing) {
-        routing.post("/api/datasets", this::postDataset)
+        Routes.on(routing)
+                .post("/api/datasets", this::postDataset)
                 .get("/api/datasets", (req, res) -> {
                     ObjectNode out = mapper.createObjectNode();
                     out.set("items", datasets.list());
@@ -79,7 +80,8 @@ public final class DataApi {
                 });
         kind(routing, "mapreduce", "mapreduce");
         kind(routing, "queries", "query");
-        routing.get("/data/{token}/in/{i}", this::read)
+        Routes.on(routing)
+                .get("/data/{token}/in/{i}", this::read)
                 .put("/data/{token}/out/{r}", this::write)
                 .options("/data/{token}/{dir}/{n}", (req, res) -> {
                     HttpSupport.allowAnyOrigin(res);
@@ -97,7 +99,8 @@ public final class DataApi {
     }
 
     private void kind(HttpRouting.Builder routing, String path, String kind) {
-        routing.post("/api/" + path, (req, res) -> {
+        Routes.on(routing)
+                .post("/api/" + path, (req, res) -> {
                     ObjectNode out = kind.equals("query")
                             ? jobs.submitQuery(api.readJson(req))
                             : jobs.submitMapReduce(api.readJson(req));

@@ -87,7 +87,8 @@ public final class HttpApi {
 
     /** Adds the routes to {@code routing}. */
     public void routing(HttpRouting.Builder routing) {
-        routing.get("/api/health", this::health)
+        Routes.on(routing)
+                .get("/api/health", this::health)
                 .get("/api/openapi.json", (req, res) -> send(res, 200, JSON, openApi))
                 .post("/api/jobs", this::submit)
                 .post("/api/jobs/{id}/rerun", this::rerun)

@@ -46,9 +46,14 @@ public final class HttpSupport {
 
     /** Registers the error handlers: the one place where exceptions become responses. */
     public void errors(HttpRouting.Builder routing) {
-        routing.error(PartitaException.class, this::error)
-                .error(StoreException.class, this::storeError)
-                .error(Exception.class, this::unexpected);
+        // An error answering a HEAD has the status and headers of the GET's error, and no body.
+        routing.error(PartitaException.class, (req, res, e) -> error(req, headAware(req, res), e))
+                .error(StoreException.class, (req, res, e) -> storeError(req, headAware(req, res), e))
+                .error(Exception.class, (req, res, e) -> unexpected(req, headAware(req, res), e));
+    }
+
+    private static ServerResponse headAware(ServerRequest req, ServerResponse res) {
+        return Routes.isHead(req) ? new HeadResponse(res) : res;
     }
 
     /** A store failure is a 503 that says so (and that the request may be repeated); others are 500s. */
@@ -75,6 +80,7 @@ public final class HttpSupport {
         return switch (kind) {
             case BAD_REQUEST -> 400;
             case INVALID -> 422;
+            case FORBIDDEN -> 403;
             case NOT_FOUND -> 404;
             case CONFLICT -> 409;
             case TOO_LARGE -> 413;

@@ -2,8 +2,8 @@ package io.partita.coordinator.jobs;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.partita.coordinator.common.PartitaException;
+import io.partita.protocol.Durations;
 import java.time.Duration;
-import java.time.format.DateTimeParseException;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.Optional;
@@ -140,22 +140,23 @@ public final class SpecRules {
     }
 
     /**
-     * A time limit given as an ISO-8601 duration between 1 ms and a day, or {@code value} if the
-     * node is absent or null; a bad one is refused naming {@code field}.
+     * A time limit given as a duration between 1 ms and a day ({@code "30s"}, {@code "5m"}, {@code
+     * "250ms"}, {@code "PT60S"}; see {@link Durations}), or {@code value} if the node is absent or
+     * null; a bad one is refused naming {@code field}.
      */
     public static Duration timeLimit(JsonNode node, String field, Duration value) {
         if (node == null || node.isNull()) {
             return value;
         }
+        if (!node.isTextual()) {
+            throw PartitaException.invalid(
+                    field, field + " must be a duration such as " + Durations.EXAMPLES + ", was " + node);
+        }
         Duration limit;
         try {
-            limit = node.isTextual() ? Duration.parse(node.textValue()) : null;
-        } catch (DateTimeParseException e) {
-            limit = null;
-        }
-        if (limit == null) {
-            throw PartitaException.invalid(
-                    field, field + " must be an ISO-8601 duration such as \"PT60S\", was " + node);
+            limit = Durations.parse(field, node.textValue());
+        } catch (IllegalArgumentException e) {
+            throw PartitaException.invalid(field, e.getMessage());
         }
         if (limit.compareTo(MIN_TIME_LIMIT) < 0 || limit.compareTo(MAX_TIME_LIMIT) > 0) {
             throw PartitaException.invalid(field, field + " must be between PT0.001S and P1D, was " + node.textValue());

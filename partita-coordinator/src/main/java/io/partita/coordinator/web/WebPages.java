@@ -8,6 +8,7 @@ import io.helidon.webserver.http.ServerResponse;
 import io.partita.coordinator.common.PartitaException;
 import io.partita.coordinator.http.HttpSupport;
 import io.partita.coordinator.http.PngRenderer;
+import io.partita.coordinator.http.Routes;
 import io.partita.store.Store;
 import java.io.IOException;
 import java.io.InputStream;
@@ -43,7 +44,8 @@ public final class WebPages {
 
     /** Adds the page routes to {@code routing}. */
     public void routing(HttpRouting.Builder routing) {
-        routing.get("/volunteer.js", (req, res) -> {
+        Routes.on(routing)
+                .get("/volunteer.js", (req, res) -> {
                     // Embedded on other sites: any origin may load it (and the worker code it starts).
                     HttpSupport.allowAnyOrigin(res);
                     res.header(HeaderNames.CACHE_CONTROL, "no-cache");

@@ -3,12 +3,17 @@ package io.partita.coordinator.wire;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.helidon.common.buffers.BufferData;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Headers;
+import io.helidon.http.HttpPrologue;
 import io.helidon.websocket.WsListener;
 import io.helidon.websocket.WsSession;
+import io.helidon.websocket.WsUpgradeException;
 import io.partita.coordinator.calls.CallService;
 import io.partita.coordinator.common.PartitaException;
 import io.partita.coordinator.sched.CallRun;
 import io.partita.protocol.CoordinatorCallSession;
+import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
@@ -26,14 +31,29 @@ public final class ClientEndpoint implements WsListener {
     private static final Logger log = LoggerFactory.getLogger(ClientEndpoint.class);
 
     private final CallService calls;
+    private final ConnectionGate gate;
     private final CoordinatorCallSession protocol;
     private final AtomicBoolean flushScheduled = new AtomicBoolean();
     private volatile WsSession session;
 
-    /** A client connection's session: calls go to {@code calls}; frames are at most {@code maxFrameBytes}. */
-    public ClientEndpoint(CallService calls, ObjectMapper mapper, int maxFrameBytes) {
+    /**
+     * A client connection's session: calls go to {@code calls}; frames are at most {@code
+     * maxFrameBytes}; a browser page of an origin {@code gate} does not allow may not connect.
+     */
+    public ClientEndpoint(CallService calls, ObjectMapper mapper, int maxFrameBytes, ConnectionGate gate) {
+        this.gate = gate;
         this.calls = calls;
         this.protocol = new CoordinatorCallSession(mapper, maxFrameBytes, new Transport(), this::call);
+    }
+
+    @Override
+    public Optional<Headers> onHttpUpgrade(HttpPrologue prologue, Headers headers) throws WsUpgradeException {
+        Optional<String> refused = gate.refuseOrigin(headers.first(HeaderNames.ORIGIN), "make grid calls");
+        if (refused.isPresent()) {
+            // Helidon then routes the request as plain HTTP: ConnectionGate.routing answers 403 and logs.
+            throw new WsUpgradeException(refused.get());
+        }
+        return Optional.empty();
     }
 
     @Override

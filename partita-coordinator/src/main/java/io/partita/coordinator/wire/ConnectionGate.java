@@ -1,12 +1,18 @@
 package io.partita.coordinator.wire;
 
+import io.helidon.http.HeaderNames;
+import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.ServerRequest;
 import io.partita.coordinator.CoordinatorConfig;
+import io.partita.coordinator.common.PartitaException;
 import java.net.InetAddress;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Who may open a worker connection: browsers only from the configured page origins, and no IP
@@ -15,6 +21,12 @@ import java.util.function.LongSupplier;
  * at once, still gets in, while a reconnect loop does not). Thread-safe.
  */
 public final class ConnectionGate {
+    /** Where workers connect. */
+    public static final String WORKER_PATH = "/ws/worker";
+    /** Where clients connect to make grid calls. */
+    public static final String CLIENT_PATH = "/ws/client";
+
+    private static final Logger log = LoggerFactory.getLogger(ConnectionGate.class);
     private static final int MAX_TRACKED = 10_000;
 
     private final List<String> origins;
@@ -36,14 +48,47 @@ public final class ConnectionGate {
         this.nanos = nanos;
     }
 
-    /** Why a WebSocket upgrade with this {@code Origin} header is refused, if it is. */
+    /** Why a worker's WebSocket upgrade with this {@code Origin} header is refused, if it is. */
     Optional<String> refuseOrigin(Optional<String> origin) {
+        return refuseOrigin(origin, "connect workers");
+    }
+
+    /**
+     * Why a WebSocket upgrade with this {@code Origin} header is refused, if it is: {@code "origin X
+     * is not allowed to <what>"}.
+     */
+    Optional<String> refuseOrigin(Optional<String> origin, String what) {
         if (origins.isEmpty() || origin.isEmpty()) {
             return Optional.empty();
         }
         return origins.contains(origin.get())
                 ? Optional.empty()
-                : Optional.of("origin " + origin.get() + " is not allowed to connect workers");
+                : Optional.of("origin " + origin.get() + " is not allowed to " + what);
+    }
+
+    /**
+     * Adds the HTTP routes of the WebSocket paths. Helidon answers an upgrade only when the
+     * endpoint accepts it; a refused upgrade (a browser page of an origin not allowed), or a plain
+     * {@code GET}, reaches these: a refused origin is a 403 naming the origin, logged once; anything
+     * else is a 426 saying to upgrade.
+     */
+    public void routing(HttpRouting.Builder routing) {
+        routing.get(WORKER_PATH, (req, res) -> refuse(req, WORKER_PATH, "connect workers"))
+                .get(CLIENT_PATH, (req, res) -> refuse(req, CLIENT_PATH, "make grid calls"));
+    }
+
+    private void refuse(ServerRequest req, String path, String what) {
+        Optional<String> refused = refuseOrigin(req.headers().first(HeaderNames.ORIGIN), what);
+        if (refused.isPresent()) {
+            log.warn(
+                    "Refused a WebSocket connection to {} from {}: {}",
+                    path,
+                    req.remotePeer().address(),
+                    refused.get());
+            throw PartitaException.forbidden("origin_not_allowed", refused.get());
+        }
+        throw PartitaException.badRequest(
+                "websocket_only", path + " is a WebSocket endpoint: connect with a WebSocket upgrade");
     }
 
     /** Takes a token for a new connection from this address; false if it has none left. */

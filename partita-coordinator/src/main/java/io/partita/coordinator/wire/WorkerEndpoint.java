@@ -94,7 +94,7 @@ public final class WorkerEndpoint implements WsListener {
         Optional<String> origin = headers.first(HeaderNames.ORIGIN);
         Optional<String> refused = gate.refuseOrigin(origin);
         if (refused.isPresent()) {
-            log.warn("Refused a worker connection: {}", refused.get());
+            // Helidon then routes the request as plain HTTP: ConnectionGate.routing answers 403 and logs.
             throw new WsUpgradeException(refused.get());
         }
         return Optional.empty();

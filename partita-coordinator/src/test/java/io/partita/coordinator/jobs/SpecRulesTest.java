@@ -225,6 +225,38 @@ class SpecRulesTest {
     }
 
     @Test
+    void taskTimeoutShortSyntax_sameValueOnEveryPath() throws Exception {
+        String options = ", 'options': {'taskTimeout': '30s'}";
+        ObjectNode job = jobOptions(JobSpec.parse(job(options), 1000));
+        assertThat(job.get("taskTimeout").textValue()).isEqualTo("PT30S");
+        assertThat(storedOptions(dataJobs.submitMapReduce(mapReduce(options)))).isEqualTo(job);
+        assertThat(storedOptions(dataJobs.submitQuery(query(options)))).isEqualTo(job);
+    }
+
+    @Test
+    void timeLimit_everyUnitAndIso() {
+        var nodes = MAPPER.getNodeFactory();
+        assertThat(SpecRules.timeLimit(nodes.textNode("250ms"), "timeout", Duration.ZERO))
+                .isEqualTo(Duration.ofMillis(250));
+        assertThat(SpecRules.timeLimit(nodes.textNode("5m"), "timeout", Duration.ZERO))
+                .isEqualTo(Duration.ofMinutes(5));
+        assertThat(SpecRules.timeLimit(nodes.textNode("2h"), "timeout", Duration.ZERO))
+                .isEqualTo(Duration.ofHours(2));
+        assertThat(SpecRules.timeLimit(nodes.textNode("PT30S"), "timeout", Duration.ZERO))
+                .isEqualTo(Duration.ofSeconds(30));
+    }
+
+    @Test
+    void timeLimit_notADuration_namesTheFieldAndValue() {
+        PartitaException e =
+                error(() -> SpecRules.timeLimit(MAPPER.getNodeFactory().textNode("soon"), "options.taskTimeout", null));
+        assertThat(e.field()).contains("options.taskTimeout");
+        assertThat(e.getMessage())
+                .isEqualTo("options.taskTimeout must be a duration such as 30s, 5m, 250ms, 2h or ISO-8601 PT30S,"
+                        + " was 'soon'");
+    }
+
+    @Test
     void emptyName_isANameOnEveryPath() {
         assertThat(JobSpec.parse(job(", 'name': ''"), 1000).name()).isEmpty();
         assertThat(dataJobs.submitMapReduce(mapReduce(", 'name': ''"))
