@@ -153,7 +153,15 @@ class DashboardIT {
                     return Boolean.TRUE.equals(has);
                 });
         shot(driver, "job-running");
-        BufferedImage map = elementImage(driver.findElement(By.id("map")));
+        // The page re-renders while the job runs: take the map once it is laid out (not 0 px wide).
+        await("the map is laid out")
+                .atMost(Duration.ofSeconds(20))
+                .ignoreExceptions()
+                .until(() -> driver.findElement(By.id("map")).getSize().getWidth() > 0);
+        BufferedImage map = await("the map's image")
+                .atMost(Duration.ofSeconds(20))
+                .ignoreExceptions()
+                .until(() -> elementImage(driver.findElement(By.id("map"))), java.util.Objects::nonNull);
         assertThat(coloursIn(map)).contains(COLOURS[PartitionMap.RUNNING], COLOURS[PartitionMap.DONE]);
 
         driver.get(url("#/"));
