@@ -72,6 +72,20 @@ public final class StoreException extends RuntimeException {
     }
 
     /**
+     * The message without statement text: drivers quote the failed statement (with its values, which
+     * may be users' data) in batch errors; this form is what may be shown outside the logs, e.g. in
+     * {@code /api/health} or a 503's body.
+     */
+    public String publicMessage() {
+        String m = getMessage() == null ? "" : getMessage();
+        m = BATCH_STATEMENT.matcher(m).replaceAll("batch entry $1 was aborted: ");
+        return m.replace("  Call getNextException to see other errors in the batch.", "");
+    }
+
+    private static final java.util.regex.Pattern BATCH_STATEMENT =
+            java.util.regex.Pattern.compile("Batch entry (\\d+) .*? was aborted: ", java.util.regex.Pattern.DOTALL);
+
+    /**
      * Whose failure this is.
      *
      * @return the kind, never null

@@ -121,4 +121,23 @@ class StoreExceptionTest {
         assertThat(SqlErrors.classifyCommit(new SQLException("deferred fk", "23503")))
                 .isEqualTo(Kind.PERMANENT);
     }
+
+    @Test
+    void publicMessage_dropsTheStatementAndItsValues() {
+        StoreException e = new StoreException(
+                "cannot commit 3 results and 0 events: Batch entry 0 insert into task_results (job_id, output)"
+                        + " values (('j1'),'\\x7b22736563726574227d'::bytea) was aborted: FATAL: terminating"
+                        + " connection due to administrator command  Call getNextException to see other errors in"
+                        + " the batch. [SQL state 57P01]",
+                null,
+                StoreException.Kind.TRANSIENT);
+        assertThat(e.publicMessage())
+                .isEqualTo("cannot commit 3 results and 0 events: batch entry 0 was aborted: FATAL: terminating"
+                        + " connection due to administrator command [SQL state 57P01]")
+                .doesNotContain("insert", "x7b");
+        assertThat(new StoreException(
+                                "cannot read job j: database or disk is full", null, StoreException.Kind.TRANSIENT)
+                        .publicMessage())
+                .isEqualTo("cannot read job j: database or disk is full");
+    }
 }

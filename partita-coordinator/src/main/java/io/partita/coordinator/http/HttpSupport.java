@@ -69,7 +69,7 @@ public final class HttpSupport {
                 e.getMessage());
         ObjectNode body = object();
         body.put("error", "store_unavailable");
-        body.put("message", "the store is unavailable (" + e.getMessage() + "); nothing was recorded, try again");
+        body.put("message", "the store is unavailable (" + e.publicMessage() + "); nothing was recorded, try again");
         body.putNull("field");
         res.header("Retry-After", "1");
         json(res, 503, body);

@@ -30,6 +30,9 @@ public final class StoreHealth {
     }
 
     private final Map<Path, String> problems = new EnumMap<>(Path.class);
+    /** Whether any path fails: read without a lock on the per-task path, written under this. */
+    private volatile boolean degraded;
+
     private volatile Consumer<Boolean> listener = available -> {};
     private final ReentrantLock notifying = new ReentrantLock();
     private boolean told = true;
@@ -44,12 +47,14 @@ public final class StoreHealth {
 
     /** The path met a store failure. */
     public void failed(Path path, StoreException e) {
-        failed(path, e.getMessage());
+        log.debug("Store failure on {}", path, e);
+        failed(path, e.publicMessage());
     }
 
     /** The path met a failure of the given reason. */
     public void failed(Path path, String reason) {
         synchronized (this) {
+            degraded = true;
             if (problems.put(path, reason) == null) {
                 log.warn("The store is unavailable for {}: {}; new tasks wait until it is back", path, reason);
             } else {
@@ -65,6 +70,7 @@ public final class StoreHealth {
             if (problems.remove(path) == null) {
                 return;
             }
+            degraded = !problems.isEmpty();
             log.info("The store is available again for {}", path);
         }
         tell();
@@ -92,8 +98,13 @@ public final class StoreHealth {
     }
 
     /** Whether the path met a failure it has not recovered from. */
-    public synchronized boolean failing(Path path) {
-        return problems.containsKey(path);
+    public boolean failing(Path path) {
+        if (!degraded) {
+            return false; // the common case, on every task sent: no lock
+        }
+        synchronized (this) {
+            return problems.containsKey(path);
+        }
     }
 
     /** Why the store is degraded, or empty when it is usable. */
