@@ -27,6 +27,7 @@ public final class Lease {
     boolean expired;
     boolean suspended;
     boolean replica;
+    boolean vouched;
 
     Lease(Work work, long key, int attempt, long epoch, Holder holder, long deadlineNanos) {
         this.work = work;
@@ -40,6 +41,11 @@ public final class Lease {
     /** This lease's identity in its holder's map. */
     public Id id() {
         return new Id(work, key, attempt);
+    }
+
+    /** Whether its answer will be accepted on its host's record alone (adaptive replication). */
+    public boolean vouched() {
+        return vouched;
     }
 
     /** Whether its deadline passed (or its task was given to another attempt) and it was revoked. */

@@ -9,7 +9,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.SplittableRandom;
 import java.util.function.Predicate;
+import java.util.random.RandomGenerator;
 
 /**
  * The scheduling core: the one place where a task's life is decided. It has no I/O, no threads and
@@ -39,6 +41,7 @@ public final class SchedulerCore {
     private final long epoch;
     private final int maxBatch;
     private final Effects effects;
+    private final RandomGenerator random;
 
     private final Map<String, Holder> holders = new LinkedHashMap<>();
     private final ArrayDeque<Work> logQueue = new ArrayDeque<>();
@@ -59,8 +62,9 @@ public final class SchedulerCore {
      * @param epoch the owner's epoch, stamped on every lease; commits under another are refused
      * @param maxBatch the most tasks sent to a holder in one batch
      * @param effects the shell that carries out the core's decisions
+     * @param random where adaptive replication draws which tasks to check
      */
-    public SchedulerCore(Clock clock, long epoch, int maxBatch, Effects effects) {
+    public SchedulerCore(Clock clock, long epoch, int maxBatch, Effects effects, RandomGenerator random) {
         if (maxBatch < 1) {
             throw new IllegalArgumentException("maxBatch must be at least 1, was " + maxBatch);
         }
@@ -68,6 +72,12 @@ public final class SchedulerCore {
         this.epoch = epoch;
         this.maxBatch = maxBatch;
         this.effects = effects;
+        this.random = random;
+    }
+
+    /** A core whose adaptive replication draws from a generator seeded with the epoch. */
+    public SchedulerCore(Clock clock, long epoch, int maxBatch, Effects effects) {
+        this(clock, epoch, maxBatch, effects, new SplittableRandom(epoch));
     }
 
     /** The epoch this core stamps on leases. */
@@ -176,15 +186,23 @@ public final class SchedulerCore {
      *
      * @param id its connection id
      * @param host who it is for quorum purposes
+     * @param trust how far its answers are believed
+     * @param reputation its host's record (one object per host, shared by its connections)
      * @param slots how many tasks it runs at once
      * @param canRun which works it may run (capabilities, the jobs it asked for)
      */
-    public Holder connect(String id, String host, int slots, Predicate<Work> canRun) {
-        Holder h = new Holder(id, host, slots, canRun);
+    public Holder connect(
+            String id, String host, Trust trust, Reputation reputation, int slots, Predicate<Work> canRun) {
+        Holder h = new Holder(id, host, trust, reputation, slots, canRun);
         if (holders.putIfAbsent(id, h) != null) {
             throw new IllegalStateException("holder " + id + " is connected already");
         }
         return h;
+    }
+
+    /** Registers an untrusted worker that is its own host, with a fresh record. */
+    public Holder connect(String id, String host, int slots, Predicate<Work> canRun) {
+        return connect(id, host, Trust.UNTRUSTED, new Reputation(host), slots, canRun);
     }
 
     /** A holder granted more credits: they are added (up to {@value Holder#MAX_CREDITS}) and work is sent. */
@@ -372,7 +390,7 @@ public final class SchedulerCore {
         }
         detach(h, lease, true); // a replica's credit comes back with its answer; the core keeps it
         lease.replica = true;
-        r.answers.add(new Answer(lease, h.host, digest, payload));
+        r.answers.add(new Answer(lease, h.host, digest, payload, h.trust.vouches() || lease.vouched));
         Answer chosen = work.policy.decide(r.answers);
         if (chosen != null) {
             work.running -= r.inFlight.size();
@@ -380,6 +398,8 @@ public final class SchedulerCore {
                 other.expired = true; // superseded: its answer is ignored when it comes
             }
             r.inFlight.clear();
+            judge(r.answers, chosen);
+            effects.decided(work, lease.key, r.answers, chosen);
             work.setState(lease.key, TaskState.COMMITTING);
             work.committing++;
             acceptedLease = chosen.lease();
@@ -389,6 +409,7 @@ public final class SchedulerCore {
         if (r.answers.size() >= work.policy.maxReplicas()) {
             work.running -= r.inFlight.size();
             r.inFlight.clear();
+            effects.decided(work, lease.key, r.answers, null);
             work.setState(lease.key, TaskState.FAILED);
             endWork(
                     work,
@@ -417,6 +438,30 @@ public final class SchedulerCore {
             dispatchAll();
         }
         return Verdict.RECORDED;
+    }
+
+    /**
+     * Updates the hosts' records once a task is decided: an untrusted answer that matches the chosen
+     * one is valid if something other than its own host's record vouched for the decision, and an
+     * answer that differs is invalid and ends its host's run. A lone answer accepted on its host's
+     * record proves nothing, only counts as unchecked, and judges no one.
+     */
+    private static void judge(List<Answer> answers, Answer chosen) {
+        if (!chosen.lease().holder.trust.vouches() && chosen.vouched()) {
+            chosen.lease().holder.reputation.unchecked++; // the others are not judged by an unchecked answer
+            return;
+        }
+        for (Answer a : answers) {
+            Holder h = a.lease().holder;
+            if (h.trust.vouches()) {
+                continue;
+            }
+            if (a.digest() == chosen.digest()) {
+                h.reputation.recordValid();
+            } else {
+                h.reputation.recordInvalid();
+            }
+        }
     }
 
     /** The lease whose answer the last ACCEPTED verdict accepted. */
@@ -693,6 +738,11 @@ public final class SchedulerCore {
         }
     }
 
+    /** Whether the holder may run tasks of the work: its policy admits the holder's trust, and it can. */
+    private static boolean runs(Holder h, Work work) {
+        return work.policy.admits(h.trust) && h.canRun.test(work);
+    }
+
     private void dispatchLogs(Holder h, long now, List<Lease> batch) {
         List<Work> putBack = null;
         for (Iterator<Work> it = logQueue.iterator(); it.hasNext() && h.credits > 0 && batch.size() < maxBatch; ) {
@@ -702,7 +752,7 @@ public final class SchedulerCore {
                 work.queued = false;
                 continue;
             }
-            if (!h.canRun.test(work)) {
+            if (!runs(h, work)) {
                 continue;
             }
             it.remove();
@@ -724,14 +774,15 @@ public final class SchedulerCore {
                 it.remove();
                 continue;
             }
-            if (!h.canRun.test(head)) {
+            if (!runs(h, head)) {
                 continue;
             }
             while (h.credits > 0 && h.active < allowance && batch.size() < maxBatch) {
-                Work work = q.poll();
-                if (work == null) {
-                    break;
+                Work next = q.peek();
+                if (next == null || !runs(h, next)) {
+                    break; // calls of one function may still differ in whom their policies admit
                 }
+                Work work = q.poll();
                 if (leaseTask(h, work, 0, now, batch) != LEASED) {
                     putBack = putBack == null ? new ArrayList<>() : putBack;
                     putBack.add(work);
@@ -760,7 +811,7 @@ public final class SchedulerCore {
             if (h.credits <= 0 || batch.size() >= maxBatch) {
                 break;
             }
-            if (!job.hasWork() || !h.canRun.test(job)) {
+            if (!job.hasWork() || !runs(h, job)) {
                 continue;
             }
             while (h.credits > 0 && h.active < allowance && batch.size() < maxBatch) {
@@ -795,6 +846,7 @@ public final class SchedulerCore {
      */
     private int leaseTask(Holder h, Work work, long key, long now, List<Lease> batch) {
         Work.Replicas r = work.replicas(key);
+        boolean vouched = false;
         if (r != null) {
             if (r.full()) {
                 return STALE; // a stale queue entry of a task that has its replicas
@@ -802,12 +854,24 @@ public final class SchedulerCore {
             if (r.hasHost(h.host)) {
                 return DEFERRED;
             }
+            if (r.inFlight.isEmpty() && r.answers.isEmpty()) {
+                // The first attempt decides how many answers the task needs: one from a holder whose
+                // answers vouch for themselves, or from a host whose record spares it the check.
+                if (h.trust.vouches()) {
+                    r.target = 1;
+                } else {
+                    double check = work.policy.checkProbability(h.reputation);
+                    vouched = check < 1.0 && random.nextDouble() >= check;
+                    r.target = vouched ? 1 : work.policy.replicas();
+                }
+            }
         }
         long rounds = Math.min(9, h.active / h.slots);
         int attempt = work.nextAttempt(key);
         // A holder runs what it holds `slots` at a time: an attempt queued behind others gets a time
         // limit per round ahead of it (at most ten), so it does not time out for a slow neighbour.
         Lease lease = new Lease(work, key, attempt, epoch, h, now + work.timeoutNanos * (1 + rounds));
+        lease.vouched = vouched;
         Lease replaced = h.leases.put(lease.id(), lease);
         if (replaced != null) {
             detach(h, replaced, true); // a saturated attempt number replaced an older lease
