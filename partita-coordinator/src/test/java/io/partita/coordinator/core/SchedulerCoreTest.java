@@ -502,7 +502,9 @@ class SchedulerCoreTest {
         assertThat(job.status()).isEqualTo(Work.Status.DONE);
         double extra = (double) (answers - warmUpAnswers) / (tasks[0] - warmUpTasks) - 1;
         assertThat(extra).as("extra work after warm-up").isLessThan(0.15);
-        assertThat((double) warmUpAnswers / warmUpTasks - 1).as("extra work in the warm-up").isGreaterThan(extra);
+        assertThat((double) warmUpAnswers / warmUpTasks - 1)
+                .as("extra work in the warm-up")
+                .isGreaterThan(extra);
         for (Reputation r : records) {
             assertThat(r.consecutive()).isGreaterThanOrEqualTo(10);
             assertThat(r.unchecked()).isGreaterThan(0);
