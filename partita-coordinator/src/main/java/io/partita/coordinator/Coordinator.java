@@ -30,6 +30,7 @@ import io.partita.coordinator.web.DashboardStreams;
 import io.partita.coordinator.web.WebPages;
 import io.partita.coordinator.wire.ClientEndpoint;
 import io.partita.coordinator.wire.ConnectionGate;
+import io.partita.coordinator.wire.TrustGate;
 import io.partita.coordinator.wire.WorkerEndpoint;
 import io.partita.protocol.Codec;
 import io.partita.store.BlobStore;
@@ -77,6 +78,8 @@ public final class Coordinator implements AutoCloseable {
     private final DashboardStreams streams;
     private final DataJobs dataJobs;
 
+    private final TrustGate trustGate;
+
     private Coordinator(
             CoordinatorConfig config,
             Store store,
@@ -85,7 +88,9 @@ public final class Coordinator implements AutoCloseable {
             WebServer server,
             ScheduledExecutorService timer,
             DashboardStreams streams,
-            DataJobs dataJobs) {
+            DataJobs dataJobs,
+            TrustGate trustGate) {
+        this.trustGate = trustGate;
         this.streams = streams;
         this.dataJobs = dataJobs;
         this.config = config;
@@ -152,6 +157,7 @@ public final class Coordinator implements AutoCloseable {
             Examples.registerFunctions(functions, store);
             CallService calls = new CallService(scheduler, functions, cache);
             ConnectionGate gate = new ConnectionGate(config, System::nanoTime);
+            TrustGate trustGate = new TrustGate(config.trust());
             if (config.allowedOrigins().isEmpty()) {
                 log.warn("Browsers of any origin may connect as workers; set allowed origins to restrict them");
             }
@@ -198,7 +204,8 @@ public final class Coordinator implements AutoCloseable {
                                 .endpoint(
                                         ConnectionGate.WORKER_PATH,
                                         () -> new WorkerEndpoint(
-                                                scheduler, store, catalog, calls, dataJobs, config, gate, health))
+                                                scheduler, store, catalog, calls, dataJobs, config, gate, trustGate,
+                                                health))
                                 .endpoint(
                                         ConnectionGate.CLIENT_PATH,
                                         () -> new ClientEndpoint(calls, mapper, config.maxFrameBytes(), gate)))
@@ -236,7 +243,7 @@ public final class Coordinator implements AutoCloseable {
                     period,
                     TimeUnit.MILLISECONDS);
             timer.scheduleWithFixedDelay(capabilities::sweep, 10, 10, TimeUnit.SECONDS);
-            return new Coordinator(config, store, scheduler, writer, server, timer, streams, dataJobs);
+            return new Coordinator(config, store, scheduler, writer, server, timer, streams, dataJobs, trustGate);
         } catch (RuntimeException e) {
             store.close();
             throw e;
@@ -309,6 +316,14 @@ public final class Coordinator implements AutoCloseable {
         return registry;
     }
 
+    /**
+     * The token this coordinator's local worker presents to be {@code local} (its answers count as
+     * the coordinator's own); it exists only in this process.
+     */
+    public String localWorkerToken() {
+        return trustGate.localToken();
+    }
+
     /** The port the coordinator listens on (the actual one when started with port 0). */
     public int port() {
         return server.port();
@@ -336,6 +351,11 @@ public final class Coordinator implements AutoCloseable {
         dataJobs.close();
         server.stop();
         writer.close(Duration.ofSeconds(10));
+        try {
+            scheduler.saveHosts();
+        } catch (RuntimeException e) {
+            log.warn("Could not save the hosts' records at shutdown: {}", e.toString());
+        }
         store.close();
         log.info("Coordinator stopped");
     }

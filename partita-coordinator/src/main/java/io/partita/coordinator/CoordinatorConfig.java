@@ -35,6 +35,7 @@ import java.util.Optional;
  * @param importDirs directories whose files may be registered as datasets by {@code file:} URL;
  *     default the working directory (a file elsewhere is refused)
  * @param chunkBytes default size of a dataset's splits; default 8 MiB
+ * @param trust who is trusted and what counts as one host (docs/verification.md)
  */
 public record CoordinatorConfig(
         String host,
@@ -51,7 +52,32 @@ public record CoordinatorConfig(
         long cacheMaxBytes,
         Duration callTimeout,
         java.util.List<Path> importDirs,
-        long chunkBytes) {
+        long chunkBytes,
+        Trust trust) {
+
+    /**
+     * Who the coordinator trusts, until workers present tokens of their own.
+     *
+     * @param trustedAddresses addresses or CIDR blocks (e.g. {@code 10.0.0.0/8}) whose connections,
+     *     browsers included, are trusted: their answers count as validated; default none
+     * @param eachConnectionAHost whether every connection counts as its own host for a quorum, even
+     *     two from one address (tests and demos on one machine); default false
+     */
+    public record Trust(java.util.List<String> trustedAddresses, boolean eachConnectionAHost) {
+        /** Nobody but the coordinator's local worker is trusted; hosts are told apart by address. */
+        public static final Trust STRICT = new Trust(java.util.List.of(), false);
+
+        public Trust {
+            trustedAddresses = java.util.List.copyOf(trustedAddresses);
+            for (String a : trustedAddresses) {
+                try {
+                    io.partita.coordinator.common.AddressBlock.parse(a);
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("trusted-workers: " + e.getMessage());
+                }
+            }
+        }
+    }
 
     /** Default bind address: all interfaces. */
     public static final String DEFAULT_HOST = "0.0.0.0";
@@ -155,6 +181,7 @@ public record CoordinatorConfig(
         private String host = DEFAULT_HOST;
         private java.util.List<Path> importDirs = java.util.List.of(Path.of(""));
         private long chunkBytes = DEFAULT_CHUNK_BYTES;
+        private Trust trust = Trust.STRICT;
         private int port = DEFAULT_PORT;
         private Path dataDir = DEFAULT_DATA_DIR;
         private Optional<String> storeUrl = Optional.empty();
@@ -265,7 +292,14 @@ public record CoordinatorConfig(
                     cacheMaxBytes,
                     callTimeout,
                     importDirs,
-                    chunkBytes);
+                    chunkBytes,
+                    trust);
+        }
+
+        /** Sets {@link CoordinatorConfig#trust()}. */
+        public Builder trust(Trust value) {
+            this.trust = Objects.requireNonNull(value, "trust");
+            return this;
         }
 
         /** Sets {@link CoordinatorConfig#importDirs()}. */

@@ -52,7 +52,9 @@ class DashboardIT {
     @BeforeAll
     static void start() throws Exception {
         grid = new Grid(dir, CoordinatorConfig.builder().heartbeatInterval(Duration.ofMillis(500)));
-        worker = Worker.start(WorkerConfig.defaults(grid.coordinator.url()).withSlots(2));
+        worker = Worker.start(WorkerConfig.defaults(grid.coordinator.url())
+                .withSlots(2)
+                .withToken(java.util.Optional.of(grid.coordinator.localWorkerToken())));
         browsers = new Browsers(grid.coordinator.url(), dir);
         Files.createDirectories(SHOTS);
     }

@@ -30,7 +30,9 @@ class JavaScriptJobsIT {
     @BeforeAll
     static void start() {
         grid = new Grid(dir);
-        worker = Worker.start(WorkerConfig.defaults(grid.coordinator.url()).withSlots(2));
+        worker = Worker.start(WorkerConfig.defaults(grid.coordinator.url())
+                .withSlots(2)
+                .withToken(java.util.Optional.of(grid.coordinator.localWorkerToken())));
     }
 
     @AfterAll

@@ -1,7 +1,6 @@
 package io.partita.coordinator.sched;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.partita.coordinator.core.CompletionPolicy;
 import io.partita.coordinator.core.RateMeter;
 import io.partita.coordinator.core.TaskState;
 import io.partita.coordinator.core.TreeWork;
@@ -46,7 +45,7 @@ public final class JobRun extends TreeWork {
     boolean started;
 
     JobRun(String id, JobSpec spec, long createdAt, JobStatus status) {
-        super(id, spec.taskTimeout(), spec.maxAttempts(), CompletionPolicy.FIRST_ANSWER, spec.priority(), createdAt);
+        super(id, spec.taskTimeout(), spec.maxAttempts(), spec.verification().policy(), spec.priority(), createdAt);
         this.spec = spec;
         this.createdAt = createdAt;
         this.status = status;

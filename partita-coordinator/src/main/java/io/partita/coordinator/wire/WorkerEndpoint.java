@@ -13,6 +13,7 @@ import io.helidon.websocket.WsUpgradeException;
 import io.partita.coordinator.CoordinatorConfig;
 import io.partita.coordinator.calls.CallService;
 import io.partita.coordinator.core.Lease;
+import io.partita.coordinator.core.Trust;
 import io.partita.coordinator.data.DataJobs;
 import io.partita.coordinator.jobs.FunctionCatalog;
 import io.partita.coordinator.sched.Scheduler;
@@ -58,6 +59,7 @@ public final class WorkerEndpoint implements WsListener {
     private final CallService calls;
     private final CoordinatorConfig config;
     private final ConnectionGate gate;
+    private final TrustGate trustGate;
     private final ObjectMapper mapper = Codec.mapper();
     private final TaskContents contents;
     private final CoordinatorSession.Settings settings;
@@ -67,6 +69,7 @@ public final class WorkerEndpoint implements WsListener {
     private Sender sender;
     private CoordinatorSession protocol;
     private volatile WorkerConn conn;
+    private volatile Optional<String> authorization = Optional.empty();
 
     /** A worker connection's session, fed to {@code scheduler}. */
     public WorkerEndpoint(
@@ -77,7 +80,9 @@ public final class WorkerEndpoint implements WsListener {
             DataJobs dataJobs,
             CoordinatorConfig config,
             ConnectionGate gate,
+            TrustGate trustGate,
             StoreHealth health) {
+        this.trustGate = trustGate;
         this.scheduler = scheduler;
         this.contents = new TaskContents(store, dataJobs, mapper, health);
         this.calls = calls;
@@ -97,6 +102,7 @@ public final class WorkerEndpoint implements WsListener {
             // Helidon then routes the request as plain HTTP: ConnectionGate.routing answers 403 and logs.
             throw new WsUpgradeException(refused.get());
         }
+        authorization = headers.first(HeaderNames.AUTHORIZATION);
         return Optional.empty();
     }
 
@@ -198,12 +204,20 @@ public final class WorkerEndpoint implements WsListener {
                     callNames.add(info.name());
                 }
             }
-            catalog.announce(hello.functions().stream()
-                    .filter(f -> !callNames.contains(f))
-                    .toList());
-            catalog.announceVersions(hello.catalogList());
-            calls.functions().announce(hello.catalogList());
-            WorkerConn connected = scheduler.connect(hello, remote(), sender);
+            InetAddress address = address();
+            Trust trust = trustGate.classify(authorization, address);
+            if (trust.vouches()) {
+                // Only workers the coordinator trusts may add Java functions to the catalog; an
+                // untrusted worker's functions are its own to run and replace nothing (docs/verification.md).
+                catalog.announce(hello.functions().stream()
+                        .filter(f -> !callNames.contains(f))
+                        .toList());
+                catalog.announceVersions(hello.catalogList());
+                calls.functions().announce(hello.catalogList());
+            }
+            String host = address == null ? remote() : address.getHostAddress();
+            WorkerConn connected =
+                    scheduler.connect(hello, remote(), trust, trustGate.eachConnectionAHost() ? null : host, sender);
             conn = connected;
             return connected.id;
         }

@@ -1,0 +1,215 @@
+package io.partita.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.partita.coordinator.CoordinatorConfig;
+import io.partita.protocol.Message;
+import io.partita.worker.Worker;
+import io.partita.worker.WorkerConfig;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Verification from the attacker's side (docs/verification.md): a real coordinator that trusts
+ * nobody but counts each connection as a host (one machine), honest real workers without
+ * credentials, and lying workers — raw WebSocket clients speaking the protocol — that answer
+ * every task at once with a wrong output of their own, sometimes or always. No lie is ever
+ * accepted, the results equal the sequential reference exactly, and the liars get no credit.
+ */
+class VerificationIT {
+    static final CoordinatorConfig.Trust ONE_MACHINE = new CoordinatorConfig.Trust(List.of(), true);
+
+    @TempDir
+    Path dir;
+
+    private final List<AutoCloseable> resources = new ArrayList<>();
+    private final AtomicBoolean stop = new AtomicBoolean();
+
+    @AfterEach
+    void close() throws Exception {
+        stop.set(true);
+        for (AutoCloseable r : resources.reversed()) {
+            r.close();
+        }
+    }
+
+    /** How a liar lies. */
+    enum Lies {
+        ALWAYS,
+        SOMETIMES
+    }
+
+    /**
+     * A lying worker: pulls tasks and answers each at once, with a wrong output unique to it (liars
+     * do not collude), on every task or on half of them.
+     */
+    static final long SAMPLES = 200_000;
+
+    private Thread liar(Grid grid, int index, Lies lies, AtomicInteger lied) {
+        String name = "liar-" + index;
+        RawWorker raw = new RawWorker(grid.coordinator.url());
+        resources.add(raw);
+        raw.send(new Message.Hello(
+                Message.VERSION, "java", name, List.of("java"), 1, 1 << 20, List.of("examples/pi"), 4, Map.of()));
+        Random random = new Random(name.hashCode());
+        Thread t = Thread.ofPlatform().daemon().name(name).start(() -> {
+            long seq = 0;
+            try {
+                raw.send(new Message.Pull(8));
+                long lastBeat = System.nanoTime();
+                while (!stop.get()) {
+                    Message m = raw.received.poll(100, TimeUnit.MILLISECONDS);
+                    if (System.nanoTime() - lastBeat > 200_000_000L) {
+                        raw.send(new Message.Heartbeat(System.currentTimeMillis()));
+                        lastBeat = System.nanoTime();
+                    }
+                    if (!(m instanceof Message.Tasks tasks)) {
+                        continue;
+                    }
+                    List<Message.Result> results = new ArrayList<>();
+                    List<Message.TaskRef> returned = new ArrayList<>();
+                    for (Message.Task task : tasks.tasks()) {
+                        ObjectNode out = JsonNodeFactory.instance.objectNode();
+                        boolean lie = lies == Lies.ALWAYS || random.nextBoolean();
+                        if (lie) {
+                            lied.incrementAndGet();
+                            long samples = SAMPLES
+                                    * Math.max(
+                                            1,
+                                            task.inputs() == null
+                                                    ? 1
+                                                    : task.inputs().size());
+                            long inside = samples + 1 + index; // a lie of its own: liars do not collude
+                            out.put("inside", inside).put("samples", samples).put("estimate", 4.0 * inside / samples);
+                            results.add(new Message.Result(
+                                    task.job(),
+                                    task.level(),
+                                    task.index(),
+                                    task.attempt(),
+                                    true,
+                                    out,
+                                    null,
+                                    99_000,
+                                    null));
+                        } else {
+                            // It does not compute: it gives the task back unstarted, as a busy worker may.
+                            returned.add(new Message.TaskRef(task.job(), task.level(), task.index(), task.attempt()));
+                        }
+                    }
+                    if (!results.isEmpty()) {
+                        raw.send(new Message.Results(++seq, results));
+                    }
+                    if (!returned.isEmpty()) {
+                        raw.send(new Message.Return(returned));
+                    }
+                    raw.send(new Message.Pull(tasks.tasks().size()));
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        return t;
+    }
+
+    private void honest(Grid grid, int n) {
+        for (int i = 0; i < n; i++) {
+            // No token: these real workers are as untrusted as any stranger's.
+            resources.add(Worker.start(
+                    WorkerConfig.defaults(grid.coordinator.url()).withSlots(1).withName("honest-" + i)));
+        }
+    }
+
+    private Map<String, JsonNode> volunteersByWorkerName(Grid grid) {
+        Map<String, String> idByName = new HashMap<>();
+        for (JsonNode w : grid.api.get("/api/workers").json().get("items")) {
+            idByName.put(w.get("name").asText(), w.get("volunteer").asText());
+            assertThat(w.get("trust").asText()).isEqualTo("untrusted");
+        }
+        Map<String, JsonNode> byId = new HashMap<>();
+        for (JsonNode v : grid.api.get("/api/volunteers?limit=100").json().get("items")) {
+            byId.put(v.get("id").asText(), v);
+        }
+        Map<String, JsonNode> out = new HashMap<>();
+        idByName.forEach((name, id) -> {
+            if (byId.containsKey(id)) {
+                out.put(name, byId.get(id));
+            }
+        });
+        return out;
+    }
+
+    private void runPi(int honest, int liars, Lies lies, int quorum, int maxReplicas) throws Exception {
+        Grid grid = new Grid(dir, CoordinatorConfig.builder().heartbeatInterval(Duration.ofMillis(500)), ONE_MACHINE);
+        resources.add(grid);
+        AtomicInteger lied = new AtomicInteger();
+        for (int i = 0; i < liars; i++) {
+            liar(grid, i, lies, lied);
+        }
+        honest(grid, honest);
+        grid.awaitWorkers(honest + liars);
+        long partitions = 40;
+        String id = grid.api.submit("{\"function\":\"examples/pi\",\"partitions\":" + partitions
+                + ",\"params\":{\"samples\":" + SAMPLES
+                + ",\"seed\":11},\"options\":{\"fanIn\":4,\"verification\":\"quorum\","
+                + "\"quorum\":" + quorum + ",\"maxReplicas\":" + maxReplicas + "}}");
+        grid.awaitStatus(id, "done", Duration.ofSeconds(120));
+        JsonNode result = grid.api.get("/api/jobs/" + id + "/result").json();
+        assertThat(lied.get()).as("the liars lied").isPositive();
+        assertThat(result.get("inside").asLong()).isEqualTo(Grid.piInsideReference(partitions, SAMPLES, 11));
+        assertThat(result.get("samples").asLong()).isEqualTo(partitions * SAMPLES);
+
+        await("the records are saved and listed").atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            Map<String, JsonNode> records = volunteersByWorkerName(grid);
+            long caught = 0;
+            for (int i = 0; i < liars; i++) {
+                JsonNode liar = records.get("liar-" + i);
+                assertThat(liar).as("liar-%d has a record", i).isNotNull();
+                assertThat(liar.get("credit").asDouble())
+                        .as("liar-%d's credit", i)
+                        .isZero();
+                assertThat(liar.get("validated").asLong()).isZero();
+                caught += liar.get("invalid").asLong();
+            }
+            assertThat(caught).as("lies caught").isPositive();
+            double honestCredit = 0;
+            for (int i = 0; i < honest; i++) {
+                JsonNode h = records.get("honest-" + i);
+                if (h != null) {
+                    assertThat(h.get("invalid").asLong()).isZero();
+                    honestCredit += h.get("credit").asDouble();
+                }
+            }
+            assertThat(honestCredit).as("honest hosts' credit").isPositive();
+        });
+    }
+
+    @Test
+    void quorumOf2_withTenPercentLiars_acceptsNoLie() throws Exception {
+        runPi(9, 1, Lies.ALWAYS, 2, 5);
+    }
+
+    @Test
+    void quorumOf2_withThirtyPercentLiarsWhoLieSometimes_acceptsNoLie() throws Exception {
+        runPi(7, 3, Lies.SOMETIMES, 2, 6);
+    }
+
+    @Test
+    void quorumOf3_withFortyFivePercentLiars_acceptsNoLie() throws Exception {
+        runPi(6, 5, Lies.ALWAYS, 3, 10);
+    }
+}
