@@ -61,11 +61,41 @@ class VerificationIT {
     static final long SAMPLES = 200_000;
 
     private Thread liar(Grid grid, int index, Lies lies, AtomicInteger lied) {
+        return liar(grid, index, lies, lied, List.of("examples/pi"), List.of(), task -> {
+            long samples = SAMPLES
+                    * Math.max(1, task.inputs() == null ? 1 : task.inputs().size());
+            long inside = samples + 1 + index; // a lie of its own: liars do not collude
+            ObjectNode out = JsonNodeFactory.instance.objectNode();
+            return out.put("inside", inside).put("samples", samples).put("estimate", 4.0 * inside / samples);
+        });
+    }
+
+    private Thread liar(
+            Grid grid,
+            int index,
+            Lies lies,
+            AtomicInteger lied,
+            List<String> functions,
+            List<Message.FunctionInfo> catalog,
+            java.util.function.Function<Message.Task, JsonNode> lie) {
         String name = "liar-" + index;
         RawWorker raw = new RawWorker(grid.coordinator.url());
         resources.add(raw);
         raw.send(new Message.Hello(
-                Message.VERSION, "java", name, List.of("java"), 1, 1 << 20, List.of("examples/pi"), 4, Map.of()));
+                Message.VERSION,
+                "java",
+                name,
+                List.of("java"),
+                1,
+                1 << 20,
+                functions,
+                4,
+                Map.of(),
+                List.of(),
+                null,
+                null,
+                List.of(),
+                catalog));
         Random random = new Random(name.hashCode());
         Thread t = Thread.ofPlatform().daemon().name(name).start(() -> {
             long seq = 0;
@@ -84,18 +114,10 @@ class VerificationIT {
                     List<Message.Result> results = new ArrayList<>();
                     List<Message.TaskRef> returned = new ArrayList<>();
                     for (Message.Task task : tasks.tasks()) {
-                        ObjectNode out = JsonNodeFactory.instance.objectNode();
-                        boolean lie = lies == Lies.ALWAYS || random.nextBoolean();
-                        if (lie) {
+                        boolean lying = lies == Lies.ALWAYS || random.nextBoolean();
+                        if (lying) {
                             lied.incrementAndGet();
-                            long samples = SAMPLES
-                                    * Math.max(
-                                            1,
-                                            task.inputs() == null
-                                                    ? 1
-                                                    : task.inputs().size());
-                            long inside = samples + 1 + index; // a lie of its own: liars do not collude
-                            out.put("inside", inside).put("samples", samples).put("estimate", 4.0 * inside / samples);
+                            JsonNode out = lie.apply(task);
                             results.add(new Message.Result(
                                     task.job(),
                                     task.level(),
@@ -211,5 +233,71 @@ class VerificationIT {
     @Test
     void quorumOf3_withFortyFivePercentLiars_acceptsNoLie() throws Exception {
         runPi(6, 5, Lies.ALWAYS, 3, 10);
+    }
+
+    @Test
+    void catalogTakeoverAndPoisonedCalls_areRefused() throws Exception {
+        Grid grid = new Grid(dir, CoordinatorConfig.builder().heartbeatInterval(Duration.ofMillis(500)), ONE_MACHINE);
+        resources.add(grid);
+        AtomicInteger lied = new AtomicInteger();
+        // The audit's attack: announce examples/fib with a new version, then answer every call 1337.
+        liar(
+                grid,
+                0,
+                Lies.ALWAYS,
+                lied,
+                List.of("examples/fib"),
+                List.of(new Message.FunctionInfo("examples/fib", "call", "9.9-evil", true)),
+                task -> JsonNodeFactory.instance.numberNode(1337));
+        honest(grid, 2);
+        grid.awaitWorkers(3);
+        assertThat(grid.api.get("/api/functions").body())
+                .contains("examples/fib")
+                .doesNotContain("9.9-evil");
+        // A second liar announces the genuine version, so that it is sent calls, and answers them all 1337.
+        String version = null;
+        for (JsonNode f : grid.api.get("/api/functions").json().get("items")) {
+            if (f.get("name").asText().equals("examples/fib")) {
+                version = f.get("version").asText();
+            }
+        }
+        assertThat(version).isNotNull();
+        liar(
+                grid,
+                1,
+                Lies.ALWAYS,
+                lied,
+                List.of("examples/fib"),
+                List.of(new Message.FunctionInfo("examples/fib", "call", version, true)),
+                task -> JsonNodeFactory.instance.numberNode(1337));
+        grid.awaitWorkers(4);
+
+        try (io.partita.client.PartitaClient client = io.partita.client.PartitaClient.connect(grid.coordinator.url())) {
+            long value = client.call(Long.class, "examples/fib", 15).get(120, TimeUnit.SECONDS);
+            assertThat(value).isEqualTo(610);
+            assertThat(lied.get()).as("the liar answered calls").isPositive();
+            // what the cache now serves is the validated answer
+            assertThat(client.call(Long.class, "examples/fib", 15).get(20, TimeUnit.SECONDS))
+                    .isEqualTo(610);
+            assertThat(client.call(Long.class, "examples/fib", 12).get(20, TimeUnit.SECONDS))
+                    .isEqualTo(144);
+        }
+    }
+
+    @Test
+    void reuseOfAJobThatLiarsWorkedOn_servesOnlyTheValidatedResult() throws Exception {
+        runPi(9, 1, Lies.ALWAYS, 2, 5);
+        Grid grid = (Grid)
+                resources.stream().filter(Grid.class::isInstance).findFirst().orElseThrow();
+        String again = grid.api.submit("{\"function\":\"examples/pi\",\"partitions\":40,\"params\":{\"samples\":"
+                + SAMPLES + ",\"seed\":11},\"options\":{\"fanIn\":4,\"verification\":\"quorum\","
+                + "\"quorum\":2,\"maxReplicas\":5}}");
+        grid.awaitStatus(again, "done", Duration.ofSeconds(120));
+        assertThat(grid.api
+                        .get("/api/jobs/" + again + "/result")
+                        .json()
+                        .get("inside")
+                        .asLong())
+                .isEqualTo(Grid.piInsideReference(40, SAMPLES, 11));
     }
 }
