@@ -60,6 +60,9 @@ class VerificationIT {
      */
     static final long SAMPLES = 200_000;
 
+    /** Liar i keeps the volunteer key KEY_PREFIX + i, as a browser keeps its key across visits. */
+    static final String KEY_PREFIX = "liar-key-0123456789-";
+
     private Thread liar(Grid grid, int index, Lies lies, AtomicInteger lied) {
         return liar(grid, index, lies, lied, List.of("examples/pi"), List.of(), task -> {
             long samples = SAMPLES
@@ -79,7 +82,7 @@ class VerificationIT {
             List<Message.FunctionInfo> catalog,
             java.util.function.Function<Message.Task, JsonNode> lie) {
         String name = "liar-" + index;
-        RawWorker raw = new RawWorker(grid.coordinator.url());
+        RawWorker raw = new RawWorker(grid.coordinator.url(), Map.of(), "?volunteer=" + KEY_PREFIX + index);
         resources.add(raw);
         raw.send(new Message.Hello(
                 Message.VERSION,
@@ -299,5 +302,36 @@ class VerificationIT {
                         .get("inside")
                         .asLong())
                 .isEqualTo(Grid.piInsideReference(40, SAMPLES, 11));
+    }
+
+    @Test
+    void aLiarsRecordFollowsItsVolunteerKey_andSurvivesARestart() throws Exception {
+        runPi(6, 1, Lies.ALWAYS, 2, 5);
+        Grid grid = (Grid)
+                resources.stream().filter(Grid.class::isInstance).findFirst().orElseThrow();
+        JsonNode me = grid.api
+                .post("/api/volunteers/me", "{\"key\": \"" + KEY_PREFIX + "0\", \"name\": \"Mallory\"}")
+                .json();
+        String id = me.get("id").asText();
+        assertThat(me.get("name").asText()).isEqualTo("Mallory");
+        assertThat(me.get("invalid").asLong()).isPositive();
+        assertThat(me.get("credit").asDouble()).isZero();
+        assertThat(grid.api.post("/api/volunteers/me", "{\"key\": \"short\"}").status())
+                .isEqualTo(422);
+
+        stop.set(true);
+        for (AutoCloseable r : resources.reversed()) {
+            r.close();
+        }
+        resources.clear();
+        try (Grid again =
+                new Grid(dir, CoordinatorConfig.builder().heartbeatInterval(Duration.ofMillis(500)), ONE_MACHINE)) {
+            JsonNode record = again.api.get("/api/volunteers/" + id).json();
+            assertThat(record.get("name").asText()).isEqualTo("Mallory");
+            assertThat(record.get("invalid").asLong())
+                    .isEqualTo(me.get("invalid").asLong());
+            assertThat(record.get("run").asLong()).isZero();
+            assertThat(again.api.get("/api/volunteers").body()).contains(id);
+        }
     }
 }

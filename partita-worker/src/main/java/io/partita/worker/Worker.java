@@ -216,8 +216,9 @@ public final class Worker implements AutoCloseable {
             c.closeNormally("worker stopping");
         }
         state.set(State.STOPPED);
-        finish();
+        // Logged before finishing: whoever awaits termination may exit the process at once.
         log.info("Worker stopped after {} tasks", tasksDone.get());
+        finish();
     }
 
     private void tick() {

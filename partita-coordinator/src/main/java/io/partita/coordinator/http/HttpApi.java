@@ -104,6 +104,7 @@ public final class HttpApi {
                 .delete("/api/jobs/{id}", this::cancel)
                 .get("/api/workers", this::workers)
                 .get("/api/volunteers", this::volunteers)
+                .post("/api/volunteers/me", this::me)
                 .get("/api/volunteers/{id}", this::volunteer)
                 .get(
                         "/metrics",
@@ -397,6 +398,45 @@ public final class HttpApi {
         out.put("offset", offset);
         out.put("limit", limit);
         out.put("total", Math.max(store.hostCount(), page.size()));
+        http.json(res, 200, out);
+    }
+
+    /**
+     * A volunteer's own record, found by the secret key its browser keeps ({@code {"key": ...}}), and
+     * optionally its display name ({@code "name"}): the only thing a volunteer is asked. A POST, so
+     * that the key is never in a URL or a log.
+     */
+    private void me(ServerRequest req, ServerResponse res) {
+        JsonNode body = http.readJson(req);
+        if (!body.isObject()) {
+            throw PartitaException.invalid("", "the body must be a JSON object such as {\"key\": \"...\"}");
+        }
+        JsonNode key = body.get("key");
+        if (key == null || !key.isTextual() || !key.textValue().matches("[A-Za-z0-9_-]{16,64}")) {
+            throw PartitaException.invalid(
+                    "key", "key must be the volunteer key: 16 to 64 characters of A-Z a-z 0-9 _ -");
+        }
+        Optional<String> name = Optional.empty();
+        JsonNode nameNode = body.get("name");
+        if (nameNode != null && !nameNode.isNull()) {
+            if (!nameNode.isTextual()
+                    || nameNode.textValue().isBlank()
+                    || nameNode.textValue().length() > 40
+                    || nameNode.textValue().codePoints().anyMatch(Character::isISOControl)) {
+                throw PartitaException.invalid("name", "name must be 1 to 40 characters without control characters");
+            }
+            name = Optional.of(nameNode.textValue().strip());
+        }
+        Optional<io.partita.store.HostRecord> record = scheduler.nameVolunteer(key.textValue(), name);
+        ObjectNode out = object();
+        if (record.isPresent()) {
+            hostJson(out, record.get());
+        } else {
+            out.put("id", Scheduler.volunteerId(key.textValue()).orElseThrow());
+            out.put("credit", 0.0);
+            out.put("validated", 0);
+            out.put("note", "no record yet: a volunteer can be named once it has answered");
+        }
         http.json(res, 200, out);
     }
 

@@ -39,6 +39,8 @@ public final class JobRun extends TreeWork {
 
     /** The number of the job's last event; see {@link JobEvents}. */
     long eventSeq;
+    /** Answers workers gave, replicas included: with the tasks done, what verification cost. */
+    long answers;
 
     int taskEvents;
     long taskEventsDropped;

@@ -424,12 +424,23 @@ public final class Scheduler {
      * @param trust how far its answers are believed
      * @param host its address, which tells hosts apart for a quorum; null when every connection
      *     counts as its own host
+     * @param volunteerKey a volunteer's secret key, which its record is kept under; null if none
      */
-    public WorkerConn connect(Message.Hello hello, String remote, Trust trust, String host, WorkerConn.Outbox outbox) {
+    public WorkerConn connect(
+            Message.Hello hello,
+            String remote,
+            Trust trust,
+            String host,
+            String volunteerKey,
+            WorkerConn.Outbox outbox) {
         String name = hello.name() == null ? "" : hello.name();
-        String key = trust.vouches() ? "worker:" + name : "addr:" + (host == null ? remote : host) + "/" + name;
-        // Stored and shown only as a hash: the leaderboard names no address.
-        key = CanonicalJson.sha256(key).substring(0, 20);
+        // Stored and shown only as a hash: the leaderboard names no address and reveals no key.
+        String key = volunteerId(volunteerKey)
+                .orElse(CanonicalJson.sha256(
+                                trust.vouches()
+                                        ? "worker:" + name
+                                        : "addr:" + (host == null ? remote : host) + "/" + name)
+                        .substring(0, 20));
         Optional<HostRecord> stored = Optional.empty();
         try {
             stored = store.host(key);
@@ -934,6 +945,7 @@ public final class Scheduler {
                 if (id == null) {
                     verdict = Verdict.NOT_HELD;
                 } else if (r.ok()) {
+                    ((JobRun) id.work()).answers++;
                     verdict = id.work().replicated()
                             ? core.answer(w.holder, id, digest(outputs[i]), new ResultAnswer(r, outputs[i], w))
                             : core.answer(w.holder, id, 0, null);
@@ -1261,6 +1273,52 @@ public final class Scheduler {
         }
     }
 
+    /**
+     * The public id of a volunteer's record from its secret key: a hash, so that the id does not
+     * reveal the key. Empty if the key is null.
+     */
+    public static Optional<String> volunteerId(String volunteerKey) {
+        return volunteerKey == null
+                ? Optional.empty()
+                : Optional.of(CanonicalJson.sha256("volunteer:" + volunteerKey).substring(0, 20));
+    }
+
+    /**
+     * Sets the display name of the volunteer whose secret key is given (if a name is given); returns
+     * its record, or empty if it has none yet (it never answered).
+     */
+    public Optional<HostRecord> nameVolunteer(String volunteerKey, Optional<String> displayName) {
+        String id = volunteerId(volunteerKey).orElseThrow();
+        lock.lock();
+        try {
+            Optional<Volunteers.Host> known = volunteers.find(id);
+            if (known.isPresent()) {
+                displayName.ifPresent(n -> volunteers.name(id, n, millis.getAsLong()));
+                return Optional.of(known.get().toRecord());
+            }
+        } finally {
+            unlock();
+        }
+        Optional<HostRecord> stored = store.host(id);
+        if (stored.isPresent() && displayName.isPresent()) {
+            HostRecord r = stored.get();
+            HostRecord named = new HostRecord(
+                    r.key(),
+                    displayName.get(),
+                    r.validated(),
+                    r.invalid(),
+                    r.unchecked(),
+                    r.consecutive(),
+                    r.errors(),
+                    r.cpuMillis(),
+                    r.credit(),
+                    millis.getAsLong());
+            store.saveHosts(List.of(named));
+            return Optional.of(named);
+        }
+        return stored;
+    }
+
     /** Saves the host records that changed (at shutdown). */
     public void saveHosts() {
         List<HostRecord> dirty;
@@ -1311,6 +1369,7 @@ public final class Scheduler {
             long done,
             long failed,
             long retried,
+            long answers,
             double rate,
             Optional<Double> etaSeconds,
             Optional<String> error) {}
@@ -1344,6 +1403,7 @@ public final class Scheduler {
                     done,
                     job.failed(),
                     job.retried(),
+                    job.answers,
                     rate,
                     eta,
                     job.error()));

@@ -70,6 +70,7 @@ public final class WorkerEndpoint implements WsListener {
     private CoordinatorSession protocol;
     private volatile WorkerConn conn;
     private volatile Optional<String> authorization = Optional.empty();
+    private volatile String volunteerKey;
 
     /** A worker connection's session, fed to {@code scheduler}. */
     public WorkerEndpoint(
@@ -103,6 +104,7 @@ public final class WorkerEndpoint implements WsListener {
             throw new WsUpgradeException(refused.get());
         }
         authorization = headers.first(HeaderNames.AUTHORIZATION);
+        volunteerKey = volunteerKey(prologue);
         return Optional.empty();
     }
 
@@ -172,6 +174,24 @@ public final class WorkerEndpoint implements WsListener {
         sender.stop();
     }
 
+    /**
+     * A volunteer's secret key from {@code ?volunteer=} on the upgrade URL: 16 to 64 characters of
+     * {@code [A-Za-z0-9_-]}, made and kept by the volunteer's browser so that its record follows it
+     * across visits; null if absent or malformed (the record is then keyed by address and name).
+     */
+    static String volunteerKey(HttpPrologue prologue) {
+        try {
+            var query = prologue.query();
+            if (!query.contains("volunteer")) {
+                return null;
+            }
+            String key = query.get("volunteer");
+            return key.matches("[A-Za-z0-9_-]{16,64}") ? key : null;
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
     private InetAddress address() {
         try {
             return session.socketContext().remotePeer().address() instanceof InetSocketAddress a
@@ -216,8 +236,8 @@ public final class WorkerEndpoint implements WsListener {
                 calls.functions().announce(hello.catalogList());
             }
             String host = address == null ? remote() : address.getHostAddress();
-            WorkerConn connected =
-                    scheduler.connect(hello, remote(), trust, trustGate.eachConnectionAHost() ? null : host, sender);
+            WorkerConn connected = scheduler.connect(
+                    hello, remote(), trust, trustGate.eachConnectionAHost() ? null : host, volunteerKey, sender);
             conn = connected;
             return connected.id;
         }

@@ -130,6 +130,7 @@ class SchedulerTest {
                 "test",
                 io.partita.coordinator.core.Trust.LOCAL,
                 null,
+                null,
                 outbox);
     }
 
@@ -209,6 +210,7 @@ class SchedulerTest {
                 "test",
                 io.partita.coordinator.core.Trust.LOCAL,
                 null,
+                null,
                 out);
         scheduler.pull(onlyB, 8);
         assertThat(out.leases).isEmpty();
@@ -224,12 +226,17 @@ class SchedulerTest {
         scheduler.submit("gpu", JobSpec.parse(gpu, 10_000_000));
         RecordingOutbox small = new RecordingOutbox();
         WorkerConn noGpu = scheduler.connect(
-                gpuJobWorker(List.of("wasm")), "test", io.partita.coordinator.core.Trust.LOCAL, null, small);
+                gpuJobWorker(List.of("wasm")), "test", io.partita.coordinator.core.Trust.LOCAL, null, null, small);
         scheduler.pull(noGpu, 4);
         assertThat(small.leases).isEmpty();
         RecordingOutbox big = new RecordingOutbox();
         WorkerConn withGpu = scheduler.connect(
-                gpuJobWorker(List.of("wasm", "webgpu")), "test", io.partita.coordinator.core.Trust.LOCAL, null, big);
+                gpuJobWorker(List.of("wasm", "webgpu")),
+                "test",
+                io.partita.coordinator.core.Trust.LOCAL,
+                null,
+                null,
+                big);
         scheduler.pull(withGpu, 4);
         assertThat(big.leases).hasSize(4).allSatisfy(l -> assertThat(l.work.id).isEqualTo("gpu"));
     }
@@ -555,6 +562,7 @@ class SchedulerTest {
                 new Message.Hello(1, "java", "t", List.of("java"), 1, 1, List.of("f"), 1, java.util.Map.of()),
                 "test",
                 io.partita.coordinator.core.Trust.LOCAL,
+                null,
                 null,
                 again);
         restarted.pull(w2, 1);

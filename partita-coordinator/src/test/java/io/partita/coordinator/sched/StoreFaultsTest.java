@@ -86,6 +86,7 @@ class StoreFaultsTest {
                 "test",
                 io.partita.coordinator.core.Trust.LOCAL,
                 null,
+                null,
                 out);
     }
 
