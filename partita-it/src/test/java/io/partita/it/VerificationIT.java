@@ -334,4 +334,58 @@ class VerificationIT {
             assertThat(again.api.get("/api/volunteers").body()).contains(id);
         }
     }
+
+    /** An honest pi answer whose estimate differs in the last digits, as another engine's may. */
+    private static JsonNode noisyPi(Message.Task task) {
+        long inside = 0;
+        long samples = 0;
+        if (task.level() == 0) {
+            io.partita.examples.Pi.Estimate e = io.partita.examples.Pi.sample(SAMPLES, 11, task.index());
+            inside = e.inside();
+            samples = e.samples();
+        } else {
+            for (JsonNode child : task.inputs()) {
+                inside += child.get("inside").asLong();
+                samples += child.get("samples").asLong();
+            }
+        }
+        double estimate = 4.0 * inside / samples * (1 + 1e-13);
+        return JsonNodeFactory.instance
+                .objectNode()
+                .put("inside", inside)
+                .put("samples", samples)
+                .put("estimate", estimate);
+    }
+
+    private String noisyRun(String tolerance) throws Exception {
+        Grid grid = new Grid(
+                dir.resolve(tolerance.isEmpty() ? "exact" : "tolerant"),
+                CoordinatorConfig.builder().heartbeatInterval(Duration.ofMillis(500)),
+                ONE_MACHINE);
+        resources.add(grid);
+        liar(grid, 0, Lies.ALWAYS, new AtomicInteger(), List.of("examples/pi"), List.of(), VerificationIT::noisyPi);
+        honest(grid, 1);
+        grid.awaitWorkers(2);
+        return grid.api.submit("{\"function\":\"examples/pi\",\"partitions\":8,\"params\":{\"samples\":" + SAMPLES
+                + ",\"seed\":11},\"options\":{\"fanIn\":4,\"verification\":\"quorum\",\"maxReplicas\":2"
+                + tolerance + "}}");
+    }
+
+    @Test
+    void answersThatDifferInTheLastDigits_agreeWithinTheJobsTolerance_andNotWithout() throws Exception {
+        String tolerant = noisyRun(",\"tolerance\":1e-9");
+        Grid grid = (Grid) resources.get(resources.size() - 3);
+        grid.awaitStatus(tolerant, "done", Duration.ofSeconds(60));
+        assertThat(grid.api
+                        .get("/api/jobs/" + tolerant + "/result")
+                        .json()
+                        .get("inside")
+                        .asLong())
+                .isEqualTo(Grid.piInsideReference(8, SAMPLES, 11));
+
+        String exact = noisyRun("");
+        Grid other = (Grid) resources.get(resources.size() - 3);
+        JsonNode failed = other.awaitStatus(exact, "failed", Duration.ofSeconds(60));
+        assertThat(failed.get("error").asText()).contains("no quorum(2 of at most 2) among 2 answers");
+    }
 }

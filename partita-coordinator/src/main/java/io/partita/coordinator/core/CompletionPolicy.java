@@ -38,6 +38,14 @@ public interface CompletionPolicy {
     }
 
     /**
+     * Whether two answers agree: by default when their digests are equal; a policy with a tolerance
+     * compares their payloads instead.
+     */
+    default boolean agree(Answer a, Answer b) {
+        return a.digest() == b.digest();
+    }
+
+    /**
      * Decides on the answers a task has so far (at least one; all from distinct hosts).
      *
      * @return the answer to record, {@code null} to wait for (or start) another replica
@@ -79,7 +87,13 @@ public interface CompletionPolicy {
      * @throws IllegalArgumentException unless {@code 1 <= k <= max <= 16}
      */
     static CompletionPolicy quorum(int k, int max) {
-        return new Quorum(k, max, 0);
+        return new Quorum(k, max, 0, null);
+    }
+
+    /** {@link #quorum} or {@link #adaptive} (trustAfter > 0) whose answers agree as {@code agreement} says. */
+    static CompletionPolicy quorum(
+            int k, int max, int trustAfter, java.util.function.BiPredicate<Answer, Answer> agreement) {
+        return new Quorum(k, max, trustAfter, agreement);
     }
 
     /**
@@ -91,7 +105,7 @@ public interface CompletionPolicy {
         if (trustAfter < 1) {
             throw new IllegalArgumentException("trustAfter must be at least 1, was " + trustAfter);
         }
-        return new Quorum(k, max, trustAfter);
+        return new Quorum(k, max, trustAfter, null);
     }
 
     /** The least fraction of a trusted-by-record host's tasks that adaptive replication still checks. */
@@ -128,11 +142,20 @@ public interface CompletionPolicy {
     }
 
     /** See {@link #quorum} and {@link #adaptive}. */
-    record Quorum(int k, int max, int trustAfter) implements CompletionPolicy {
+    record Quorum(int k, int max, int trustAfter, java.util.function.BiPredicate<Answer, Answer> agreement)
+            implements CompletionPolicy {
         public Quorum {
             if (k < 1 || max < k || max > 16) {
                 throw new IllegalArgumentException("quorum needs 1 <= k <= max <= 16, was k=" + k + " max=" + max);
             }
+            if (trustAfter < 0) {
+                throw new IllegalArgumentException("trustAfter must not be negative, was " + trustAfter);
+            }
+        }
+
+        @Override
+        public boolean agree(Answer a, Answer b) {
+            return agreement == null ? a.digest() == b.digest() : a.digest() == b.digest() || agreement.test(a, b);
         }
 
         @Override
@@ -163,7 +186,7 @@ public interface CompletionPolicy {
             for (Answer candidate : answers) {
                 Set<String> hosts = new HashSet<>();
                 for (Answer a : answers) {
-                    if (a.digest() == candidate.digest()) {
+                    if (agree(a, candidate)) {
                         hosts.add(a.host());
                     }
                 }

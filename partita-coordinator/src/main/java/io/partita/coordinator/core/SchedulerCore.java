@@ -398,7 +398,7 @@ public final class SchedulerCore {
                 other.expired = true; // superseded: its answer is ignored when it comes
             }
             r.inFlight.clear();
-            judge(r.answers, chosen);
+            judge(work.policy, r.answers, chosen);
             effects.decided(work, lease.key, r.answers, chosen);
             work.setState(lease.key, TaskState.COMMITTING);
             work.committing++;
@@ -423,7 +423,7 @@ public final class SchedulerCore {
         for (Answer a : r.answers) {
             int same = 0;
             for (Answer b : r.answers) {
-                if (b.digest() == a.digest()) {
+                if (work.policy.agree(b, a)) {
                     same++;
                 }
             }
@@ -446,7 +446,7 @@ public final class SchedulerCore {
      * answer that differs is invalid and ends its host's run. A lone answer accepted on its host's
      * record proves nothing, only counts as unchecked, and judges no one.
      */
-    private static void judge(List<Answer> answers, Answer chosen) {
+    private static void judge(CompletionPolicy policy, List<Answer> answers, Answer chosen) {
         if (!chosen.lease().holder.trust.vouches() && chosen.vouched()) {
             chosen.lease().holder.reputation.unchecked++; // the others are not judged by an unchecked answer
             return;
@@ -456,7 +456,7 @@ public final class SchedulerCore {
             if (h.trust.vouches()) {
                 continue;
             }
-            if (a.digest() == chosen.digest()) {
+            if (policy.agree(a, chosen)) {
                 h.reputation.recordValid();
             } else {
                 h.reputation.recordInvalid();

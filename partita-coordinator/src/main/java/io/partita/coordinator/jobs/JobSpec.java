@@ -95,8 +95,8 @@ public record JobSpec(
             Set.of("name", "function", "code", "params", "partitions", "options", "rerunOf", "requirements");
     private static final Set<String> REQUIREMENT_FIELDS = Set.of("memory", "cores", "features");
     private static final Set<String> CODE_FIELDS = Set.of("language", "source", "hash", "url", "exports");
-    private static final Set<String> OPTIONS =
-            SpecRules.runOptionsAnd("fanIn", "reuse", "verification", "quorum", "maxReplicas", "trustAfter");
+    private static final Set<String> OPTIONS = SpecRules.runOptionsAnd(
+            "fanIn", "reuse", "verification", "quorum", "maxReplicas", "trustAfter", "tolerance");
 
     /**
      * Validates a spec.

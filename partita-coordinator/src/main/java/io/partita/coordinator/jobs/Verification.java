@@ -18,8 +18,11 @@ import java.util.Locale;
  *     between k and 16; default 5
  * @param trustAfter validated answers in a row after which adaptive replication trusts a host,
  *     between 1 and 1000; default 10
+ * @param tolerance the relative difference within which numbers in two answers agree (floating
+ *     point of different engines), between 0 and 0.1; default 0: answers agree only when their
+ *     canonical JSON is identical
  */
-public record Verification(Mode mode, int quorum, int maxReplicas, int trustAfter) {
+public record Verification(Mode mode, int quorum, int maxReplicas, int trustAfter, double tolerance) {
     /** The policies. */
     public enum Mode {
         NONE,
@@ -34,21 +37,34 @@ public record Verification(Mode mode, int quorum, int maxReplicas, int trustAfte
     }
 
     /** The default of a job untrusted workers may run. */
-    public static final Verification DEFAULT = new Verification(Mode.ADAPTIVE, 2, 5, 10);
+    public static final Verification DEFAULT = new Verification(Mode.ADAPTIVE, 2, 5, 10, 0);
 
     /** Only local and trusted workers run it. */
-    public static final Verification TRUSTED_ONLY = new Verification(Mode.TRUSTED_ONLY, 2, 5, 10);
+    public static final Verification TRUSTED_ONLY = new Verification(Mode.TRUSTED_ONLY, 2, 5, 10, 0);
 
     /** The option names this record reads. */
     static final java.util.Set<String> OPTIONS =
-            java.util.Set.of("verification", "quorum", "maxReplicas", "trustAfter");
+            java.util.Set.of("verification", "quorum", "maxReplicas", "trustAfter", "tolerance");
 
-    /** The policy the scheduler's core applies. */
+    /** The policy the scheduler's core applies, with exact agreement. */
     public CompletionPolicy policy() {
+        return policy(a -> null);
+    }
+
+    /**
+     * The policy the scheduler's core applies; with a tolerance, two answers agree when their
+     * outputs ({@code output} reads one from an answer) agree within it.
+     */
+    public CompletionPolicy policy(java.util.function.Function<io.partita.coordinator.core.Answer, JsonNode> output) {
+        java.util.function.BiPredicate<io.partita.coordinator.core.Answer, io.partita.coordinator.core.Answer>
+                agreement = tolerance > 0
+                        ? (a, b) -> io.partita.coordinator.common.JsonTolerance.agree(
+                                output.apply(a), output.apply(b), tolerance)
+                        : null;
         return switch (mode) {
             case NONE, TRUSTED_ONLY -> CompletionPolicy.trustedOnly();
-            case QUORUM -> CompletionPolicy.quorum(quorum, maxReplicas);
-            case ADAPTIVE -> CompletionPolicy.adaptive(quorum, maxReplicas, trustAfter);
+            case QUORUM -> CompletionPolicy.quorum(quorum, maxReplicas, 0, agreement);
+            case ADAPTIVE -> CompletionPolicy.quorum(quorum, maxReplicas, trustAfter, agreement);
         };
     }
 
@@ -83,7 +99,17 @@ public record Verification(Mode mode, int quorum, int maxReplicas, int trustAfte
         int max = SpecRules.intOption(
                 options, "maxReplicas", Math.max(DEFAULT.maxReplicas, quorum), quorum, 16, "options.");
         int trustAfter = SpecRules.intOption(options, "trustAfter", DEFAULT.trustAfter, 1, 1000, "options.");
-        return new Verification(mode, quorum, max, trustAfter);
+        double tolerance = 0;
+        JsonNode t = options.get("tolerance");
+        if (t != null && !t.isNull()) {
+            if (!t.isNumber() || t.doubleValue() < 0 || t.doubleValue() > 0.1) {
+                throw PartitaException.invalid(
+                        "options.tolerance",
+                        "options.tolerance must be a number between 0 and 0.1 (a relative difference), was " + t);
+            }
+            tolerance = t.doubleValue();
+        }
+        return new Verification(mode, quorum, max, trustAfter, tolerance);
     }
 
     /** Writes the options as the store keeps them. */
@@ -94,6 +120,9 @@ public record Verification(Mode mode, int quorum, int maxReplicas, int trustAfte
             options.put("maxReplicas", maxReplicas);
             if (mode == Mode.ADAPTIVE) {
                 options.put("trustAfter", trustAfter);
+            }
+            if (tolerance > 0) {
+                options.put("tolerance", tolerance);
             }
         }
     }

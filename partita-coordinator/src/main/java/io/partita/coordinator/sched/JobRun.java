@@ -47,7 +47,13 @@ public final class JobRun extends TreeWork {
     boolean started;
 
     JobRun(String id, JobSpec spec, long createdAt, JobStatus status) {
-        super(id, spec.taskTimeout(), spec.maxAttempts(), spec.verification().policy(), spec.priority(), createdAt);
+        super(
+                id,
+                spec.taskTimeout(),
+                spec.maxAttempts(),
+                spec.verification().policy(Scheduler::outputOf),
+                spec.priority(),
+                createdAt);
         this.spec = spec;
         this.createdAt = createdAt;
         this.status = status;

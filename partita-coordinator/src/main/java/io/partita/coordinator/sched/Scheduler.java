@@ -1048,6 +1048,11 @@ public final class Scheduler {
      */
     record ResultAnswer(Message.Result result, byte[] output, WorkerConn worker) {}
 
+    /** The output of an answer the core kept, as JSON (for policies that compare within a tolerance). */
+    static JsonNode outputOf(Answer answer) {
+        return answer.payload() instanceof ResultAnswer r ? r.result().output() : null;
+    }
+
     /**
      * The digest answers are compared by: a 64-bit hash of the output's canonical JSON, so that two
      * engines' equal answers (key order, number spelling) match.

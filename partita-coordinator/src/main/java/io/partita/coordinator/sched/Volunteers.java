@@ -87,7 +87,7 @@ final class Volunteers {
             return;
         }
         long[] matching = answers.stream()
-                .filter(a -> a.digest() == chosen.digest())
+                .filter(a -> work.policy().agree(a, chosen))
                 .mapToLong(Volunteers::millis)
                 .sorted()
                 .toArray();
@@ -102,7 +102,7 @@ final class Volunteers {
             cap = median;
         }
         for (Answer a : answers) {
-            if (a.digest() == chosen.digest()) {
+            if (work.policy().agree(a, chosen)) {
                 Host h = touch(a.lease().holder, now);
                 h.credit += Math.min(millis(a), cap) / 1000.0;
             }
