@@ -365,6 +365,8 @@ public final class SchedulerCore {
         if (state == TaskState.LEASED) {
             work.running--; // the current attempt (this one or another) stops counting as running
         }
+        work.tookNanos(clock.nanos() - lease.leasedAtNanos);
+        stopSiblings(work, lease);
         work.setState(lease.key, TaskState.COMMITTING);
         work.committing++;
         acceptedLease = lease;
@@ -390,6 +392,7 @@ public final class SchedulerCore {
         }
         detach(h, lease, true); // a replica's credit comes back with its answer; the core keeps it
         lease.replica = true;
+        work.tookNanos(clock.nanos() - lease.leasedAtNanos);
         r.answers.add(new Answer(lease, h.host, digest, payload, h.trust.vouches() || lease.vouched));
         Answer chosen = work.policy.decide(r.answers);
         if (chosen != null) {
@@ -397,7 +400,13 @@ public final class SchedulerCore {
             for (Lease other : r.inFlight) {
                 other.expired = true; // superseded: its answer is ignored when it comes
             }
+            if (!r.inFlight.isEmpty()) {
+                revokeAll(r.inFlight, "superseded by an accepted answer");
+            }
             r.inFlight.clear();
+            if (work.speculated != null) {
+                work.speculated.remove(lease.key);
+            }
             judge(work.policy, r.answers, chosen);
             effects.decided(work, lease.key, r.answers, chosen);
             work.setState(lease.key, TaskState.COMMITTING);
@@ -462,6 +471,39 @@ public final class SchedulerCore {
                 h.reputation.recordInvalid();
             }
         }
+    }
+
+    /**
+     * A task with a speculative copy was answered: the other attempt is told to stop (its answer, if
+     * it still comes, is ignored, and its credit comes back then).
+     */
+    private void stopSiblings(Work work, Lease answered) {
+        if (work.speculated == null) {
+            return;
+        }
+        List<Lease> attempts = work.speculated.remove(answered.key);
+        if (attempts == null) {
+            return;
+        }
+        List<Lease> others = new ArrayList<>();
+        for (Lease other : attempts) {
+            if (other != answered && !other.expired && other.holder.leases.get(other.id()) == other) {
+                other.expired = true;
+                others.add(other);
+            }
+        }
+        revokeAll(others, "superseded by a faster copy");
+    }
+
+    private void revokeAll(List<Lease> leases, String reason) {
+        Map<Holder, List<Lease>> byHolder = new LinkedHashMap<>();
+        for (Lease l : leases) {
+            l.expired = true;
+            if (!l.holder.closed) {
+                byHolder.computeIfAbsent(l.holder, k -> new ArrayList<>()).add(l);
+            }
+        }
+        byHolder.forEach((holder, list) -> effects.revoked(holder, list, reason));
     }
 
     /** The lease whose answer the last ACCEPTED verdict accepted. */
@@ -729,6 +771,9 @@ public final class SchedulerCore {
             dispatchCalls(h, now, allowance, batch);
             dispatchJobs(h, now, allowance, batch);
             if (batch.isEmpty()) {
+                speculate(h, now, batch);
+            }
+            if (batch.isEmpty()) {
                 return;
             }
             effects.leased(h, batch);
@@ -840,6 +885,94 @@ public final class SchedulerCore {
         }
     }
 
+    /** How many times the median attempt duration a task must have run to get a speculative copy. */
+    public static final int STRAGGLER_FACTOR = 3;
+
+    /**
+     * Speculation (Spark's and Hadoop's): a holder with credits that got nothing may run a copy of a
+     * straggler, a task of a job with nothing pending whose attempt has run longer than {@value
+     * #STRAGGLER_FACTOR} times the job's median. The first answer that settles the task wins and the
+     * other attempt is told to stop. A replicated task only gets a copy from a holder whose answer
+     * settles it alone (local or trusted), so a copy never needs a quorum of its own.
+     */
+    private void speculate(Holder h, long now, List<Lease> batch) {
+        for (Work job : jobs) {
+            if (!job.speculation || job.hasWork() || job.running == 0 || !runs(h, job)) {
+                continue;
+            }
+            if (job.replicated() && !h.trust.vouches()) {
+                continue;
+            }
+            if (now - job.lastSpeculationNanos < SPECULATION_CHECK_NANOS) {
+                continue;
+            }
+            job.lastSpeculationNanos = now;
+            long median = job.medianNanos();
+            if (median < 0) {
+                continue;
+            }
+            long threshold = STRAGGLER_FACTOR * Math.max(median, 1_000_000L);
+            Lease straggler = null;
+            for (Holder other : holders.values()) {
+                if (other == h) {
+                    continue;
+                }
+                for (Lease l : other.leases.values()) {
+                    if (l.work == job
+                            && !l.expired
+                            && !l.suspended
+                            && now - l.leasedAtNanos > threshold
+                            && job.isCurrent(l)
+                            && (job.speculated == null || !job.speculated.containsKey(l.key))
+                            && (straggler == null || l.leasedAtNanos < straggler.leasedAtNanos)) {
+                        straggler = l;
+                    }
+                }
+            }
+            if (straggler == null) {
+                continue;
+            }
+            Lease copy = leaseCopy(h, straggler, now);
+            if (copy != null) {
+                batch.add(copy);
+                return;
+            }
+        }
+    }
+
+    private static final long SPECULATION_CHECK_NANOS = 50_000_000L;
+
+    /** Leases a speculative copy of {@code straggler}'s task to {@code h}; null if it may not. */
+    private Lease leaseCopy(Holder h, Lease straggler, long now) {
+        Work work = straggler.work;
+        long key = straggler.key;
+        Work.Replicas r = work.replicas(key);
+        if (r != null && r.hasHost(h.host)) {
+            return null;
+        }
+        int attempt = work.nextAttempt(key);
+        Lease copy = new Lease(work, key, attempt, epoch, h, now + work.timeoutNanos);
+        copy.leasedAtNanos = now;
+        copy.speculative = true;
+        Lease replaced = h.leases.put(copy.id(), copy);
+        if (replaced != null) {
+            detach(h, replaced, true);
+        }
+        work.leases++;
+        h.active++;
+        h.take();
+        if (r != null) {
+            r.target++; // one more replica in flight; the copy's answer settles the task alone
+            r.inFlight.add(copy);
+            work.running++;
+        }
+        if (work.speculated == null) {
+            work.speculated = new java.util.HashMap<>();
+        }
+        work.speculated.put(key, new ArrayList<>(List.of(straggler, copy)));
+        return copy;
+    }
+
     /**
      * Leases one pending task to a holder. Returns LEASED, STALE (a queue entry of a task that has all
      * its replicas) or DEFERRED (the task needs more replicas, but this holder runs or answered one).
@@ -872,6 +1005,7 @@ public final class SchedulerCore {
         // limit per round ahead of it (at most ten), so it does not time out for a slow neighbour.
         Lease lease = new Lease(work, key, attempt, epoch, h, now + work.timeoutNanos * (1 + rounds));
         lease.vouched = vouched;
+        lease.leasedAtNanos = now;
         Lease replaced = h.leases.put(lease.id(), lease);
         if (replaced != null) {
             detach(h, replaced, true); // a saturated attempt number replaced an older lease

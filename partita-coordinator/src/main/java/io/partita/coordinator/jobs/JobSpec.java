@@ -28,6 +28,8 @@ import java.util.Set;
  * @param dataJob the data job (MapReduce or query) this is a phase of; such jobs are made by the
  *     coordinator, never accepted from a client (see {@code docs/data.md})
  * @param verification how its answers are verified (docs/verification.md); default adaptive
+ * @param speculation whether a straggling task gets a copy on an idle worker once nothing else of
+ *     the job is pending (docs/scheduling.md); default true
  */
 public record JobSpec(
         String name,
@@ -43,7 +45,8 @@ public record JobSpec(
         Requirements requirements,
         boolean reuse,
         Optional<String> dataJob,
-        Verification verification) {
+        Verification verification,
+        boolean speculation) {
 
     /** The function name of query jobs' phases: built into every worker that announces {@code data}. */
     public static final String QUERY_FUNCTION = "partita/query";
@@ -96,7 +99,7 @@ public record JobSpec(
     private static final Set<String> REQUIREMENT_FIELDS = Set.of("memory", "cores", "features");
     private static final Set<String> CODE_FIELDS = Set.of("language", "source", "hash", "url", "exports");
     private static final Set<String> OPTIONS = SpecRules.runOptionsAnd(
-            "fanIn", "reuse", "verification", "quorum", "maxReplicas", "trustAfter", "tolerance");
+            "fanIn", "reuse", "verification", "quorum", "maxReplicas", "trustAfter", "tolerance", "speculation");
 
     /**
      * Validates a spec.
@@ -164,6 +167,7 @@ public record JobSpec(
         int fanIn = DEFAULT_FAN_IN;
         boolean reuse = true;
         Verification verification = Verification.DEFAULT;
+        boolean speculation = true;
         Optional<JsonNode> given = SpecRules.options(root.get("options"), OPTIONS);
         if (given.isPresent()) {
             JsonNode options = given.get();
@@ -180,6 +184,14 @@ public record JobSpec(
             }
             taskTimeout = SpecRules.taskTimeout(options);
             verification = Verification.parse(options);
+            JsonNode speculationNode = options.get("speculation");
+            if (speculationNode != null && !speculationNode.isNull()) {
+                if (!speculationNode.isBoolean()) {
+                    throw PartitaException.invalid(
+                            "options.speculation", "options.speculation must be true or false, was " + speculationNode);
+                }
+                speculation = speculationNode.booleanValue();
+            }
         }
         Optional<String> rerunOf = Optional.empty();
         JsonNode rerunNode = root.get("rerunOf");
@@ -204,7 +216,8 @@ public record JobSpec(
                 requirements,
                 reuse,
                 dataJob,
-                verification);
+                verification,
+                speculation);
     }
 
     private static Requirements parseRequirements(JsonNode node) {
@@ -318,7 +331,8 @@ public record JobSpec(
                 requirements,
                 reuse,
                 dataJob,
-                verification);
+                verification,
+                speculation);
     }
 
     /** A phase of a data job: its function or code, params, partitions and options are given. */
@@ -348,7 +362,8 @@ public record JobSpec(
                 Optional.of(dataJob),
                 // Map and reduce outputs are blobs whose replicas are not compared yet: only local
                 // and trusted workers run data jobs (docs/verification.md).
-                Verification.TRUSTED_ONLY);
+                Verification.TRUSTED_ONLY,
+                true);
     }
 
     /** {@code java}, {@code js} or {@code query}: what a worker needs to run this job. */
@@ -402,6 +417,7 @@ public record JobSpec(
         options.put("fanIn", fanIn);
         options.put("reuse", reuse);
         verification.write(options);
+        options.put("speculation", speculation);
         if (!requirements.equals(Requirements.NONE)) {
             ObjectNode req = root.putObject("requirements");
             if (requirements.memory() > 0) {

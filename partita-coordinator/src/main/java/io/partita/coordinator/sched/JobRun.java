@@ -56,6 +56,7 @@ public final class JobRun extends TreeWork {
                 createdAt);
         this.spec = spec;
         this.createdAt = createdAt;
+        speculate(spec.speculation());
         this.status = status;
     }
 

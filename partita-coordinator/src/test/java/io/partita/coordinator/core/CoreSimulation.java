@@ -75,6 +75,11 @@ final class CoreSimulation {
     }
 
     private int liesAcceptedOnRecord;
+    private int speculated;
+
+    int speculated() {
+        return speculated;
+    }
 
     int liesAcceptedOnRecord() {
         return liesAcceptedOnRecord;
@@ -210,6 +215,9 @@ final class CoreSimulation {
                 if (lease.vouched() && holder.reputation.consecutive() < TRUST_AFTER) {
                     violations.add(lease + " is accepted on the record of " + holder.reputation + ", too short");
                 }
+                if (lease.speculative()) {
+                    speculated++;
+                }
                 if (w != null) {
                     w.held.add(lease);
                 }
@@ -243,6 +251,11 @@ final class CoreSimulation {
             }
         }
         return null;
+    }
+
+    /** Whether a job speculates: half of them, the same after a restart. */
+    private static boolean speculates(String id) {
+        return (id.hashCode() & 1) == 0;
     }
 
     /** The honest answer of a task. */
@@ -460,6 +473,7 @@ final class CoreSimulation {
                     max,
                     verification);
             SimJob job = new SimJob(id, spec);
+            job.speculate(speculates(id));
             if (random.nextInt(5) > 0) {
                 job.start(spec.partitions(), null);
             } // else it prepares first
@@ -676,6 +690,7 @@ final class CoreSimulation {
             Work fresh;
             if (old instanceof SimJob oldJob) {
                 SimJob job = new SimJob(e.getKey(), spec);
+                job.speculate(speculates(e.getKey()));
                 boolean prepared = !oldJob.preparing() || rows.containsKey(0L);
                 if (prepared) {
                     TreeShape shape = new TreeShape(spec.partitions(), spec.fanIn());

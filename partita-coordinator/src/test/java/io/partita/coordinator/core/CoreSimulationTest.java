@@ -20,6 +20,7 @@ class CoreSimulationTest {
         int restarts = 0;
         int late = 0;
         long unchecked = 0;
+        long speculated = 0;
         long invalid = 0;
         for (int i = 0; i < RUNS; i++) {
             long seed = BASE_SEED + i;
@@ -32,6 +33,7 @@ class CoreSimulationTest {
             restarts += sim.restarts();
             late += sim.lateAccepted();
             unchecked += sim.judged()[0];
+            speculated += sim.speculated();
             invalid += sim.judged()[1];
         }
         // The runs must exercise what they claim to.
@@ -39,6 +41,7 @@ class CoreSimulationTest {
         assertThat(recorded).isGreaterThan(RUNS * 20L);
         assertThat(restarts).isGreaterThan(RUNS / 4);
         assertThat(late).isGreaterThan(0);
+        assertThat(speculated).as("speculative copies of stragglers").isGreaterThan(RUNS / 4);
         assertThat(unchecked).as("answers accepted on a host's record").isGreaterThan(0);
         assertThat(invalid).as("lies caught").isGreaterThan(RUNS / 4);
     }
