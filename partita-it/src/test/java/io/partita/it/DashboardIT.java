@@ -219,8 +219,27 @@ class DashboardIT {
                         .isEmpty());
         assertThat(driver.findElement(By.cssSelector("#workers-table tr[data-worker='" + workerId + "']"))
                         .getText())
-                .contains("java");
+                .contains("java")
+                .contains("local"); // its trust class: the test's worker presents the local token
         shot(driver, "workers");
+
+        String volunteer = grid.api
+                .get("/api/workers")
+                .json()
+                .get("items")
+                .get(0)
+                .get("volunteer")
+                .asText();
+        driver.get(url("#/volunteers"));
+        await("the volunteers page lists the worker's host")
+                .atMost(Duration.ofSeconds(20))
+                .until(() -> !driver.findElements(
+                                By.cssSelector("#volunteers-table tr[data-volunteer='" + volunteer + "']"))
+                        .isEmpty());
+        assertThat(driver.findElement(By.cssSelector("#volunteers-table tr[data-volunteer='" + volunteer + "']"))
+                        .getText())
+                .contains("anonymous");
+        shot(driver, "volunteers");
     }
 
     /** Each cell's centre pixel in a screenshot of the canvas has its state's colour. */
