@@ -86,9 +86,9 @@ class VerificationIT {
         resources.add(raw);
         raw.send(new Message.Hello(
                 Message.VERSION,
-                "java",
+                functions.isEmpty() ? "browser" : "java",
                 name,
-                List.of("java"),
+                functions.isEmpty() ? List.of("js") : List.of("java"),
                 1,
                 1 << 20,
                 functions,
@@ -387,5 +387,32 @@ class VerificationIT {
         Grid other = (Grid) resources.get(resources.size() - 3);
         JsonNode failed = other.awaitStatus(exact, "failed", Duration.ofSeconds(60));
         assertThat(failed.get("error").asText()).contains("no quorum(2 of at most 2) among 2 answers");
+    }
+
+    @Test
+    void aJavaScriptJob_withThirtyPercentLyingBrowsers_acceptsNoLie() throws Exception {
+        Grid grid = new Grid(dir, CoordinatorConfig.builder().heartbeatInterval(Duration.ofMillis(500)), ONE_MACHINE);
+        resources.add(grid);
+        AtomicInteger lied = new AtomicInteger();
+        for (int i = 0; i < 3; i++) {
+            int liar = i;
+            // lying "browsers": they run JavaScript jobs and answer every task with a number of their own
+            liar(
+                    grid,
+                    i,
+                    Lies.ALWAYS,
+                    lied,
+                    List.of(),
+                    List.of(),
+                    task -> JsonNodeFactory.instance.numberNode(1_000_000L * (liar + 1) + task.index()));
+        }
+        honest(grid, 7);
+        grid.awaitWorkers(10);
+        String id = grid.api.submit(Grid.jsSpec(
+                "export function compute(i) { return i * i; }\nexport function combine(a, b) { return a + b; }",
+                "\"partitions\":60,\"options\":{\"fanIn\":4,\"verification\":\"quorum\",\"maxReplicas\":6}"));
+        grid.awaitStatus(id, "done", Duration.ofSeconds(120));
+        assertThat(lied.get()).as("the liars lied").isPositive();
+        assertThat(grid.api.get("/api/jobs/" + id + "/result").body()).isEqualTo(String.valueOf(59L * 60 * 119 / 6));
     }
 }
