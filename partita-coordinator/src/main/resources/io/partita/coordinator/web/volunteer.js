@@ -2411,9 +2411,11 @@
 
     function start() {
       if (stopped) return;
-      if (consent() !== 'granted') {
-        // nothing runs (no sandbox, no Web Worker, no connection) before the visitor says yes
-        showPrompt();
+      var given = consent();
+      if (given !== 'granted') {
+        // nothing runs (no sandbox, no Web Worker, no connection) before the visitor says yes; a
+        // visitor who said no is not asked again (unless the page calls Partita.consent())
+        if (given === 'unanswered') showPrompt();
         return;
       }
       if (!started) {
@@ -2634,7 +2636,7 @@
     function resume() {
       if (stopped) return;
       if (!started) return start();
-      if (consent() !== 'granted') return showPrompt();
+      if (consent() !== 'granted') return start();
       userPaused = false;
       if (hiddenPaused || batteryPaused) return;
       if (!conn) {
