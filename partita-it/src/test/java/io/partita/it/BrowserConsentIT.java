@@ -143,6 +143,45 @@ class BrowserConsentIT {
     }
 
     @Test
+    void onBattery_nothingRunsUntilCharging_unlessThePageSaysRun() throws Exception {
+        // the Battery Status API of this browser says: discharging, until the test plugs it in
+        ChromeDriver driver = browsers.open();
+        driver.executeCdpCommand("Page.addScriptToEvaluateOnNewDocument", Map.of("source", """
+                (function () {
+                  const battery = new EventTarget();
+                  battery.charging = false;
+                  window.plugIn = function () {
+                    battery.charging = true;
+                    battery.dispatchEvent(new Event('chargingchange'));
+                  };
+                  navigator.getBattery = () => Promise.resolve(battery);
+                })();
+                """));
+        driver.get(browsers.embedUrl(Map.of("workers", "1")));
+        await().during(Duration.ofSeconds(3))
+                .atMost(Duration.ofSeconds(5))
+                .until(() -> grid.browserWorkers().isEmpty());
+        assertThat(((Map<?, ?>) driver.executeScript("return window.Partita.stats();")).get("onBattery"))
+                .isEqualTo(true);
+        driver.executeScript("window.plugIn();");
+        await("charging: the browser connects")
+                .atMost(Duration.ofSeconds(30))
+                .until(() -> grid.browserWorkers().size() == 1);
+
+        // data-on-battery="run": the page says battery does not matter
+        ChromeDriver other = browsers.open();
+        other.executeCdpCommand(
+                "Page.addScriptToEvaluateOnNewDocument",
+                Map.of(
+                        "source",
+                        "navigator.getBattery = () => Promise.resolve(Object.assign(new EventTarget(), {charging: false}));"));
+        other.get(browsers.embedUrl(Map.of("workers", "1", "on-battery", "run")));
+        await("on battery but told to run: a second browser connects")
+                .atMost(Duration.ofSeconds(30))
+                .until(() -> grid.browserWorkers().size() == 2);
+    }
+
+    @Test
     void manifest_listsTheJobsAndTheShare_asJsonAndHtml() throws Exception {
         String id = grid.api.submit(Grid.jsSpec(BrowserIT.SUM_MODULE, "\"partitions\":1000000,\"name\":\"sums <b>\""));
         JsonNode m = grid.api.get("/volunteer/manifest?cpu=0.25").json();
