@@ -1,14 +1,19 @@
 /*
  * Partita volunteer worker: <script src="https://HOST/volunteer.js" async></script> turns the
- * visitors of a page into workers of the Partita coordinator at HOST. Tasks run in Web Workers at a
- * capped CPU share, never on the page's thread. Options (data attributes on the script tag):
+ * visitors of a page into workers of the Partita coordinator at HOST, once they agree. Tasks run
+ * in Web Workers of an opaque-origin iframe of HOST (HOST/sandbox.html loads this same file with
+ * data-sandbox), one Web Worker per job, at a capped CPU share, never on the page's thread nor in
+ * its origin (docs/volunteers.md, "Isolation"). Options (data attributes on the script tag):
  *   data-job="ID"        only work on this job
  *   data-cpu="0.5"       share of wall time each Web Worker may be busy, 0 < x <= 1
- *   data-workers="4"     at most this many Web Workers (and at most cores - 1)
+ *   data-workers="4"     at most this many Web Workers at once (and at most cores - 1)
  *   data-hidden="pause"  pause while the page is hidden ("run" keeps working)
  *   data-autostart="true"  "false" waits for Partita.start()
- * API: Partita.start(), pause(), resume(), stop(), stats(), version; the event "partita:stats" on
- * document every second. Protocol: docs/protocol.md; job modules: docs/javascript.md.
+ *   data-consent="ask"   ask the visitor first ("granted": the page asked them itself)
+ *   data-on-battery="pause"  pause while the device is discharging ("run" keeps working)
+ * API: Partita.start(), pause(), resume(), stop(), stats(), consent(), version; the events
+ * "partita:stats" (every second) and "partita:consent" on document. Protocol: docs/protocol.md;
+ * job modules: docs/javascript.md.
  * Grid calls: call tasks run a module's call(args, ctx); compute and call tasks may
  * `await ctx.call(fn, ...args)`, and a task waiting for its calls lets its Web Worker run other
  * tasks meanwhile (docs/volunteers.md, "Grid calls in browsers").
@@ -1297,7 +1302,6 @@
     var busyTick = 0;
     var lastTick = now();
     var lastDone = 0;
-    var workerSrc = null;
     var battery = null;
     var batteryPaused = false;
     var batteryWatched = false;
@@ -1531,6 +1535,7 @@
         addBusy(t, b);
         slot.busyRing.push([t, b]);
         var c = conn;
+        var out = [];
         for (var k = 0; k < rs.length; k++) {
           var r = rs[k];
           var task = r !== null && typeof r === 'object' ? byLid.get(r.lid) : undefined;
@@ -1545,15 +1550,9 @@
           else o.error = String(r.e).slice(0, 100000);
           o.millis = typeof r.ms === 'number' && r.ms >= 0 && isFinite(r.ms) ? Math.floor(r.ms) : 0;
           if (r.log !== null && typeof r.log === 'object' && !Array.isArray(r.log)) o.log = r.log;
-          var json;
-          try {
-            json = JSON.stringify(o);
-          } catch (e) {
-            json = JSON.stringify({job: o.job, level: o.level, index: o.index, attempt: o.attempt, ok: false,
-              error: 'the result cannot be sent: ' + e, millis: o.millis});
-          }
-          addResults(c, json, 1, json.length);
+          out.push(o);
         }
+        if (out.length > 0) addResultObjects(c, out);
       } else if (b > 0) {
         addBusy(t, b);
         slot.busyRing.push([t, b]);
@@ -1971,6 +1970,28 @@
     }
 
     // ---- results
+    // Results built here from data, one JSON.stringify for the lot (a result that cannot be
+    // written, say a BigInt in its log, fails alone).
+    function addResultObjects(c, list) {
+      var text;
+      try {
+        text = JSON.stringify(list);
+      } catch (e) {
+        for (var i = 0; i < list.length; i++) {
+          var one;
+          try {
+            one = JSON.stringify(list[i]);
+          } catch (x) {
+            var o = list[i];
+            one = JSON.stringify({job: o.job, level: o.level, index: o.index, attempt: o.attempt, ok: false,
+              error: 'the result cannot be sent: ' + x, millis: o.millis});
+          }
+          addResults(c, one, 1, one.length);
+        }
+        return;
+      }
+      addResults(c, text.slice(1, -1), list.length, text.length);
+    }
     function addResults(c, json, n, chars) {
       var bytes = chars * 3 <= c.maxBytes ? chars * 3 : new TextEncoder().encode(json).length;
       if (c.pendingCount > 0 &&
