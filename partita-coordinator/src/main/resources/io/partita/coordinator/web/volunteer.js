@@ -1280,6 +1280,10 @@
     var MAX_SLOTS = SLOTS * 4; // Web Workers of all jobs together
     var IDLE_MILLIS = 10000; // a job's Web Worker without tasks this long is ended
     var OVER_LIMIT = 2000; // ms of work past its CPU share (decaying) that ends a Web Worker
+    // A harness never speaks of tasks its Web Worker does not hold: job code that forges messages
+    // does. Past this many, its Web Worker is ended and this tab fails the job's tasks.
+    var STRIKES = 50;
+    var banned = new Set(); // jobs whose code broke that rule here
 
     // ---- state
     var started = false;
@@ -1435,6 +1439,7 @@
       this.doomLid = -1;
       this.doomAt = 0;
       this.busyRing = []; // [time, busy ms] reported, for its measured share
+      this.strikes = 0; // what it said of tasks it does not hold
       // Probing: after a Web Worker was replaced, its unreported tasks run again one at a time
       // (the running one is then known): null, or the tasks still to run.
       this.probe = null;
@@ -1444,6 +1449,7 @@
     }
     Slot.prototype.spawn = function () {
       this.ready = false;
+      this.strikes = 0;
       this.known = new Map();
       this.busyRing = [];
       var w = ++workerSeq;
@@ -1519,6 +1525,7 @@
       var b = typeof m.b === 'number' && m.b >= 0 && isFinite(m.b) ? m.b : 0;
       if (lids.length > 0) {
         var popped = takeDone(slot, lids);
+        if (popped.length < lids.length) strike(slot, lids.length - popped.length, 'results');
         var byLid = new Map();
         for (var p = 0; p < popped.length; p++) byLid.set(popped[p].lid, popped[p]);
         var n = popped.length;
@@ -1573,6 +1580,32 @@
       slot.over = slot.over * Math.pow(0.5, since / 5000) + Math.max(0, b - Math.max(0, free) - 20);
       slot.owed = Math.max(0, -free) + b * (1 / CPU - 1);
       slot.owedAt = t;
+    }
+
+    function strike(slot, n, what) {
+      slot.strikes += n;
+      if (slot.strikes <= STRIKES || !slot.w) return;
+      banned.add(slot.job);
+      warn('a Web Worker of job ' + slot.job + ' sent ' + what + ' of tasks it does not hold; ending it, and ' +
+        'this tab fails the job\'s tasks');
+      failTasks(slot.kill(), BANNED);
+      var rest = removeQueued(function (t) { return t.job === slot.job; });
+      failTasks(rest, BANNED);
+    }
+    var BANNED = 'the job\'s code broke the rules of the browser harness (it sent messages about tasks it does ' +
+      'not hold); this browser runs no more of it';
+    function failTasks(tasks, error) {
+      var c = conn;
+      var out = [];
+      for (var i = 0; i < tasks.length; i++) {
+        var t = tasks[i];
+        stats.failed++;
+        doneCount++;
+        if (c && c.open && t.e === c.epoch) {
+          out.push({job: t.job, level: t.level, index: t.index, attempt: t.attempt, ok: false, error: error, millis: 0});
+        }
+      }
+      if (out.length) addResultObjects(c, out);
     }
 
     function addBusy(t, ms) {
@@ -1674,6 +1707,7 @@
             if (slot.inflight[n].lid === q.lid) task = slot.inflight[n];
           }
         }
+        if (task === undefined) strike(slot, 1, 'grid calls');
         var args;
         try {
           args = JSON.parse(String(q.a));
@@ -2164,13 +2198,16 @@
         if (refs.length) send(c, {type: 'return', tasks: refs});
         return;
       }
+      var refused = [];
       for (var n = 0; n < tasks.length; n++) {
         var t = tasks[n];
         t.lid = ++lidSeq;
         t.e = c.epoch;
         t.at = now();
-        queue.push(t);
+        if (banned.has(t.job)) refused.push(t);
+        else queue.push(t);
       }
+      if (refused.length) failTasks(refused, BANNED);
       pump();
     }
 
