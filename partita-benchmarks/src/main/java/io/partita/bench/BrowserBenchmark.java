@@ -133,7 +133,7 @@ public final class BrowserBenchmark {
     static HttpServer site(String script) throws Exception {
         HttpServer site = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         byte[] body = ("<!doctype html><title>bench</title><script src=\"" + script
-                        + "\" data-cpu=\"1\" data-hidden=\"run\" async></script>")
+                        + "\" data-cpu=\"1\" data-hidden=\"run\" data-consent=\"granted\" async></script>")
                 .getBytes(StandardCharsets.UTF_8);
         site.createContext("/", exchange -> {
             exchange.getResponseHeaders().add("Content-Type", "text/html; charset=utf-8");

@@ -58,6 +58,14 @@ final class Browsers implements AutoCloseable {
      * attributes, e.g. {@code Map.of("cpu", "1", "hidden", "run")}.
      */
     String embedUrl(Map<String, String> data) {
+        Map<String, String> all = new java.util.LinkedHashMap<>(data);
+        // these pages stand for sites that asked their visitors themselves (ConsentIT asks)
+        all.putIfAbsent("consent", "granted");
+        return embedUrlAsIs(all);
+    }
+
+    /** The URL of a page of the embedding site with exactly the given {@code data-} attributes. */
+    String embedUrlAsIs(Map<String, String> data) {
         StringBuilder q = new StringBuilder();
         data.forEach((k, v) ->
                 q.append(q.isEmpty() ? "?" : "&").append(k).append('=').append(v));
@@ -104,6 +112,17 @@ final class Browsers implements AutoCloseable {
         driver.manage().timeouts().pageLoadTimeout(Duration.ofSeconds(30));
         drivers.add(driver);
         return driver;
+    }
+
+    /** Prints what the pages of every open browser logged to their consoles (for failures). */
+    void printConsoles() {
+        for (ChromeDriver d : drivers) {
+            try {
+                d.manage().logs().get("browser").getAll().forEach(e -> System.out.println("[chromium] " + e));
+            } catch (RuntimeException e) {
+                // gone
+            }
+        }
     }
 
     @Override

@@ -118,6 +118,28 @@ class VolunteerServerIT {
     }
 
     @Test
+    void sandboxPage_isServedUnderASandboxingPolicy_withTheBrowserTaskLimit() throws Exception {
+        HttpResponse<byte[]> page = get("/sandbox.html");
+        assertThat(page.statusCode()).isEqualTo(200);
+        String csp = page.headers().firstValue("Content-Security-Policy").orElseThrow();
+        // an opaque origin even when framed without the sandbox attribute; the coordinator only
+        assertThat(csp)
+                .contains("sandbox allow-scripts;")
+                .contains("default-src 'none'")
+                .contains("connect-src 'self'")
+                .contains("worker-src blob:")
+                .doesNotContain(" 'unsafe-eval'")
+                .doesNotContain("allow-same-origin");
+        assertThat(new String(page.body(), StandardCharsets.UTF_8))
+                .contains("src=\"/volunteer.js\" data-sandbox")
+                .contains("data-max-task-millis=\"60000\"");
+        // the join page answers consent for its visitors: opening the link is asking to help
+        String id = grid.api.submit("{\"function\":\"examples/noop\",\"partitions\":1}");
+        assertThat(new String(get("/join/" + id).body(), StandardCharsets.UTF_8))
+                .contains("'data-consent', 'granted'");
+    }
+
+    @Test
     void joinPages_existForKnownJobsOnly() throws Exception {
         String id = grid.api.submit("{\"function\":\"examples/noop\",\"partitions\":1}");
         HttpResponse<byte[]> page = get("/join/" + id);

@@ -1,14 +1,19 @@
 /*
  * Partita volunteer worker: <script src="https://HOST/volunteer.js" async></script> turns the
- * visitors of a page into workers of the Partita coordinator at HOST. Tasks run in Web Workers at a
- * capped CPU share, never on the page's thread. Options (data attributes on the script tag):
+ * visitors of a page into workers of the Partita coordinator at HOST, once they agree. Tasks run
+ * in Web Workers of an opaque-origin iframe of HOST (HOST/sandbox.html loads this same file with
+ * data-sandbox), one Web Worker per job, at a capped CPU share, never on the page's thread nor in
+ * its origin (docs/volunteers.md, "Isolation"). Options (data attributes on the script tag):
  *   data-job="ID"        only work on this job
  *   data-cpu="0.5"       share of wall time each Web Worker may be busy, 0 < x <= 1
- *   data-workers="4"     at most this many Web Workers (and at most cores - 1)
+ *   data-workers="4"     at most this many Web Workers at once (and at most cores - 1)
  *   data-hidden="pause"  pause while the page is hidden ("run" keeps working)
  *   data-autostart="true"  "false" waits for Partita.start()
- * API: Partita.start(), pause(), resume(), stop(), stats(), version; the event "partita:stats" on
- * document every second. Protocol: docs/protocol.md; job modules: docs/javascript.md.
+ *   data-consent="ask"   ask the visitor first ("granted": the page asked them itself)
+ *   data-on-battery="pause"  pause while the device is discharging ("run" keeps working)
+ * API: Partita.start(), pause(), resume(), stop(), stats(), consent(), version; the events
+ * "partita:stats" (every second) and "partita:consent" on document. Protocol: docs/protocol.md;
+ * job modules: docs/javascript.md.
  * Grid calls: call tasks run a module's call(args, ctx); compute and call tasks may
  * `await ctx.call(fn, ...args)`, and a task waiting for its calls lets its Web Worker run other
  * tasks meanwhile (docs/volunteers.md, "Grid calls in browsers").
@@ -30,7 +35,16 @@
     } catch (e) { /* nothing to do */ }
   }
 
-  if (typeof window === 'undefined' || (window.Partita && window.Partita.version)) {
+  if (typeof window === 'undefined') return;
+  if (SCRIPT && SCRIPT.hasAttribute('data-sandbox')) {
+    try {
+      sandboxMain();
+    } catch (e) {
+      warn('the sandbox cannot start:', e);
+    }
+    return;
+  }
+  if (window.Partita && window.Partita.version) {
     return; // loaded twice: the first copy does the work
   }
 
@@ -45,10 +59,27 @@
   // not use anything outside itself.
   function workerMain() {
     'use strict';
+    // Job code shares this global with the harness (one Web Worker per job, so only its own job):
+    // what the harness relies on is taken before any job code runs, and nested Workers are gone
+    // (they would escape the CPU share, and outlive nothing: terminating this Worker ends them).
     var parse = JSON.parse;
     var stringify = JSON.stringify;
     var freeze = Object.freeze;
-    var now = function () { return performance.now(); };
+    var perf = self.performance;
+    var perfNow = perf.now;
+    var now = function () { return perfNow.call(perf); };
+    var postMessage = self.postMessage.bind(self);
+    var setTimeout = self.setTimeout.bind(self);
+    var queueMicrotask = self.queueMicrotask.bind(self);
+    var fetch = self.fetch.bind(self);
+    ['Worker', 'SharedWorker'].forEach(function (name) {
+      try {
+        delete self[name];
+        Object.defineProperty(self, name, {value: undefined, writable: false, configurable: false});
+      } catch (e) {
+        try { self[name] = undefined; } catch (e2) { /* nothing more to do */ }
+      }
+    });
     var realConsole = self.console;
     var SLICE = 8; // ms of work between reports
     var MAX_REPORT = 2000; // results per report
@@ -78,6 +109,7 @@
     var chars = 0;
     var epoch = -1;
     var cur = null; // what the running call prints goes here
+    var onlyJob = null; // the job this Web Worker is for
 
     var port = null;
     try {
@@ -127,13 +159,13 @@
       this.returned = null;
       this.calls = 0;
     }
-    function logJson(l) {
-      if (l === null || (l.printed === null && l.returned === null)) return '';
+    function logOf(l) {
+      if (l === null || (l.printed === null && l.returned === null)) return undefined;
       var o = {};
       if (l.returned !== null) o.returned = l.returned;
       if (l.printed !== null) o.printed = l.printed;
       if (l.dropped > 0) o.droppedLines = l.dropped;
-      return ',"log":' + stringify(o);
+      return o;
     }
 
     // ---- values cross as JSON, as they do between Java and GraalJS
@@ -492,18 +524,16 @@
     }
 
     // ---- one task
-    function resultHead(t, job) {
-      return '{"job":' + (job ? job.key : stringify(String(t.job))) + ',"level":' + t.level + ',"index":' + t.index +
-        ',"attempt":' + t.attempt;
-    }
+    // A result is data ({lid, ok, v or e, ms, log, n: its size}): the page builds the frame from
+    // it and from its own record of task lid, never from text made here.
     function okResult(t, job, json, t0, l) {
       nOk++;
-      return resultHead(t, job) + ',"ok":true,"output":' + json + ',"millis":' + Math.floor(now() - t0) + logJson(l) + '}';
+      return {lid: t.lid, ok: true, v: parse(json), ms: Math.floor(now() - t0), log: logOf(l), n: json.length + 80};
     }
     function failResult(t, job, message, t0, l) {
       nFail++;
-      return resultHead(t, job) + ',"ok":false,"error":' + stringify(String(message)) + ',"millis":' +
-        Math.floor(now() - t0) + logJson(l) + '}';
+      var e = String(message);
+      return {lid: t.lid, ok: false, e: e, ms: Math.floor(now() - t0), log: logOf(l), n: e.length + 80};
     }
     function encode(v, what) {
       var s;
@@ -803,7 +833,7 @@
         // those who await it still get its error
         p.catch(function () { /* see above */ });
         var t = rt.t;
-        outCalls.push({k: k, f: fn, a: json, e: t.e, job: t.job, level: t.level, index: t.index, attempt: t.attempt});
+        outCalls.push({k: k, f: fn, a: json, e: t.e, lid: t.lid});
         if (!callsQueued) {
           callsQueued = true;
           queueMicrotask(flushCalls); // the calls made together go together
@@ -887,11 +917,11 @@
       frags.push(frag);
       lids.push(t.lid);
       nDone++;
-      chars += frag.length;
+      chars += frag.n;
     }
     function report(rest) {
       if (nDone === 0 && !(rest > 0)) return;
-      postMessage({t: 'r', e: epoch, n: nDone, l: lids, ok: nOk, f: nFail, b: busy, j: frags.join(','), c: chars,
+      postMessage({t: 'r', e: epoch, n: nDone, l: lids, ok: nOk, f: nFail, b: busy, rs: frags, c: chars,
         s: rest || 0});
       frags = [];
       lids = [];
@@ -1003,7 +1033,7 @@
     }
     function execute(rt) {
       var r = runTask(rt.t, rt.t0, rt);
-      if (typeof r === 'string') {
+      if (r !== null && typeof r === 'object' && typeof r.lid === 'number') {
         finish(rt, r);
         return;
       }
@@ -1031,6 +1061,7 @@
     }
 
     function setJob(info) {
+      if (onlyJob !== null && info.id !== onlyJob) return; // one Web Worker per job
       var old = jobs.get(info.id);
       var job = {
         id: info.id,
@@ -1092,6 +1123,7 @@
             break;
           case 'init':
             base = m.base;
+            onlyJob = typeof m.job === 'string' ? m.job : null;
             cap = m.cpu > 0 && m.cpu <= 1 ? m.cpu : 1;
             if (m.maxOutput > 0) maxOutput = m.maxOutput;
             postMessage({t: 'ready'});
@@ -1104,6 +1136,54 @@
         try { realConsole.warn('[partita] worker:', e); } catch (x) { /* ignore */ }
       }
     };
+  }
+
+  // ------------------------------------------------------------------------------------ sandbox
+  // The document of the opaque-origin iframe (/sandbox.html, its CSP sandboxes it and allows
+  // connections to the coordinator only): it starts, feeds and ends the Web Workers the page asks
+  // for, and passes on what they say. It holds no state of its own worth taking.
+  function sandboxMain() {
+    var up = window.parent;
+    var workers = new Map(); // number -> Worker
+    var url = URL.createObjectURL(new Blob(['(' + workerMain.toString() + ')();\n'], {type: 'text/javascript'}));
+    var maxTask = Number(SCRIPT.getAttribute('data-max-task-millis'));
+    function tell(m) {
+      try {
+        up.postMessage(m, '*');
+      } catch (e) {
+        warn('cannot pass on a message of a Web Worker:', e);
+      }
+    }
+    window.addEventListener('message', function (ev) {
+      if (ev.source !== up) return;
+      var m = ev.data;
+      if (m === null || typeof m !== 'object') return;
+      var w = workers.get(m.w);
+      if (m.t === 'post') {
+        if (w) w.postMessage(m.m);
+      } else if (m.t === 'kill') {
+        if (w) w.terminate(); // its nested work, if any, ends with it
+        workers.delete(m.w);
+      } else if (m.t === 'spawn' && typeof m.w === 'number' && !w) {
+        var id = m.w;
+        try {
+          // classic: Chromium refuses a module Web Worker from a Blob URL of an opaque origin
+          // ("cross-origin redirects of the top-level worker script"); import() works in both
+          w = new Worker(url, {name: String(m.name)});
+        } catch (e) {
+          tell({t: 'error', w: id, m: 'cannot start a Web Worker: ' + e});
+          return;
+        }
+        workers.set(id, w);
+        w.onmessage = function (e) { tell({t: 'msg', w: id, m: e.data}); };
+        w.onmessageerror = function () { /* not cloneable: dropped */ };
+        w.onerror = function (e) {
+          if (e && e.preventDefault) e.preventDefault();
+          tell({t: 'error', w: id, m: e && e.message ? String(e.message).slice(0, 1000) : ''});
+        };
+      }
+    });
+    tell({t: 'sandbox', maxTaskMillis: maxTask > 0 ? maxTask : 0});
   }
 
   // A tiny worker that ticks: timers of hidden pages are throttled, messages from workers are not.
@@ -1164,6 +1244,20 @@
       if (auto === 'true' || auto === 'false') AUTOSTART = auto === 'true';
       else warn('data-autostart="' + auto + '" must be "true" or "false"; using "true"');
     }
+    // consent: "ask" shows the prompt unless the visitor answered it before; "granted" is for
+    // pages that asked themselves (the join page)
+    var CONSENT = 'ask';
+    var consentAttr = attr('consent');
+    if (consentAttr !== null && consentAttr !== '') {
+      if (consentAttr === 'ask' || consentAttr === 'granted') CONSENT = consentAttr;
+      else warn('data-consent="' + consentAttr + '" must be "ask" or "granted"; using "ask"');
+    }
+    var ON_BATTERY = 'pause';
+    var batteryAttr = attr('on-battery');
+    if (batteryAttr !== null && batteryAttr !== '') {
+      if (batteryAttr === 'pause' || batteryAttr === 'run') ON_BATTERY = batteryAttr;
+      else warn('data-on-battery="' + batteryAttr + '" must be "pause" or "run"; using "pause"');
+    }
     var cores = navigator.hardwareConcurrency || 1;
     var SLOTS = Math.max(1, Math.min(MAX_WORKERS, cores - 1));
 
@@ -1180,6 +1274,16 @@
     // Pausing waits this long more for tasks that wait for grid calls (stopping does not)
     var WAITING_DRAIN_MILLIS = 60000;
     var LOST = 'the connection to the coordinator was lost';
+    // No task runs longer than this in a browser, whatever its job's taskTimeout (the coordinator
+    // may say otherwise: the sandbox page tells, see WebPages)
+    var MAX_TASK_MILLIS = 60000;
+    var MAX_SLOTS = SLOTS * 4; // Web Workers of all jobs together
+    var IDLE_MILLIS = 10000; // a job's Web Worker without tasks this long is ended
+    var OVER_LIMIT = 2000; // ms of work past its CPU share (decaying) that ends a Web Worker
+    // A harness never speaks of tasks its Web Worker does not hold: job code that forges messages
+    // does. Past this many, its Web Worker is ended and this tab fails the job's tasks.
+    var STRIKES = 50;
+    var banned = new Set(); // jobs whose code broke that rule here
 
     // ---- state
     var started = false;
@@ -1202,8 +1306,10 @@
     var busyTick = 0;
     var lastTick = now();
     var lastDone = 0;
-    var workerSrc = null;
     var battery = null;
+    var batteryPaused = false;
+    var batteryWatched = false;
+    var clockStarted = false;
     var everReached = false;
 
     function now() { return performance.now(); }
@@ -1258,19 +1364,71 @@
       send(c, h);
     }
 
-    // ---- Web Workers
-    function workerUrl() {
-      if (!workerSrc) {
-        workerSrc = URL.createObjectURL(new Blob(['(' + workerMain.toString() + ')();\n'], {type: 'text/javascript'}));
-      }
-      return workerSrc;
+    // ---- the sandbox: an opaque-origin iframe of the coordinator that holds the Web Workers
+    // Job code never runs in this page's origin. The iframe (GET BASE/sandbox.html, served with a
+    // CSP that also sandboxes it) creates one Web Worker per job and slot and relays their messages;
+    // this page holds the connection and checks everything a Web Worker says against its own
+    // records (docs/volunteers.md, "Isolation").
+    var frame = null;
+    var frameReady = false;
+    var frameFailed = false;
+    var workerSeq = 0;
+    var brokenAt = -Infinity;
+    var byWorker = new Map(); // worker number -> slot
+    function openSandbox() {
+      if (frame !== null) return;
+      var parent = document.body || document.documentElement;
+      frame = document.createElement('iframe');
+      frame.setAttribute('sandbox', 'allow-scripts');
+      frame.setAttribute('aria-hidden', 'true');
+      frame.setAttribute('tabindex', '-1');
+      frame.setAttribute('title', 'Partita sandbox');
+      frame.className = 'partita-sandbox';
+      frame.style.cssText = 'position:absolute!important;width:0!important;height:0!important;border:0!important;' +
+        'left:-9999px!important;top:0!important;visibility:hidden!important;';
+      frame.src = BASE + '/sandbox.html';
+      window.addEventListener('message', function (ev) {
+        if (frame === null || ev.source !== frame.contentWindow) return;
+        var m = ev.data;
+        if (m === null || typeof m !== 'object') return;
+        try {
+          if (m.t === 'sandbox') {
+            frameReady = true;
+            if (m.maxTaskMillis > 0) MAX_TASK_MILLIS = m.maxTaskMillis;
+            pump();
+            return;
+          }
+          var slot = byWorker.get(m.w);
+          if (slot === undefined || slot.w !== m.w) return;
+          if (m.t === 'error') slot.onError(m);
+          else if (m.t === 'msg' && m.m !== null && typeof m.m === 'object') slot.onMessage(m.m);
+        } catch (e) {
+          warn('handling a sandbox message failed:', e);
+        }
+      });
+      parent.appendChild(frame);
+      setTimeout(function () {
+        if (!frameReady) {
+          frameFailed = true;
+          warn('the sandbox ' + BASE + '/sandbox.html did not start (a Content-Security-Policy without frame-src ' +
+            src.origin + '?); not working');
+        }
+      }, 15000);
+    }
+    function toSandbox(m) {
+      if (frame !== null && frame.contentWindow) frame.contentWindow.postMessage(m, '*');
     }
 
-    function Slot(i) {
-      this.i = i;
-      this.w = null;
+    // A slot is one Web Worker of one job: a job's tasks run only in its own Web Workers.
+    function Slot(job) {
+      this.job = job;
+      this.w = 0; // the number of its Web Worker, 0 when it has none
       this.ready = false;
       this.broken = false;
+      this.lastUsed = now();
+      this.owed = 0; // ms it should still rest under data-cpu, from what it reported
+      this.owedAt = now();
+      this.over = 0; // ms it worked when it should have rested (decaying)
       this.inflight = []; // tasks sent to it, unreported and not suspended, in the order they run
       this.suspended = new Map(); // lid -> task waiting for its grid calls (or ready to go on)
       this.known = new Map(); // job id -> version sent
@@ -1280,6 +1438,8 @@
       this.lastAvg = 0;
       this.doomLid = -1;
       this.doomAt = 0;
+      this.busyRing = []; // [time, busy ms] reported, for its measured share
+      this.strikes = 0; // what it said of tasks it does not hold
       // Probing: after a Web Worker was replaced, its unreported tasks run again one at a time
       // (the running one is then known): null, or the tasks still to run.
       this.probe = null;
@@ -1288,51 +1448,34 @@
       this.spawn();
     }
     Slot.prototype.spawn = function () {
-      var self = this;
       this.ready = false;
+      this.strikes = 0;
       this.known = new Map();
-      var w;
-      try {
-        try {
-          w = new Worker(workerUrl(), {type: 'module', name: 'partita-' + this.i});
-        } catch (e) {
-          w = new Worker(workerUrl(), {name: 'partita-' + this.i});
-        }
-      } catch (e) {
-        this.broken = true;
-        warn('cannot start a Web Worker (a Content-Security-Policy without worker-src blob:?):', e);
-        return;
-      }
+      this.busyRing = [];
+      var w = ++workerSeq;
       this.w = w;
-      w.onmessage = function (ev) {
-        if (self.w !== w) return;
-        try {
-          self.onMessage(ev.data);
-        } catch (e) {
-          warn('handling a worker message failed:', e);
-        }
-      };
-      w.onerror = function (ev) {
-        if (self.w !== w) return;
-        if (!self.ready) {
-          self.broken = true;
-          warn('a Web Worker failed to start' + (ev && ev.message ? ': ' + ev.message : '') +
-            ' (a Content-Security-Policy without worker-src blob:?)');
-        } else if (ev && ev.message) {
-          warn('uncaught in job code:', ev.message);
-        }
-        if (ev && ev.preventDefault) ev.preventDefault();
-      };
-      w.postMessage({t: 'init', base: BASE, cpu: CPU, maxOutput: maxOutput()});
+      byWorker.set(w, this);
+      toSandbox({t: 'spawn', w: w, name: 'partita-' + String(this.job).slice(0, 40)});
+      this.post({t: 'init', base: BASE, cpu: CPU, job: this.job, maxOutput: maxOutput()});
+    };
+    Slot.prototype.onError = function (m) {
+      if (!this.ready) {
+        this.broken = true;
+        brokenAt = now(); // no new Web Workers for a while
+        warn('a Web Worker failed to start' + (m.m ? ': ' + m.m : ''));
+      } else if (m.m) {
+        warn('uncaught in job code:', String(m.m).slice(0, 500));
+      }
     };
     Slot.prototype.post = function (m) {
-      if (this.w) this.w.postMessage(m);
+      if (this.w) toSandbox({t: 'post', w: this.w, m: m});
     };
     Slot.prototype.kill = function () {
       if (this.w) {
-        try { this.w.terminate(); } catch (e) { /* gone already */ }
+        toSandbox({t: 'kill', w: this.w});
+        byWorker.delete(this.w);
       }
-      this.w = null;
+      this.w = 0;
       var lost = this.inflight;
       this.inflight = [];
       this.doomLid = -1;
@@ -1370,33 +1513,99 @@
       return Math.max(1024, Math.min(16777216, limit - 65536));
     }
 
+    // A report of a Web Worker: the results of tasks it holds, as data. Anything else it says (a
+    // task it does not hold, a result of another job) is dropped; the frame is built here.
     function onReport(slot, m) {
       var t = now();
-      var n = m.n;
-      if (n > 0) {
-        var popped = takeDone(slot, m.l);
-        if (popped.length) {
-          var pj = popped[popped.length - 1].job;
-          if (popped[0].job === pj) {
-            var r = n / Math.max(m.b, 0.01);
-            var old = slot.rates.get(pj);
-            slot.rates.set(pj, old === undefined ? r : 0.7 * old + 0.3 * r);
-          }
-          slot.lastJob = pj;
-        }
-        slot.lastAvg = m.b / n;
-        if (slot.probe !== null) slot.probeBusy += m.b;
-        doneCount += n;
-        stats.tasks += m.ok;
-        stats.failed += m.f;
-        addBusy(t, m.b);
-        var c = conn;
-        if (c && c.open && m.e === c.epoch) addResults(c, m.j, n, m.c);
+      var rs = Array.isArray(m.rs) ? m.rs : [];
+      var lids = [];
+      for (var i = 0; i < rs.length; i++) {
+        if (rs[i] !== null && typeof rs[i] === 'object' && typeof rs[i].lid === 'number') lids.push(rs[i].lid);
       }
-      slot.progressAt = t + (m.s || 0);
+      var b = typeof m.b === 'number' && m.b >= 0 && isFinite(m.b) ? m.b : 0;
+      if (lids.length > 0) {
+        var popped = takeDone(slot, lids);
+        if (popped.length < lids.length) strike(slot, lids.length - popped.length, 'results');
+        var byLid = new Map();
+        for (var p = 0; p < popped.length; p++) byLid.set(popped[p].lid, popped[p]);
+        var n = popped.length;
+        if (n > 0) {
+          var pj = popped[n - 1].job;
+          var rate = n / Math.max(b, 0.01);
+          var old = slot.rates.get(pj);
+          slot.rates.set(pj, old === undefined ? rate : 0.7 * old + 0.3 * rate);
+          slot.lastJob = pj;
+          slot.lastAvg = b / n;
+        }
+        if (slot.probe !== null) slot.probeBusy += b;
+        doneCount += n;
+        addBusy(t, b);
+        slot.busyRing.push([t, b]);
+        var c = conn;
+        var out = [];
+        for (var k = 0; k < rs.length; k++) {
+          var r = rs[k];
+          var task = r !== null && typeof r === 'object' ? byLid.get(r.lid) : undefined;
+          if (task === undefined) continue;
+          byLid.delete(r.lid);
+          var ok = r.ok === true;
+          if (ok) stats.tasks++;
+          else stats.failed++;
+          if (!(c && c.open && task.e === c.epoch)) continue;
+          var o = {job: task.job, level: task.level, index: task.index, attempt: task.attempt, ok: ok};
+          if (ok) o.output = r.v === undefined ? null : r.v;
+          else o.error = String(r.e).slice(0, 100000);
+          o.millis = typeof r.ms === 'number' && r.ms >= 0 && isFinite(r.ms) ? Math.floor(r.ms) : 0;
+          if (r.log !== null && typeof r.log === 'object' && !Array.isArray(r.log)) o.log = r.log;
+          out.push(o);
+        }
+        if (out.length > 0) addResultObjects(c, out);
+      } else if (b > 0) {
+        addBusy(t, b);
+        slot.busyRing.push([t, b]);
+      }
+      if (CPU < 1 && b > 0) measureShare(slot, t, b);
+      var rest = typeof m.s === 'number' && m.s > 0 && isFinite(m.s) ? Math.min(m.s, 600000) : 0;
+      slot.progressAt = t + rest;
       if (slot.probe !== null && slot.inflight.length === 0) nextProbe(slot);
       if (conn && conn.draining) checkDrained(conn);
       pump();
+    }
+
+    // After b ms of work a Web Worker owes b·(1/cpu − 1) ms of rest. Work it reports where it
+    // should have rested counts against it; the watchdog ends a Web Worker over OVER_LIMIT.
+    function measureShare(slot, t, b) {
+      var since = Math.max(0, t - slot.owedAt);
+      var free = since - slot.owed;
+      slot.over = slot.over * Math.pow(0.5, since / 5000) + Math.max(0, b - Math.max(0, free) - 20);
+      slot.owed = Math.max(0, -free) + b * (1 / CPU - 1);
+      slot.owedAt = t;
+    }
+
+    function strike(slot, n, what) {
+      slot.strikes += n;
+      if (slot.strikes <= STRIKES || !slot.w) return;
+      banned.add(slot.job);
+      warn('a Web Worker of job ' + slot.job + ' sent ' + what + ' of tasks it does not hold; ending it, and ' +
+        'this tab fails the job\'s tasks');
+      failTasks(slot.kill(), BANNED);
+      var rest = removeQueued(function (t) { return t.job === slot.job; });
+      failTasks(rest, BANNED);
+    }
+    var BANNED = 'the job\'s code broke the rules of the browser harness (it sent messages about tasks it does ' +
+      'not hold); this browser runs no more of it';
+    function failTasks(tasks, error) {
+      var c = conn;
+      var out = [];
+      for (var i = 0; i < tasks.length; i++) {
+        var t = tasks[i];
+        stats.failed++;
+        doneCount++;
+        if (c && c.open && t.e === c.epoch) {
+          out.push({job: t.job, level: t.level, index: t.index, attempt: t.attempt, ok: false, error: error, millis: 0});
+        }
+      }
+      if (out.length) addResultObjects(c, out);
     }
 
     function addBusy(t, ms) {
@@ -1484,20 +1693,35 @@
 
     // Grid calls made by the slot's tasks: to the coordinator, or refused at once when the
     // connection they were made on is gone.
+    // The calling task is one the slot holds, found by its lid; the frame is built here from data.
     function onCalls(slot, list) {
       var c = conn;
       var refused = [];
+      if (!Array.isArray(list)) return;
       for (var i = 0; i < list.length; i++) {
         var q = list[i];
-        if (!c || !c.open || q.e !== c.epoch) {
+        if (q === null || typeof q !== 'object') continue;
+        var task = slot.suspended.get(q.lid);
+        if (task === undefined) {
+          for (var n = 0; n < slot.inflight.length; n++) {
+            if (slot.inflight[n].lid === q.lid) task = slot.inflight[n];
+          }
+        }
+        if (task === undefined) strike(slot, 1, 'grid calls');
+        var args;
+        try {
+          args = JSON.parse(String(q.a));
+        } catch (e) {
+          args = null;
+        }
+        if (!c || !c.open || task === undefined || task.e !== c.epoch || !Array.isArray(args) || typeof q.f !== 'string') {
           refused.push({k: q.k, ok: false, e: LOST});
           continue;
         }
         var id = c.callSeq++;
         c.calls.set(id, {s: slot, w: slot.w, k: q.k});
-        var json = '{"id":' + id + ',"function":' + JSON.stringify(q.f) + ',"args":' + q.a + ',"parent":' +
-          JSON.stringify({job: q.job, level: q.level, index: q.index, attempt: q.attempt}) + '}';
-        addCall(c, json);
+        addCall(c, JSON.stringify({id: id, function: q.f, args: args,
+          parent: {job: task.job, level: task.level, index: task.index, attempt: task.attempt}}));
       }
       if (refused.length) slot.post({t: 'a', answers: refused});
     }
@@ -1583,26 +1807,57 @@
     }
 
     // Hands queued tasks to Web Workers, a few milliseconds of work each.
+    function busySlot(s) {
+      return s.w !== 0 && (s.inflight.length > 0 || s.probe !== null);
+    }
+
+    // Hands queued tasks to their jobs' Web Workers, a few milliseconds of work each. A job has up
+    // to SLOTS Web Workers of its own; at most SLOTS of all of them hold tasks at once (the lanes),
+    // so several jobs do not multiply the CPU given.
     function pump() {
-      if (qh >= queue.length) return;
-      for (var round = 0; round < 2 && qh < queue.length; round++) {
-        for (var i = 0; i < slots.length && qh < queue.length; i++) {
-          var s = slots[i];
-          if (!s.w || !s.ready || s.probe !== null) continue;
-          // about 30 ms of work at the speed this job's tasks ran here; 2 while it is not known, 1
-          // for tasks of 100 ms or more (a task waiting here uses up its lease)
-          var rate = s.rates.get(queue[qh].job);
-          var depth = rate === undefined ? 2 : rate < 0.01 ? 1 : Math.min(4096, Math.max(2, Math.ceil(rate * 30)));
-          // first round: a fair share for each; second round: fill up
-          if (round === 0) depth = Math.min(depth, Math.max(1, Math.ceil((queue.length - qh) / slots.length)));
-          var want = depth - s.inflight.length;
-          if (want <= 0) continue;
-          var n = Math.min(want, queue.length - qh);
-          var batch = queue.slice(qh, qh + n);
-          for (var k = qh; k < qh + n; k++) queue[k] = undefined;
-          qh += n;
-          dispatch(s, batch, false);
+      if (qh >= queue.length || !frameReady) return;
+      var lanes = 0;
+      for (var i = 0; i < slots.length; i++) if (busySlot(slots[i])) lanes++;
+      var turns = 0;
+      while (qh < queue.length && turns++ < 64) {
+        var job = queue[qh].job;
+        var end = qh + 1;
+        while (end < queue.length && queue[end].job === job) end++;
+        var mine = [];
+        for (var a = 0; a < slots.length; a++) {
+          if (slots[a].job === job && slots[a].w && !slots[a].broken) mine.push(slots[a]);
         }
+        if (mine.length < SLOTS && !stopped && now() - brokenAt > 10000) {
+          if (slots.length + SLOTS - mine.length > MAX_SLOTS) reap(true);
+          while (mine.length < SLOTS && slots.length < MAX_SLOTS) {
+            var fresh = new Slot(job);
+            slots.push(fresh);
+            mine.push(fresh);
+          }
+        }
+        for (var round = 0; round < 2 && qh < end; round++) {
+          for (var m = 0; m < mine.length && qh < end; m++) {
+            var s = mine[m];
+            if (!s.w || !s.ready || s.probe !== null) continue;
+            var wasBusy = busySlot(s);
+            if (!wasBusy && lanes >= SLOTS) continue;
+            // about 30 ms of work at the speed this job's tasks ran here; 2 while it is not known, 1
+            // for tasks of 100 ms or more (a task waiting here uses up its lease)
+            var rate = s.rates.get(job);
+            var depth = rate === undefined ? 2 : rate < 0.01 ? 1 : Math.min(4096, Math.max(2, Math.ceil(rate * 30)));
+            // first round: a fair share for each; second round: fill up
+            if (round === 0) depth = Math.min(depth, Math.max(1, Math.ceil((end - qh) / mine.length)));
+            var want = depth - s.inflight.length;
+            if (want <= 0) continue;
+            var n = Math.min(want, end - qh);
+            var batch = queue.slice(qh, qh + n);
+            for (var k = qh; k < qh + n; k++) queue[k] = undefined;
+            qh += n;
+            dispatch(s, batch, false);
+            if (!wasBusy) lanes++;
+          }
+        }
+        if (qh < end) break; // the rest of this job's tasks wait for its Web Workers
       }
       if (qh >= queue.length) {
         queue = [];
@@ -1611,6 +1866,20 @@
         queue = queue.slice(qh);
         qh = 0;
       }
+    }
+
+    // Ends the Web Workers with nothing to do for a while (all idle ones when hurried) and forgets
+    // the slots whose Web Worker is gone.
+    function reap(hurry) {
+      var t = now();
+      var kept = [];
+      for (var i = 0; i < slots.length; i++) {
+        var s = slots[i];
+        var idle = !busySlot(s) && s.suspended.size === 0;
+        if (s.w && idle && (hurry || t - s.lastUsed > IDLE_MILLIS)) s.kill();
+        if (s.w || s.inflight.length || s.suspended.size || s.probe !== null) kept.push(s);
+      }
+      slots = kept;
     }
 
     function dispatch(s, batch, careful) {
@@ -1624,6 +1893,7 @@
         }
       }
       if (s.inflight.length === 0) s.progressAt = now();
+      s.lastUsed = now();
       for (var k = 0; k < batch.length; k++) s.inflight.push(batch[k]);
       s.post({t: 'run', tasks: batch});
     }
@@ -1653,9 +1923,9 @@
       stats.failed++;
       doneCount++;
       if (c && c.open && task.e === c.epoch) {
-        addResults(c, '{"job":' + JSON.stringify(task.job) + ',"level":' + task.level + ',"index":' + task.index +
-          ',"attempt":' + task.attempt + ',"ok":false,"error":' + JSON.stringify('timed out after ' + limit + ' ms') +
-          ',"millis":' + Math.floor(running) + '}', 1, 200);
+        var json = JSON.stringify({job: task.job, level: task.level, index: task.index, attempt: task.attempt,
+          ok: false, error: 'timed out after ' + limit + ' ms', millis: Math.floor(running)});
+        addResults(c, json, 1, json.length);
       }
     }
 
@@ -1664,8 +1934,11 @@
       var t = now();
       for (var i = 0; i < slots.length; i++) {
         var s = slots[i];
-        if (!s.w) {
-          if (!s.broken && (started && !stopped)) s.spawn();
+        if (!s.w) continue;
+        if (s.over > OVER_LIMIT) {
+          warn('a Web Worker of job ' + s.job + ' worked past its CPU share (data-cpu=' + CPU + '); ending it');
+          s.over = 0;
+          giveBack(s.kill());
           continue;
         }
         if (!s.inflight.length) continue;
@@ -1688,7 +1961,8 @@
           }
           continue;
         }
-        var limit = j ? Math.max(1, j.info.timeoutMillis || 0) : 0;
+        // the job's time limit, and never more than the browser's (MAX_TASK_MILLIS)
+        var limit = j ? Math.min(MAX_TASK_MILLIS, Math.max(1, j.info.timeoutMillis || 0)) : 0;
         if (!limit) continue;
         if (s.probe !== null) {
           // one task at a time: this one runs. Those that ran before took less than a slice, so
@@ -1725,10 +1999,33 @@
           startProbe(s, v);
         }
       }
+      reap(false);
       pump();
     }
 
     // ---- results
+    // Results built here from data, one JSON.stringify for the lot (a result that cannot be
+    // written, say a BigInt in its log, fails alone).
+    function addResultObjects(c, list) {
+      var text;
+      try {
+        text = JSON.stringify(list);
+      } catch (e) {
+        for (var i = 0; i < list.length; i++) {
+          var one;
+          try {
+            one = JSON.stringify(list[i]);
+          } catch (x) {
+            var o = list[i];
+            one = JSON.stringify({job: o.job, level: o.level, index: o.index, attempt: o.attempt, ok: false,
+              error: 'the result cannot be sent: ' + x, millis: o.millis});
+          }
+          addResults(c, one, 1, one.length);
+        }
+        return;
+      }
+      addResults(c, text.slice(1, -1), list.length, text.length);
+    }
     function addResults(c, json, n, chars) {
       var bytes = chars * 3 <= c.maxBytes ? chars * 3 : new TextEncoder().encode(json).length;
       if (c.pendingCount > 0 &&
@@ -1801,7 +2098,7 @@
     }
 
     function shouldRun() {
-      return started && !stopped && !userPaused && !hiddenPaused;
+      return started && !stopped && !userPaused && !hiddenPaused && !batteryPaused;
     }
 
     function connect() {
@@ -1810,10 +2107,7 @@
         reconnectTimer = null;
       }
       if (conn || !shouldRun()) return;
-      if (!slots.some(function (s) { return s.w && !s.broken; })) {
-        warn('no Web Worker could start on this page; not connecting');
-        return;
-      }
+      if (!frameReady) return;
       var c = new Conn();
       conn = c;
       var ws;
@@ -1904,13 +2198,16 @@
         if (refs.length) send(c, {type: 'return', tasks: refs});
         return;
       }
+      var refused = [];
       for (var n = 0; n < tasks.length; n++) {
         var t = tasks[n];
         t.lid = ++lidSeq;
         t.e = c.epoch;
         t.at = now();
-        queue.push(t);
+        if (banned.has(t.job)) refused.push(t);
+        else queue.push(t);
       }
+      if (refused.length) failTasks(refused, BANNED);
       pump();
     }
 
@@ -2023,23 +2320,20 @@
     }
 
     // Graceful: send drain, return queued tasks, let running ones finish, wait for acks, close.
+    // Pausing ends every Web Worker at once (and whatever their code started with them): the CPU is
+    // the visitor's again now, not when the running tasks end. Running and waiting tasks go back.
     function drain(c) {
       if (c.draining) return;
       c.draining = true;
       c.drainDeadline = now() + DRAIN_MILLIS;
       if (!c.welcome) {
+        terminateAll();
         lost(c, 'paused');
         return;
       }
       send(c, {type: 'drain', reason: stopped ? 'stopped' : 'paused'});
       giveBack(removeQueued(function () { return true; }));
-      for (var i = 0; i < slots.length; i++) {
-        if (slots[i].probe !== null) {
-          giveBack(slots[i].probe);
-          slots[i].probe = [];
-        }
-        if (slots[i].inflight.length) slots[i].post({t: 'drop', all: 1});
-      }
+      terminateAll();
       checkDrained(c);
     }
     function checkDrained(c) {
@@ -2063,9 +2357,12 @@
     }
 
     function terminateAll() {
-      for (var i = 0; i < slots.length; i++) {
-        slots[i].kill();
-        slots[i].broken = true;
+      var all = slots;
+      slots = [];
+      for (var i = 0; i < all.length; i++) {
+        if (all[i].probe !== null) giveBack(all[i].probe);
+        all[i].probe = null;
+        giveBack(all[i].kill());
       }
     }
 
@@ -2123,12 +2420,14 @@
       return {
         connected: !!(conn && conn.open),
         paused: !shouldRun(),
+        consent: consent(),
+        onBattery: batteryPaused,
         workers: alive,
         tasks: stats.tasks,
         failed: stats.failed,
         waiting: waiting,
         cpuMillis: Math.round(stats.cpuMillis),
-        busyFraction: wall > 0 && alive > 0 ? Math.min(1, busy / (wall * alive)) : 0,
+        busyFraction: wall > 0 && alive > 0 ? Math.min(1, busy / (wall * Math.min(alive, SLOTS))) : 0,
         workerId: conn && conn.welcome ? conn.welcome.workerId : null
       };
     }
@@ -2152,38 +2451,232 @@
         publish();
       }
     });
-    try {
-      var ticker = new Worker(URL.createObjectURL(new Blob(['(' + tickerMain.toString() + ')();'], {type: 'text/javascript'})));
-      ticker.onmessage = onTick;
-      ticker.onerror = function (ev) {
-        if (ev && ev.preventDefault) ev.preventDefault();
-        ticker.terminate();
+    function startClock() {
+      if (clockStarted) return;
+      clockStarted = true;
+      try {
+        var ticker = new Worker(URL.createObjectURL(new Blob(['(' + tickerMain.toString() + ')();'], {type: 'text/javascript'})));
+        ticker.onmessage = onTick;
+        ticker.onerror = function (ev) {
+          if (ev && ev.preventDefault) ev.preventDefault();
+          ticker.terminate();
+          setInterval(onTick, TICK);
+        };
+      } catch (e) {
         setInterval(onTick, TICK);
-      };
-    } catch (e) {
-      setInterval(onTick, TICK);
+      }
     }
 
     function start() {
       if (stopped) return;
+      var given = consent();
+      if (given !== 'granted') {
+        // nothing runs (no sandbox, no Web Worker, no connection) before the visitor says yes; a
+        // visitor who said no is not asked again (unless the page calls Partita.consent())
+        if (given === 'unanswered') showPrompt();
+        return;
+      }
       if (!started) {
         started = true;
-        for (var i = 0; i < SLOTS; i++) slots.push(new Slot(i));
+        startClock();
+        watchBattery();
+        openSandbox();
+        if (consentFrom === 'prompt') showRunning();
       }
       userPaused = false;
       if (document.visibilityState === 'hidden' && HIDDEN === 'pause') hiddenPaused = true;
       whenReady(connect);
     }
 
+    // ---- on battery: paused while the Battery Status API says the device is discharging
+    function watchBattery() {
+      if (ON_BATTERY !== 'pause' || batteryWatched || !navigator.getBattery) return;
+      batteryWatched = true;
+      try {
+        navigator.getBattery().then(function (b) {
+          battery = b;
+          var check = guard(function () {
+            var discharging = b.charging === false;
+            if (discharging && !batteryPaused) {
+              batteryPaused = true;
+              pause(false);
+            } else if (!discharging && batteryPaused) {
+              batteryPaused = false;
+              if (!userPaused) resume();
+            }
+          });
+          b.addEventListener('chargingchange', check);
+          check();
+        }, function () { /* not told: runs */ });
+      } catch (e) { /* not told: runs */ }
+    }
+
+    // ---- consent
+    // The answer is kept in this page's origin's localStorage (the answer only), per coordinator.
+    var CONSENT_KEY = 'partita-consent:' + BASE;
+    var consentFrom = CONSENT === 'granted' ? 'page' : null;
+    var prompt = null;
+    function stored() {
+      try {
+        return window.localStorage.getItem(CONSENT_KEY);
+      } catch (e) {
+        return null;
+      }
+    }
+    function remember(answer) {
+      try {
+        window.localStorage.setItem(CONSENT_KEY, answer);
+      } catch (e) { /* asked again next time */ }
+    }
+    // "granted", "denied" or "unanswered"
+    function consent() {
+      if (CONSENT === 'granted') return 'granted';
+      var s = stored();
+      if (s === 'granted') {
+        if (consentFrom === null) consentFrom = 'prompt';
+        return 'granted';
+      }
+      return s === 'denied' ? 'denied' : 'unanswered';
+    }
+    var STYLE = [
+      ':where(.partita-consent){position:fixed;right:16px;bottom:16px;z-index:2147483000;max-width:360px;',
+      'box-sizing:border-box;padding:14px 16px;background:#fff;color:#1d2430;border:1px solid #c9d1db;',
+      'border-radius:10px;box-shadow:0 6px 24px rgba(0,0,0,.18);font:14px/1.45 system-ui,-apple-system,',
+      '"Segoe UI",Roboto,sans-serif;text-align:left}',
+      ':where(.partita-consent-title){margin:0 0 6px;font-weight:600;font-size:15px}',
+      ':where(.partita-consent-text){margin:0 0 8px}',
+      ':where(.partita-consent-buttons){display:flex;gap:8px;margin-top:10px;flex-wrap:wrap}',
+      ':where(.partita-consent button){font:inherit;font-weight:600;padding:6px 14px;border-radius:6px;',
+      'border:1px solid #2f6fed;background:#2f6fed;color:#fff;cursor:pointer}',
+      ':where(.partita-consent button.partita-consent-deny,.partita-consent button.partita-consent-stop)',
+      '{background:#fff;color:#2f6fed}',
+      ':where(.partita-consent button:focus-visible,.partita-consent a:focus-visible){outline:2px solid #1d2430;',
+      'outline-offset:2px}',
+      ':where(.partita-consent a){color:#2f6fed}',
+      ':where(.partita-consent.partita-running){padding:8px 12px}'
+    ].join('');
+    function el(tag, cls, text) {
+      var e = document.createElement(tag);
+      if (cls) e.className = cls;
+      if (text) e.textContent = text;
+      return e;
+    }
+    function box(running) {
+      if (prompt !== null && prompt.parentNode) prompt.parentNode.removeChild(prompt);
+      if (!document.getElementById('partita-consent-style')) {
+        var st = el('style');
+        st.id = 'partita-consent-style';
+        st.textContent = STYLE; // a page whose CSP forbids it shows the box unstyled, or styles it
+        (document.head || document.documentElement).appendChild(st);
+      }
+      prompt = el('div', 'partita-consent' + (running ? ' partita-running' : ''));
+      prompt.setAttribute('role', running ? 'region' : 'dialog');
+      prompt.setAttribute('aria-modal', 'false');
+      prompt.setAttribute('tabindex', '-1');
+      return prompt;
+    }
+    function place(node, focus) {
+      (document.body || document.documentElement).appendChild(node);
+      var active = document.activeElement;
+      if (focus && (active === null || active === document.body || active === document.documentElement)) {
+        try { focus.focus({preventScroll: true}); } catch (e) { /* not focusable */ }
+      }
+    }
+    function manifestUrl() {
+      return BASE + '/volunteer/manifest?format=html&cpu=' + encodeURIComponent(String(CPU));
+    }
+    function showPrompt() {
+      if (stopped) return;
+      if (!document.body) {
+        document.addEventListener('DOMContentLoaded', guard(showPrompt), {once: true});
+        return;
+      }
+      var d = box(false);
+      var seq = ++promptSeq;
+      d.setAttribute('aria-labelledby', 'partita-consent-title-' + seq);
+      d.setAttribute('aria-describedby', 'partita-consent-text-' + seq);
+      var title = el('p', 'partita-consent-title', 'Lend this browser\u2019s spare computing power?');
+      title.id = 'partita-consent-title-' + seq;
+      var host = src.host;
+      var share = Math.round(CPU * 100);
+      var text = el('p', 'partita-consent-text',
+        'This site asks to run small computing tasks for ' + host + ' in the background: sandboxed, ' +
+        'at most ' + share + '% of ' + SLOTS + ' processor core' + (SLOTS === 1 ? '' : 's') +
+        ', only while this page is open and visible' + (ON_BATTERY === 'pause' ? ' and your device is not on battery' : '') +
+        '. You can stop at any time with Stop, or by closing the page.');
+      text.id = 'partita-consent-text-' + seq;
+      var link = el('a', 'partita-consent-manifest', 'What would run on my machine');
+      link.href = manifestUrl();
+      link.target = '_blank';
+      link.rel = 'noopener noreferrer';
+      var buttons = el('div', 'partita-consent-buttons');
+      var allow = el('button', 'partita-consent-allow', 'Allow');
+      allow.type = 'button';
+      var deny = el('button', 'partita-consent-deny', 'No thanks');
+      deny.type = 'button';
+      allow.onclick = guard(function () { answer('granted'); });
+      deny.onclick = guard(function () { answer('denied'); });
+      d.addEventListener('keydown', function (ev) {
+        if (ev.key === 'Escape') close(); // no answer: asked again next time
+      });
+      buttons.appendChild(allow);
+      buttons.appendChild(deny);
+      d.appendChild(title);
+      d.appendChild(text);
+      d.appendChild(link);
+      d.appendChild(buttons);
+      place(d, allow);
+    }
+    var promptSeq = 0;
+    function close() {
+      if (prompt !== null && prompt.parentNode) prompt.parentNode.removeChild(prompt);
+      prompt = null;
+    }
+    function answer(a) {
+      remember(a);
+      close();
+      try {
+        document.dispatchEvent(new CustomEvent('partita:consent', {detail: {consent: a}}));
+      } catch (e) { /* no event then */ }
+      if (a === 'granted') {
+        consentFrom = 'prompt';
+        start();
+      } else if (started) {
+        pause(true);
+      }
+    }
+    // While it runs with the visitor's consent, a small box says so and offers Stop.
+    function showRunning() {
+      if (!document.body) {
+        document.addEventListener('DOMContentLoaded', guard(showRunning), {once: true});
+        return;
+      }
+      var d = box(true);
+      d.setAttribute('aria-label', 'Partita computing');
+      var text = el('span', 'partita-consent-text', 'Computing for ' + src.host + ' (at most ' +
+        Math.round(CPU * 100) + '% CPU). ');
+      var link = el('a', 'partita-consent-manifest', 'What runs');
+      link.href = manifestUrl();
+      link.target = '_blank';
+      link.rel = 'noopener noreferrer';
+      var stopButton = el('button', 'partita-consent-stop', 'Stop');
+      stopButton.type = 'button';
+      stopButton.onclick = guard(function () { answer('denied'); });
+      d.appendChild(text);
+      d.appendChild(link);
+      var buttons = el('div', 'partita-consent-buttons');
+      buttons.appendChild(stopButton);
+      d.appendChild(buttons);
+      place(d, null);
+    }
+
     // Connects once a Web Worker is up (or gives up after 10 s, saying why).
     function whenReady(f) {
       var t0 = now();
       var check = function () {
-        if (slots.some(function (s) { return s.ready; })) return f();
-        if (slots.every(function (s) { return s.broken; }) || now() - t0 > 10000) {
-          warn('no Web Worker could start on this page; not connecting');
-          return;
-        }
+        if (frameReady) return f();
+        if (frameFailed || now() - t0 > 20000) return; // openSandbox said why
+
         setTimeout(guard(check), 50);
       };
       check();
@@ -2201,8 +2694,9 @@
     function resume() {
       if (stopped) return;
       if (!started) return start();
+      if (consent() !== 'granted') return start();
       userPaused = false;
-      if (hiddenPaused) return;
+      if (hiddenPaused || batteryPaused) return;
       if (!conn) {
         backoff = 1000;
         whenReady(connect);
@@ -2246,7 +2740,9 @@
       resume: guard(resume),
       stop: guard(stop),
       stats: guard(snapshot),
-      settings: Object.freeze({coordinator: BASE, job: JOB, cpu: CPU, workers: SLOTS, hidden: HIDDEN, autostart: AUTOSTART})
+      consent: guard(function () { close(); showPrompt(); }),
+      settings: Object.freeze({coordinator: BASE, job: JOB, cpu: CPU, workers: SLOTS, hidden: HIDDEN, autostart: AUTOSTART,
+        consent: CONSENT, onBattery: ON_BATTERY})
     });
 
     if (AUTOSTART) start();
