@@ -13,6 +13,7 @@ import io.partita.coordinator.calls.CallCache;
 import io.partita.coordinator.calls.CallFunctions;
 import io.partita.coordinator.calls.CallService;
 import io.partita.coordinator.calls.Examples;
+import io.partita.coordinator.common.FetchGuard;
 import io.partita.coordinator.data.Capabilities;
 import io.partita.coordinator.data.DataJobs;
 import io.partita.coordinator.data.Datasets;
@@ -156,12 +157,13 @@ public final class Coordinator implements AutoCloseable {
                 log.warn("Browsers of any origin may connect as workers; set allowed origins to restrict them");
             }
             PrometheusMeterRegistry metrics = metrics(scheduler, health);
-            CodeService code = new CodeService(store, config.maxRequestBytes());
+            FetchGuard fetchGuard = new FetchGuard(config.allowFetch());
+            CodeService code = new CodeService(store, config.maxRequestBytes(), fetchGuard);
             HttpSupport http = new HttpSupport(mapper, config.maxRequestBytes());
             JobViews views = new JobViews(scheduler, store, mapper);
             HttpApi api = new HttpApi(scheduler, store, catalog, code, config, mapper, metrics, http, views, health);
-            Datasets datasets = new Datasets(store, blobs, config, mapper, System::currentTimeMillis);
-            Capabilities capabilities = new Capabilities(scheduler::leaseCurrent);
+            Datasets datasets = new Datasets(store, blobs, config, mapper, System::currentTimeMillis, fetchGuard);
+            Capabilities capabilities = new Capabilities(scheduler::leaseCurrent, config.maxTaskOutputBytes());
             DataJobs dataJobs = new DataJobs(
                     scheduler, store, blobs, datasets, code, catalog, capabilities, mapper, System::currentTimeMillis);
             scheduler.onJobEnd(dataJobs::jobEnded);

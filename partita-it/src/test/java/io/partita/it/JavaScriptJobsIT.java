@@ -29,7 +29,12 @@ class JavaScriptJobsIT {
 
     @BeforeAll
     static void start() {
-        grid = new Grid(dir);
+        // code.url is read from this coordinator itself (loopback): allowed by the operator.
+        grid = new Grid(
+                dir,
+                io.partita.coordinator.CoordinatorConfig.builder()
+                        .heartbeatInterval(java.time.Duration.ofMillis(500))
+                        .allowFetch(java.util.List.of("127.0.0.1")));
         worker = Worker.start(WorkerConfig.defaults(grid.coordinator.url()).withSlots(2));
     }
 
