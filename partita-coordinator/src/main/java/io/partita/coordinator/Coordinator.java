@@ -3,6 +3,7 @@ package io.partita.coordinator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http1.Http1Config;
 import io.helidon.webserver.websocket.WsConfig;
 import io.helidon.webserver.websocket.WsRouting;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -77,6 +78,7 @@ public final class Coordinator implements AutoCloseable {
 
     private final DashboardStreams streams;
     private final DataJobs dataJobs;
+    private final ConnectionGate gate;
 
     private Coordinator(
             CoordinatorConfig config,
@@ -86,7 +88,9 @@ public final class Coordinator implements AutoCloseable {
             WebServer server,
             ScheduledExecutorService timer,
             DashboardStreams streams,
-            DataJobs dataJobs) {
+            DataJobs dataJobs,
+            ConnectionGate gate) {
+        this.gate = gate;
         this.streams = streams;
         this.dataJobs = dataJobs;
         this.config = config;
@@ -192,7 +196,12 @@ public final class Coordinator implements AutoCloseable {
                         .connectionOptions(options -> options.tcpNoDelay(true)
                                 .socketReceiveBufferSize(SOCKET_BUFFER_BYTES)
                                 .socketSendBufferSize(SOCKET_BUFFER_BYTES))
+                        .maxTcpConnections(maxConnections(config))
                         .routing(routing)
+                        .addProtocol(Http1Config.builder()
+                                .addReceiveListener(gate.headerListeners().get(0))
+                                .addSendListener(gate.headerListeners().get(1))
+                                .build())
                         .addProtocol(WsConfig.builder()
                                 .maxFrameLength(config.maxFrameBytes())
                                 .build())
@@ -238,11 +247,32 @@ public final class Coordinator implements AutoCloseable {
                     period,
                     TimeUnit.MILLISECONDS);
             timer.scheduleWithFixedDelay(capabilities::sweep, 10, 10, TimeUnit.SECONDS);
-            return new Coordinator(config, store, scheduler, writer, server, timer, streams, dataJobs);
+            return new Coordinator(config, store, scheduler, writer, server, timer, streams, dataJobs, gate);
         } catch (RuntimeException e) {
             store.close();
             throw e;
         }
+    }
+
+    /**
+     * The most TCP connections the listener accepts at once: the configured number, or three
+     * quarters of the process's file descriptor limit. Helidon takes a permit before it accepts, so
+     * a flood of sockets waits in the kernel's backlog instead of exhausting the descriptors: an
+     * {@code accept} that fails with "too many open files" stops Helidon's listener for good.
+     */
+    static int maxConnections(CoordinatorConfig config) {
+        if (config.maxConnections() > 0) {
+            return config.maxConnections();
+        }
+        long limit = -1;
+        if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                instanceof com.sun.management.UnixOperatingSystemMXBean unix) {
+            limit = unix.getMaxFileDescriptorCount();
+        }
+        if (limit <= 0) {
+            return 10_000;
+        }
+        return (int) Math.max(16, Math.min(Integer.MAX_VALUE, limit * 3 / 4 - 64));
     }
 
     /**
@@ -337,6 +367,7 @@ public final class Coordinator implements AutoCloseable {
         streams.close();
         dataJobs.close();
         server.stop();
+        gate.close();
         writer.close(Duration.ofSeconds(10));
         store.close();
         log.info("Coordinator stopped");

@@ -273,7 +273,7 @@ public final class HttpApi {
         ObjectNode out = object();
         ArrayNode items = out.putArray("items");
         for (StoredJob job : store.jobs(offset, limit)) {
-            items.add(views.jobJson(job));
+            items.add(views.summaryJson(job));
         }
         out.put("offset", offset);
         out.put("limit", limit);

@@ -128,6 +128,17 @@ public final class JobViews {
         return out;
     }
 
+    /**
+     * A job's summary, as listings ({@code GET /api/jobs}, the dashboard's overview) send it: the
+     * view without {@code params}, whose size only the submitter bounds (up to the request limit);
+     * {@code links.self} has them.
+     */
+    public ObjectNode summaryJson(StoredJob stored) {
+        ObjectNode out = jobJson(stored);
+        out.remove("params");
+        return out;
+    }
+
     static ObjectNode links(String id) {
         ObjectNode links = object();
         links.put("self", "/api/jobs/" + id);

@@ -131,7 +131,18 @@ public final class WorkerEndpoint implements WsListener {
                     config.connectionsPerMinute());
             protocol.closed();
             sender.close(CloseCodes.TRY_AGAIN, "too many connections from your address; try again later");
+            return;
         }
+        if (!gate.admitOpen(address, reader, "worker")) {
+            protocol.closed();
+            sender.close(CloseCodes.TRY_AGAIN, gate.perIpRefusal());
+            return;
+        }
+        gate.expectHello(() -> conn != null || !sender.open(), () -> {
+            protocol.closed();
+            sender.closeNow(
+                    CloseCodes.POLICY, "no hello within " + gate.helloTimeout().toMillis() + " ms");
+        });
     }
 
     @Override
