@@ -265,6 +265,37 @@ class HostileFetchTest {
         assertThat(job.status()).as(job.json().toString()).isEqualTo(201);
     }
 
+    // ------------------------------------------------------------------------------- delete
+
+    static Answer delete(Coordinator c, String path) throws Exception {
+        HttpResponse<String> r = client.send(
+                HttpRequest.newBuilder(c.url().resolve(path)).DELETE().build(), HttpResponse.BodyHandlers.ofString());
+        return new Answer(r.statusCode(), JSON.readTree(r.body()));
+    }
+
+    @Test
+    void deleteDataset_refusedWhileAQueryReadsIt_thenRemovesRowAndBlob() throws Exception {
+        Trace before = trace(allowing);
+        Answer created = upload(allowing, HttpRequest.BodyPublishers.ofString("a\nb\n"));
+        assertThat(created.status()).isEqualTo(201);
+        String id = created.json().get("id").asText();
+        // no worker: the query stays running
+        Answer query = post(allowing, "/api/queries", "{\"dataset\": \"" + id + "\", \"select\": [\"line\"]}");
+        assertThat(query.status()).as(query.json().toString()).isEqualTo(201);
+        Answer inUse = delete(allowing, "/api/datasets/" + id);
+        assertThat(inUse.status()).isEqualTo(409);
+        assertThat(inUse.message()).contains(query.json().get("id").asText()).contains("cancel it first");
+        assertThat(delete(allowing, "/api/queries/" + query.json().get("id").asText())
+                        .status())
+                .isEqualTo(200);
+        org.awaitility.Awaitility.await()
+                .atMost(java.time.Duration.ofSeconds(10))
+                .until(() -> delete(allowing, "/api/datasets/" + id).status() == 200);
+        assertThat(get(allowing, "/api/datasets/" + id).path("error").asText()).isEqualTo("not_found");
+        assertThat(delete(allowing, "/api/datasets/" + id).status()).isEqualTo(404);
+        assertThat(trace(allowing)).isEqualTo(before);
+    }
+
     // ------------------------------------------------------------------------------- file:
 
     @Test

@@ -48,6 +48,7 @@ import java.util.function.LongSupplier;
  * </pre>
  */
 public final class Datasets {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Datasets.class);
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final int BUFFER = 1 << 16;
     private static final int MAX_HEADER_BYTES = 1 << 20;
@@ -500,6 +501,37 @@ public final class Datasets {
             return Optional.of(describe(r));
         }
         return get(id).map(this::describe);
+    }
+
+    /**
+     * Deletes a dataset: its row, then its blob. A data job that runs over it keeps the caller
+     * from doing so ({@code inUse} names it).
+     *
+     * @throws PartitaException 404 if there is no such dataset, 409 if it is still being received
+     *     or a running data job reads it
+     */
+    public void delete(String id, java.util.function.Function<String, Optional<String>> inUse) {
+        if (receiving.containsKey(id)) {
+            throw PartitaException.conflict(
+                    "dataset_receiving", "dataset '" + id + "' is still being received; delete it when it is ready");
+        }
+        if (get(id).isEmpty()) {
+            throw PartitaException.notFound("no dataset with id '" + id + "'");
+        }
+        Optional<String> job = inUse.apply(id);
+        if (job.isPresent()) {
+            throw PartitaException.conflict(
+                    "dataset_in_use",
+                    "dataset '" + id + "' is read by running data job " + job.get() + "; cancel it first");
+        }
+        store.deleteDataset(id);
+        cache.remove(id);
+        try {
+            blobs.deletePrefix("datasets/" + id);
+        } catch (IOException e) {
+            // the row is gone, so nothing can name the blob: the next start's clean-up may remove it
+            log.warn("Deleted dataset {} but not its blob: {}", id, e.toString());
+        }
     }
 
     /** Every dataset: those being received first, then the stored ones, newest first. */

@@ -77,6 +77,14 @@ public final class DataApi {
                             200,
                             datasets.describe(id)
                                     .orElseThrow(() -> PartitaException.notFound("no dataset with id '" + id + "'")));
+                })
+                .delete("/api/datasets/{id}", (req, res) -> {
+                    String id = HttpSupport.id(req);
+                    datasets.delete(id, jobs::runningOver);
+                    ObjectNode out = mapper.createObjectNode();
+                    out.put("id", id);
+                    out.put("deleted", true);
+                    api.json(res, 200, out);
                 });
         kind(routing, "mapreduce", "mapreduce");
         kind(routing, "queries", "query");
