@@ -44,6 +44,9 @@ import java.util.Optional;
 public final class HttpApi {
     private static final int MAX_PAGE = 500;
 
+    /** Most characters of events in one page of {@code GET /api/jobs/{id}/events} (one event always fits). */
+    static final int MAX_EVENT_PAGE_CHARS = 1 << 20;
+
     private final Scheduler scheduler;
     private final Store store;
     private final FunctionCatalog catalog;
@@ -296,6 +299,10 @@ public final class HttpApi {
         long next = after;
         boolean first = true;
         for (JobEvent event : store.events(id, after, limit)) {
+            // A page is bounded in bytes too: events of 64 KiB each would make a 500-event page 32 MiB.
+            if (!first && out.length() + event.json().length() > MAX_EVENT_PAGE_CHARS) {
+                break;
+            }
             if (!first) {
                 out.append(',');
             }
