@@ -91,6 +91,19 @@ class CliIT {
     }
 
     @Test
+    void delete_finishedJob_statusThenSaysNoSuchJob() throws Exception {
+        Run r = run("submit", spec("noop-to-delete", 10).toString(), "--wait");
+        assertThat(r.code()).as(r.err()).isZero();
+        String id = r.outLines().get(0);
+        Run delete = run("delete", id);
+        assertThat(delete.code()).as(delete.err()).isZero();
+        assertThat(delete.out()).isEqualTo(id + " deleted" + System.lineSeparator());
+        Run status = run("status", id);
+        assertThat(status.code()).isNotZero();
+        assertThat(status.err()).contains(id);
+    }
+
+    @Test
     void datasetListAndDelete_removeTheDataset_secondDeleteSaysNoSuchDataset() throws Exception {
         java.net.http.HttpResponse<String> created = java.net.http.HttpClient.newHttpClient()
                 .send(

@@ -296,6 +296,28 @@ class HostileFetchTest {
         assertThat(trace(allowing)).isEqualTo(before);
     }
 
+    @Test
+    void purgeJob_refusedWhileRunning_thenDeletesEverythingOfIt() throws Exception {
+        Answer job = post(
+                allowing,
+                "/api/jobs",
+                "{\"code\": {\"language\": \"js\", \"source\": \"export function compute(i) { return i; }\"},"
+                        + " \"partitions\": 3}");
+        assertThat(job.status()).isEqualTo(201);
+        String id = job.json().get("id").asText();
+        Answer running = delete(allowing, "/api/jobs/" + id + "?purge=true");
+        assertThat(running.status()).isEqualTo(409);
+        assertThat(running.message()).contains("cancel it first");
+        assertThat(delete(allowing, "/api/jobs/" + id).status()).isEqualTo(200); // cancel
+        Answer purged = delete(allowing, "/api/jobs/" + id + "?purge=true");
+        assertThat(purged.status()).as(purged.json().toString()).isEqualTo(200);
+        assertThat(purged.json().get("deleted").asBoolean()).isTrue();
+        assertThat(get(allowing, "/api/jobs/" + id).path("error").asText()).isEqualTo("not_found");
+        assertThat(get(allowing, "/api/jobs/" + id + "/events").path("error").asText())
+                .isEqualTo("not_found");
+        assertThat(delete(allowing, "/api/jobs/" + id + "?purge=true").status()).isEqualTo(404);
+    }
+
     // ------------------------------------------------------------------------------- file:
 
     @Test

@@ -358,6 +358,10 @@ public final class HttpApi {
     private void cancel(ServerRequest req, ServerResponse res) {
         String id = id(req);
         StoredJob job = views.stored(id);
+        if (HttpSupport.query(req, "purge").map("true"::equals).orElse(false)) {
+            purge(job, res);
+            return;
+        }
         if (job.status().isFinal()) {
             throw PartitaException.conflict(
                     "already_finished",
@@ -372,6 +376,24 @@ public final class HttpApi {
         }
         scheduler.cancel(id);
         http.json(res, 200, views.jobJson(id));
+    }
+
+    /**
+     * {@code DELETE /api/jobs/{id}?purge=true}: deletes a finished job and everything stored of it
+     * (its results, inputs, failures and event log); a job still running must be cancelled first.
+     */
+    private void purge(StoredJob job, ServerResponse res) {
+        if (!job.status().isFinal()) {
+            throw PartitaException.conflict(
+                    "job_running",
+                    "job " + job.id() + " is " + job.status().wireName() + "; cancel it first (DELETE /api/jobs/"
+                            + job.id() + "), then delete it");
+        }
+        store.deleteJob(job.id());
+        ObjectNode out = object();
+        out.put("id", job.id());
+        out.put("deleted", true);
+        http.json(res, 200, out);
     }
 
     private void workers(ServerRequest req, ServerResponse res) {
