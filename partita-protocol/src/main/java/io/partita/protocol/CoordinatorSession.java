@@ -225,7 +225,10 @@ public final class CoordinatorSession {
             case Message.Calls c -> handler.calls(c);
             case Message.Suspend s -> handler.suspended(s.tasks(), true);
             case Message.Resume r -> handler.suspended(r.tasks(), false);
-            case Message.Error e -> handler.error(e);
+            case Message.Error e -> {
+                countError();
+                handler.error(e);
+            }
             case Message.Hello h -> throw new ProtocolException("hello was already sent");
             default ->
                 throw new ProtocolException("message type " + WorkerSession.typeName(message)
@@ -240,6 +243,26 @@ public final class CoordinatorSession {
      * names made a 3.9 MB error).
      */
     public static final int MAX_HELLO_LIST = 1000;
+
+    /**
+     * Most {@code error} messages a worker may send in a minute; more closes the connection with
+     * 1008 (each one is logged by the coordinator, so a stream of them would flood its log).
+     */
+    public static final int MAX_ERRORS_PER_MINUTE = 100;
+
+    private long errorWindowStart;
+    private int errorsInWindow;
+
+    private void countError() {
+        long now = ticker.nanos();
+        if (errorsInWindow == 0 || now - errorWindowStart > 60_000_000_000L) {
+            errorWindowStart = now;
+            errorsInWindow = 0;
+        }
+        if (++errorsInWindow > MAX_ERRORS_PER_MINUTE) {
+            throw new ProtocolException("more than " + MAX_ERRORS_PER_MINUTE + " error messages in a minute");
+        }
+    }
 
     private static void bounded(String field, java.util.Collection<?> list) {
         if (list != null && list.size() > MAX_HELLO_LIST) {

@@ -104,6 +104,19 @@ class CoordinatorSessionTest {
     }
 
     @Test
+    void errorFlood_closesWith1008_afterTheLimitPerMinute() {
+        session.receiveText(HELLO, true);
+        for (int i = 0; i < CoordinatorSession.MAX_ERRORS_PER_MINUTE; i++) {
+            session.receive(new Message.Error("oops", "error " + i));
+        }
+        assertThat(server.closes).isEmpty();
+
+        session.receive(new Message.Error("oops", "one too many"));
+
+        assertThat(server.closes).containsExactly("1008 more than 100 error messages in a minute");
+    }
+
+    @Test
     void oversizedFrame_closesWith1009() {
         session.receiveText("x".repeat(MAX + 1), true);
 

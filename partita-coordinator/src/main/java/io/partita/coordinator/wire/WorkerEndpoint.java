@@ -177,6 +177,12 @@ public final class WorkerEndpoint implements WsListener {
         sender.stop();
     }
 
+    private static String cut(String text, int max) {
+        return text == null || text.length() <= max
+                ? text
+                : text.substring(0, max) + "... (" + text.length() + " chars)";
+    }
+
     private InetAddress address() {
         try {
             return session.socketContext().remotePeer().address() instanceof InetSocketAddress a
@@ -269,7 +275,8 @@ public final class WorkerEndpoint implements WsListener {
 
         @Override
         public void error(Message.Error error) {
-            log.warn("Worker {} reports {}: {}", conn.id, error.code(), error.message());
+            // a worker's text, so cut: the session bounds how many, this how long
+            log.warn("Worker {} reports {}: {}", conn.id, cut(error.code(), 100), cut(error.message(), 1000));
         }
 
         @Override
