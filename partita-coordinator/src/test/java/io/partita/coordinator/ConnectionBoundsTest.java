@@ -278,5 +278,23 @@ class ConnectionBoundsTest {
                         HttpResponse.BodyHandlers.ofString())
                 .body());
         assertThat(full.get("params").get("blob").asText()).hasSize(1 << 20);
+
+        // the job's live stream does not repeat them either
+        HttpResponse<java.util.stream.Stream<String>> stream = client.send(
+                HttpRequest.newBuilder(coordinator.url().resolve("/api/jobs/" + id + "/stream"))
+                        .build(),
+                HttpResponse.BodyHandlers.ofLines());
+        String jobEvent;
+        try (java.util.stream.Stream<String> lines = stream.body()) {
+            java.util.Iterator<String> it = lines.iterator();
+            while (!it.next().equals("event: job")) {
+                // skip other events
+            }
+            jobEvent = it.next();
+        }
+        assertThat(jobEvent).startsWith("data: ").hasSizeLessThan(64 << 10);
+        JsonNode streamed = JSON.readTree(jobEvent.substring("data: ".length()));
+        assertThat(streamed.has("params")).isFalse();
+        assertThat(streamed.get("paramsOmitted").asBoolean()).isTrue();
     }
 }

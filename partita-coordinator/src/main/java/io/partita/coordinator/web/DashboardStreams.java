@@ -208,7 +208,7 @@ public final class DashboardStreams {
                 throw new IOException("job deleted");
             }
             boolean wrote = false;
-            ObjectNode job = views.jobJson(stored.get());
+            ObjectNode job = views.streamJson(stored.get());
             String jobText = job.toString();
             if (lastJob == null) {
                 for (JsonNode name : job.path("code").path("exports")) {

@@ -149,4 +149,62 @@ class FetchGuardTest {
             server.stop(0);
         }
     }
+
+    @Test
+    void get_chunkedBodyAndRelativeRedirect_readWhole() throws Exception {
+        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        byte[] big = "0123456789abcdef\n".repeat(10_000).getBytes(StandardCharsets.UTF_8);
+        server.createContext("/a/moved", exchange -> {
+            exchange.getResponseHeaders().add("Location", "../data/chunked?x=1");
+            exchange.sendResponseHeaders(301, -1);
+            exchange.close();
+        });
+        server.createContext("/data/chunked", exchange -> {
+            exchange.sendResponseHeaders(200, 0); // no length: chunked
+            try (var out = exchange.getResponseBody()) {
+                for (int i = 0; i < big.length; i += 7000) {
+                    out.write(big, i, Math.min(7000, big.length - i));
+                    out.flush();
+                }
+            }
+        });
+        server.start();
+        try {
+            GuardedHttp http =
+                    new GuardedHttp(new FetchGuard(List.of("127.0.0.1")), Duration.ofSeconds(5), Duration.ofSeconds(5));
+            String url = "http://127.0.0.1:" + server.getAddress().getPort() + "/a/moved";
+            try (GuardedHttp.Response r = http.get(url, "url", Duration.ofSeconds(10))) {
+                assertThat(r.contentLength()).isEqualTo(-1);
+                assertThat(r.body().readAllBytes()).isEqualTo(big);
+            }
+        } finally {
+            server.stop(0);
+        }
+    }
+
+    @Test
+    void get_errorStatus_namesTheStatusOnly() throws Exception {
+        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/", exchange -> {
+            byte[] body = "internal secret".getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(403, body.length);
+            try (var out = exchange.getResponseBody()) {
+                out.write(body);
+            }
+        });
+        server.start();
+        try {
+            GuardedHttp http =
+                    new GuardedHttp(new FetchGuard(List.of("127.0.0.1")), Duration.ofSeconds(5), Duration.ofSeconds(5));
+            assertThatThrownBy(() -> http.get(
+                            "http://127.0.0.1:" + server.getAddress().getPort() + "/x",
+                            "code.url",
+                            Duration.ofSeconds(5)))
+                    .isInstanceOf(PartitaException.class)
+                    .hasMessageContaining("HTTP 403")
+                    .hasMessageNotContaining("secret");
+        } finally {
+            server.stop(0);
+        }
+    }
 }
