@@ -89,6 +89,21 @@ final class ServerCommand extends CliCommand {
     java.util.List<String> allowedOrigins;
 
     @Option(
+            names = "--trusted-workers",
+            split = ",",
+            paramLabel = "ADDRESS",
+            description = "Addresses or CIDR blocks (e.g. 10.0.0.0/8) whose workers and browsers are trusted:"
+                    + " their answers count as validated (docs/verification.md). Default: none; the local"
+                    + " worker is always trusted.")
+    java.util.List<String> trustedWorkers;
+
+    @Option(
+            names = "--each-connection-a-host",
+            description = "Count every worker connection as its own host for a quorum, even several from one"
+                    + " address (tests and demos on one machine). Default: hosts are told apart by address.")
+    boolean eachConnectionAHost;
+
+    @Option(
             names = "--connections-per-minute",
             paramLabel = "N",
             description = "Worker connections accepted per IP address and minute; 0 for no limit (default 120).")
@@ -188,6 +203,8 @@ final class ServerCommand extends CliCommand {
                     .storeUrl(s.store().orElse(""))
                     .maxPartitions(s.maxPartitions())
                     .allowedOrigins(s.allowedOrigins())
+                    .trust(new CoordinatorConfig.Trust(
+                            trustedWorkers == null ? java.util.List.of() : trustedWorkers, eachConnectionAHost))
                     .connectionsPerMinute(s.connectionsPerMinute())
                     .importDirs(importDirs == null ? java.util.List.of() : importDirs)
                     .allowFetch(allowFetch == null ? java.util.List.of() : allowFetch)
@@ -241,7 +258,8 @@ final class ServerCommand extends CliCommand {
                             .withSlots(s.localWorkers())
                             .withKind("local")
                             .withName("local")
-                            .withDrainTimeout(LOCAL_DRAIN);
+                            .withDrainTimeout(LOCAL_DRAIN)
+                            .withToken(Optional.of(coordinator.localWorkerToken()));
                     try {
                         worker = Optional.of(Worker.start(wc));
                     } catch (RuntimeException e) {

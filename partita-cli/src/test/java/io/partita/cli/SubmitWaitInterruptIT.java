@@ -31,6 +31,7 @@ class SubmitWaitInterruptIT {
     @Test
     void submitWait_stopped_saysTheJobGoesOnAndHowToCancel() throws Exception {
         try (Coordinator coordinator = Coordinator.start(CoordinatorConfig.builder()
+                .trust(new CoordinatorConfig.Trust(java.util.List.of("127.0.0.1", "::1"), false))
                 .host("127.0.0.1")
                 .port(0)
                 .dataDir(dir.resolve("data"))

@@ -32,6 +32,7 @@ import io.partita.coordinator.web.DashboardStreams;
 import io.partita.coordinator.web.WebPages;
 import io.partita.coordinator.wire.ClientEndpoint;
 import io.partita.coordinator.wire.ConnectionGate;
+import io.partita.coordinator.wire.TrustGate;
 import io.partita.coordinator.wire.WorkerEndpoint;
 import io.partita.protocol.Codec;
 import io.partita.store.BlobStore;
@@ -80,6 +81,8 @@ public final class Coordinator implements AutoCloseable {
     private final DataJobs dataJobs;
     private final ConnectionGate gate;
 
+    private final TrustGate trustGate;
+
     private Coordinator(
             CoordinatorConfig config,
             Store store,
@@ -89,7 +92,9 @@ public final class Coordinator implements AutoCloseable {
             ScheduledExecutorService timer,
             DashboardStreams streams,
             DataJobs dataJobs,
+            TrustGate trustGate,
             ConnectionGate gate) {
+        this.trustGate = trustGate;
         this.gate = gate;
         this.streams = streams;
         this.dataJobs = dataJobs;
@@ -157,6 +162,7 @@ public final class Coordinator implements AutoCloseable {
             Examples.registerFunctions(functions, store);
             CallService calls = new CallService(scheduler, functions, cache);
             ConnectionGate gate = new ConnectionGate(config, System::nanoTime);
+            TrustGate trustGate = new TrustGate(config.trust());
             if (config.allowedOrigins().isEmpty()) {
                 log.warn("Browsers of any origin may connect as workers; set allowed origins to restrict them");
             }
@@ -209,7 +215,8 @@ public final class Coordinator implements AutoCloseable {
                                 .endpoint(
                                         ConnectionGate.WORKER_PATH,
                                         () -> new WorkerEndpoint(
-                                                scheduler, store, catalog, calls, dataJobs, config, gate, health))
+                                                scheduler, store, catalog, calls, dataJobs, config, gate, trustGate,
+                                                health))
                                 .endpoint(
                                         ConnectionGate.CLIENT_PATH,
                                         () -> new ClientEndpoint(calls, mapper, config.maxFrameBytes(), gate)))
@@ -247,7 +254,7 @@ public final class Coordinator implements AutoCloseable {
                     period,
                     TimeUnit.MILLISECONDS);
             timer.scheduleWithFixedDelay(capabilities::sweep, 10, 10, TimeUnit.SECONDS);
-            return new Coordinator(config, store, scheduler, writer, server, timer, streams, dataJobs, gate);
+            return new Coordinator(config, store, scheduler, writer, server, timer, streams, dataJobs, trustGate, gate);
         } catch (RuntimeException e) {
             store.close();
             throw e;
@@ -341,6 +348,14 @@ public final class Coordinator implements AutoCloseable {
         return registry;
     }
 
+    /**
+     * The token this coordinator's local worker presents to be {@code local} (its answers count as
+     * the coordinator's own); it exists only in this process.
+     */
+    public String localWorkerToken() {
+        return trustGate.localToken();
+    }
+
     /** The port the coordinator listens on (the actual one when started with port 0). */
     public int port() {
         return server.port();
@@ -369,6 +384,11 @@ public final class Coordinator implements AutoCloseable {
         server.stop();
         gate.close();
         writer.close(Duration.ofSeconds(10));
+        try {
+            scheduler.saveHosts();
+        } catch (RuntimeException e) {
+            log.warn("Could not save the hosts' records at shutdown: {}", e.toString());
+        }
         store.close();
         log.info("Coordinator stopped");
     }

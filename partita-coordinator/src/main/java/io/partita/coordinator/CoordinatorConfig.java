@@ -51,6 +51,7 @@ import java.util.Optional;
  *     exhaust the descriptors the listener needs; default 0
  * @param maxConnectionsPerIp most WebSocket connections (workers and clients) open at once from one
  *     IP address; 0 means unlimited; default {@value #DEFAULT_MAX_CONNECTIONS_PER_IP}
+ * @param trust who is trusted and what counts as one host (docs/verification.md)
  */
 public record CoordinatorConfig(
         String host,
@@ -74,7 +75,32 @@ public record CoordinatorConfig(
         Duration helloTimeout,
         Duration headerTimeout,
         int maxConnections,
-        int maxConnectionsPerIp) {
+        int maxConnectionsPerIp,
+        Trust trust) {
+
+    /**
+     * Who the coordinator trusts, until workers present tokens of their own.
+     *
+     * @param trustedAddresses addresses or CIDR blocks (e.g. {@code 10.0.0.0/8}) whose connections,
+     *     browsers included, are trusted: their answers count as validated; default none
+     * @param eachConnectionAHost whether every connection counts as its own host for a quorum, even
+     *     two from one address (tests and demos on one machine); default false
+     */
+    public record Trust(java.util.List<String> trustedAddresses, boolean eachConnectionAHost) {
+        /** Nobody but the coordinator's local worker is trusted; hosts are told apart by address. */
+        public static final Trust STRICT = new Trust(java.util.List.of(), false);
+
+        public Trust {
+            trustedAddresses = java.util.List.copyOf(trustedAddresses);
+            for (String a : trustedAddresses) {
+                try {
+                    io.partita.coordinator.common.AddressBlock.parse(a);
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("trusted-workers: " + e.getMessage());
+                }
+            }
+        }
+    }
 
     /** Default bind address: all interfaces. */
     public static final String DEFAULT_HOST = "0.0.0.0";
@@ -210,6 +236,7 @@ public record CoordinatorConfig(
         private int maxConnections = 0;
         private int maxConnectionsPerIp = DEFAULT_MAX_CONNECTIONS_PER_IP;
         private long chunkBytes = DEFAULT_CHUNK_BYTES;
+        private Trust trust = Trust.STRICT;
         private int port = DEFAULT_PORT;
         private Path dataDir = DEFAULT_DATA_DIR;
         private Optional<String> storeUrl = Optional.empty();
@@ -327,7 +354,8 @@ public record CoordinatorConfig(
                     helloTimeout,
                     headerTimeout,
                     maxConnections,
-                    maxConnectionsPerIp);
+                    maxConnectionsPerIp,
+                    trust);
         }
 
         /** Sets {@link CoordinatorConfig#allowFetch()}. */
@@ -369,6 +397,12 @@ public record CoordinatorConfig(
         /** Sets {@link CoordinatorConfig#maxConnectionsPerIp()}. */
         public Builder maxConnectionsPerIp(int value) {
             this.maxConnectionsPerIp = value;
+            return this;
+        }
+
+        /** Sets {@link CoordinatorConfig#trust()}. */
+        public Builder trust(Trust value) {
+            this.trust = Objects.requireNonNull(value, "trust");
             return this;
         }
 

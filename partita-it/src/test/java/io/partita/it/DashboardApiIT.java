@@ -38,7 +38,9 @@ class DashboardApiIT {
     @BeforeAll
     static void start() {
         grid = new Grid(dir, CoordinatorConfig.builder().heartbeatInterval(Duration.ofMillis(500)));
-        worker = Worker.start(WorkerConfig.defaults(grid.coordinator.url()).withSlots(2));
+        worker = Worker.start(WorkerConfig.defaults(grid.coordinator.url())
+                .withSlots(2)
+                .withToken(java.util.Optional.of(grid.coordinator.localWorkerToken())));
     }
 
     @AfterAll

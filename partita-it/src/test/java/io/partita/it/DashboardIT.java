@@ -52,7 +52,9 @@ class DashboardIT {
     @BeforeAll
     static void start() throws Exception {
         grid = new Grid(dir, CoordinatorConfig.builder().heartbeatInterval(Duration.ofMillis(500)));
-        worker = Worker.start(WorkerConfig.defaults(grid.coordinator.url()).withSlots(2));
+        worker = Worker.start(WorkerConfig.defaults(grid.coordinator.url())
+                .withSlots(2)
+                .withToken(java.util.Optional.of(grid.coordinator.localWorkerToken())));
         browsers = new Browsers(grid.coordinator.url(), dir);
         Files.createDirectories(SHOTS);
     }
@@ -217,8 +219,27 @@ class DashboardIT {
                         .isEmpty());
         assertThat(driver.findElement(By.cssSelector("#workers-table tr[data-worker='" + workerId + "']"))
                         .getText())
-                .contains("java");
+                .contains("java")
+                .contains("local"); // its trust class: the test's worker presents the local token
         shot(driver, "workers");
+
+        String volunteer = grid.api
+                .get("/api/workers")
+                .json()
+                .get("items")
+                .get(0)
+                .get("volunteer")
+                .asText();
+        driver.get(url("#/volunteers"));
+        await("the volunteers page lists the worker's host")
+                .atMost(Duration.ofSeconds(20))
+                .until(() -> !driver.findElements(
+                                By.cssSelector("#volunteers-table tr[data-volunteer='" + volunteer + "']"))
+                        .isEmpty());
+        assertThat(driver.findElement(By.cssSelector("#volunteers-table tr[data-volunteer='" + volunteer + "']"))
+                        .getText())
+                .contains("anonymous");
+        shot(driver, "volunteers");
     }
 
     /** Each cell's centre pixel in a screenshot of the canvas has its state's colour. */

@@ -23,7 +23,9 @@ class FailuresIT {
     @BeforeEach
     void start() {
         grid = new Grid(dir);
-        worker = Worker.start(WorkerConfig.defaults(grid.coordinator.url()).withSlots(2));
+        worker = Worker.start(WorkerConfig.defaults(grid.coordinator.url())
+                .withSlots(2)
+                .withToken(java.util.Optional.of(grid.coordinator.localWorkerToken())));
     }
 
     @AfterEach

@@ -18,10 +18,24 @@ final class Grid implements AutoCloseable {
     final ApiClient api;
     private final List<AutoCloseable> resources = new ArrayList<>();
 
+    /**
+     * Every connection from this machine is trusted (the test's workers and browsers are its own),
+     * unless the test sets its own trust (the verification tests do).
+     */
+    static final CoordinatorConfig.Trust LOOPBACK =
+            new CoordinatorConfig.Trust(java.util.List.of("127.0.0.1", "::1"), false);
+
     Grid(Path dir, CoordinatorConfig.Builder config) {
+        this(dir, config, LOOPBACK);
+    }
+
+    Grid(Path dir, CoordinatorConfig.Builder config, CoordinatorConfig.Trust trust) {
         this.dir = dir;
-        this.coordinator = Coordinator.start(
-                config.host("127.0.0.1").port(0).dataDir(dir.resolve("data")).build());
+        this.coordinator = Coordinator.start(config.host("127.0.0.1")
+                .port(0)
+                .dataDir(dir.resolve("data"))
+                .trust(trust)
+                .build());
         this.api = new ApiClient(coordinator.url());
     }
 

@@ -35,7 +35,9 @@ class JavaScriptJobsIT {
                 io.partita.coordinator.CoordinatorConfig.builder()
                         .heartbeatInterval(java.time.Duration.ofMillis(500))
                         .allowFetch(java.util.List.of("127.0.0.1")));
-        worker = Worker.start(WorkerConfig.defaults(grid.coordinator.url()).withSlots(2));
+        worker = Worker.start(WorkerConfig.defaults(grid.coordinator.url())
+                .withSlots(2)
+                .withToken(java.util.Optional.of(grid.coordinator.localWorkerToken())));
     }
 
     @AfterAll

@@ -26,7 +26,12 @@ final class RawWorker implements WebSocket.Listener, AutoCloseable {
 
     /** Connects with extra handshake headers (e.g. {@code Origin}, as a browser sends). */
     RawWorker(URI coordinator, java.util.Map<String, String> headers) {
-        URI uri = URI.create("ws://" + coordinator.getRawAuthority() + "/ws/worker");
+        this(coordinator, headers, "");
+    }
+
+    /** Connects with extra handshake headers and a query string (e.g. {@code ?volunteer=KEY}). */
+    RawWorker(URI coordinator, java.util.Map<String, String> headers, String query) {
+        URI uri = URI.create("ws://" + coordinator.getRawAuthority() + "/ws/worker" + query);
         WebSocket.Builder builder = HttpClient.newHttpClient().newWebSocketBuilder();
         headers.forEach(builder::header);
         ws = builder.buildAsync(uri, this).join();

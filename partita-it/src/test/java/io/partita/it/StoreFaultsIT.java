@@ -149,7 +149,9 @@ class StoreFaultsIT {
     private static List<Worker> workers(Coordinator coordinator, int count) {
         List<Worker> out = new ArrayList<>();
         for (int i = 0; i < count; i++) {
-            out.add(Worker.start(WorkerConfig.defaults(coordinator.url()).withSlots(2)));
+            out.add(Worker.start(WorkerConfig.defaults(coordinator.url())
+                    .withSlots(2)
+                    .withToken(java.util.Optional.of(coordinator.localWorkerToken()))));
         }
         ApiClient api = new ApiClient(coordinator.url());
         Awaitility.await("workers connected")
@@ -160,6 +162,7 @@ class StoreFaultsIT {
 
     private static CoordinatorConfig config(Path dir, String storeUrl) {
         return CoordinatorConfig.builder()
+                .trust(Grid.LOOPBACK)
                 .host("127.0.0.1")
                 .port(0)
                 .dataDir(dir.resolve("data"))

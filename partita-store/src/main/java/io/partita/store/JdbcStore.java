@@ -390,6 +390,101 @@ final class JdbcStore implements Store {
     }
 
     @Override
+    public void saveHosts(List<HostRecord> hosts) {
+        if (hosts.isEmpty()) {
+            return;
+        }
+        inTransaction("save " + hosts.size() + " host records", c -> {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "insert into hosts (host_key, display_name, validated,"
+                            + " invalid, unchecked, consecutive, errors, cpu_millis, credit, updated_at)"
+                            + " values (?,?,?,?,?,?,?,?,?,?) on conflict (host_key) do update set"
+                            + " display_name = excluded.display_name, validated = excluded.validated,"
+                            + " invalid = excluded.invalid, unchecked = excluded.unchecked,"
+                            + " consecutive = excluded.consecutive, errors = excluded.errors,"
+                            + " cpu_millis = excluded.cpu_millis, credit = excluded.credit, updated_at = excluded.updated_at")) {
+                for (HostRecord h : hosts) {
+                    ps.setString(1, h.key());
+                    ps.setString(2, h.displayName());
+                    ps.setLong(3, h.validated());
+                    ps.setLong(4, h.invalid());
+                    ps.setLong(5, h.unchecked());
+                    ps.setLong(6, h.consecutive());
+                    ps.setLong(7, h.errors());
+                    ps.setLong(8, h.cpuMillis());
+                    ps.setDouble(9, h.credit());
+                    ps.setLong(10, h.updatedAt());
+                    ps.addBatch();
+                }
+                ps.executeBatch();
+            }
+            return null;
+        });
+    }
+
+    private static final String HOST_COLUMNS = "host_key, display_name, validated, invalid, unchecked, consecutive,"
+            + " errors, cpu_millis, credit, updated_at";
+
+    private static HostRecord hostRecord(ResultSet rs) throws SQLException {
+        return new HostRecord(
+                rs.getString(1),
+                rs.getString(2),
+                rs.getLong(3),
+                rs.getLong(4),
+                rs.getLong(5),
+                rs.getLong(6),
+                rs.getLong(7),
+                rs.getLong(8),
+                rs.getDouble(9),
+                rs.getLong(10));
+    }
+
+    @Override
+    public java.util.Optional<HostRecord> host(String key) {
+        return query("read the record of a host", c -> {
+            try (PreparedStatement ps =
+                    c.prepareStatement("select " + HOST_COLUMNS + " from hosts where host_key = ?")) {
+                ps.setString(1, key);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? java.util.Optional.of(hostRecord(rs)) : java.util.Optional.<HostRecord>empty();
+                }
+            }
+        });
+    }
+
+    @Override
+    public List<HostRecord> hosts(int offset, int limit) {
+        if (offset < 0 || limit < 0) {
+            throw new IllegalArgumentException("offset and limit must not be negative");
+        }
+        return query("read host records", c -> {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "select " + HOST_COLUMNS + " from hosts order by credit desc, host_key limit ? offset ?")) {
+                ps.setInt(1, limit);
+                ps.setInt(2, offset);
+                List<HostRecord> out = new ArrayList<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(hostRecord(rs));
+                    }
+                }
+                return out;
+            }
+        });
+    }
+
+    @Override
+    public long hostCount() {
+        return query("count host records", c -> {
+            try (PreparedStatement ps = c.prepareStatement("select count(*) from hosts");
+                    ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        });
+    }
+
+    @Override
     public long lastEventSeq(String jobId) {
         return query("read last event of " + jobId, c -> {
             try (PreparedStatement ps =

@@ -81,6 +81,18 @@ public interface Store extends AutoCloseable {
     /** The failed-attempt counts stored for a job's tasks. */
     List<TaskFailures> failures(String jobId);
 
+    /** Saves host records, replacing those stored under the same keys. One transaction. */
+    void saveHosts(List<HostRecord> hosts);
+
+    /** The record of one host, if it has one. */
+    java.util.Optional<HostRecord> host(String key);
+
+    /** Host records by credit, highest first (ties by key), a page at a time. */
+    List<HostRecord> hosts(int offset, int limit);
+
+    /** How many hosts have a record. */
+    long hostCount();
+
     /**
      * The stored nodes of a job per level, as one bit set per level of {@code shape} (see {@link
      * TreeShape#complete} to expand them into the complete nodes).

@@ -56,6 +56,20 @@ abstract class StoreContract {
     }
 
     @Test
+    void hostRecords_areReplacedByKey_surviveReopen_andPageByCredit() throws Exception {
+        store.saveHosts(List.of(
+                new HostRecord("v:aa", null, 3, 0, 0, 3, 0, 900, 9.0, 1),
+                new HostRecord("v:bb", "Ada", 10, 1, 4, 2, 1, 4000, 40.0, 2)));
+        store.saveHosts(List.of(new HostRecord("v:aa", "Bo", 5, 0, 1, 5, 0, 1500, 50.0, 3)));
+        store = reopen();
+        assertThat(store.hostCount()).isEqualTo(2);
+        assertThat(store.host("v:aa")).contains(new HostRecord("v:aa", "Bo", 5, 0, 1, 5, 0, 1500, 50.0, 3));
+        assertThat(store.host("v:zz")).isEmpty();
+        assertThat(store.hosts(0, 10)).extracting(HostRecord::key).containsExactly("v:aa", "v:bb");
+        assertThat(store.hosts(1, 10)).extracting(HostRecord::key).containsExactly("v:bb");
+    }
+
+    @Test
     void recordFailures_keepsTheLargerCount_survivesReopen_andGoesWithTheJob() throws Exception {
         store.insertJob(StoredJob.submitted("f", "a", "f", "{}", 4, 1));
         store.recordFailures(List.of(new TaskFailures("f", 0, 2, 1), new TaskFailures("f", -1, 0, 2)));

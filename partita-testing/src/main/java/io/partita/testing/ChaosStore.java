@@ -74,6 +74,10 @@ public final class ChaosStore implements Store {
         RECORD_FAILURES,
         /** {@link Store#failures}. */
         FAILURES,
+        /** {@link Store#saveHosts}. */
+        SAVE_HOSTS,
+        /** {@link Store#host}, {@link Store#hosts} and {@link Store#hostCount}. */
+        HOSTS,
         /** {@link Store#outputs}. */
         OUTPUTS,
         /** {@link Store#storedNodes}. */
@@ -411,6 +415,29 @@ public final class ChaosStore implements Store {
     @Override
     public List<TaskFailures> failures(String jobId) {
         return run(Op.FAILURES, () -> delegate.failures(jobId));
+    }
+
+    @Override
+    public void saveHosts(List<io.partita.store.HostRecord> hosts) {
+        run(Op.SAVE_HOSTS, () -> {
+            delegate.saveHosts(hosts);
+            return null;
+        });
+    }
+
+    @Override
+    public java.util.Optional<io.partita.store.HostRecord> host(String key) {
+        return run(Op.HOSTS, () -> delegate.host(key));
+    }
+
+    @Override
+    public List<io.partita.store.HostRecord> hosts(int offset, int limit) {
+        return run(Op.HOSTS, () -> delegate.hosts(offset, limit));
+    }
+
+    @Override
+    public long hostCount() {
+        return run(Op.HOSTS, delegate::hostCount);
     }
 
     @Override

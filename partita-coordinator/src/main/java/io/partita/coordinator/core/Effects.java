@@ -17,6 +17,13 @@ public interface Effects {
     /** An attempt failed (an error, a time-out, or a lost worker where that counts). */
     void attemptFailed(Lease lease, String error, int failures);
 
+    /**
+     * A task that needed validation was decided: {@code chosen} is the answer recorded (the answers
+     * with its digest were valid, the others invalid), or null if the task failed for want of
+     * agreement. The hosts' reputations were updated already; the shell saves them and grants credit.
+     */
+    default void decided(Work work, long key, List<Answer> answers, Answer chosen) {}
+
     /** A work ended: it is DONE, FAILED or CANCELLED, and holds no leases any more. */
     void ended(Work work);
 }

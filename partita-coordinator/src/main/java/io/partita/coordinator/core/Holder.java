@@ -31,6 +31,12 @@ public final class Holder {
     /** How many tasks it runs at once. */
     public final int slots;
 
+    /** How far its answers are believed. */
+    public final Trust trust;
+
+    /** Its host's record of past answers (shared by the host's connections). */
+    public final Reputation reputation;
+
     final Predicate<Work> canRun;
     final Map<Lease.Id, Lease> leases = new HashMap<>();
     final RateMeter rate = new RateMeter();
@@ -46,9 +52,11 @@ public final class Holder {
     long tasksDone;
     long tasksFailed;
 
-    Holder(String id, String host, int slots, Predicate<Work> canRun) {
+    Holder(String id, String host, Trust trust, Reputation reputation, int slots, Predicate<Work> canRun) {
         this.id = id;
         this.host = host;
+        this.trust = trust;
+        this.reputation = reputation;
         this.slots = Math.max(1, slots);
         this.canRun = canRun;
     }

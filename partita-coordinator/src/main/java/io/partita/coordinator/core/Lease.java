@@ -27,6 +27,11 @@ public final class Lease {
     boolean expired;
     boolean suspended;
     boolean replica;
+    boolean vouched;
+    /** When it was leased, for the speculation of stragglers. */
+    long leasedAtNanos;
+    /** Whether it is a speculative copy of a straggling attempt. */
+    boolean speculative;
 
     Lease(Work work, long key, int attempt, long epoch, Holder holder, long deadlineNanos) {
         this.work = work;
@@ -40,6 +45,16 @@ public final class Lease {
     /** This lease's identity in its holder's map. */
     public Id id() {
         return new Id(work, key, attempt);
+    }
+
+    /** Whether its answer will be accepted on its host's record alone (adaptive replication). */
+    public boolean vouched() {
+        return vouched;
+    }
+
+    /** Whether it is a speculative copy of a straggling attempt. */
+    public boolean speculative() {
+        return speculative;
     }
 
     /** Whether its deadline passed (or its task was given to another attempt) and it was revoked. */

@@ -9,7 +9,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.SplittableRandom;
 import java.util.function.Predicate;
+import java.util.random.RandomGenerator;
 
 /**
  * The scheduling core: the one place where a task's life is decided. It has no I/O, no threads and
@@ -39,6 +41,7 @@ public final class SchedulerCore {
     private final long epoch;
     private final int maxBatch;
     private final Effects effects;
+    private final RandomGenerator random;
 
     private final Map<String, Holder> holders = new LinkedHashMap<>();
     private final ArrayDeque<Work> logQueue = new ArrayDeque<>();
@@ -59,8 +62,9 @@ public final class SchedulerCore {
      * @param epoch the owner's epoch, stamped on every lease; commits under another are refused
      * @param maxBatch the most tasks sent to a holder in one batch
      * @param effects the shell that carries out the core's decisions
+     * @param random where adaptive replication draws which tasks to check
      */
-    public SchedulerCore(Clock clock, long epoch, int maxBatch, Effects effects) {
+    public SchedulerCore(Clock clock, long epoch, int maxBatch, Effects effects, RandomGenerator random) {
         if (maxBatch < 1) {
             throw new IllegalArgumentException("maxBatch must be at least 1, was " + maxBatch);
         }
@@ -68,6 +72,12 @@ public final class SchedulerCore {
         this.epoch = epoch;
         this.maxBatch = maxBatch;
         this.effects = effects;
+        this.random = random;
+    }
+
+    /** A core whose adaptive replication draws from a generator seeded with the epoch. */
+    public SchedulerCore(Clock clock, long epoch, int maxBatch, Effects effects) {
+        this(clock, epoch, maxBatch, effects, new SplittableRandom(epoch));
     }
 
     /** The epoch this core stamps on leases. */
@@ -176,15 +186,23 @@ public final class SchedulerCore {
      *
      * @param id its connection id
      * @param host who it is for quorum purposes
+     * @param trust how far its answers are believed
+     * @param reputation its host's record (one object per host, shared by its connections)
      * @param slots how many tasks it runs at once
      * @param canRun which works it may run (capabilities, the jobs it asked for)
      */
-    public Holder connect(String id, String host, int slots, Predicate<Work> canRun) {
-        Holder h = new Holder(id, host, slots, canRun);
+    public Holder connect(
+            String id, String host, Trust trust, Reputation reputation, int slots, Predicate<Work> canRun) {
+        Holder h = new Holder(id, host, trust, reputation, slots, canRun);
         if (holders.putIfAbsent(id, h) != null) {
             throw new IllegalStateException("holder " + id + " is connected already");
         }
         return h;
+    }
+
+    /** Registers an untrusted worker that is its own host, with a fresh record. */
+    public Holder connect(String id, String host, int slots, Predicate<Work> canRun) {
+        return connect(id, host, Trust.UNTRUSTED, new Reputation(host), slots, canRun);
     }
 
     /** A holder granted more credits: they are added (up to {@value Holder#MAX_CREDITS}) and work is sent. */
@@ -347,6 +365,8 @@ public final class SchedulerCore {
         if (state == TaskState.LEASED) {
             work.running--; // the current attempt (this one or another) stops counting as running
         }
+        work.tookNanos(clock.nanos() - lease.leasedAtNanos);
+        stopSiblings(work, lease);
         work.setState(lease.key, TaskState.COMMITTING);
         work.committing++;
         acceptedLease = lease;
@@ -372,14 +392,23 @@ public final class SchedulerCore {
         }
         detach(h, lease, true); // a replica's credit comes back with its answer; the core keeps it
         lease.replica = true;
-        r.answers.add(new Answer(lease, h.host, digest, payload));
+        work.tookNanos(clock.nanos() - lease.leasedAtNanos);
+        r.answers.add(new Answer(lease, h.host, digest, payload, h.trust.vouches() || lease.vouched));
         Answer chosen = work.policy.decide(r.answers);
         if (chosen != null) {
             work.running -= r.inFlight.size();
             for (Lease other : r.inFlight) {
                 other.expired = true; // superseded: its answer is ignored when it comes
             }
+            if (!r.inFlight.isEmpty()) {
+                revokeAll(r.inFlight, "superseded by an accepted answer");
+            }
             r.inFlight.clear();
+            if (work.speculated != null) {
+                work.speculated.remove(lease.key);
+            }
+            judge(work.policy, r.answers, chosen);
+            effects.decided(work, lease.key, r.answers, chosen);
             work.setState(lease.key, TaskState.COMMITTING);
             work.committing++;
             acceptedLease = chosen.lease();
@@ -389,6 +418,7 @@ public final class SchedulerCore {
         if (r.answers.size() >= work.policy.maxReplicas()) {
             work.running -= r.inFlight.size();
             r.inFlight.clear();
+            effects.decided(work, lease.key, r.answers, null);
             work.setState(lease.key, TaskState.FAILED);
             endWork(
                     work,
@@ -402,7 +432,7 @@ public final class SchedulerCore {
         for (Answer a : r.answers) {
             int same = 0;
             for (Answer b : r.answers) {
-                if (b.digest() == a.digest()) {
+                if (work.policy.agree(b, a)) {
                     same++;
                 }
             }
@@ -417,6 +447,63 @@ public final class SchedulerCore {
             dispatchAll();
         }
         return Verdict.RECORDED;
+    }
+
+    /**
+     * Updates the hosts' records once a task is decided: an untrusted answer that matches the chosen
+     * one is valid if something other than its own host's record vouched for the decision, and an
+     * answer that differs is invalid and ends its host's run. A lone answer accepted on its host's
+     * record proves nothing, only counts as unchecked, and judges no one.
+     */
+    private static void judge(CompletionPolicy policy, List<Answer> answers, Answer chosen) {
+        if (!chosen.lease().holder.trust.vouches() && chosen.vouched()) {
+            chosen.lease().holder.reputation.unchecked++; // the others are not judged by an unchecked answer
+            return;
+        }
+        for (Answer a : answers) {
+            Holder h = a.lease().holder;
+            if (h.trust.vouches()) {
+                continue;
+            }
+            if (policy.agree(a, chosen)) {
+                h.reputation.recordValid();
+            } else {
+                h.reputation.recordInvalid();
+            }
+        }
+    }
+
+    /**
+     * A task with a speculative copy was answered: the other attempt is told to stop (its answer, if
+     * it still comes, is ignored, and its credit comes back then).
+     */
+    private void stopSiblings(Work work, Lease answered) {
+        if (work.speculated == null) {
+            return;
+        }
+        List<Lease> attempts = work.speculated.remove(answered.key);
+        if (attempts == null) {
+            return;
+        }
+        List<Lease> others = new ArrayList<>();
+        for (Lease other : attempts) {
+            if (other != answered && !other.expired && other.holder.leases.get(other.id()) == other) {
+                other.expired = true;
+                others.add(other);
+            }
+        }
+        revokeAll(others, "superseded by a faster copy");
+    }
+
+    private void revokeAll(List<Lease> leases, String reason) {
+        Map<Holder, List<Lease>> byHolder = new LinkedHashMap<>();
+        for (Lease l : leases) {
+            l.expired = true;
+            if (!l.holder.closed) {
+                byHolder.computeIfAbsent(l.holder, k -> new ArrayList<>()).add(l);
+            }
+        }
+        byHolder.forEach((holder, list) -> effects.revoked(holder, list, reason));
     }
 
     /** The lease whose answer the last ACCEPTED verdict accepted. */
@@ -684,6 +771,9 @@ public final class SchedulerCore {
             dispatchCalls(h, now, allowance, batch);
             dispatchJobs(h, now, allowance, batch);
             if (batch.isEmpty()) {
+                speculate(h, now, batch);
+            }
+            if (batch.isEmpty()) {
                 return;
             }
             effects.leased(h, batch);
@@ -691,6 +781,11 @@ public final class SchedulerCore {
                 return;
             }
         }
+    }
+
+    /** Whether the holder may run tasks of the work: its policy admits the holder's trust, and it can. */
+    private static boolean runs(Holder h, Work work) {
+        return work.policy.admits(h.trust) && h.canRun.test(work);
     }
 
     private void dispatchLogs(Holder h, long now, List<Lease> batch) {
@@ -702,7 +797,7 @@ public final class SchedulerCore {
                 work.queued = false;
                 continue;
             }
-            if (!h.canRun.test(work)) {
+            if (!runs(h, work)) {
                 continue;
             }
             it.remove();
@@ -724,14 +819,15 @@ public final class SchedulerCore {
                 it.remove();
                 continue;
             }
-            if (!h.canRun.test(head)) {
+            if (!runs(h, head)) {
                 continue;
             }
             while (h.credits > 0 && h.active < allowance && batch.size() < maxBatch) {
-                Work work = q.poll();
-                if (work == null) {
-                    break;
+                Work next = q.peek();
+                if (next == null || !runs(h, next)) {
+                    break; // calls of one function may still differ in whom their policies admit
                 }
+                Work work = q.poll();
                 if (leaseTask(h, work, 0, now, batch) != LEASED) {
                     putBack = putBack == null ? new ArrayList<>() : putBack;
                     putBack.add(work);
@@ -760,7 +856,7 @@ public final class SchedulerCore {
             if (h.credits <= 0 || batch.size() >= maxBatch) {
                 break;
             }
-            if (!job.hasWork() || !h.canRun.test(job)) {
+            if (!job.hasWork() || !runs(h, job)) {
                 continue;
             }
             while (h.credits > 0 && h.active < allowance && batch.size() < maxBatch) {
@@ -789,12 +885,101 @@ public final class SchedulerCore {
         }
     }
 
+    /** How many times the median attempt duration a task must have run to get a speculative copy. */
+    public static final int STRAGGLER_FACTOR = 3;
+
+    /**
+     * Speculation (Spark's and Hadoop's): a holder with credits that got nothing may run a copy of a
+     * straggler, a task of a job with nothing pending whose attempt has run longer than {@value
+     * #STRAGGLER_FACTOR} times the job's median. The first answer that settles the task wins and the
+     * other attempt is told to stop. A replicated task only gets a copy from a holder whose answer
+     * settles it alone (local or trusted), so a copy never needs a quorum of its own.
+     */
+    private void speculate(Holder h, long now, List<Lease> batch) {
+        for (Work job : jobs) {
+            if (!job.speculation || job.hasWork() || job.running == 0 || !runs(h, job)) {
+                continue;
+            }
+            if (job.replicated() && !h.trust.vouches()) {
+                continue;
+            }
+            if (now - job.lastSpeculationNanos < SPECULATION_CHECK_NANOS) {
+                continue;
+            }
+            job.lastSpeculationNanos = now;
+            long median = job.medianNanos();
+            if (median < 0) {
+                continue;
+            }
+            long threshold = STRAGGLER_FACTOR * Math.max(median, 1_000_000L);
+            Lease straggler = null;
+            for (Holder other : holders.values()) {
+                if (other == h) {
+                    continue;
+                }
+                for (Lease l : other.leases.values()) {
+                    if (l.work == job
+                            && !l.expired
+                            && !l.suspended
+                            && now - l.leasedAtNanos > threshold
+                            && job.isCurrent(l)
+                            && (job.speculated == null || !job.speculated.containsKey(l.key))
+                            && (straggler == null || l.leasedAtNanos < straggler.leasedAtNanos)) {
+                        straggler = l;
+                    }
+                }
+            }
+            if (straggler == null) {
+                continue;
+            }
+            Lease copy = leaseCopy(h, straggler, now);
+            if (copy != null) {
+                batch.add(copy);
+                return;
+            }
+        }
+    }
+
+    private static final long SPECULATION_CHECK_NANOS = 50_000_000L;
+
+    /** Leases a speculative copy of {@code straggler}'s task to {@code h}; null if it may not. */
+    private Lease leaseCopy(Holder h, Lease straggler, long now) {
+        Work work = straggler.work;
+        long key = straggler.key;
+        Work.Replicas r = work.replicas(key);
+        if (r != null && r.hasHost(h.host)) {
+            return null;
+        }
+        int attempt = work.nextAttempt(key);
+        Lease copy = new Lease(work, key, attempt, epoch, h, now + work.timeoutNanos);
+        copy.leasedAtNanos = now;
+        copy.speculative = true;
+        Lease replaced = h.leases.put(copy.id(), copy);
+        if (replaced != null) {
+            detach(h, replaced, true);
+        }
+        work.leases++;
+        h.active++;
+        h.take();
+        if (r != null) {
+            r.target++; // one more replica in flight; the copy's answer settles the task alone
+            r.inFlight.add(copy);
+            work.running++;
+        }
+        if (work.speculated == null) {
+            work.speculated = new java.util.HashMap<>();
+        }
+        work.speculated.put(key, new ArrayList<>(List.of(straggler, copy)));
+        return copy;
+    }
+
     /**
      * Leases one pending task to a holder. Returns LEASED, STALE (a queue entry of a task that has all
      * its replicas) or DEFERRED (the task needs more replicas, but this holder runs or answered one).
      */
     private int leaseTask(Holder h, Work work, long key, long now, List<Lease> batch) {
         Work.Replicas r = work.replicas(key);
+        boolean vouched = false;
         if (r != null) {
             if (r.full()) {
                 return STALE; // a stale queue entry of a task that has its replicas
@@ -802,12 +987,25 @@ public final class SchedulerCore {
             if (r.hasHost(h.host)) {
                 return DEFERRED;
             }
+            if (r.inFlight.isEmpty() && r.answers.isEmpty()) {
+                // The first attempt decides how many answers the task needs: one from a holder whose
+                // answers vouch for themselves, or from a host whose record spares it the check.
+                if (h.trust.vouches()) {
+                    r.target = 1;
+                } else {
+                    double check = work.policy.checkProbability(h.reputation);
+                    vouched = check < 1.0 && random.nextDouble() >= check;
+                    r.target = vouched ? 1 : work.policy.replicas();
+                }
+            }
         }
         long rounds = Math.min(9, h.active / h.slots);
         int attempt = work.nextAttempt(key);
         // A holder runs what it holds `slots` at a time: an attempt queued behind others gets a time
         // limit per round ahead of it (at most ten), so it does not time out for a slow neighbour.
         Lease lease = new Lease(work, key, attempt, epoch, h, now + work.timeoutNanos * (1 + rounds));
+        lease.vouched = vouched;
+        lease.leasedAtNanos = now;
         Lease replaced = h.leases.put(lease.id(), lease);
         if (replaced != null) {
             detach(h, replaced, true); // a saturated attempt number replaced an older lease

@@ -57,6 +57,17 @@ public abstract class Work {
 
     private Map<Long, Replicas> replicas;
 
+    /** Whether stragglers of this work get speculative copies (jobs only; default on). */
+    boolean speculation;
+    /** Recent attempt durations (answer time minus lease time), a ring, for their median. */
+    private final long[] recent = new long[32];
+
+    private int recentCount;
+    /** Tasks with a speculative copy running: the other attempt of each, to stop when one wins. */
+    Map<Long, List<Lease>> speculated;
+
+    long lastSpeculationNanos;
+
     /** Dispatch bookkeeping: where the core queued this work (see {@link SchedulerCore}). */
     String group;
 
@@ -96,6 +107,30 @@ public abstract class Work {
         this.policy = policy;
         this.priority = priority;
         this.createdAt = createdAt;
+    }
+
+    /**
+     * Lets the core start a copy of a straggling task on an idle holder when nothing of this work is
+     * pending (off by default; jobs turn it on unless their spec says otherwise).
+     */
+    public final void speculate(boolean on) {
+        this.speculation = on;
+    }
+
+    /** Records how long an answered attempt took. */
+    final void tookNanos(long nanos) {
+        recent[recentCount++ % recent.length] = Math.max(0, nanos);
+    }
+
+    /** The median of the recent attempt durations, or -1 with fewer than five of them. */
+    final long medianNanos() {
+        int n = Math.min(recentCount, recent.length);
+        if (n < 5) {
+            return -1;
+        }
+        long[] copy = java.util.Arrays.copyOf(recent, n);
+        java.util.Arrays.sort(copy);
+        return copy[n / 2];
     }
 
     /** Whether the work still runs. */

@@ -106,6 +106,9 @@ public final class HttpApi {
                 .get("/api/examples", (req, res) -> send(res, 200, JSON, examples))
                 .delete("/api/jobs/{id}", this::cancel)
                 .get("/api/workers", this::workers)
+                .get("/api/volunteers", this::volunteers)
+                .post("/api/volunteers/me", this::me)
+                .get("/api/volunteers/{id}", this::volunteer)
                 .get(
                         "/metrics",
                         (req, res) -> send(
@@ -396,6 +399,100 @@ public final class HttpApi {
         http.json(res, 200, out);
     }
 
+    /**
+     * The volunteers' leaderboard (docs/verification.md): hosts by credit, a page at a time ({@code
+     * ?offset=&limit=}); records not saved yet are shown as they are in memory.
+     */
+    private void volunteers(ServerRequest req, ServerResponse res) {
+        int offset = intQuery(req, "offset", 0, 0, Integer.MAX_VALUE);
+        int limit = intQuery(req, "limit", 50, 1, MAX_PAGE);
+        Map<String, io.partita.store.HostRecord> latest = new java.util.HashMap<>();
+        for (io.partita.store.HostRecord r : scheduler.unsavedHosts()) {
+            latest.put(r.key(), r);
+        }
+        java.util.List<io.partita.store.HostRecord> page = new java.util.ArrayList<>();
+        for (io.partita.store.HostRecord r : store.hosts(0, offset + limit)) {
+            page.add(latest.getOrDefault(r.key(), r));
+            latest.remove(r.key());
+        }
+        page.addAll(latest.values()); // in memory only: not saved yet
+        page.sort(java.util.Comparator.comparingDouble(io.partita.store.HostRecord::credit)
+                .reversed()
+                .thenComparing(io.partita.store.HostRecord::key));
+        ObjectNode out = object();
+        ArrayNode items = out.putArray("items");
+        for (int i = offset; i < Math.min(page.size(), offset + limit); i++) {
+            hostJson(items.addObject(), page.get(i));
+        }
+        out.put("offset", offset);
+        out.put("limit", limit);
+        out.put("total", Math.max(store.hostCount(), page.size()));
+        http.json(res, 200, out);
+    }
+
+    /**
+     * A volunteer's own record, found by the secret key its browser keeps ({@code {"key": ...}}), and
+     * optionally its display name ({@code "name"}): the only thing a volunteer is asked. A POST, so
+     * that the key is never in a URL or a log.
+     */
+    private void me(ServerRequest req, ServerResponse res) {
+        JsonNode body = http.readJson(req);
+        if (!body.isObject()) {
+            throw PartitaException.invalid("", "the body must be a JSON object such as {\"key\": \"...\"}");
+        }
+        JsonNode key = body.get("key");
+        if (key == null || !key.isTextual() || !key.textValue().matches("[A-Za-z0-9_-]{16,64}")) {
+            throw PartitaException.invalid(
+                    "key", "key must be the volunteer key: 16 to 64 characters of A-Z a-z 0-9 _ -");
+        }
+        Optional<String> name = Optional.empty();
+        JsonNode nameNode = body.get("name");
+        if (nameNode != null && !nameNode.isNull()) {
+            if (!nameNode.isTextual()
+                    || nameNode.textValue().isBlank()
+                    || nameNode.textValue().length() > 40
+                    || nameNode.textValue().codePoints().anyMatch(Character::isISOControl)) {
+                throw PartitaException.invalid("name", "name must be 1 to 40 characters without control characters");
+            }
+            name = Optional.of(nameNode.textValue().strip());
+        }
+        Optional<io.partita.store.HostRecord> record = scheduler.nameVolunteer(key.textValue(), name);
+        ObjectNode out = object();
+        if (record.isPresent()) {
+            hostJson(out, record.get());
+        } else {
+            out.put("id", Scheduler.volunteerId(key.textValue()).orElseThrow());
+            out.put("credit", 0.0);
+            out.put("validated", 0);
+            out.put("note", "no record yet: a volunteer can be named once it has answered");
+        }
+        http.json(res, 200, out);
+    }
+
+    private void volunteer(ServerRequest req, ServerResponse res) {
+        String id = id(req);
+        io.partita.store.HostRecord r =
+                scheduler.host(id).orElseThrow(() -> PartitaException.notFound("no volunteer " + id));
+        ObjectNode out = object();
+        hostJson(out, r);
+        http.json(res, 200, out);
+    }
+
+    private static void hostJson(ObjectNode node, io.partita.store.HostRecord r) {
+        node.put("id", r.key());
+        if (r.displayName() != null) {
+            node.put("name", r.displayName());
+        }
+        node.put("credit", Math.round(r.credit() * 1000) / 1000.0);
+        node.put("validated", r.validated());
+        node.put("invalid", r.invalid());
+        node.put("unchecked", r.unchecked());
+        node.put("run", r.consecutive());
+        node.put("errors", r.errors());
+        node.put("cpuSeconds", r.cpuMillis() / 1000.0);
+        node.put("updatedAt", Instant.ofEpochMilli(r.updatedAt()).toString());
+    }
+
     private void workers(ServerRequest req, ServerResponse res) {
         ObjectNode out = object();
         ArrayNode items = out.putArray("items");
@@ -406,6 +503,8 @@ public final class HttpApi {
             node.put("name", w.hello().name());
             node.put("remote", w.remote());
             node.put("connectedAt", Instant.ofEpochMilli(w.connectedAt()).toString());
+            node.put("trust", w.trust().wireName());
+            node.put("volunteer", w.hostKey());
             ObjectNode caps = node.putObject("capabilities");
             caps.set("runtimes", mapper.valueToTree(w.hello().runtimes()));
             caps.put("cores", w.hello().cores());

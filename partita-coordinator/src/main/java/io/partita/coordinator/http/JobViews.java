@@ -83,6 +83,7 @@ public final class JobViews {
             counts.put("done", status == JobStatus.DONE ? Math.max(partitions, p.done()) : p.done());
             counts.put("failed", p.failed());
             counts.put("retried", p.retried());
+            counts.put("answers", p.answers());
             out.put("rate", status.isFinal() ? 0.0 : p.rate());
             if (p.etaSeconds().isPresent() && !status.isFinal()) {
                 out.put("etaSeconds", Math.round(p.etaSeconds().get() * 10) / 10.0);

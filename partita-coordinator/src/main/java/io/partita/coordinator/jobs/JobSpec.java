@@ -27,6 +27,9 @@ import java.util.Set;
  *     function (and code version), params and partitioning; default true
  * @param dataJob the data job (MapReduce or query) this is a phase of; such jobs are made by the
  *     coordinator, never accepted from a client (see {@code docs/data.md})
+ * @param verification how its answers are verified (docs/verification.md); default adaptive
+ * @param speculation whether a straggling task gets a copy on an idle worker once nothing else of
+ *     the job is pending (docs/scheduling.md); default true
  */
 public record JobSpec(
         String name,
@@ -41,7 +44,9 @@ public record JobSpec(
         Optional<String> rerunOf,
         Requirements requirements,
         boolean reuse,
-        Optional<String> dataJob) {
+        Optional<String> dataJob,
+        Verification verification,
+        boolean speculation) {
 
     /** The function name of query jobs' phases: built into every worker that announces {@code data}. */
     public static final String QUERY_FUNCTION = "partita/query";
@@ -93,7 +98,8 @@ public record JobSpec(
             Set.of("name", "function", "code", "params", "partitions", "options", "rerunOf", "requirements");
     private static final Set<String> REQUIREMENT_FIELDS = Set.of("memory", "cores", "features");
     private static final Set<String> CODE_FIELDS = Set.of("language", "source", "hash", "url", "exports");
-    private static final Set<String> OPTIONS = SpecRules.runOptionsAnd("fanIn", "reuse");
+    private static final Set<String> OPTIONS = SpecRules.runOptionsAnd(
+            "fanIn", "reuse", "verification", "quorum", "maxReplicas", "trustAfter", "tolerance", "speculation");
 
     /**
      * Validates a spec.
@@ -160,6 +166,8 @@ public record JobSpec(
         int priority = SpecRules.DEFAULT_PRIORITY;
         int fanIn = DEFAULT_FAN_IN;
         boolean reuse = true;
+        Verification verification = Verification.DEFAULT;
+        boolean speculation = true;
         Optional<JsonNode> given = SpecRules.options(root.get("options"), OPTIONS);
         if (given.isPresent()) {
             JsonNode options = given.get();
@@ -175,6 +183,15 @@ public record JobSpec(
                 reuse = reuseNode.booleanValue();
             }
             taskTimeout = SpecRules.taskTimeout(options);
+            verification = Verification.parse(options);
+            JsonNode speculationNode = options.get("speculation");
+            if (speculationNode != null && !speculationNode.isNull()) {
+                if (!speculationNode.isBoolean()) {
+                    throw PartitaException.invalid(
+                            "options.speculation", "options.speculation must be true or false, was " + speculationNode);
+                }
+                speculation = speculationNode.booleanValue();
+            }
         }
         Optional<String> rerunOf = Optional.empty();
         JsonNode rerunNode = root.get("rerunOf");
@@ -198,7 +215,9 @@ public record JobSpec(
                 rerunOf,
                 requirements,
                 reuse,
-                dataJob);
+                dataJob,
+                verification,
+                speculation);
     }
 
     private static Requirements parseRequirements(JsonNode node) {
@@ -311,7 +330,9 @@ public record JobSpec(
                 rerunOf,
                 requirements,
                 reuse,
-                dataJob);
+                dataJob,
+                verification,
+                speculation);
     }
 
     /** A phase of a data job: its function or code, params, partitions and options are given. */
@@ -338,7 +359,11 @@ public record JobSpec(
                 Optional.empty(),
                 new Requirements(0, 0, Set.of(DATA_FEATURE)),
                 false,
-                Optional.of(dataJob));
+                Optional.of(dataJob),
+                // Map and reduce outputs are blobs whose replicas are not compared yet: only local
+                // and trusted workers run data jobs (docs/verification.md).
+                Verification.TRUSTED_ONLY,
+                true);
     }
 
     /** {@code java}, {@code js} or {@code query}: what a worker needs to run this job. */
@@ -391,6 +416,8 @@ public record JobSpec(
         options.put("priority", priority);
         options.put("fanIn", fanIn);
         options.put("reuse", reuse);
+        verification.write(options);
+        options.put("speculation", speculation);
         if (!requirements.equals(Requirements.NONE)) {
             ObjectNode req = root.putObject("requirements");
             if (requirements.memory() > 0) {

@@ -2,7 +2,6 @@ package io.partita.coordinator.sched;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.partita.coordinator.calls.CallFunctions;
-import io.partita.coordinator.core.CompletionPolicy;
 import io.partita.coordinator.core.SingleWork;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,7 +37,8 @@ public final class CallRun extends SingleWork {
                 def.timeout(),
                 ATTEMPTS,
                 true,
-                CompletionPolicy.FIRST_ANSWER,
+                // A call's answer enters the cache and is reused: it is verified like a job's.
+                io.partita.coordinator.jobs.Verification.DEFAULT.policy(),
                 def.descriptorId(),
                 sub,
                 0);

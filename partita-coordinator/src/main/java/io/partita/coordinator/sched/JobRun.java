@@ -1,7 +1,6 @@
 package io.partita.coordinator.sched;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.partita.coordinator.core.CompletionPolicy;
 import io.partita.coordinator.core.RateMeter;
 import io.partita.coordinator.core.TaskState;
 import io.partita.coordinator.core.TreeWork;
@@ -40,15 +39,24 @@ public final class JobRun extends TreeWork {
 
     /** The number of the job's last event; see {@link JobEvents}. */
     long eventSeq;
+    /** Answers workers gave, replicas included: with the tasks done, what verification cost. */
+    long answers;
 
     int taskEvents;
     long taskEventsDropped;
     boolean started;
 
     JobRun(String id, JobSpec spec, long createdAt, JobStatus status) {
-        super(id, spec.taskTimeout(), spec.maxAttempts(), CompletionPolicy.FIRST_ANSWER, spec.priority(), createdAt);
+        super(
+                id,
+                spec.taskTimeout(),
+                spec.maxAttempts(),
+                spec.verification().policy(Scheduler::outputOf),
+                spec.priority(),
+                createdAt);
         this.spec = spec;
         this.createdAt = createdAt;
+        speculate(spec.speculation());
         this.status = status;
     }
 

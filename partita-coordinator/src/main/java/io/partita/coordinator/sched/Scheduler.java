@@ -7,17 +7,22 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.partita.coordinator.CoordinatorConfig;
 import io.partita.coordinator.calls.CallCache;
 import io.partita.coordinator.calls.CallFunctions;
+import io.partita.coordinator.common.CanonicalJson;
+import io.partita.coordinator.core.Answer;
 import io.partita.coordinator.core.Clock;
 import io.partita.coordinator.core.Effects;
 import io.partita.coordinator.core.Holder;
 import io.partita.coordinator.core.Lease;
+import io.partita.coordinator.core.Reputation;
 import io.partita.coordinator.core.SchedulerCore;
 import io.partita.coordinator.core.TaskState;
+import io.partita.coordinator.core.Trust;
 import io.partita.coordinator.core.Verdict;
 import io.partita.coordinator.core.Work;
 import io.partita.coordinator.jobs.JobSpec;
 import io.partita.protocol.Message;
 import io.partita.store.Completion;
+import io.partita.store.HostRecord;
 import io.partita.store.JobEvent;
 import io.partita.store.JobStatus;
 import io.partita.store.Store;
@@ -64,6 +69,7 @@ public final class Scheduler {
     private final LongSupplier millis;
     private final String instance;
     private final SchedulerCore core;
+    private final Volunteers volunteers = new Volunteers();
     private ResultWriter writer;
 
     private final Map<String, JobRun> live = new HashMap<>();
@@ -412,19 +418,51 @@ public final class Scheduler {
 
     // ---------------------------------------------------------------------------------- workers
 
-    /** Registers a worker after its hello. */
-    public WorkerConn connect(Message.Hello hello, String remote, WorkerConn.Outbox outbox) {
+    /**
+     * Registers a worker after its hello.
+     *
+     * @param trust how far its answers are believed
+     * @param host its address, which tells hosts apart for a quorum; null when every connection
+     *     counts as its own host
+     * @param volunteerKey a volunteer's secret key, which its record is kept under; null if none
+     */
+    public WorkerConn connect(
+            Message.Hello hello,
+            String remote,
+            Trust trust,
+            String host,
+            String volunteerKey,
+            WorkerConn.Outbox outbox) {
+        String name = hello.name() == null ? "" : hello.name();
+        // Stored and shown only as a hash: the leaderboard names no address and reveals no key.
+        String key = volunteerId(volunteerKey)
+                .orElse(CanonicalJson.sha256(
+                                trust.vouches()
+                                        ? "worker:" + name
+                                        : "addr:" + (host == null ? remote : host) + "/" + name)
+                        .substring(0, 20));
+        Optional<HostRecord> stored = Optional.empty();
+        try {
+            stored = store.host(key);
+        } catch (RuntimeException e) {
+            log.warn("Could not read the record of host {}; it starts afresh: {}", key, e.toString());
+        }
         lock.lock();
         try {
             String id = "w" + (++workerSeq);
             WorkerConn w = new WorkerConn(id, hello, remote, millis.getAsLong(), outbox, nanos.getAsLong());
-            // Every connection is its own host until trust and addresses decide otherwise.
-            w.holder = core.connect(id, id, hello.slots(), w::canRunWork);
+            w.trust = trust;
+            // Answers that vouch for themselves need no host of their own; untrusted ones are told
+            // apart by address, so that two tabs of one browser never form a quorum.
+            String quorumHost = trust.vouches() || host == null ? "connection:" + id : host;
+            Reputation reputation = volunteers.host(key, stored).reputation;
+            w.holder = core.connect(id, quorumHost, trust, reputation, hello.slots(), w::canRunWork);
             workers.put(id, w);
             log.info(
-                    "Worker {} connected from {}: {} '{}' with {} slots, functions {}",
+                    "Worker {} connected from {} ({}): {} '{}' with {} slots, functions {}",
                     id,
                     remote,
+                    trust.wireName(),
                     hello.kind(),
                     hello.name(),
                     hello.slots(),
@@ -653,7 +691,18 @@ public final class Scheduler {
         }
 
         @Override
+        public void decided(Work work, long key, List<Answer> answers, Answer chosen) {
+            volunteers.decided(work, answers, chosen, millis.getAsLong());
+            if (chosen == null && work instanceof JobRun job) {
+                log.warn("Job {}: {} got no agreeing answers among {}", job.id, job.describe(key), answers.size());
+            }
+        }
+
+        @Override
         public void attemptFailed(Lease lease, String error, int failures) {
+            if (lease.holder.trust != Trust.LOCAL) {
+                volunteers.failed(lease.holder, millis.getAsLong());
+            }
             if (!(lease.work instanceof JobRun job)) {
                 log.debug("{}; failed {} times", error, failures);
                 return;
@@ -681,6 +730,7 @@ public final class Scheduler {
 
         @Override
         public void ended(Work work) {
+            volunteers.ended(work);
             switch (work) {
                 case JobRun job -> jobEnded(job);
                 case CallRun c -> {
@@ -895,7 +945,10 @@ public final class Scheduler {
                 if (id == null) {
                     verdict = Verdict.NOT_HELD;
                 } else if (r.ok()) {
-                    verdict = core.answer(w.holder, id, 0, null);
+                    ((JobRun) id.work()).answers++;
+                    verdict = id.work().replicated()
+                            ? core.answer(w.holder, id, digest(outputs[i]), new ResultAnswer(r, outputs[i], w))
+                            : core.answer(w.holder, id, 0, null);
                 } else {
                     failureLogged = r.log();
                     verdict = core.failure(w.holder, id, errorText(r), true);
@@ -903,7 +956,14 @@ public final class Scheduler {
                 }
                 switch (verdict) {
                     case ACCEPTED -> {
-                        Accepted a = accept(w, (JobRun) id.work(), core.acceptedLease(), r, outputs[i]);
+                        Accepted a = core.acceptedPayload() instanceof ResultAnswer chosen
+                                ? accept(
+                                        chosen.worker(),
+                                        (JobRun) id.work(),
+                                        core.acceptedLease(),
+                                        chosen.result(),
+                                        chosen.output())
+                                : accept(w, (JobRun) id.work(), core.acceptedLease(), r, outputs[i]);
                         if (a != null) {
                             accepted.add(a);
                         }
@@ -955,8 +1015,15 @@ public final class Scheduler {
             }
             return;
         }
-        if (core.answer(w.holder, id, 0, null) != Verdict.ACCEPTED) {
+        Verdict verdict = id.work().replicated()
+                ? core.answer(w.holder, id, digest(output), new ResultAnswer(r, output, w))
+                : core.answer(w.holder, id, 0, null);
+        if (verdict != Verdict.ACCEPTED) {
             return;
+        }
+        if (core.acceptedPayload() instanceof ResultAnswer chosen) {
+            r = chosen.result();
+            output = chosen.output();
         }
         switch (id.work()) {
             case CallRun c -> {
@@ -973,6 +1040,36 @@ public final class Scheduler {
             default -> throw new IllegalStateException("not a call or log task: " + id.work());
         }
         core.committed(core.acceptedLease());
+    }
+
+    /**
+     * One answer of a task that needs validation, kept by the core until the task is decided: the
+     * result as the worker sent it, its output's JSON bytes, and who sent it.
+     */
+    record ResultAnswer(Message.Result result, byte[] output, WorkerConn worker) {}
+
+    /** The output of an answer the core kept, as JSON (for policies that compare within a tolerance). */
+    static JsonNode outputOf(Answer answer) {
+        return answer.payload() instanceof ResultAnswer r ? r.result().output() : null;
+    }
+
+    /**
+     * The digest answers are compared by: a 64-bit hash of the output's canonical JSON, so that two
+     * engines' equal answers (key order, number spelling) match.
+     */
+    private long digest(byte[] output) {
+        byte[] canonical;
+        try {
+            canonical = CanonicalJson.of(mapper.readTree(output)).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        } catch (java.io.IOException e) {
+            canonical = output;
+        }
+        try {
+            byte[] sha = java.security.MessageDigest.getInstance("SHA-256").digest(canonical);
+            return java.nio.ByteBuffer.wrap(sha).getLong();
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private static String errorText(Message.Result r) {
@@ -1148,6 +1245,7 @@ public final class Scheduler {
 
     /** Drops workers that closed or stopped sending heartbeats, then expires leases past their deadline. */
     public void sweep() {
+        List<HostRecord> dirtyHosts;
         lock.lock();
         try {
             long now = nanos.getAsLong();
@@ -1161,6 +1259,104 @@ public final class Scheduler {
                 }
             }
             core.expire();
+            dirtyHosts = volunteers.drainDirty();
+        } finally {
+            unlock();
+        }
+        if (!dirtyHosts.isEmpty()) {
+            try {
+                store.saveHosts(dirtyHosts);
+            } catch (RuntimeException e) {
+                log.warn("Could not save {} host records; will try again: {}", dirtyHosts.size(), e.toString());
+                lock.lock();
+                try {
+                    volunteers.retry(dirtyHosts);
+                } finally {
+                    unlock();
+                }
+            }
+        }
+    }
+
+    /**
+     * The public id of a volunteer's record from its secret key: a hash, so that the id does not
+     * reveal the key. Empty if the key is null.
+     */
+    public static Optional<String> volunteerId(String volunteerKey) {
+        return volunteerKey == null
+                ? Optional.empty()
+                : Optional.of(CanonicalJson.sha256("volunteer:" + volunteerKey).substring(0, 20));
+    }
+
+    /**
+     * Sets the display name of the volunteer whose secret key is given (if a name is given); returns
+     * its record, or empty if it has none yet (it never answered).
+     */
+    public Optional<HostRecord> nameVolunteer(String volunteerKey, Optional<String> displayName) {
+        String id = volunteerId(volunteerKey).orElseThrow();
+        lock.lock();
+        try {
+            Optional<Volunteers.Host> known = volunteers.find(id);
+            if (known.isPresent()) {
+                displayName.ifPresent(n -> volunteers.name(id, n, millis.getAsLong()));
+                return Optional.of(known.get().toRecord());
+            }
+        } finally {
+            unlock();
+        }
+        Optional<HostRecord> stored = store.host(id);
+        if (stored.isPresent() && displayName.isPresent()) {
+            HostRecord r = stored.get();
+            HostRecord named = new HostRecord(
+                    r.key(),
+                    displayName.get(),
+                    r.validated(),
+                    r.invalid(),
+                    r.unchecked(),
+                    r.consecutive(),
+                    r.errors(),
+                    r.cpuMillis(),
+                    r.credit(),
+                    millis.getAsLong());
+            store.saveHosts(List.of(named));
+            return Optional.of(named);
+        }
+        return stored;
+    }
+
+    /** Saves the host records that changed (at shutdown). */
+    public void saveHosts() {
+        List<HostRecord> dirty;
+        lock.lock();
+        try {
+            dirty = volunteers.drainDirty();
+        } finally {
+            unlock();
+        }
+        if (!dirty.isEmpty()) {
+            store.saveHosts(dirty);
+        }
+    }
+
+    /** A host's record for the API: in memory if it is, else as stored. */
+    public Optional<HostRecord> host(String key) {
+        lock.lock();
+        try {
+            Optional<Volunteers.Host> h = volunteers.find(key);
+            if (h.isPresent()) {
+                return Optional.of(h.get().toRecord());
+            }
+        } finally {
+            unlock();
+        }
+        return store.host(key);
+    }
+
+    /** The host records not saved yet, so that views show the latest. */
+    public List<HostRecord> unsavedHosts() {
+        lock.lock();
+        try {
+            return volunteers.snapshot();
         } finally {
             unlock();
         }
@@ -1178,6 +1374,7 @@ public final class Scheduler {
             long done,
             long failed,
             long retried,
+            long answers,
             double rate,
             Optional<Double> etaSeconds,
             Optional<String> error) {}
@@ -1211,6 +1408,7 @@ public final class Scheduler {
                     done,
                     job.failed(),
                     job.retried(),
+                    job.answers,
                     rate,
                     eta,
                     job.error()));
@@ -1231,7 +1429,9 @@ public final class Scheduler {
             Map<String, Integer> running,
             Map<String, Integer> combining,
             int credits,
-            boolean draining) {}
+            boolean draining,
+            Trust trust,
+            String hostKey) {}
 
     /** The connected workers, for the API. */
     public List<WorkerView> workers() {
@@ -1261,7 +1461,9 @@ public final class Scheduler {
                         running,
                         combining,
                         w.holder.credits(),
-                        w.holder.draining()));
+                        w.holder.draining(),
+                        w.trust,
+                        w.holder.reputation.key));
             }
             return views;
         } finally {

@@ -26,6 +26,9 @@ public final class WorkerConn {
     /** Where messages to the worker go. */
     public final Outbox outbox;
 
+    /** How far its answers are believed; set once at connect. */
+    io.partita.coordinator.core.Trust trust = io.partita.coordinator.core.Trust.UNTRUSTED;
+
     /** The worker in the core's ledger; set once at connect. */
     Holder holder;
 

@@ -13,6 +13,7 @@ import io.helidon.websocket.WsUpgradeException;
 import io.partita.coordinator.CoordinatorConfig;
 import io.partita.coordinator.calls.CallService;
 import io.partita.coordinator.core.Lease;
+import io.partita.coordinator.core.Trust;
 import io.partita.coordinator.data.DataJobs;
 import io.partita.coordinator.jobs.FunctionCatalog;
 import io.partita.coordinator.sched.Scheduler;
@@ -58,6 +59,7 @@ public final class WorkerEndpoint implements WsListener {
     private final CallService calls;
     private final CoordinatorConfig config;
     private final ConnectionGate gate;
+    private final TrustGate trustGate;
     private final ObjectMapper mapper = Codec.mapper();
     private final TaskContents contents;
     private final CoordinatorSession.Settings settings;
@@ -67,6 +69,8 @@ public final class WorkerEndpoint implements WsListener {
     private Sender sender;
     private CoordinatorSession protocol;
     private volatile WorkerConn conn;
+    private volatile Optional<String> authorization = Optional.empty();
+    private volatile String volunteerKey;
 
     /** A worker connection's session, fed to {@code scheduler}. */
     public WorkerEndpoint(
@@ -77,7 +81,9 @@ public final class WorkerEndpoint implements WsListener {
             DataJobs dataJobs,
             CoordinatorConfig config,
             ConnectionGate gate,
+            TrustGate trustGate,
             StoreHealth health) {
+        this.trustGate = trustGate;
         this.scheduler = scheduler;
         this.contents = new TaskContents(store, dataJobs, mapper, health);
         this.calls = calls;
@@ -97,6 +103,8 @@ public final class WorkerEndpoint implements WsListener {
             // Helidon then routes the request as plain HTTP: ConnectionGate.routing answers 403 and logs.
             throw new WsUpgradeException(refused.get());
         }
+        authorization = headers.first(HeaderNames.AUTHORIZATION);
+        volunteerKey = volunteerKey(prologue);
         return Optional.empty();
     }
 
@@ -183,6 +191,24 @@ public final class WorkerEndpoint implements WsListener {
                 : text.substring(0, max) + "... (" + text.length() + " chars)";
     }
 
+    /**
+     * A volunteer's secret key from {@code ?volunteer=} on the upgrade URL: 16 to 64 characters of
+     * {@code [A-Za-z0-9_-]}, made and kept by the volunteer's browser so that its record follows it
+     * across visits; null if absent or malformed (the record is then keyed by address and name).
+     */
+    static String volunteerKey(HttpPrologue prologue) {
+        try {
+            var query = prologue.query();
+            if (!query.contains("volunteer")) {
+                return null;
+            }
+            String key = query.get("volunteer");
+            return key.matches("[A-Za-z0-9_-]{16,64}") ? key : null;
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
     private InetAddress address() {
         try {
             return session.socketContext().remotePeer().address() instanceof InetSocketAddress a
@@ -215,12 +241,20 @@ public final class WorkerEndpoint implements WsListener {
                     callNames.add(info.name());
                 }
             }
-            catalog.announce(hello.functions().stream()
-                    .filter(f -> !callNames.contains(f))
-                    .toList());
-            catalog.announceVersions(hello.catalogList());
-            calls.functions().announce(hello.catalogList());
-            WorkerConn connected = scheduler.connect(hello, remote(), sender);
+            InetAddress address = address();
+            Trust trust = trustGate.classify(authorization, address);
+            if (trust.vouches()) {
+                // Only workers the coordinator trusts may add Java functions to the catalog; an
+                // untrusted worker's functions are its own to run and replace nothing (docs/verification.md).
+                catalog.announce(hello.functions().stream()
+                        .filter(f -> !callNames.contains(f))
+                        .toList());
+                catalog.announceVersions(hello.catalogList());
+                calls.functions().announce(hello.catalogList());
+            }
+            String host = address == null ? remote() : address.getHostAddress();
+            WorkerConn connected = scheduler.connect(
+                    hello, remote(), trust, trustGate.eachConnectionAHost() ? null : host, volunteerKey, sender);
             conn = connected;
             return connected.id;
         }

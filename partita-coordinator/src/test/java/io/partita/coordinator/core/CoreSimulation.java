@@ -74,16 +74,64 @@ final class CoreSimulation {
         return restarts;
     }
 
+    private int liesAcceptedOnRecord;
+    private int speculated;
+
+    int speculated() {
+        return speculated;
+    }
+
+    int liesAcceptedOnRecord() {
+        return liesAcceptedOnRecord;
+    }
+
+    /** Answers accepted on their host's record alone, and answers judged invalid, over all hosts. */
+    long[] judged() {
+        long unchecked = 0;
+        long invalid = 0;
+        for (Reputation r : reputations.values()) {
+            unchecked += r.unchecked();
+            invalid += r.invalid();
+        }
+        return new long[] {unchecked, invalid};
+    }
+
     int lateAccepted() {
         return lateAccepted;
     }
 
     /** What one work is, so that a restarted core can rebuild it from the store. */
-    record Spec(Work.Kind kind, long partitions, int fanIn, int maxAttempts, Duration timeout, int k, int maxReplicas) {
+    record Spec(
+            Work.Kind kind,
+            long partitions,
+            int fanIn,
+            int maxAttempts,
+            Duration timeout,
+            int k,
+            int maxReplicas,
+            int verification) {
         CompletionPolicy policy() {
-            return k == 1 && maxReplicas == 1 ? CompletionPolicy.FIRST_ANSWER : CompletionPolicy.quorum(k, maxReplicas);
+            return switch (verification) {
+                case TRUSTED_ONLY -> CompletionPolicy.trustedOnly();
+                case ADAPTIVE -> CompletionPolicy.adaptive(k, maxReplicas, TRUST_AFTER);
+                default ->
+                    k == 1 && maxReplicas == 1
+                            ? CompletionPolicy.FIRST_ANSWER
+                            : CompletionPolicy.quorum(k, maxReplicas);
+            };
         }
     }
+
+    static final int QUORUM = 0;
+    static final int TRUSTED_ONLY = 1;
+    static final int ADAPTIVE = 2;
+    static final int TRUST_AFTER = 3;
+
+    /** Liars that lie on every replicated task, and liars that lie only once their record is trusted. */
+    static final int HONEST = 0;
+
+    static final int ALWAYS_LIES = 1;
+    static final int LIES_WHEN_TRUSTED = 2;
 
     /** A job of the simulation. */
     static final class SimJob extends TreeWork {
@@ -121,12 +169,16 @@ final class CoreSimulation {
     /** A simulated worker: its holder and what it was sent. */
     private static final class SimWorker {
         final Holder holder;
-        final boolean liar;
+        final int liar;
         final List<Lease> held = new ArrayList<>();
 
-        SimWorker(Holder holder, boolean liar) {
+        SimWorker(Holder holder, int liar) {
             this.holder = holder;
             this.liar = liar;
+        }
+
+        boolean liesNow() {
+            return liar == ALWAYS_LIES || liar == LIES_WHEN_TRUSTED && holder.reputation.consecutive() >= TRUST_AFTER;
         }
     }
 
@@ -156,6 +208,15 @@ final class CoreSimulation {
                 }
                 if (durable(lease.work.id, lease.work, lease.key)) {
                     violations.add("durable task leased again: " + lease);
+                }
+                if (!lease.work.policy().admits(holder.trust)) {
+                    violations.add(lease + " was leased to " + holder + ", which its policy does not admit");
+                }
+                if (lease.vouched() && holder.reputation.consecutive() < TRUST_AFTER) {
+                    violations.add(lease + " is accepted on the record of " + holder.reputation + ", too short");
+                }
+                if (lease.speculative()) {
+                    speculated++;
                 }
                 if (w != null) {
                     w.held.add(lease);
@@ -190,6 +251,11 @@ final class CoreSimulation {
             }
         }
         return null;
+    }
+
+    /** Whether a job speculates: half of them, the same after a restart. */
+    private static boolean speculates(String id) {
+        return (id.hashCode() & 1) == 0;
     }
 
     /** The honest answer of a task. */
@@ -236,8 +302,9 @@ final class CoreSimulation {
             lose(w);
         }
         for (int i = 0; i < 4; i++) {
-            connect(false);
+            connect(HONEST, Trust.UNTRUSTED);
         }
+        connect(HONEST, Trust.TRUSTED); // trusted-only works need one
         for (int i = 0; i < 20_000 && violations.isEmpty() && !allEnded(); i++) {
             quietStep();
             check();
@@ -279,7 +346,7 @@ final class CoreSimulation {
         if (works.size() < 3 || roll < 4) {
             submit();
         } else if (workers.size() < 2 || roll < 8) {
-            connect(random.nextInt(4) == 0);
+            connect(random.nextInt(4) == 0 ? 1 + random.nextInt(2) : HONEST);
         } else if (roll < 20) {
             SimWorker w = anyWorker();
             note("pull " + w.holder);
@@ -349,17 +416,25 @@ final class CoreSimulation {
 
     private SimWorker anyWorker() {
         if (workers.isEmpty()) {
-            connect(false);
+            connect(HONEST);
         }
         return workers.get(random.nextInt(workers.size()));
     }
 
-    private void connect(boolean liar) {
+    private final Map<String, Reputation> reputations = new HashMap<>();
+
+    private void connect(int liar) {
+        // Some honest workers are trusted (they presented a credential); a liar never is.
+        connect(liar, liar == HONEST && random.nextInt(5) == 0 ? Trust.TRUSTED : Trust.UNTRUSTED);
+    }
+
+    private void connect(int liar, Trust trust) {
         String id = "w" + (++workerSeq);
         // Some workers share a host: their answers never form a quorum together.
         String host = "h" + (faults ? random.nextInt(Math.max(2, workerSeq)) : workerSeq);
         int slots = 1 + random.nextInt(3);
-        Holder h = core.connect(id, host, slots, work -> true);
+        Reputation reputation = reputations.computeIfAbsent(host, Reputation::new);
+        Holder h = core.connect(id, host, trust, reputation, slots, work -> true);
         workers.add(new SimWorker(h, liar));
         core.pull(h, 1 + random.nextInt(4));
     }
@@ -374,9 +449,14 @@ final class CoreSimulation {
         int kind = random.nextInt(10);
         int k = 1;
         int max = 1;
-        if (random.nextInt(4) == 0) {
+        int verification = QUORUM;
+        int roll = random.nextInt(8);
+        if (roll < 3) {
             k = 2 + random.nextInt(2);
             max = k + random.nextInt(3);
+            verification = roll == 0 ? QUORUM : ADAPTIVE;
+        } else if (roll == 3) {
+            verification = TRUSTED_ONLY;
         }
         Duration timeout = Duration.ofMillis(500 + random.nextInt(2500));
         int attempts = 1 + random.nextInt(5);
@@ -390,14 +470,16 @@ final class CoreSimulation {
                     attempts,
                     timeout,
                     k,
-                    max);
+                    max,
+                    verification);
             SimJob job = new SimJob(id, spec);
+            job.speculate(speculates(id));
             if (random.nextInt(5) > 0) {
                 job.start(spec.partitions(), null);
             } // else it prepares first
             work = job;
         } else {
-            spec = new Spec(kind < 8 ? Work.Kind.CALL : Work.Kind.LOG, 1, 0, attempts, timeout, k, max);
+            spec = new Spec(kind < 8 ? Work.Kind.CALL : Work.Kind.LOG, 1, 0, attempts, timeout, k, max, verification);
             work = new SimSingle(id, spec, random.nextBoolean());
         }
         specs.put(id, spec);
@@ -432,7 +514,7 @@ final class CoreSimulation {
             return;
         }
         long digest = truth(work.id, lease.key);
-        if (w.liar && work.replicated()) {
+        if (w.liesNow() && work.replicated()) {
             digest = random.nextLong(); // liars do not collude: each lie is its own
         }
         Verdict v = core.answer(w.holder, lease.id(), digest, null);
@@ -450,7 +532,7 @@ final class CoreSimulation {
                 long chosenDigest = chosen == lease ? digest : answerOf(chosen);
                 if (work.replicated()) {
                     remember(lease, w, digest);
-                    checkQuorum(work, lease.key, chosenDigest);
+                    checkQuorum(work, lease.key, chosen, chosenDigest);
                 }
                 commits.add(new PendingCommit(chosen, chosenDigest, epoch));
             }
@@ -482,7 +564,19 @@ final class CoreSimulation {
         return d;
     }
 
-    private void checkQuorum(Work work, long key, long digest) {
+    private void checkQuorum(Work work, long key, Lease chosen, long digest) {
+        if (chosen.holder.trust.vouches()) {
+            if (digest != truth(work.id, key)) {
+                violations.add(work.describe(key) + " of " + work + " recorded a lie from a trusted worker");
+            }
+            return;
+        }
+        if (chosen.vouched()) {
+            if (digest != truth(work.id, key)) {
+                liesAcceptedOnRecord++; // the risk adaptive replication takes, bounded by its checks
+            }
+            return;
+        }
         int k = work.policy().replicas();
         Set<Long> hosts = new HashSet<>();
         for (long[] a : replicaAnswers.getOrDefault(work.id + "/" + key, List.of())) {
@@ -596,6 +690,7 @@ final class CoreSimulation {
             Work fresh;
             if (old instanceof SimJob oldJob) {
                 SimJob job = new SimJob(e.getKey(), spec);
+                job.speculate(speculates(e.getKey()));
                 boolean prepared = !oldJob.preparing() || rows.containsKey(0L);
                 if (prepared) {
                     TreeShape shape = new TreeShape(spec.partitions(), spec.fanIn());
@@ -634,7 +729,7 @@ final class CoreSimulation {
         }
         works.clear();
         works.putAll(rebuilt);
-        connect(false);
+        connect(HONEST);
     }
 
     private boolean reported;

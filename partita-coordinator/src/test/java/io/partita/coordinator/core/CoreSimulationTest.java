@@ -19,6 +19,9 @@ class CoreSimulationTest {
         long recorded = 0;
         int restarts = 0;
         int late = 0;
+        long unchecked = 0;
+        long speculated = 0;
+        long invalid = 0;
         for (int i = 0; i < RUNS; i++) {
             long seed = BASE_SEED + i;
             CoreSimulation sim = new CoreSimulation(seed);
@@ -29,11 +32,17 @@ class CoreSimulationTest {
             recorded += sim.recorded();
             restarts += sim.restarts();
             late += sim.lateAccepted();
+            unchecked += sim.judged()[0];
+            speculated += sim.speculated();
+            invalid += sim.judged()[1];
         }
         // The runs must exercise what they claim to.
         assertThat(steps).isGreaterThan(RUNS * 300L);
         assertThat(recorded).isGreaterThan(RUNS * 20L);
         assertThat(restarts).isGreaterThan(RUNS / 4);
         assertThat(late).isGreaterThan(0);
+        assertThat(speculated).as("speculative copies of stragglers").isGreaterThan(RUNS / 4);
+        assertThat(unchecked).as("answers accepted on a host's record").isGreaterThan(0);
+        assertThat(invalid).as("lies caught").isGreaterThan(RUNS / 4);
     }
 }

@@ -422,4 +422,103 @@ class SchedulerCoreTest {
         assertThat(job.status()).isEqualTo(Work.Status.FAILED);
         assertThat(job.error()).get().asString().contains("no quorum(2 of at most 2)");
     }
+
+    @Test
+    void trustedOnly_isNeverLeasedToAnUntrustedHolder() {
+        Job job = new Job("t", 3, 3, CompletionPolicy.trustedOnly(), 0);
+        core.add(job);
+        Holder stranger = holder("w1", 10);
+        assertThat(effects.of(stranger)).isEmpty();
+        Holder trusted = core.connect("w2", "w2", Trust.TRUSTED, new Reputation("w2"), 4, w -> true);
+        core.pull(trusted, 10);
+        assertThat(effects.of(trusted)).hasSize(3);
+        assertLedgerBalanced(job);
+    }
+
+    @Test
+    void quorum_aTrustedAnswerSettlesATaskAlone_andJudgesTheUntrustedOnes() {
+        Job job = new Job("q", 1, 3, CompletionPolicy.quorum(2, 4), 0);
+        core.add(job);
+        Reputation liarRecord = new Reputation("liar");
+        Holder liar = core.connect("w1", "host-l", Trust.UNTRUSTED, liarRecord, 1, w -> true);
+        core.pull(liar, 1);
+        Lease lie = effects.of(liar).get(0);
+        assertThat(core.answer(liar, lie.id(), 666, null)).isEqualTo(Verdict.RECORDED);
+        Holder trusted = core.connect("w2", "host-t", Trust.TRUSTED, new Reputation("t"), 1, w -> true);
+        core.pull(trusted, 1);
+        Lease honest = effects.of(trusted).get(0);
+        assertThat(core.answer(trusted, honest.id(), 42, null)).isEqualTo(Verdict.ACCEPTED);
+        assertThat(core.acceptedLease()).isSameAs(honest);
+        assertThat(liarRecord.invalid()).isEqualTo(1);
+        assertThat(liarRecord.consecutive()).isZero();
+        assertLedgerBalanced(job);
+    }
+
+    /** Each host answers what it was sent, round robin, and asks for one more; returns answers given. */
+    private long round(Holder[] hosts, int[] seen, Holder liar, long[] tasks) {
+        long answers = 0;
+        for (int i = 0; i < hosts.length; i++) {
+            Holder h = hosts[i];
+            core.pull(h, 1);
+            List<Lease> mine = effects.of(h);
+            for (; seen[i] < mine.size(); seen[i]++) {
+                Lease lease = mine.get(seen[i]);
+                answers++;
+                long digest = h == liar ? -1 - lease.key : lease.key;
+                if (core.answer(h, lease.id(), digest, null) == Verdict.ACCEPTED) {
+                    core.committed(core.acceptedLease());
+                    tasks[0]++;
+                }
+            }
+        }
+        return answers;
+    }
+
+    @Test
+    void adaptive_trustsAHostAfterARunOfValidatedAnswers_checksAFallingFraction_andResetsOnALie() {
+        CompletionPolicy adaptive = CompletionPolicy.adaptive(2, 5, 10);
+        Reputation[] records = new Reputation[4];
+        Holder[] hosts = new Holder[4];
+        for (int i = 0; i < 4; i++) {
+            records[i] = new Reputation("host-" + i);
+            hosts[i] = core.connect("w" + i, "host-" + i, Trust.UNTRUSTED, records[i], 1, w -> true);
+        }
+        Job job = new Job("a", 4000, 3, adaptive, 0);
+        core.add(job);
+        int[] seen = new int[4];
+        long[] tasks = {0};
+        long answers = 0;
+        long warmUpAnswers = 0;
+        long warmUpTasks = 0;
+        while (job.live()) {
+            long given = round(hosts, seen, null, tasks);
+            assertThat(given).as("progress").isPositive();
+            answers += given;
+            if (tasks[0] < 400) {
+                warmUpAnswers = answers;
+                warmUpTasks = tasks[0];
+            }
+        }
+        assertThat(job.status()).isEqualTo(Work.Status.DONE);
+        double extra = (double) (answers - warmUpAnswers) / (tasks[0] - warmUpTasks) - 1;
+        assertThat(extra).as("extra work after warm-up").isLessThan(0.15);
+        assertThat((double) warmUpAnswers / warmUpTasks - 1)
+                .as("extra work in the warm-up")
+                .isGreaterThan(extra);
+        for (Reputation r : records) {
+            assertThat(r.consecutive()).isGreaterThanOrEqualTo(10);
+            assertThat(r.unchecked()).isGreaterThan(0);
+            assertThat(r.invalid()).isZero();
+        }
+
+        // The host then lies on every task: a check catches it and its run starts again from zero.
+        Job next = new Job("b", 2000, 3, adaptive, 0);
+        core.add(next);
+        while (next.live() && records[0].invalid() == 0) {
+            round(hosts, seen, hosts[0], tasks);
+        }
+        assertThat(records[0].invalid()).isEqualTo(1);
+        assertThat(records[0].consecutive()).isZero();
+        assertThat(core.breaches(List.of(job, next))).isEmpty();
+    }
 }

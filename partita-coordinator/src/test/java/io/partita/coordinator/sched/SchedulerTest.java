@@ -128,6 +128,9 @@ class SchedulerTest {
         return scheduler.connect(
                 new Message.Hello(1, "java", "t", List.of("java"), 1, 1, List.of(functions), slots, java.util.Map.of()),
                 "test",
+                io.partita.coordinator.core.Trust.LOCAL,
+                null,
+                null,
                 outbox);
     }
 
@@ -205,6 +208,9 @@ class SchedulerTest {
                         null,
                         List.of("b")),
                 "test",
+                io.partita.coordinator.core.Trust.LOCAL,
+                null,
+                null,
                 out);
         scheduler.pull(onlyB, 8);
         assertThat(out.leases).isEmpty();
@@ -219,11 +225,18 @@ class SchedulerTest {
                 .add("webgpu");
         scheduler.submit("gpu", JobSpec.parse(gpu, 10_000_000));
         RecordingOutbox small = new RecordingOutbox();
-        WorkerConn noGpu = scheduler.connect(gpuJobWorker(List.of("wasm")), "test", small);
+        WorkerConn noGpu = scheduler.connect(
+                gpuJobWorker(List.of("wasm")), "test", io.partita.coordinator.core.Trust.LOCAL, null, null, small);
         scheduler.pull(noGpu, 4);
         assertThat(small.leases).isEmpty();
         RecordingOutbox big = new RecordingOutbox();
-        WorkerConn withGpu = scheduler.connect(gpuJobWorker(List.of("wasm", "webgpu")), "test", big);
+        WorkerConn withGpu = scheduler.connect(
+                gpuJobWorker(List.of("wasm", "webgpu")),
+                "test",
+                io.partita.coordinator.core.Trust.LOCAL,
+                null,
+                null,
+                big);
         scheduler.pull(withGpu, 4);
         assertThat(big.leases).hasSize(4).allSatisfy(l -> assertThat(l.work.id).isEqualTo("gpu"));
     }
@@ -548,6 +561,9 @@ class SchedulerTest {
         WorkerConn w2 = restarted.connect(
                 new Message.Hello(1, "java", "t", List.of("java"), 1, 1, List.of("f"), 1, java.util.Map.of()),
                 "test",
+                io.partita.coordinator.core.Trust.LOCAL,
+                null,
+                null,
                 again);
         restarted.pull(w2, 1);
         Lease third = again.leases.get(0);

@@ -84,6 +84,9 @@ class StoreFaultsTest {
         return scheduler.connect(
                 new Message.Hello(1, "java", "t", List.of("java"), 1, 1, List.of("f"), 64, java.util.Map.of()),
                 "test",
+                io.partita.coordinator.core.Trust.LOCAL,
+                null,
+                null,
                 out);
     }
 

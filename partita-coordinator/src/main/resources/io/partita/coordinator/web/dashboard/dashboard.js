@@ -1,6 +1,6 @@
 // Partita dashboard: a one-page app over the coordinator's REST API and Server-Sent Events.
 // Plain ES2020, no framework, no build step, no network access beyond this coordinator.
-// Routes: #/ (overview), #/jobs (all jobs), #/jobs/{id} (one job), #/workers, #/submit.
+// Routes: #/ (overview), #/jobs (all jobs), #/jobs/{id} (one job), #/workers, #/volunteers, #/submit.
 'use strict';
 (() => {
   // ------------------------------------------------------------------------------- helpers
@@ -858,7 +858,11 @@
           cell('failed', 'num'), cell('rate', 'num'), cell('running'), cell('connected', 'nowrap'), cell('draining')),
         (tr, w) => {
           const c = tr.children;
-          setText(c[0], w.kind);
+          if (c[0].childNodes.length !== 2) c[0].replaceChildren(h('span'), h('div', { class: 'job-id', 'data-trust': '' }));
+          setText(c[0].firstChild, w.kind);
+          setText(c[0].lastChild, w.trust || '');
+          c[0].lastChild.title = w.trust === 'untrusted' ? 'its answers are validated against other hosts\' answers'
+            : 'its answers count as validated';
           if (!c[1].firstChild) c[1].append(h('b'), h('div', { class: 'job-id' }));
           setText(c[1].firstChild, w.name || '–');
           setText(c[1].lastChild, w.id);
@@ -893,6 +897,62 @@
     });
     load();
     scope.every(2000, load);
+  }
+
+  // ------------------------------------------------------------------------------- volunteers
+
+  function pageVolunteers(scope) {
+    document.title = 'Volunteers · Partita';
+    const tbody = h('tbody');
+    const empty = h('p', { class: 'empty', text: 'No host has answered yet. Credit is granted for validated answers only.' });
+    const error = h('div', { class: 'field-error top', 'data-field': '', role: 'alert' });
+    app.replaceChildren(
+      h('div', { class: 'page-head' }, h('h1', { text: 'Volunteers' }),
+        h('span', { class: 'sub', text: 'credit: seconds of validated computing' })),
+      error,
+      h('section', { class: 'card' },
+        h('div', { class: 'table-wrap' }, h('table', { id: 'volunteers-table' },
+          h('thead', null, h('tr', null, ['Volunteer', 'Credit', 'Validated', 'Unchecked', 'Invalid', 'Run', 'Errors', 'CPU s', 'Last seen']
+            .map((t, i) => h('th', { class: i >= 1 && i <= 7 ? 'num' : null, text: t })))),
+          tbody)),
+        empty));
+    let items = null;
+
+    async function load() {
+      try {
+        items = (await api('GET', '/api/volunteers?limit=100')).items;
+        setText(error, '');
+        scope.invalidate();
+      } catch (e) {
+        setText(error, e.message);
+      }
+    }
+
+    const cell = (col, cls) => h('td', { 'data-col': col, class: cls || null });
+    scope.onRender(() => {
+      if (!items) return;
+      syncRows(tbody, items, (v) => v.id,
+        (v) => h('tr', { 'data-volunteer': v.id },
+          cell('name'), cell('credit', 'num'), cell('validated', 'num'), cell('unchecked', 'num'), cell('invalid', 'num'),
+          cell('run', 'num'), cell('errors', 'num'), cell('cpu', 'num'), cell('seen', 'nowrap')),
+        (tr, v) => {
+          const c = tr.children;
+          if (c[0].childNodes.length !== 2) c[0].replaceChildren(h('b'), h('div', { class: 'job-id' }));
+          setText(c[0].firstChild, v.name || 'anonymous');
+          setText(c[0].lastChild, v.id);
+          setText(c[1], (v.credit || 0).toFixed(1));
+          setText(c[2], fmtInt(v.validated));
+          setText(c[3], fmtInt(v.unchecked));
+          setText(c[4], fmtInt(v.invalid));
+          setText(c[5], fmtInt(v.run));
+          setText(c[6], fmtInt(v.errors));
+          setText(c[7], (v.cpuSeconds || 0).toFixed(1));
+          setText(c[8], ago(v.updatedAt));
+        });
+      empty.hidden = items.length > 0;
+    });
+    load();
+    scope.every(5000, load);
   }
 
   // ------------------------------------------------------------------------------- one job
@@ -1680,6 +1740,9 @@
     } else if (path === '/workers') {
       nav = 'workers';
       pageWorkers(current);
+    } else if (path === '/volunteers') {
+      nav = 'volunteers';
+      pageVolunteers(current);
     } else if (path === '/submit') {
       nav = 'submit';
       pageSubmit(current);

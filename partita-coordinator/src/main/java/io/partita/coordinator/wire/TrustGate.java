@@ -1,0 +1,62 @@
+package io.partita.coordinator.wire;
+
+import io.partita.coordinator.CoordinatorConfig;
+import io.partita.coordinator.common.AddressBlock;
+import io.partita.coordinator.core.Trust;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Decides a worker connection's {@link Trust} when it connects (docs/verification.md): {@code
+ * local} for the coordinator's own local worker, which presents a token made at start and known
+ * only inside this process; {@code trusted} for connections from the addresses the operator listed;
+ * {@code untrusted} for everyone else. Thread-safe (immutable).
+ */
+public final class TrustGate {
+    private final String localToken;
+    private final List<AddressBlock> trusted;
+    private final boolean eachConnectionAHost;
+
+    /** A gate with a fresh local token and {@code trust}'s addresses. */
+    public TrustGate(CoordinatorConfig.Trust trust) {
+        byte[] secret = new byte[32];
+        new SecureRandom().nextBytes(secret);
+        this.localToken = Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
+        this.trusted =
+                trust.trustedAddresses().stream().map(AddressBlock::parse).toList();
+        this.eachConnectionAHost = trust.eachConnectionAHost();
+    }
+
+    /** The token the coordinator's local worker presents ({@code Authorization: Bearer}). */
+    public String localToken() {
+        return localToken;
+    }
+
+    /** Whether every connection counts as its own host (tests and demos on one machine). */
+    public boolean eachConnectionAHost() {
+        return eachConnectionAHost;
+    }
+
+    /** The trust of a connection with that {@code Authorization} header from that address. */
+    public Trust classify(Optional<String> authorization, InetAddress address) {
+        if (authorization.isPresent() && authorization.get().startsWith("Bearer ")) {
+            byte[] given = authorization.get().substring(7).strip().getBytes(StandardCharsets.UTF_8);
+            if (MessageDigest.isEqual(given, localToken.getBytes(StandardCharsets.UTF_8))) {
+                return Trust.LOCAL;
+            }
+        }
+        if (address != null) {
+            for (AddressBlock block : trusted) {
+                if (block.contains(address)) {
+                    return Trust.TRUSTED;
+                }
+            }
+        }
+        return Trust.UNTRUSTED;
+    }
+}
