@@ -100,6 +100,21 @@ final class CoordinatorClient {
         return send(request("api/jobs/" + segment(id)).DELETE().build());
     }
 
+    /** DELETE /api/jobs/{id}?purge=true: deletes a finished job; returns {@code {"id", "deleted"}}. */
+    JsonNode deleteJob(String id) {
+        return send(request("api/jobs/" + segment(id) + "?purge=true").DELETE().build());
+    }
+
+    /** DELETE /api/datasets/{id}; returns {@code {"id", "deleted"}}. */
+    JsonNode deleteDataset(String id) {
+        return send(request("api/datasets/" + segment(id)).DELETE().build());
+    }
+
+    /** GET /api/datasets. */
+    JsonNode datasets() {
+        return send(request("api/datasets").GET().build());
+    }
+
     /** GET /api/jobs/{id}/result, copying the body to {@code sink} as it arrives. */
     void result(String id, OutputStream sink) {
         HttpRequest req = request("api/jobs/" + segment(id) + "/result").GET().build();

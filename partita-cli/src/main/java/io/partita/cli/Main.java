@@ -28,6 +28,8 @@ import picocli.CommandLine.Spec;
             StatusCommand.class,
             ResultCommand.class,
             CancelCommand.class,
+            DeleteCommand.class,
+            DatasetCommand.class,
             GroupCommand.class,
             CommandLine.HelpCommand.class
         },

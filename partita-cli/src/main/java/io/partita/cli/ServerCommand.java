@@ -113,8 +113,57 @@ final class ServerCommand extends CliCommand {
             names = "--import-dir",
             paramLabel = "DIR",
             description = "A directory whose files may be registered as datasets by file: URL; repeatable"
-                    + " (default: the working directory).")
+                    + " (default: none, file import is off).")
     java.util.List<Path> importDirs;
+
+    @Option(
+            names = "--allow-fetch",
+            paramLabel = "HOST|ADDRESS|CIDR",
+            split = ",",
+            description = "A loopback, private or link-local destination that URL imports and code.url may"
+                    + " reach anyway; repeatable (default: only public addresses).")
+    java.util.List<String> allowFetch;
+
+    @Option(
+            names = "--max-upload",
+            paramLabel = "SIZE",
+            description = "Largest dataset, uploaded or imported by URL (default 4GiB).")
+    String maxUpload;
+
+    @Option(
+            names = "--max-task-output",
+            paramLabel = "SIZE",
+            description = "Largest output a data task may upload (default 256MiB).")
+    String maxTaskOutput;
+
+    @Option(
+            names = "--hello-timeout",
+            paramLabel = "DURATION",
+            converter = Durations.Converter.class,
+            description = "Time a new WebSocket has to send its hello before it is closed (default 10s).")
+    Duration helloTimeout;
+
+    @Option(
+            names = "--header-timeout",
+            paramLabel = "DURATION",
+            converter = Durations.Converter.class,
+            description = "Time an HTTP connection has to send a request's headers, and may stay idle"
+                    + " between requests (default 20s).")
+    Duration headerTimeout;
+
+    @Option(
+            names = "--max-connections",
+            paramLabel = "N",
+            description =
+                    "Most TCP connections open at once (default: three quarters of the file" + " descriptor limit).")
+    Integer maxConnections;
+
+    @Option(
+            names = "--max-connections-per-ip",
+            paramLabel = "N",
+            description =
+                    "Most WebSocket connections open at once from one IP address; 0 for no limit" + " (default 1024).")
+    Integer maxConnectionsPerIp;
 
     @Option(
             names = "--chunk-size",
@@ -157,7 +206,23 @@ final class ServerCommand extends CliCommand {
                     .trust(new CoordinatorConfig.Trust(
                             trustedWorkers == null ? java.util.List.of() : trustedWorkers, eachConnectionAHost))
                     .connectionsPerMinute(s.connectionsPerMinute())
-                    .importDirs(importDirs == null ? java.util.List.of(Path.of("")) : importDirs)
+                    .importDirs(importDirs == null ? java.util.List.of() : importDirs)
+                    .allowFetch(allowFetch == null ? java.util.List.of() : allowFetch)
+                    .maxUploadBytes(
+                            maxUpload == null
+                                    ? CoordinatorConfig.DEFAULT_MAX_UPLOAD_BYTES
+                                    : io.partita.coordinator.common.Sizes.parse(maxUpload, "--max-upload"))
+                    .maxTaskOutputBytes(
+                            maxTaskOutput == null
+                                    ? CoordinatorConfig.DEFAULT_MAX_TASK_OUTPUT_BYTES
+                                    : io.partita.coordinator.common.Sizes.parse(maxTaskOutput, "--max-task-output"))
+                    .helloTimeout(helloTimeout == null ? CoordinatorConfig.DEFAULT_HELLO_TIMEOUT : helloTimeout)
+                    .headerTimeout(headerTimeout == null ? CoordinatorConfig.DEFAULT_HEADER_TIMEOUT : headerTimeout)
+                    .maxConnections(maxConnections == null ? 0 : maxConnections)
+                    .maxConnectionsPerIp(
+                            maxConnectionsPerIp == null
+                                    ? CoordinatorConfig.DEFAULT_MAX_CONNECTIONS_PER_IP
+                                    : maxConnectionsPerIp)
                     .chunkBytes(
                             chunkSize == null
                                     ? CoordinatorConfig.DEFAULT_CHUNK_BYTES

@@ -92,6 +92,44 @@ class CliIT {
     }
 
     @Test
+    void delete_finishedJob_statusThenSaysNoSuchJob() throws Exception {
+        Run r = run("submit", spec("noop-to-delete", 10).toString(), "--wait");
+        assertThat(r.code()).as(r.err()).isZero();
+        String id = r.outLines().get(0);
+        Run delete = run("delete", id);
+        assertThat(delete.code()).as(delete.err()).isZero();
+        assertThat(delete.out()).isEqualTo(id + " deleted" + System.lineSeparator());
+        Run status = run("status", id);
+        assertThat(status.code()).isNotZero();
+        assertThat(status.err()).contains(id);
+    }
+
+    @Test
+    void datasetListAndDelete_removeTheDataset_secondDeleteSaysNoSuchDataset() throws Exception {
+        java.net.http.HttpResponse<String> created = java.net.http.HttpClient.newHttpClient()
+                .send(
+                        java.net.http.HttpRequest.newBuilder(URI.create(url + "/api/datasets?name=cli-ds&format=text"))
+                                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("a\nb\n"))
+                                .build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+        String id = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(created.body())
+                .get("id")
+                .asText();
+        Run list = run("dataset", "list");
+        assertThat(list.code()).as(list.err()).isZero();
+        assertThat(list.out()).contains(id + " ready 4 cli-ds");
+        Run delete = run("dataset", "delete", id);
+        assertThat(delete.code()).as(delete.err()).isZero();
+        assertThat(delete.out()).isEqualTo(id + " deleted" + System.lineSeparator());
+        assertThat(run("dataset", "list").out()).doesNotContain(id);
+        Run again = run("dataset", "delete", id);
+        assertThat(again.code()).isNotZero();
+        assertThat(again.err()).contains("no dataset with id '" + id + "'");
+    }
+
+    @Test
     void submitWait_noopJob_printsIdThenResult() throws Exception {
         Run r = run("submit", spec("noop-100", 100).toString(), "--wait");
         assertThat(r.code()).as(r.err()).isZero();

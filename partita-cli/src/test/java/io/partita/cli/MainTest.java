@@ -147,6 +147,20 @@ class MainTest {
     }
 
     @Test
+    void server_badBoundOptions_oneLineNamingTheOption() {
+        Run fetch = run("server", "--allow-fetch", "10.0.0.0/33", "--local-workers", "0", "--port", "0");
+        assertThat(fetch.code()).isEqualTo(1);
+        assertThat(fetch.err())
+                .isEqualTo("partita: allow-fetch block '10.0.0.0/33' has a bad prefix length" + System.lineSeparator());
+        Run upload = run("server", "--max-upload", "lots", "--local-workers", "0", "--port", "0");
+        assertThat(upload.code()).isEqualTo(1);
+        assertThat(upload.err()).startsWith("partita: --max-upload must be a size");
+        Run hello = run("server", "--hello-timeout", "1ms", "--local-workers", "0", "--port", "0");
+        assertThat(hello.code()).isEqualTo(1);
+        assertThat(hello.err()).startsWith("partita: hello-timeout must be at least 10ms");
+    }
+
+    @Test
     void help_everyCommandAndSubcommand_printsUsageAndExitsZero() {
         List<List<String>> paths = new ArrayList<>();
         collect(Main.commandLine(), List.of(), paths);

@@ -3,6 +3,7 @@ package io.partita.coordinator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http1.Http1Config;
 import io.helidon.webserver.websocket.WsConfig;
 import io.helidon.webserver.websocket.WsRouting;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -13,6 +14,7 @@ import io.partita.coordinator.calls.CallCache;
 import io.partita.coordinator.calls.CallFunctions;
 import io.partita.coordinator.calls.CallService;
 import io.partita.coordinator.calls.Examples;
+import io.partita.coordinator.common.FetchGuard;
 import io.partita.coordinator.data.Capabilities;
 import io.partita.coordinator.data.DataJobs;
 import io.partita.coordinator.data.Datasets;
@@ -77,6 +79,7 @@ public final class Coordinator implements AutoCloseable {
 
     private final DashboardStreams streams;
     private final DataJobs dataJobs;
+    private final ConnectionGate gate;
 
     private final TrustGate trustGate;
 
@@ -89,8 +92,10 @@ public final class Coordinator implements AutoCloseable {
             ScheduledExecutorService timer,
             DashboardStreams streams,
             DataJobs dataJobs,
-            TrustGate trustGate) {
+            TrustGate trustGate,
+            ConnectionGate gate) {
         this.trustGate = trustGate;
+        this.gate = gate;
         this.streams = streams;
         this.dataJobs = dataJobs;
         this.config = config;
@@ -162,12 +167,13 @@ public final class Coordinator implements AutoCloseable {
                 log.warn("Browsers of any origin may connect as workers; set allowed origins to restrict them");
             }
             PrometheusMeterRegistry metrics = metrics(scheduler, health);
-            CodeService code = new CodeService(store, config.maxRequestBytes());
+            FetchGuard fetchGuard = new FetchGuard(config.allowFetch());
+            CodeService code = new CodeService(store, config.maxRequestBytes(), fetchGuard);
             HttpSupport http = new HttpSupport(mapper, config.maxRequestBytes());
             JobViews views = new JobViews(scheduler, store, mapper);
             HttpApi api = new HttpApi(scheduler, store, catalog, code, config, mapper, metrics, http, views, health);
-            Datasets datasets = new Datasets(store, blobs, config, mapper, System::currentTimeMillis);
-            Capabilities capabilities = new Capabilities(scheduler::leaseCurrent);
+            Datasets datasets = new Datasets(store, blobs, config, mapper, System::currentTimeMillis, fetchGuard);
+            Capabilities capabilities = new Capabilities(scheduler::leaseCurrent, config.maxTaskOutputBytes());
             DataJobs dataJobs = new DataJobs(
                     scheduler, store, blobs, datasets, code, catalog, capabilities, mapper, System::currentTimeMillis);
             scheduler.onJobEnd(dataJobs::jobEnded);
@@ -196,7 +202,12 @@ public final class Coordinator implements AutoCloseable {
                         .connectionOptions(options -> options.tcpNoDelay(true)
                                 .socketReceiveBufferSize(SOCKET_BUFFER_BYTES)
                                 .socketSendBufferSize(SOCKET_BUFFER_BYTES))
+                        .maxTcpConnections(maxConnections(config))
                         .routing(routing)
+                        .addProtocol(Http1Config.builder()
+                                .addReceiveListener(gate.headerListeners().get(0))
+                                .addSendListener(gate.headerListeners().get(1))
+                                .build())
                         .addProtocol(WsConfig.builder()
                                 .maxFrameLength(config.maxFrameBytes())
                                 .build())
@@ -243,11 +254,32 @@ public final class Coordinator implements AutoCloseable {
                     period,
                     TimeUnit.MILLISECONDS);
             timer.scheduleWithFixedDelay(capabilities::sweep, 10, 10, TimeUnit.SECONDS);
-            return new Coordinator(config, store, scheduler, writer, server, timer, streams, dataJobs, trustGate);
+            return new Coordinator(config, store, scheduler, writer, server, timer, streams, dataJobs, trustGate, gate);
         } catch (RuntimeException e) {
             store.close();
             throw e;
         }
+    }
+
+    /**
+     * The most TCP connections the listener accepts at once: the configured number, or three
+     * quarters of the process's file descriptor limit. Helidon takes a permit before it accepts, so
+     * a flood of sockets waits in the kernel's backlog instead of exhausting the descriptors: an
+     * {@code accept} that fails with "too many open files" stops Helidon's listener for good.
+     */
+    static int maxConnections(CoordinatorConfig config) {
+        if (config.maxConnections() > 0) {
+            return config.maxConnections();
+        }
+        long limit = -1;
+        if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                instanceof com.sun.management.UnixOperatingSystemMXBean unix) {
+            limit = unix.getMaxFileDescriptorCount();
+        }
+        if (limit <= 0) {
+            return 10_000;
+        }
+        return (int) Math.max(16, Math.min(Integer.MAX_VALUE, limit * 3 / 4 - 64));
     }
 
     /**
@@ -350,6 +382,7 @@ public final class Coordinator implements AutoCloseable {
         streams.close();
         dataJobs.close();
         server.stop();
+        gate.close();
         writer.close(Duration.ofSeconds(10));
         try {
             scheduler.saveHosts();

@@ -33,8 +33,24 @@ import java.util.Optional;
  * @param callTimeout time limit of one execution of a grid call (not counting the time it waits for
  *     its own calls), unless its function says otherwise; default 5 min
  * @param importDirs directories whose files may be registered as datasets by {@code file:} URL;
- *     default the working directory (a file elsewhere is refused)
+ *     default none: file import is off (any {@code file:} URL is refused)
  * @param chunkBytes default size of a dataset's splits; default 8 MiB
+ * @param allowFetch host names, addresses and CIDR blocks that URL imports and {@code code.url}
+ *     may reach although they are loopback, private or link-local (see {@code FetchGuard});
+ *     default none
+ * @param maxUploadBytes largest dataset, uploaded or imported by URL, in bytes; default {@value
+ *     #DEFAULT_MAX_UPLOAD_BYTES}
+ * @param maxTaskOutputBytes largest output a data task may write through one capability URL, in
+ *     bytes; default {@value #DEFAULT_MAX_TASK_OUTPUT_BYTES}
+ * @param helloTimeout how long a new worker or client WebSocket may stay without sending its hello
+ *     before it is closed; default 10 s
+ * @param headerTimeout how long an HTTP connection may take to send a request's line and headers,
+ *     and how long it may stay idle between requests; default 20 s
+ * @param maxConnections most TCP connections open at once; 0 means a bound taken from the
+ *     process's file descriptor limit (three quarters of it), so that a flood of sockets cannot
+ *     exhaust the descriptors the listener needs; default 0
+ * @param maxConnectionsPerIp most WebSocket connections (workers and clients) open at once from one
+ *     IP address; 0 means unlimited; default {@value #DEFAULT_MAX_CONNECTIONS_PER_IP}
  * @param trust who is trusted and what counts as one host (docs/verification.md)
  */
 public record CoordinatorConfig(
@@ -53,6 +69,13 @@ public record CoordinatorConfig(
         Duration callTimeout,
         java.util.List<Path> importDirs,
         long chunkBytes,
+        java.util.List<String> allowFetch,
+        long maxUploadBytes,
+        long maxTaskOutputBytes,
+        Duration helloTimeout,
+        Duration headerTimeout,
+        int maxConnections,
+        int maxConnectionsPerIp,
         Trust trust) {
 
     /**
@@ -121,6 +144,21 @@ public record CoordinatorConfig(
     /** Default limit on worker connections per IP address and minute. */
     public static final int DEFAULT_CONNECTIONS_PER_MINUTE = 120;
 
+    /** Default limit on a dataset's size: 4 GiB. */
+    public static final long DEFAULT_MAX_UPLOAD_BYTES = 4L << 30;
+
+    /** Default limit on one data task output: 256 MiB. */
+    public static final long DEFAULT_MAX_TASK_OUTPUT_BYTES = 256L << 20;
+
+    /** Default time a WebSocket has to send its hello. */
+    public static final Duration DEFAULT_HELLO_TIMEOUT = Duration.ofSeconds(10);
+
+    /** Default time an HTTP connection has to send a request's headers. */
+    public static final Duration DEFAULT_HEADER_TIMEOUT = Duration.ofSeconds(20);
+
+    /** Default limit on open WebSocket connections per IP address. */
+    public static final int DEFAULT_MAX_CONNECTIONS_PER_IP = 1024;
+
     /** Validates every field; use {@link #builder()} rather than calling this directly. */
     public CoordinatorConfig {
         Objects.requireNonNull(host, "host");
@@ -154,6 +192,16 @@ public record CoordinatorConfig(
         require(
                 chunkBytes >= MIN_CHUNK_BYTES && chunkBytes <= MAX_CHUNK_BYTES,
                 "chunk-size must be between 4KiB and 1GiB, was " + chunkBytes);
+        allowFetch = java.util.List.copyOf(Objects.requireNonNull(allowFetch, "allowFetch"));
+        new io.partita.coordinator.common.FetchGuard(allowFetch); // rejects a bad entry
+        require(maxUploadBytes >= 1024, "max-upload must be at least 1024 bytes, was " + maxUploadBytes);
+        require(maxTaskOutputBytes >= 1024, "max-task-output must be at least 1024 bytes, was " + maxTaskOutputBytes);
+        Objects.requireNonNull(helloTimeout, "helloTimeout");
+        Objects.requireNonNull(headerTimeout, "headerTimeout");
+        require(helloTimeout.toMillis() >= 10, "hello-timeout must be at least 10ms, was " + helloTimeout);
+        require(headerTimeout.toMillis() >= 1000, "header-timeout must be at least 1s, was " + headerTimeout);
+        require(maxConnections >= 0, "max-connections must not be negative, was " + maxConnections);
+        require(maxConnectionsPerIp >= 0, "max-connections-per-ip must not be negative, was " + maxConnectionsPerIp);
         storeUrl.ifPresent(url -> require(
                 url.startsWith("jdbc:sqlite:") || url.startsWith("jdbc:postgresql:"),
                 "store must be a jdbc:sqlite: or jdbc:postgresql: URL, was " + url));
@@ -179,7 +227,14 @@ public record CoordinatorConfig(
     /** Mutable builder of {@link CoordinatorConfig}; not thread-safe. */
     public static final class Builder {
         private String host = DEFAULT_HOST;
-        private java.util.List<Path> importDirs = java.util.List.of(Path.of(""));
+        private java.util.List<Path> importDirs = java.util.List.of();
+        private java.util.List<String> allowFetch = java.util.List.of();
+        private long maxUploadBytes = DEFAULT_MAX_UPLOAD_BYTES;
+        private long maxTaskOutputBytes = DEFAULT_MAX_TASK_OUTPUT_BYTES;
+        private Duration helloTimeout = DEFAULT_HELLO_TIMEOUT;
+        private Duration headerTimeout = DEFAULT_HEADER_TIMEOUT;
+        private int maxConnections = 0;
+        private int maxConnectionsPerIp = DEFAULT_MAX_CONNECTIONS_PER_IP;
         private long chunkBytes = DEFAULT_CHUNK_BYTES;
         private Trust trust = Trust.STRICT;
         private int port = DEFAULT_PORT;
@@ -293,7 +348,56 @@ public record CoordinatorConfig(
                     callTimeout,
                     importDirs,
                     chunkBytes,
+                    allowFetch,
+                    maxUploadBytes,
+                    maxTaskOutputBytes,
+                    helloTimeout,
+                    headerTimeout,
+                    maxConnections,
+                    maxConnectionsPerIp,
                     trust);
+        }
+
+        /** Sets {@link CoordinatorConfig#allowFetch()}. */
+        public Builder allowFetch(java.util.List<String> value) {
+            this.allowFetch = value;
+            return this;
+        }
+
+        /** Sets {@link CoordinatorConfig#maxUploadBytes()}. */
+        public Builder maxUploadBytes(long value) {
+            this.maxUploadBytes = value;
+            return this;
+        }
+
+        /** Sets {@link CoordinatorConfig#maxTaskOutputBytes()}. */
+        public Builder maxTaskOutputBytes(long value) {
+            this.maxTaskOutputBytes = value;
+            return this;
+        }
+
+        /** Sets {@link CoordinatorConfig#helloTimeout()}. */
+        public Builder helloTimeout(Duration value) {
+            this.helloTimeout = value;
+            return this;
+        }
+
+        /** Sets {@link CoordinatorConfig#headerTimeout()}. */
+        public Builder headerTimeout(Duration value) {
+            this.headerTimeout = value;
+            return this;
+        }
+
+        /** Sets {@link CoordinatorConfig#maxConnections()}. */
+        public Builder maxConnections(int value) {
+            this.maxConnections = value;
+            return this;
+        }
+
+        /** Sets {@link CoordinatorConfig#maxConnectionsPerIp()}. */
+        public Builder maxConnectionsPerIp(int value) {
+            this.maxConnectionsPerIp = value;
+            return this;
         }
 
         /** Sets {@link CoordinatorConfig#trust()}. */

@@ -49,7 +49,9 @@ class DataJobsIT {
                 dir,
                 CoordinatorConfig.builder()
                         .heartbeatInterval(Duration.ofMillis(500))
-                        .importDirs(List.of(dir.resolve("import"))));
+                        .importDirs(List.of(dir.resolve("import")))
+                        // the tests serve datasets from a local HTTP server
+                        .allowFetch(List.of("127.0.0.1")));
         Files.createDirectories(dir.resolve("import"));
         api = grid.api;
         grid.worker("w1", 2);
@@ -665,12 +667,12 @@ class DataJobsIT {
                         "/api/datasets",
                         "{\"url\":\"" + dir.resolve("import/absent.txt").toUri() + "\",\"format\":\"text\"}"),
                 "url",
-                "no such file");
+                "not a readable file under the import directories");
         Path outside = Files.writeString(dir.resolve("outside.txt"), "secret\n");
         assertInvalid(
                 api.post("/api/datasets", "{\"url\":\"" + outside.toUri() + "\",\"format\":\"text\"}"),
                 "url",
-                "outside the import directories");
+                "not a readable file under the import directories");
         assertInvalid(
                 api.post("/api/datasets", "{\"url\":\"ftp://example.org/x\",\"format\":\"text\"}"),
                 "url",

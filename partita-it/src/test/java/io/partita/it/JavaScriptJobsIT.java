@@ -29,7 +29,12 @@ class JavaScriptJobsIT {
 
     @BeforeAll
     static void start() {
-        grid = new Grid(dir);
+        // code.url is read from this coordinator itself (loopback): allowed by the operator.
+        grid = new Grid(
+                dir,
+                io.partita.coordinator.CoordinatorConfig.builder()
+                        .heartbeatInterval(java.time.Duration.ofMillis(500))
+                        .allowFetch(java.util.List.of("127.0.0.1")));
         worker = Worker.start(WorkerConfig.defaults(grid.coordinator.url())
                 .withSlots(2)
                 .withToken(java.util.Optional.of(grid.coordinator.localWorkerToken())));
@@ -214,6 +219,55 @@ class JavaScriptJobsIT {
                         e -> e.size() > 0 && last(e).get("type").asText().equals("finished"));
         assertThat(events).extracting(e -> e.get("type").asText()).containsExactly("submitted", "started", "finished");
         assertThat(last(events).has("logged")).isFalse();
+    }
+
+    @Test
+    void eventPages_ofLargeEvents_areBoundedInBytes_andPagingReachesEveryEvent() throws Exception {
+        // 30 partitions that each print 100 lines of 1000 characters: ~100 KB per partition event,
+        // ~3 MB for a page of 100 events before pages were bounded in bytes
+        String module = """
+                export function compute(i, ctx) {
+                  const line = "x".repeat(1000);
+                  for (let k = 0; k < 100; k++) ctx.log(line);
+                  return i;
+                }
+                """;
+        String id = grid.api.submit(Grid.jsSpec(module, "\"partitions\":30"));
+        grid.awaitStatus(id, "done", Duration.ofSeconds(60));
+        // the event log is complete once the finished event is written; read it page by page
+        java.util.List<JsonNode> all = Awaitility.await()
+                .atMost(Duration.ofSeconds(30))
+                .until(
+                        () -> allEvents(id),
+                        events -> events.stream()
+                                .anyMatch(e -> e.get("type").asText().equals("finished")));
+        int partitionEvents = (int) all.stream()
+                .filter(e -> e.get("type").asText().equals("partition"))
+                .count();
+        Response first = grid.api.get("/api/jobs/" + id + "/events?limit=100");
+        assertThat(first.json().get("events").size())
+                .as("events on the first page")
+                .isLessThan(30);
+        assertThat(partitionEvents).isEqualTo(30);
+    }
+
+    /** Every event of a job, read page by page; each page bounded in bytes, seqs increasing. */
+    private static java.util.List<JsonNode> allEvents(String id) throws Exception {
+        java.util.List<JsonNode> all = new java.util.ArrayList<>();
+        long after = 0;
+        while (true) {
+            Response r = grid.api.get("/api/jobs/" + id + "/events?limit=100&after=" + after);
+            assertThat(r.body().length()).as("page bytes").isLessThan((1 << 20) + (200 << 10));
+            JsonNode page = r.json();
+            if (page.get("events").isEmpty()) {
+                return all;
+            }
+            for (JsonNode e : page.get("events")) {
+                assertThat(e.get("seq").asLong()).isGreaterThan(after);
+                all.add(e);
+            }
+            after = page.get("next").asLong();
+        }
     }
 
     private static JsonNode last(JsonNode array) {

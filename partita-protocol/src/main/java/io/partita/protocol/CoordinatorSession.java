@@ -194,6 +194,15 @@ public final class CoordinatorSession {
                 throw new ProtocolException("unsupported protocol version " + hello.protocol()
                         + "; this coordinator speaks " + Message.VERSION);
             }
+            bounded("functions", hello.functions());
+            bounded("catalog", hello.catalog());
+            bounded("runtimes", hello.runtimes());
+            bounded("features", hello.features());
+            bounded("jobs", hello.jobs());
+            if (hello.engines() != null && hello.engines().size() > MAX_HELLO_LIST) {
+                throw new ProtocolException("hello lists " + hello.engines().size() + " engines; at most "
+                        + MAX_HELLO_LIST + " are accepted");
+            }
             String id = Objects.requireNonNull(handler.hello(hello), "the handler gave the worker no id");
             workerId = id;
             transport.send(new Message.Welcome(
@@ -216,11 +225,49 @@ public final class CoordinatorSession {
             case Message.Calls c -> handler.calls(c);
             case Message.Suspend s -> handler.suspended(s.tasks(), true);
             case Message.Resume r -> handler.suspended(r.tasks(), false);
-            case Message.Error e -> handler.error(e);
+            case Message.Error e -> {
+                countError();
+                handler.error(e);
+            }
             case Message.Hello h -> throw new ProtocolException("hello was already sent");
             default ->
                 throw new ProtocolException("message type " + WorkerSession.typeName(message)
                         + " is sent by the coordinator, not by workers");
+        }
+    }
+
+    /**
+     * Most entries of each list of a hello ({@code functions}, {@code catalog}, {@code runtimes},
+     * {@code features}, {@code jobs}, {@code engines}). A longer list closes the connection with
+     * 1008 and a reason that counts the entries but never quotes them (issue 18: a hello of 20,000
+     * names made a 3.9 MB error).
+     */
+    public static final int MAX_HELLO_LIST = 1000;
+
+    /**
+     * Most {@code error} messages a worker may send in a minute; more closes the connection with
+     * 1008 (each one is logged by the coordinator, so a stream of them would flood its log).
+     */
+    public static final int MAX_ERRORS_PER_MINUTE = 100;
+
+    private long errorWindowStart;
+    private int errorsInWindow;
+
+    private void countError() {
+        long now = ticker.nanos();
+        if (errorsInWindow == 0 || now - errorWindowStart > 60_000_000_000L) {
+            errorWindowStart = now;
+            errorsInWindow = 0;
+        }
+        if (++errorsInWindow > MAX_ERRORS_PER_MINUTE) {
+            throw new ProtocolException("more than " + MAX_ERRORS_PER_MINUTE + " error messages in a minute");
+        }
+    }
+
+    private static void bounded(String field, java.util.Collection<?> list) {
+        if (list != null && list.size() > MAX_HELLO_LIST) {
+            throw new ProtocolException(
+                    "hello lists " + list.size() + " " + field + "; at most " + MAX_HELLO_LIST + " are accepted");
         }
     }
 

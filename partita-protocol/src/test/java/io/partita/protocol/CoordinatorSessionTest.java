@@ -80,6 +80,43 @@ class CoordinatorSessionTest {
     }
 
     @Test
+    void helloWith20000FunctionNames_closesWith1008_reasonCountsButNeverQuotesThem() {
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < 20_000; i++) {
+            names.add("evil/function-name-" + i);
+        }
+        session.receive(new Message.Hello(1, "java", "w", List.of("java"), 4, 1L << 30, names, 2, null));
+
+        assertThat(server.hellos).isEmpty();
+        assertThat(server.closes).containsExactly("1008 hello lists 20000 functions; at most 1000 are accepted");
+    }
+
+    @Test
+    void helloWithListsAtTheLimit_isWelcomed() {
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < CoordinatorSession.MAX_HELLO_LIST; i++) {
+            names.add("f" + i);
+        }
+        session.receive(new Message.Hello(1, "java", "w", List.of("java"), 4, 1L << 30, names, 2, null));
+
+        assertThat(server.closes).isEmpty();
+        assertThat(server.hellos).hasSize(1);
+    }
+
+    @Test
+    void errorFlood_closesWith1008_afterTheLimitPerMinute() {
+        session.receiveText(HELLO, true);
+        for (int i = 0; i < CoordinatorSession.MAX_ERRORS_PER_MINUTE; i++) {
+            session.receive(new Message.Error("oops", "error " + i));
+        }
+        assertThat(server.closes).isEmpty();
+
+        session.receive(new Message.Error("oops", "one too many"));
+
+        assertThat(server.closes).containsExactly("1008 more than 100 error messages in a minute");
+    }
+
+    @Test
     void oversizedFrame_closesWith1009() {
         session.receiveText("x".repeat(MAX + 1), true);
 

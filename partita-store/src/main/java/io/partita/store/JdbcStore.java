@@ -842,6 +842,16 @@ final class JdbcStore implements Store {
     }
 
     @Override
+    public boolean deleteDataset(String id) {
+        return inTransaction("delete dataset " + id, c -> {
+            try (PreparedStatement ps = c.prepareStatement("delete from datasets where id = ?")) {
+                ps.setString(1, id);
+                return ps.executeUpdate() > 0;
+            }
+        });
+    }
+
+    @Override
     public void putDataJob(StoredDoc job) {
         putDoc("data_jobs", job);
     }

@@ -158,6 +158,9 @@ public interface Store extends AutoCloseable {
     /** All datasets, newest first. */
     List<StoredDoc> datasets();
 
+    /** Deletes a dataset's row; true if there was one. */
+    boolean deleteDataset(String id);
+
     /** Inserts or replaces a data job. */
     void putDataJob(StoredDoc job);
 

@@ -114,6 +114,8 @@ public final class ChaosStore implements Store {
         DATASET,
         /** {@link Store#datasets}. */
         DATASETS,
+        /** {@link Store#deleteDataset}. */
+        DELETE_DATASET,
         /** {@link Store#putDataJob}. */
         PUT_DATA_JOB,
         /** {@link Store#dataJob}. */
@@ -526,6 +528,11 @@ public final class ChaosStore implements Store {
     @Override
     public List<StoredDoc> datasets() {
         return run(Op.DATASETS, delegate::datasets);
+    }
+
+    @Override
+    public boolean deleteDataset(String id) {
+        return run(Op.DELETE_DATASET, () -> delegate.deleteDataset(id));
     }
 
     @Override

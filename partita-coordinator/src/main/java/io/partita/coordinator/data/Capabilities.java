@@ -31,10 +31,20 @@ public final class Capabilities {
 
     private final Map<String, Grant> grants = new ConcurrentHashMap<>();
     private final Predicate<Lease> current;
+    private final long maxOutputBytes;
 
-    /** @param current whether a lease is still its task's current attempt */
-    public Capabilities(Predicate<Lease> current) {
+    /**
+     * @param current whether a lease is still its task's current attempt
+     * @param maxOutputBytes the most bytes one output upload may have ({@code max-task-output})
+     */
+    public Capabilities(Predicate<Lease> current, long maxOutputBytes) {
         this.current = current;
+        this.maxOutputBytes = maxOutputBytes;
+    }
+
+    /** The most bytes one output upload ({@code PUT /data/<token>/out/<r>}) may have. */
+    public long maxOutputBytes() {
+        return maxOutputBytes;
     }
 
     /** Issues a token for one task attempt. */

@@ -534,6 +534,16 @@ public final class DataJobs implements TaskContents.DataInputs, AutoCloseable {
         return describe(find(kind, id));
     }
 
+    /** A running data job that reads dataset {@code id}, if there is one. */
+    public Optional<String> runningOver(String id) {
+        for (DataJob job : jobs.values()) {
+            if (job.status.equals("running") && id.equals(job.dataset)) {
+                return Optional.of(job.id);
+            }
+        }
+        return Optional.empty();
+    }
+
     /** The JSON descriptions of the data jobs of {@code kind}. */
     public ArrayNode list(String kind) {
         ArrayNode out = mapper.createArrayNode();

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.partita.coordinator.CoordinatorConfig;
+import io.partita.coordinator.common.FetchGuard;
+import io.partita.coordinator.common.GuardedHttp;
 import io.partita.coordinator.common.PartitaException;
 import io.partita.coordinator.common.Sizes;
 import io.partita.coordinator.jobs.SpecRules;
@@ -19,9 +21,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,11 +48,13 @@ import java.util.function.LongSupplier;
  * </pre>
  */
 public final class Datasets {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Datasets.class);
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final int BUFFER = 1 << 16;
     private static final int MAX_HEADER_BYTES = 1 << 20;
     private static final int SAMPLED_RECORDS = 1000;
     private static final int MAX_SAMPLED_LINE = 1 << 16;
+    private static final Duration IMPORT_TIME_LIMIT = Duration.ofMinutes(30);
     private static final Set<String> URL_FIELDS = Set.of("name", "url", "format", "chunkSize");
 
     /** One split: whole lines from {@code offset}; {@code firstLine} is 1-based in the file. */
@@ -91,21 +92,35 @@ public final class Datasets {
     private final LongSupplier millis;
     private final Map<String, Receiving> receiving = new ConcurrentHashMap<>();
     private final Map<String, Dataset> cache = new ConcurrentHashMap<>();
-    private final HttpClient http = HttpClient.newBuilder()
-            .connectTimeout(Duration.ofSeconds(10))
-            .followRedirects(HttpClient.Redirect.NORMAL)
-            .build();
+    private final GuardedHttp http;
 
     /** The datasets kept in {@code store}, their chunks in {@code blobs}. */
     public Datasets(Store store, BlobStore blobs, CoordinatorConfig config, ObjectMapper mapper, LongSupplier millis) {
+        this(store, blobs, config, mapper, millis, new FetchGuard(config.allowFetch()));
+    }
+
+    /** As above, with the guard (and so the resolver) that URL imports go through; for tests. */
+    public Datasets(
+            Store store,
+            BlobStore blobs,
+            CoordinatorConfig config,
+            ObjectMapper mapper,
+            LongSupplier millis,
+            FetchGuard guard) {
         this.store = store;
         this.blobs = blobs;
         this.config = config;
         this.mapper = mapper;
         this.millis = millis;
+        this.http = new GuardedHttp(guard, Duration.ofSeconds(10), Duration.ofSeconds(60));
     }
 
     // ---------------------------------------------------------------------------------- ingest
+
+    /** The most bytes a dataset may have ({@code max-upload}). */
+    public long maxUploadBytes() {
+        return config.maxUploadBytes();
+    }
 
     /**
      * Stores an uploaded file.
@@ -138,7 +153,7 @@ public final class Datasets {
         try (InputStream in = open(url)) {
             return ingest(name, format, chunk, url, in);
         } catch (IOException e) {
-            throw PartitaException.invalid("url", "cannot read " + url + ": " + e.getMessage());
+            throw PartitaException.invalid("url", "cannot read url " + url + ": " + e.getMessage());
         }
     }
 
@@ -218,56 +233,60 @@ public final class Datasets {
         String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(java.util.Locale.ROOT);
         switch (scheme) {
             case "http", "https" -> {
-                HttpResponse<InputStream> response;
-                try {
-                    response = http.send(
-                            HttpRequest.newBuilder(uri)
-                                    .timeout(Duration.ofMinutes(10))
-                                    .GET()
-                                    .build(),
-                            HttpResponse.BodyHandlers.ofInputStream());
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IOException("interrupted");
-                } catch (IOException e) {
-                    throw new IOException(e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage(), e);
-                }
-                if (response.statusCode() / 100 != 2) {
-                    response.body().close();
-                    throw new IOException("the server answered HTTP " + response.statusCode());
+                GuardedHttp.Response response = http.get(url, "url", IMPORT_TIME_LIMIT);
+                if (response.contentLength() > config.maxUploadBytes()) {
+                    response.close();
+                    throw overLimit();
                 }
                 return response.body();
             }
             case "file" -> {
-                Path path;
-                try {
-                    path = Path.of(uri).toRealPath();
-                } catch (IOException | IllegalArgumentException e) {
-                    throw new IOException("no such file");
-                }
-                boolean allowed = false;
-                for (Path dir : config.importDirs()) {
-                    try {
-                        if (path.startsWith(dir.toRealPath())) {
-                            allowed = true;
-                        }
-                    } catch (IOException ignored) {
-                        // a configured directory that does not exist allows nothing
-                    }
-                }
-                if (!allowed) {
-                    throw PartitaException.invalid(
-                            "url",
-                            "file " + path + " is outside the import directories " + config.importDirs()
-                                    + " (start the server with --import-dir to allow another)");
-                }
-                if (!Files.isRegularFile(path) || !Files.isReadable(path)) {
-                    throw new IOException("not a readable file");
-                }
-                return Files.newInputStream(path);
+                return openFile(uri, url);
             }
             default -> throw PartitaException.invalid("url", "url must be an http, https or file URL, was " + url);
         }
+    }
+
+    /**
+     * A file under an import directory. Every refusal has the same message whether the file exists,
+     * is elsewhere, or is not readable, so that the API cannot be used to probe the file system.
+     */
+    private InputStream openFile(URI uri, String url) throws IOException {
+        if (config.importDirs().isEmpty()) {
+            throw PartitaException.invalid(
+                    "url", "file import is off: file: URLs are refused unless the server is started with --import-dir");
+        }
+        PartitaException refused = PartitaException.invalid(
+                "url", "cannot import " + url + ": not a readable file under the import directories (--import-dir)");
+        Path path;
+        try {
+            path = Path.of(uri).toRealPath();
+        } catch (IOException | IllegalArgumentException | java.nio.file.FileSystemNotFoundException e) {
+            throw refused;
+        }
+        boolean allowed = false;
+        for (Path dir : config.importDirs()) {
+            try {
+                if (path.startsWith(dir.toRealPath())) {
+                    allowed = true;
+                }
+            } catch (IOException ignored) {
+                // a configured directory that does not exist allows nothing
+            }
+        }
+        if (!allowed || !Files.isRegularFile(path) || !Files.isReadable(path)) {
+            throw refused;
+        }
+        try {
+            return Files.newInputStream(path);
+        } catch (IOException e) {
+            throw refused;
+        }
+    }
+
+    private PartitaException overLimit() {
+        return PartitaException.tooLarge(
+                "a dataset may have at most " + config.maxUploadBytes() + " bytes (max-upload); this one is larger");
     }
 
     /** Streams bytes into a new blob, scanning lines and cutting splits on the way. */
@@ -279,7 +298,11 @@ public final class Datasets {
             Scanner scan = new Scanner(format, chunkBytes);
             OutputStream out = writer.stream();
             byte[] buffer = new byte[BUFFER];
+            long limit = config.maxUploadBytes();
             for (int n; (n = in.read(buffer)) > 0; ) {
+                if (r.bytes().get() + n > limit) {
+                    throw overLimit();
+                }
                 out.write(buffer, 0, n);
                 scan.accept(buffer, n);
                 r.bytes().addAndGet(n);
@@ -298,6 +321,7 @@ public final class Datasets {
             cache.put(id, dataset);
             return dataset;
         } catch (IOException e) {
+            deleteQuietly(id);
             throw PartitaException.invalid(
                     source.equals("upload") ? "body" : "url",
                     "cannot read " + (source.equals("upload") ? "the upload" : source) + ": " + e.getMessage());
@@ -477,6 +501,37 @@ public final class Datasets {
             return Optional.of(describe(r));
         }
         return get(id).map(this::describe);
+    }
+
+    /**
+     * Deletes a dataset: its row, then its blob. A data job that runs over it keeps the caller
+     * from doing so ({@code inUse} names it).
+     *
+     * @throws PartitaException 404 if there is no such dataset, 409 if it is still being received
+     *     or a running data job reads it
+     */
+    public void delete(String id, java.util.function.Function<String, Optional<String>> inUse) {
+        if (receiving.containsKey(id)) {
+            throw PartitaException.conflict(
+                    "dataset_receiving", "dataset '" + id + "' is still being received; delete it when it is ready");
+        }
+        if (get(id).isEmpty()) {
+            throw PartitaException.notFound("no dataset with id '" + id + "'");
+        }
+        Optional<String> job = inUse.apply(id);
+        if (job.isPresent()) {
+            throw PartitaException.conflict(
+                    "dataset_in_use",
+                    "dataset '" + id + "' is read by running data job " + job.get() + "; cancel it first");
+        }
+        store.deleteDataset(id);
+        cache.remove(id);
+        try {
+            blobs.deletePrefix("datasets/" + id);
+        } catch (IOException e) {
+            // the row is gone, so nothing can name the blob: the next start's clean-up may remove it
+            log.warn("Deleted dataset {} but not its blob: {}", id, e.toString());
+        }
     }
 
     /** Every dataset: those being received first, then the stored ones, newest first. */

@@ -77,6 +77,14 @@ public final class DataApi {
                             200,
                             datasets.describe(id)
                                     .orElseThrow(() -> PartitaException.notFound("no dataset with id '" + id + "'")));
+                })
+                .delete("/api/datasets/{id}", (req, res) -> {
+                    String id = HttpSupport.id(req);
+                    datasets.delete(id, jobs::runningOver);
+                    ObjectNode out = mapper.createObjectNode();
+                    out.put("id", id);
+                    out.put("deleted", true);
+                    api.json(res, 200, out);
                 });
         kind(routing, "mapreduce", "mapreduce");
         kind(routing, "queries", "query");
@@ -143,6 +151,11 @@ public final class DataApi {
             Format format = Datasets.format(HttpSupport.query(req, "format").orElse(null));
             long chunk = datasets.chunkBytes(HttpSupport.query(req, "chunkSize").orElse(null));
             String name = Datasets.name(HttpSupport.query(req, "name").orElse("upload"));
+            var declared = req.headers().contentLength();
+            if (declared.isPresent() && declared.getAsLong() > datasets.maxUploadBytes()) {
+                throw PartitaException.tooLarge("a dataset may have at most " + datasets.maxUploadBytes()
+                        + " bytes (max-upload); this upload declares " + declared.getAsLong());
+            }
             try (InputStream in = req.content().inputStream()) {
                 dataset = datasets.upload(name, format, chunk, in);
             } catch (IOException e) {
@@ -217,6 +230,11 @@ public final class DataApi {
         }
     }
 
+    private static String tooLarge(int r, long limit) {
+        return "output " + r + " is over the limit of " + limit
+                + " bytes for one task output (max-task-output); use smaller splits or more reducers";
+    }
+
     private void write(ServerRequest req, ServerResponse res) throws IOException {
         String token = req.path().pathParameters().get("token");
         Optional<Capabilities.Grant> grant = capabilities.check(token);
@@ -229,10 +247,27 @@ public final class DataApi {
             refuse(res, 404, "this token grants outputs 0 to " + (grant.get().writes() - 1));
             return;
         }
+        long limit = capabilities.maxOutputBytes();
+        var declared = req.headers().contentLength();
+        if (declared.isPresent() && declared.getAsLong() > limit) {
+            refuse(res, 413, tooLarge(r, limit));
+            return;
+        }
         long size;
         try (BlobStore.Writer writer = blobs.create(grant.get().writeKey(r));
                 InputStream in = req.content().inputStream()) {
-            in.transferTo(writer.stream());
+            // Copied by hand so that an upload without a length stops at the limit, not at the disk's.
+            OutputStream out = writer.stream();
+            byte[] buffer = new byte[1 << 16];
+            long total = 0;
+            for (int n; (n = in.read(buffer)) > 0; ) {
+                total += n;
+                if (total > limit) {
+                    refuse(res, 413, tooLarge(r, limit));
+                    return;
+                }
+                out.write(buffer, 0, n);
+            }
             // The lease may have ended while the bytes came: then they are dropped, never published.
             if (capabilities.check(token).isEmpty()) {
                 refuse(res, 403, "the task's lease ended during the upload");

@@ -44,6 +44,9 @@ import java.util.Optional;
 public final class HttpApi {
     private static final int MAX_PAGE = 500;
 
+    /** Most characters of events in one page of {@code GET /api/jobs/{id}/events} (one event always fits). */
+    static final int MAX_EVENT_PAGE_CHARS = 1 << 20;
+
     private final Scheduler scheduler;
     private final Store store;
     private final FunctionCatalog catalog;
@@ -276,7 +279,7 @@ public final class HttpApi {
         ObjectNode out = object();
         ArrayNode items = out.putArray("items");
         for (StoredJob job : store.jobs(offset, limit)) {
-            items.add(views.jobJson(job));
+            items.add(views.summaryJson(job));
         }
         out.put("offset", offset);
         out.put("limit", limit);
@@ -299,6 +302,10 @@ public final class HttpApi {
         long next = after;
         boolean first = true;
         for (JobEvent event : store.events(id, after, limit)) {
+            // A page is bounded in bytes too: events of 64 KiB each would make a 500-event page 32 MiB.
+            if (!first && out.length() + event.json().length() > MAX_EVENT_PAGE_CHARS) {
+                break;
+            }
             if (!first) {
                 out.append(',');
             }
@@ -354,6 +361,10 @@ public final class HttpApi {
     private void cancel(ServerRequest req, ServerResponse res) {
         String id = id(req);
         StoredJob job = views.stored(id);
+        if (HttpSupport.query(req, "purge").map("true"::equals).orElse(false)) {
+            purge(job, res);
+            return;
+        }
         if (job.status().isFinal()) {
             throw PartitaException.conflict(
                     "already_finished",
@@ -368,6 +379,24 @@ public final class HttpApi {
         }
         scheduler.cancel(id);
         http.json(res, 200, views.jobJson(id));
+    }
+
+    /**
+     * {@code DELETE /api/jobs/{id}?purge=true}: deletes a finished job and everything stored of it
+     * (its results, inputs, failures and event log); a job still running must be cancelled first.
+     */
+    private void purge(StoredJob job, ServerResponse res) {
+        if (!job.status().isFinal()) {
+            throw PartitaException.conflict(
+                    "job_running",
+                    "job " + job.id() + " is " + job.status().wireName() + "; cancel it first (DELETE /api/jobs/"
+                            + job.id() + "), then delete it");
+        }
+        store.deleteJob(job.id());
+        ObjectNode out = object();
+        out.put("id", job.id());
+        out.put("deleted", true);
+        http.json(res, 200, out);
     }
 
     /**

@@ -129,6 +129,35 @@ public final class JobViews {
         return out;
     }
 
+    /**
+     * A job's summary, as listings ({@code GET /api/jobs}, the dashboard's overview) send it: the
+     * view without {@code params}, whose size only the submitter bounds (up to the request limit);
+     * {@code links.self} has them.
+     */
+    public ObjectNode summaryJson(StoredJob stored) {
+        ObjectNode out = jobJson(stored);
+        out.remove("params");
+        return out;
+    }
+
+    /** Largest {@code params} (as JSON text) that a job's live stream repeats; larger ones are left out. */
+    public static final int MAX_STREAMED_PARAMS_CHARS = 64 << 10;
+
+    /**
+     * A job's view as its live stream sends it (every change, to every viewer): with {@code params}
+     * only when they are small; otherwise {@code "paramsOmitted": true} and {@code links.self} has
+     * them.
+     */
+    public ObjectNode streamJson(StoredJob stored) {
+        ObjectNode out = jobJson(stored);
+        JsonNode params = out.get("params");
+        if (params != null && params.toString().length() > MAX_STREAMED_PARAMS_CHARS) {
+            out.remove("params");
+            out.put("paramsOmitted", true);
+        }
+        return out;
+    }
+
     static ObjectNode links(String id) {
         ObjectNode links = object();
         links.put("self", "/api/jobs/" + id);

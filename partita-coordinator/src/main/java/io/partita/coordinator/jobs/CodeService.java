@@ -1,15 +1,12 @@
 package io.partita.coordinator.jobs;
 
+import io.partita.coordinator.common.FetchGuard;
+import io.partita.coordinator.common.GuardedHttp;
 import io.partita.coordinator.common.PartitaException;
 import io.partita.js.JsSyntax;
 import io.partita.store.Store;
 import io.partita.store.StoredCode;
 import java.io.IOException;
-import java.io.InputStream;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -35,15 +32,21 @@ public final class CodeService {
 
     private final Store store;
     private final long maxBytes;
-    private final HttpClient http = HttpClient.newBuilder()
-            .connectTimeout(Duration.ofSeconds(10))
-            .followRedirects(HttpClient.Redirect.NORMAL)
-            .build();
+    private final GuardedHttp http;
 
-    /** The code kept in {@code store}; a module may have at most {@code maxBytes} bytes. */
+    /**
+     * The code kept in {@code store}; a module may have at most {@code maxBytes} bytes; a {@code
+     * code.url} may reach only public addresses.
+     */
     public CodeService(Store store, long maxBytes) {
+        this(store, maxBytes, new FetchGuard(java.util.List.of()));
+    }
+
+    /** As above, with {@code guard} deciding which addresses {@code code.url} may reach. */
+    public CodeService(Store store, long maxBytes, FetchGuard guard) {
         this.store = store;
         this.maxBytes = maxBytes;
+        this.http = new GuardedHttp(guard, Duration.ofSeconds(10), Duration.ofSeconds(20));
     }
 
     /** What {@link #put} made of a source. */
@@ -67,7 +70,9 @@ public final class CodeService {
             throw new PartitaException(
                     PartitaException.Kind.INVALID,
                     "syntax_error",
-                    "syntax error at line " + e.line() + ", column " + e.column() + ": " + e.message(),
+                    "syntax error at line " + e.line() + ", column " + e.column()
+                            // The text of a fetched module is not the requester's: never echo it.
+                            + (field.equals("code.url") ? " of the fetched module" : ": " + e.message()),
                     field);
         }
         Set<String> exports = exports(source);
@@ -102,36 +107,24 @@ public final class CodeService {
         return spec.withCode(stored.hash(), stored.exports());
     }
 
+    /** The module at {@code url}; errors name {@code code.url} and never quote what the server sent. */
     private String fetch(String url) {
-        HttpRequest request;
-        try {
-            request = HttpRequest.newBuilder(URI.create(url))
-                    .timeout(Duration.ofSeconds(20))
-                    .GET()
-                    .build();
-        } catch (IllegalArgumentException e) {
-            throw PartitaException.invalid("code.url", "code.url is not a valid URL: " + url);
-        }
-        try {
-            HttpResponse<InputStream> response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
-            try (InputStream in = response.body()) {
-                if (response.statusCode() != 200) {
-                    throw PartitaException.invalid(
-                            "code.url", "cannot fetch code.url " + url + ": HTTP " + response.statusCode());
-                }
-                byte[] body = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBytes + 1));
-                if (body.length > maxBytes) {
-                    throw PartitaException.invalid(
-                            "code.url", "the code at " + url + " is over " + maxBytes + " bytes");
-                }
-                return new String(body, StandardCharsets.UTF_8);
+        try (GuardedHttp.Response response = http.get(url, "code.url", Duration.ofSeconds(20))) {
+            if (response.contentLength() > maxBytes) {
+                throw tooBig(url);
             }
+            byte[] body = response.body().readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBytes + 1));
+            if (body.length > maxBytes) {
+                throw tooBig(url);
+            }
+            return new String(body, StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw PartitaException.invalid("code.url", "cannot fetch code.url " + url + ": " + e.getMessage());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw PartitaException.invalid("code.url", "interrupted while fetching " + url);
         }
+    }
+
+    private PartitaException tooBig(String url) {
+        return PartitaException.invalid("code.url", "the code at " + url + " is over " + maxBytes + " bytes");
     }
 
     /**

@@ -67,7 +67,7 @@ public final class FunctionCatalog {
     /** Learns the job functions a worker offers (names longer than 200 characters are ignored). */
     public void announce(Collection<String> functions) {
         for (String f : functions) {
-            if (f != null && !f.isBlank() && f.length() <= 200) {
+            if (f != null && !f.isBlank() && f.length() <= 200 && (names.size() < MAX_NAMES || names.contains(f))) {
                 names.add(f);
             }
         }
@@ -87,9 +87,25 @@ public final class FunctionCatalog {
             throw new PartitaException(
                     PartitaException.Kind.INVALID,
                     "unknown_function",
-                    "unknown function '" + function + "'; known functions are " + names(),
+                    "unknown function '" + function + "'; known functions are " + someNames(),
                     "function");
         }
+    }
+
+    /** Most names an error lists; the rest are counted. */
+    static final int LISTED_NAMES = 20;
+
+    /** Most names the catalog keeps; later announcements of new names are ignored. */
+    public static final int MAX_NAMES = 10_000;
+
+    /** At most {@link #LISTED_NAMES} names, then how many more: an error must not grow with the catalog. */
+    private String someNames() {
+        Set<String> all = names();
+        if (all.size() <= LISTED_NAMES) {
+            return all.toString();
+        }
+        return all.stream().limit(LISTED_NAMES).toList().toString().replaceFirst("]$", "") + ", and "
+                + (all.size() - LISTED_NAMES) + " more]";
     }
 
     Set<String> names() {

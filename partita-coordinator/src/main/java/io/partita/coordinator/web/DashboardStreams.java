@@ -147,7 +147,7 @@ public final class DashboardStreams {
             problem.ifPresent(p -> o.put("storeProblem", p));
             ArrayNode jobs = o.putArray("jobs");
             for (StoredJob job : store.jobs(0, OVERVIEW_JOBS)) {
-                jobs.add(views.jobJson(job));
+                jobs.add(views.summaryJson(job));
             }
             long[][] history = scheduler.history(null, lastSecond[0]).orElse(new long[0][]);
             String state = o.toString();
@@ -208,7 +208,7 @@ public final class DashboardStreams {
                 throw new IOException("job deleted");
             }
             boolean wrote = false;
-            ObjectNode job = views.jobJson(stored.get());
+            ObjectNode job = views.streamJson(stored.get());
             String jobText = job.toString();
             if (lastJob == null) {
                 for (JsonNode name : job.path("code").path("exports")) {

@@ -12,7 +12,10 @@ import io.helidon.websocket.WsUpgradeException;
 import io.partita.coordinator.calls.CallService;
 import io.partita.coordinator.common.PartitaException;
 import io.partita.coordinator.sched.CallRun;
+import io.partita.protocol.CloseCodes;
 import io.partita.protocol.CoordinatorCallSession;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -59,6 +62,12 @@ public final class ClientEndpoint implements WsListener {
     @Override
     public void onOpen(WsSession session) {
         this.session = session;
+        InetAddress address =
+                session.socketContext().remotePeer().address() instanceof InetSocketAddress a ? a.getAddress() : null;
+        if (!gate.admitOpen(address, Thread.currentThread(), "client")) {
+            protocol.closed();
+            session.close(CloseCodes.TRY_AGAIN, gate.perIpRefusal());
+        }
     }
 
     @Override

@@ -139,7 +139,18 @@ public final class WorkerEndpoint implements WsListener {
                     config.connectionsPerMinute());
             protocol.closed();
             sender.close(CloseCodes.TRY_AGAIN, "too many connections from your address; try again later");
+            return;
         }
+        if (!gate.admitOpen(address, reader, "worker")) {
+            protocol.closed();
+            sender.close(CloseCodes.TRY_AGAIN, gate.perIpRefusal());
+            return;
+        }
+        gate.expectHello(() -> conn != null || !sender.open(), () -> {
+            protocol.closed();
+            sender.closeNow(
+                    CloseCodes.POLICY, "no hello within " + gate.helloTimeout().toMillis() + " ms");
+        });
     }
 
     @Override
@@ -172,6 +183,12 @@ public final class WorkerEndpoint implements WsListener {
             scheduler.disconnect(conn, "connection error: " + t.getMessage());
         }
         sender.stop();
+    }
+
+    private static String cut(String text, int max) {
+        return text == null || text.length() <= max
+                ? text
+                : text.substring(0, max) + "... (" + text.length() + " chars)";
     }
 
     /**
@@ -292,7 +309,8 @@ public final class WorkerEndpoint implements WsListener {
 
         @Override
         public void error(Message.Error error) {
-            log.warn("Worker {} reports {}: {}", conn.id, error.code(), error.message());
+            // a worker's text, so cut: the session bounds how many, this how long
+            log.warn("Worker {} reports {}: {}", conn.id, cut(error.code(), 100), cut(error.message(), 1000));
         }
 
         @Override

@@ -64,7 +64,7 @@ class SpecRulesTest {
                 datasets,
                 new CodeService(store, 1 << 20),
                 catalog,
-                new Capabilities(scheduler::leaseCurrent),
+                new Capabilities(scheduler::leaseCurrent, 1 << 20),
                 MAPPER,
                 () -> 2000L);
     }

@@ -1266,6 +1266,12 @@
       if (!st.paramsFilled && job.params !== undefined) {
         E.rerunParams.value = JSON.stringify(job.params || {}, null, 2);
         st.paramsFilled = true;
+      } else if (!st.paramsFilled && job.paramsOmitted) {
+        // large params are not repeated by the stream: read them once
+        st.paramsFilled = true;
+        api('GET', '/api/jobs/' + encodeURIComponent(job.id))
+          .then((full) => { E.rerunParams.value = JSON.stringify(full.params || {}, null, 2); })
+          .catch(() => {});
       }
       renderDetails(job);
     }
