@@ -106,6 +106,33 @@ class BrowserIT {
     }
 
     @Test
+    void aVolunteerKeepsItsKeyAcrossVisits_andSeesItsCredit() throws Exception {
+        ChromeDriver driver = browsers.open();
+        String page = browsers.embedUrl(Map.of("cpu", "1", "workers", "1"));
+        driver.get(page);
+        awaitBrowserWorkers(1);
+        String id = grid.api.submit(Grid.jsSpec(SUM_MODULE, "\"partitions\":200"));
+        grid.awaitStatus(id, "done", Duration.ofSeconds(120));
+        String volunteer = grid.browserWorkers().get(0).get("volunteer").asText();
+        await("the page knows its volunteer id and its credit")
+                .atMost(Duration.ofSeconds(40))
+                .until(() -> {
+                    Map<?, ?> st = stats(driver);
+                    return st != null && volunteer.equals(st.get("volunteer")) && st.get("credit") instanceof Number;
+                });
+        assertThat(grid.api.get("/api/volunteers/" + volunteer).status()).isEqualTo(200);
+
+        // a later visit: the same key, so the same record
+        driver.navigate().refresh();
+        await("the second visit reconnects under the same record")
+                .atMost(Duration.ofSeconds(40))
+                .until(() -> {
+                    Map<?, ?> st = stats(driver);
+                    return st != null && volunteer.equals(st.get("volunteer"));
+                });
+    }
+
+    @Test
     void pauseResumeAndStop_fromThePagesScript() throws Exception {
         ChromeDriver driver = browsers.open();
         driver.get(browsers.embedUrl(Map.of("cpu", "1", "workers", "1")));

@@ -78,6 +78,15 @@ public final class CoordinatorSession {
          */
         String hello(Message.Hello hello);
 
+        /**
+         * The public id of the record of the worker's host (docs/verification.md), sent in the
+         * welcome so that a volunteer can look up its credit; null if none. Called after {@link
+         * #hello}.
+         */
+        default String volunteer() {
+            return null;
+        }
+
         /** Called before each message after the hello: the worker is alive. */
         default void heard() {}
 
@@ -211,7 +220,8 @@ public final class CoordinatorSession {
                     settings.coordinator(),
                     settings.heartbeat().toMillis(),
                     settings.maxMessageBytes(),
-                    settings.maxBatch()));
+                    settings.maxBatch(),
+                    handler.volunteer()));
             return;
         }
         handler.heard();

@@ -159,8 +159,26 @@ public sealed interface Message {
      * @param maxBatch most tasks the coordinator sends in one message
      */
     record Welcome(
-            int protocol, String workerId, String coordinator, long heartbeatMillis, int maxMessageBytes, int maxBatch)
-            implements Message {}
+            int protocol,
+            String workerId,
+            String coordinator,
+            long heartbeatMillis,
+            int maxMessageBytes,
+            int maxBatch,
+            String volunteer)
+            implements Message {
+
+        /** A welcome without a volunteer id. */
+        public Welcome(
+                int protocol,
+                String workerId,
+                String coordinator,
+                long heartbeatMillis,
+                int maxMessageBytes,
+                int maxBatch) {
+            this(protocol, workerId, coordinator, heartbeatMillis, maxMessageBytes, maxBatch, null);
+        }
+    }
 
     /**
      * Worker → coordinator: grants {@code credits} more tasks. Credits add up; each task sent uses

@@ -473,6 +473,8 @@ public final class HttpApi {
         String id = id(req);
         io.partita.store.HostRecord r =
                 scheduler.host(id).orElseThrow(() -> PartitaException.notFound("no volunteer " + id));
+        // A volunteer's page on any site may show its own credit: the record is public by design.
+        HttpSupport.allowAnyOrigin(res);
         ObjectNode out = object();
         hostJson(out, r);
         http.json(res, 200, out);

@@ -46,6 +46,11 @@ public final class WorkerConn {
         this.lastSeenNanos = nowNanos;
     }
 
+    /** The public id of its host's record (docs/verification.md). */
+    public String volunteerId() {
+        return holder.reputation.key;
+    }
+
     /** Whether the connection was lost or closed. */
     boolean closed() {
         return holder.closed();

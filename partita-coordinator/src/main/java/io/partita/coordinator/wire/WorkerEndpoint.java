@@ -260,6 +260,12 @@ public final class WorkerEndpoint implements WsListener {
         }
 
         @Override
+        public String volunteer() {
+            WorkerConn c = conn;
+            return c == null ? null : c.volunteerId();
+        }
+
+        @Override
         public void heard() {
             scheduler.seen(conn);
         }

@@ -1207,6 +1207,37 @@
     var BASE = src.origin + dir;
     var WS_URL = (src.protocol === 'https:' ? 'wss://' : 'ws://') + src.host + dir + '/ws/worker';
 
+    // ---- the volunteer's key: a secret this page's origin keeps, so that the coordinator's record of
+    // this volunteer (validated answers, credit) follows it across visits (docs/verification.md).
+    var VOLUNTEER_KEY_NAME = 'partita-volunteer:' + BASE;
+    function volunteerKey() {
+      try {
+        var k = window.localStorage.getItem(VOLUNTEER_KEY_NAME);
+        if (k && /^[A-Za-z0-9_-]{16,64}$/.test(k)) return k;
+        var bytes = new Uint8Array(18);
+        window.crypto.getRandomValues(bytes);
+        k = btoa(String.fromCharCode.apply(null, bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+        window.localStorage.setItem(VOLUNTEER_KEY_NAME, k);
+        return k;
+      } catch (e) {
+        return null; // no storage: the record is kept by address
+      }
+    }
+    function wsUrl() {
+      var k = volunteerKey();
+      return k ? WS_URL + '?volunteer=' + encodeURIComponent(k) : WS_URL;
+    }
+    var credit = null;
+    var creditAt = 0;
+    function refreshCredit() {
+      var id = conn && conn.welcome ? conn.welcome.volunteer : null;
+      if (!id || typeof fetch !== 'function') return;
+      fetch(BASE + '/api/volunteers/' + encodeURIComponent(id), {credentials: 'omit'})
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (v) { if (v && typeof v.credit === 'number') credit = v.credit; })
+        .catch(function () { /* shown again next time */ });
+    }
+
     // ---- settings
     function attr(name) {
       var v = script.getAttribute('data-' + name);
@@ -2112,7 +2143,7 @@
       conn = c;
       var ws;
       try {
-        ws = new WebSocket(WS_URL);
+        ws = new WebSocket(wsUrl());
       } catch (e) {
         warn('cannot open ' + WS_URL + ':', e);
         conn = null;
@@ -2428,7 +2459,9 @@
         waiting: waiting,
         cpuMillis: Math.round(stats.cpuMillis),
         busyFraction: wall > 0 && alive > 0 ? Math.min(1, busy / (wall * Math.min(alive, SLOTS))) : 0,
-        workerId: conn && conn.welcome ? conn.welcome.workerId : null
+        workerId: conn && conn.welcome ? conn.welcome.workerId : null,
+        volunteer: conn && conn.welcome && conn.welcome.volunteer ? conn.welcome.volunteer : null,
+        credit: credit
       };
     }
 
@@ -2449,6 +2482,10 @@
       if (t - statsAt >= 1000) {
         statsAt = t;
         publish();
+      }
+      if (t - creditAt >= 15000) {
+        creditAt = t;
+        refreshCredit();
       }
     });
     function startClock() {
