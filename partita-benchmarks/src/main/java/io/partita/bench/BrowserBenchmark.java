@@ -54,6 +54,7 @@ public final class BrowserBenchmark {
         int noopPartitions = args.length > 1 ? Integer.parseInt(args[1]) : 300_000;
         Path dir = Files.createTempDirectory("partita-browser-bench");
         try (Coordinator coordinator = Coordinator.start(CoordinatorConfig.builder()
+                .auth(false)
                 .host("127.0.0.1")
                 .port(0)
                 .dataDir(dir.resolve("data"))

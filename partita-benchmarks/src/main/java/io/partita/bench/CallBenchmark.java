@@ -38,6 +38,7 @@ public final class CallBenchmark {
         int calls = args.length > 1 ? Integer.parseInt(args[1]) : 20_000;
         Path dir = Files.createTempDirectory("partita-call-bench");
         try (Coordinator coordinator = Coordinator.start(CoordinatorConfig.builder()
+                        .auth(false)
                         .host("127.0.0.1")
                         .port(0)
                         .dataDir(dir.resolve("data"))

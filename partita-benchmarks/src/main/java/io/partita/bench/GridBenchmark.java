@@ -37,6 +37,7 @@ public final class GridBenchmark {
         Path dir = Files.createTempDirectory("partita-bench");
         MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
         try (Coordinator coordinator = Coordinator.start(CoordinatorConfig.builder()
+                .auth(false)
                 .host("127.0.0.1")
                 .port(0)
                 .dataDir(dir.resolve("data"))

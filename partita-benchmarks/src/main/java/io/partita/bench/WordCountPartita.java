@@ -54,6 +54,7 @@ final class WordCountPartita implements AutoCloseable {
     /** Starts the coordinator and {@code workers} worker processes; waits until they are connected. */
     static WordCountPartita start(Path dir, Path corpusDir, int workers) throws Exception {
         Coordinator coordinator = Coordinator.start(CoordinatorConfig.builder()
+                .auth(false)
                 .host("127.0.0.1")
                 .port(0)
                 .dataDir(dir.resolve("data"))

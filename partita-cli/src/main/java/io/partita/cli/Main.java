@@ -29,6 +29,7 @@ import picocli.CommandLine.Spec;
             ResultCommand.class,
             CancelCommand.class,
             GroupCommand.class,
+            TokenCommand.class,
             CommandLine.HelpCommand.class
         },
         footer = {"", "Run 'partita COMMAND --help' for a command's options."})

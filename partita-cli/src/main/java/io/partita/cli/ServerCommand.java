@@ -108,6 +108,11 @@ final class ServerCommand extends CliCommand {
     String chunkSize;
 
     @Option(
+            names = "--no-anonymous-workers",
+            description = "Take only workers that present a worker token (closes browser volunteering).")
+    boolean noAnonymousWorkers;
+
+    @Option(
             names = "--config",
             paramLabel = "FILE",
             description = "Properties file with keys port, data, local-workers, store, host, max-partitions,"
@@ -140,6 +145,7 @@ final class ServerCommand extends CliCommand {
                     .maxPartitions(s.maxPartitions())
                     .allowedOrigins(s.allowedOrigins())
                     .connectionsPerMinute(s.connectionsPerMinute())
+                    .anonymousWorkers(!noAnonymousWorkers)
                     .importDirs(importDirs == null ? java.util.List.of(Path.of("")) : importDirs)
                     .chunkBytes(
                             chunkSize == null
@@ -168,6 +174,18 @@ final class ServerCommand extends CliCommand {
                     + "/ws/worker)";
             log().info(line);
             out().println(line);
+            String token = coordinator.adminToken().orElseThrow();
+            boolean forCli = TokenFiles.writeRunFile(actualPort, token);
+            if (!isLoopback(s.host())) {
+                out().println("Authentication is on. The admin token is in " + coordinator.adminTokenFile()
+                        + " (readable by you only); give it with --token or PARTITA_TOKEN, or make others with"
+                        + " 'partita token create' (docs/security.md)");
+            } else {
+                log().info(
+                                "Admin token in {}{}",
+                                coordinator.adminTokenFile(),
+                                forCli ? " (the CLI on this machine finds it)" : "");
+            }
             out().flush();
             Optional<Worker> worker = Optional.empty();
             try {
@@ -176,7 +194,8 @@ final class ServerCommand extends CliCommand {
                             .withSlots(s.localWorkers())
                             .withKind("local")
                             .withName("local")
-                            .withDrainTimeout(LOCAL_DRAIN);
+                            .withDrainTimeout(LOCAL_DRAIN)
+                            .withToken(Optional.of(token));
                     try {
                         worker = Optional.of(Worker.start(wc));
                     } catch (RuntimeException e) {
@@ -191,6 +210,7 @@ final class ServerCommand extends CliCommand {
                 if (worker.isPresent()) {
                     stopWorker(worker.get());
                 }
+                TokenFiles.deleteRunFile(actualPort, token);
             }
         }
         log().info("Stopped");
@@ -254,6 +274,11 @@ final class ServerCommand extends CliCommand {
         } finally {
             worker.close();
         }
+    }
+
+    /** Whether {@code host} is a loopback address, reachable from this machine only. */
+    static boolean isLoopback(String host) {
+        return host.equals("localhost") || host.startsWith("127.") || host.equals("::1") || host.equals("[::1]");
     }
 
     /** The host to show in URLs: a wildcard address is shown as localhost. */

@@ -29,6 +29,7 @@ class BotsIT {
     @Test
     void bots_finishJobThenExitOnIdle() throws Exception {
         try (Coordinator coordinator = Coordinator.start(CoordinatorConfig.builder()
+                .auth(false)
                 .host("127.0.0.1")
                 .port(0)
                 .dataDir(dir.resolve("data"))
@@ -92,6 +93,7 @@ class BotsIT {
     @Test
     void bots_sigterm_stopsBotsGracefullyAndExitsZero() throws Exception {
         try (Coordinator coordinator = Coordinator.start(CoordinatorConfig.builder()
+                .auth(false)
                 .host("127.0.0.1")
                 .port(0)
                 .dataDir(dir.resolve("data"))

@@ -37,6 +37,7 @@ class CliIT {
     @BeforeAll
     static void start() throws Exception {
         coordinator = Coordinator.start(CoordinatorConfig.builder()
+                .auth(false)
                 .host("127.0.0.1")
                 .port(0)
                 .dataDir(dir.resolve("data"))

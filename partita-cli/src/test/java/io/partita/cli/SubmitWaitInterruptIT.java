@@ -31,6 +31,7 @@ class SubmitWaitInterruptIT {
     @Test
     void submitWait_stopped_saysTheJobGoesOnAndHowToCancel() throws Exception {
         try (Coordinator coordinator = Coordinator.start(CoordinatorConfig.builder()
+                .auth(false)
                 .host("127.0.0.1")
                 .port(0)
                 .dataDir(dir.resolve("data"))

@@ -9,6 +9,9 @@ import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.partita.coordinator.auth.Audit;
+import io.partita.coordinator.auth.Ownership;
+import io.partita.coordinator.auth.Tokens;
 import io.partita.coordinator.calls.CallCache;
 import io.partita.coordinator.calls.CallFunctions;
 import io.partita.coordinator.calls.CallService;
@@ -16,11 +19,14 @@ import io.partita.coordinator.calls.Examples;
 import io.partita.coordinator.data.Capabilities;
 import io.partita.coordinator.data.DataJobs;
 import io.partita.coordinator.data.Datasets;
+import io.partita.coordinator.http.Access;
+import io.partita.coordinator.http.AdminApi;
 import io.partita.coordinator.http.CallApi;
 import io.partita.coordinator.http.DataApi;
 import io.partita.coordinator.http.HttpApi;
 import io.partita.coordinator.http.HttpSupport;
 import io.partita.coordinator.http.JobViews;
+import io.partita.coordinator.http.Routes;
 import io.partita.coordinator.jobs.CodeService;
 import io.partita.coordinator.jobs.FunctionCatalog;
 import io.partita.coordinator.sched.ResultWriter;
@@ -38,6 +44,8 @@ import io.partita.store.Store;
 import io.partita.store.StoreRetry;
 import java.net.URI;
 import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -76,6 +84,8 @@ public final class Coordinator implements AutoCloseable {
 
     private final DashboardStreams streams;
     private final DataJobs dataJobs;
+    private final Optional<String> adminToken;
+    private final List<String> routes;
 
     private Coordinator(
             CoordinatorConfig config,
@@ -85,7 +95,11 @@ public final class Coordinator implements AutoCloseable {
             WebServer server,
             ScheduledExecutorService timer,
             DashboardStreams streams,
-            DataJobs dataJobs) {
+            DataJobs dataJobs,
+            Optional<String> adminToken,
+            List<String> routes) {
+        this.adminToken = adminToken;
+        this.routes = routes;
         this.streams = streams;
         this.dataJobs = dataJobs;
         this.config = config;
@@ -151,7 +165,16 @@ public final class Coordinator implements AutoCloseable {
             CallFunctions functions = new CallFunctions(store, config.callTimeout());
             Examples.registerFunctions(functions, store);
             CallService calls = new CallService(scheduler, functions, cache);
-            ConnectionGate gate = new ConnectionGate(config, System::nanoTime);
+            Tokens tokens = new Tokens(store, System::currentTimeMillis);
+            Audit audit = new Audit(store, System::currentTimeMillis);
+            Ownership ownership = new Ownership(store);
+            Optional<String> adminToken = config.auth()
+                    ? Optional.of(startup.call("write the admin token", () -> tokens.adminToken(config.dataDir())))
+                    : Optional.empty();
+            if (!config.auth()) {
+                log.warn("Authentication is off: every request acts as an admin (docs/security.md)");
+            }
+            ConnectionGate gate = new ConnectionGate(config, System::nanoTime, Optional.of(tokens), Optional.of(audit));
             if (config.allowedOrigins().isEmpty()) {
                 log.warn("Browsers of any origin may connect as workers; set allowed origins to restrict them");
             }
@@ -159,7 +182,8 @@ public final class Coordinator implements AutoCloseable {
             CodeService code = new CodeService(store, config.maxRequestBytes());
             HttpSupport http = new HttpSupport(mapper, config.maxRequestBytes());
             JobViews views = new JobViews(scheduler, store, mapper);
-            HttpApi api = new HttpApi(scheduler, store, catalog, code, config, mapper, metrics, http, views, health);
+            HttpApi api = new HttpApi(
+                    scheduler, store, catalog, code, config, mapper, metrics, http, views, health, ownership, audit);
             Datasets datasets = new Datasets(store, blobs, config, mapper, System::currentTimeMillis);
             Capabilities capabilities = new Capabilities(scheduler::leaseCurrent);
             DataJobs dataJobs = new DataJobs(
@@ -168,13 +192,21 @@ public final class Coordinator implements AutoCloseable {
             dataJobs.recover();
             HttpRouting.Builder routing = HttpRouting.builder();
             http.errors(routing);
+            new Access(config, tokens, audit).routing(routing);
             gate.routing(routing);
+            Routes.record(routing, "GET", ConnectionGate.WORKER_PATH);
+            Routes.record(routing, "GET", ConnectionGate.CLIENT_PATH);
             new WebPages(store).routing(routing);
-            DashboardStreams streams = new DashboardStreams(scheduler, store, views, mapper, health);
+            DashboardStreams streams = new DashboardStreams(scheduler, store, views, mapper, health, ownership);
             streams.routing(routing);
-            new CallApi(calls, scheduler, store, code, http).routing(routing);
-            new DataApi(datasets, dataJobs, capabilities, blobs, http, mapper, health).routing(routing);
+            new CallApi(calls, scheduler, store, code, http, ownership, audit).routing(routing);
+            new DataApi(datasets, dataJobs, capabilities, blobs, http, mapper, health)
+                    .ownership(ownership)
+                    .routing(routing);
+            new AdminApi(tokens, audit, http).routing(routing);
             api.routing(routing);
+            List<String> routes = Routes.registered(routing);
+            Access.requireRules(routes);
             WebServer server;
             try {
                 server = WebServer.builder()
@@ -201,7 +233,8 @@ public final class Coordinator implements AutoCloseable {
                                                 scheduler, store, catalog, calls, dataJobs, config, gate, health))
                                 .endpoint(
                                         ConnectionGate.CLIENT_PATH,
-                                        () -> new ClientEndpoint(calls, mapper, config.maxFrameBytes(), gate)))
+                                        () -> new ClientEndpoint(
+                                                calls, mapper, config.maxFrameBytes(), gate, ownership)))
                         .build()
                         .start();
             } catch (RuntimeException e) {
@@ -236,7 +269,8 @@ public final class Coordinator implements AutoCloseable {
                     period,
                     TimeUnit.MILLISECONDS);
             timer.scheduleWithFixedDelay(capabilities::sweep, 10, 10, TimeUnit.SECONDS);
-            return new Coordinator(config, store, scheduler, writer, server, timer, streams, dataJobs);
+            return new Coordinator(
+                    config, store, scheduler, writer, server, timer, streams, dataJobs, adminToken, routes);
         } catch (RuntimeException e) {
             store.close();
             throw e;
@@ -318,6 +352,24 @@ public final class Coordinator implements AutoCloseable {
     public URI url() {
         String host = config.host().equals("0.0.0.0") || config.host().equals("::") ? "127.0.0.1" : config.host();
         return URI.create("http://" + host + ":" + port());
+    }
+
+    /**
+     * The admin token, written on first start to {@link #adminTokenFile()} (mode 0600); empty when
+     * authentication is off.
+     */
+    public Optional<String> adminToken() {
+        return adminToken;
+    }
+
+    /** Where the admin token is kept: {@code admin-token} in the data directory. */
+    public java.nio.file.Path adminTokenFile() {
+        return config.dataDir().resolve(Tokens.ADMIN_TOKEN_FILE).toAbsolutePath();
+    }
+
+    /** Every HTTP route it serves, as {@code "METHOD /path"} (HEAD routes included): for tests. */
+    public List<String> routes() {
+        return routes;
     }
 
     /** The configuration it runs with. */

@@ -35,6 +35,10 @@ import java.util.Optional;
  * @param importDirs directories whose files may be registered as datasets by {@code file:} URL;
  *     default the working directory (a file elsewhere is refused)
  * @param chunkBytes default size of a dataset's splits; default 8 MiB
+ * @param auth whether requests need API tokens (docs/security.md); default true. Off, every
+ *     request acts as an admin: for embedding in tests only.
+ * @param anonymousWorkers whether workers without a worker token (browsers, Java workers without
+ *     {@code --token}) may connect; default true
  */
 public record CoordinatorConfig(
         String host,
@@ -51,10 +55,12 @@ public record CoordinatorConfig(
         long cacheMaxBytes,
         Duration callTimeout,
         java.util.List<Path> importDirs,
-        long chunkBytes) {
+        long chunkBytes,
+        boolean auth,
+        boolean anonymousWorkers) {
 
-    /** Default bind address: all interfaces. */
-    public static final String DEFAULT_HOST = "0.0.0.0";
+    /** Default bind address: the loopback interface only (docs/security.md). */
+    public static final String DEFAULT_HOST = "127.0.0.1";
 
     /** Default HTTP port. */
     public static final int DEFAULT_PORT = 8080;
@@ -167,8 +173,22 @@ public record CoordinatorConfig(
         private int connectionsPerMinute = DEFAULT_CONNECTIONS_PER_MINUTE;
         private long cacheMaxBytes = DEFAULT_CACHE_MAX_BYTES;
         private Duration callTimeout = DEFAULT_CALL_TIMEOUT;
+        private boolean auth = true;
+        private boolean anonymousWorkers = true;
 
         private Builder() {}
+
+        /** Sets {@link CoordinatorConfig#auth()}. */
+        public Builder auth(boolean value) {
+            this.auth = value;
+            return this;
+        }
+
+        /** Sets {@link CoordinatorConfig#anonymousWorkers()}. */
+        public Builder anonymousWorkers(boolean value) {
+            this.anonymousWorkers = value;
+            return this;
+        }
 
         /** Sets {@link CoordinatorConfig#cacheMaxBytes()}. */
         public Builder cacheMaxBytes(long value) {
@@ -265,7 +285,9 @@ public record CoordinatorConfig(
                     cacheMaxBytes,
                     callTimeout,
                     importDirs,
-                    chunkBytes);
+                    chunkBytes,
+                    auth,
+                    anonymousWorkers);
         }
 
         /** Sets {@link CoordinatorConfig#importDirs()}. */

@@ -160,6 +160,7 @@ class StoreFaultsIT {
 
     private static CoordinatorConfig config(Path dir, String storeUrl) {
         return CoordinatorConfig.builder()
+                .auth(false)
                 .host("127.0.0.1")
                 .port(0)
                 .dataDir(dir.resolve("data"))

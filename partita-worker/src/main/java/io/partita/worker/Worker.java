@@ -340,10 +340,9 @@ public final class Worker implements AutoCloseable {
             URI base = config.coordinator();
             String scheme = base.getScheme().equals("https") ? "wss" : "ws";
             URI uri = URI.create(scheme + "://" + base.getRawAuthority() + "/ws/worker");
-            ws = http.newWebSocketBuilder()
-                    .connectTimeout(Duration.ofSeconds(5))
-                    .buildAsync(uri, this)
-                    .join();
+            java.net.http.WebSocket.Builder builder = http.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(5));
+            config.token().ifPresent(t -> builder.header("Authorization", "Bearer " + t));
+            ws = builder.buildAsync(uri, this).join();
             Thread.ofPlatform().name("partita-worker-sender").daemon(true).start(this::sendLoop);
             long memory = Runtime.getRuntime().maxMemory();
             session.start(new Message.Hello(

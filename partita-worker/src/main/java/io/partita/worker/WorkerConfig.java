@@ -18,6 +18,8 @@ import java.util.Optional;
  * @param drainTimeout how long a graceful shutdown waits for running tasks; default 30 s
  * @param functions the only Java functions to offer (job or call), by name; empty (the default)
  *     offers every function on the classpath
+ * @param token the worker (or admin) token presented at connect ({@code Authorization: Bearer}),
+ *     which makes the worker trusted; empty (the default) connects anonymously
  */
 public record WorkerConfig(
         URI coordinator,
@@ -27,7 +29,8 @@ public record WorkerConfig(
         Optional<Duration> idleExit,
         Duration maxBackoff,
         Duration drainTimeout,
-        java.util.List<String> functions) {
+        java.util.List<String> functions,
+        Optional<String> token) {
 
     /** Default longest reconnection backoff. */
     public static final Duration DEFAULT_MAX_BACKOFF = Duration.ofSeconds(5);
@@ -43,6 +46,7 @@ public record WorkerConfig(
         Objects.requireNonNull(idleExit, "idleExit");
         Objects.requireNonNull(maxBackoff, "maxBackoff");
         Objects.requireNonNull(drainTimeout, "drainTimeout");
+        Objects.requireNonNull(token, "token");
         functions = java.util.List.copyOf(Objects.requireNonNull(functions, "functions"));
         String scheme = coordinator.getScheme();
         if (scheme == null || !(scheme.equals("http") || scheme.equals("https")) || coordinator.getHost() == null) {
@@ -72,41 +76,47 @@ public record WorkerConfig(
                 Optional.empty(),
                 DEFAULT_MAX_BACKOFF,
                 DEFAULT_DRAIN_TIMEOUT,
-                java.util.List.of());
+                java.util.List.of(),
+                Optional.empty());
     }
 
     /** Returns a copy with {@code slots} replaced. */
     public WorkerConfig withSlots(int value) {
-        return new WorkerConfig(coordinator, value, name, kind, idleExit, maxBackoff, drainTimeout, functions);
+        return new WorkerConfig(coordinator, value, name, kind, idleExit, maxBackoff, drainTimeout, functions, token);
     }
 
     /** Returns a copy with {@code name} replaced. */
     public WorkerConfig withName(String value) {
-        return new WorkerConfig(coordinator, slots, value, kind, idleExit, maxBackoff, drainTimeout, functions);
+        return new WorkerConfig(coordinator, slots, value, kind, idleExit, maxBackoff, drainTimeout, functions, token);
     }
 
     /** Returns a copy with {@code kind} replaced. */
     public WorkerConfig withKind(String value) {
-        return new WorkerConfig(coordinator, slots, name, value, idleExit, maxBackoff, drainTimeout, functions);
+        return new WorkerConfig(coordinator, slots, name, value, idleExit, maxBackoff, drainTimeout, functions, token);
     }
 
     /** Returns a copy with {@code idleExit} replaced. */
     public WorkerConfig withIdleExit(Optional<Duration> value) {
-        return new WorkerConfig(coordinator, slots, name, kind, value, maxBackoff, drainTimeout, functions);
+        return new WorkerConfig(coordinator, slots, name, kind, value, maxBackoff, drainTimeout, functions, token);
     }
 
     /** Returns a copy with {@code drainTimeout} replaced. */
     public WorkerConfig withDrainTimeout(Duration value) {
-        return new WorkerConfig(coordinator, slots, name, kind, idleExit, maxBackoff, value, functions);
+        return new WorkerConfig(coordinator, slots, name, kind, idleExit, maxBackoff, value, functions, token);
     }
 
     /** Returns a copy offering only the named functions (empty: all). */
     public WorkerConfig withFunctions(java.util.List<String> value) {
-        return new WorkerConfig(coordinator, slots, name, kind, idleExit, maxBackoff, drainTimeout, value);
+        return new WorkerConfig(coordinator, slots, name, kind, idleExit, maxBackoff, drainTimeout, value, token);
     }
 
     private static String defaultName() {
         String host = Optional.ofNullable(System.getenv("HOSTNAME")).orElse("worker");
         return host + "-" + ProcessHandle.current().pid();
+    }
+
+    /** Returns a copy with {@code token} replaced. */
+    public WorkerConfig withToken(Optional<String> value) {
+        return new WorkerConfig(coordinator, slots, name, kind, idleExit, maxBackoff, drainTimeout, functions, value);
     }
 }

@@ -1,10 +1,16 @@
 package io.partita.coordinator.wire;
 
 import io.helidon.http.HeaderNames;
+import io.helidon.http.Headers;
+import io.helidon.http.HttpPrologue;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
+import io.helidon.websocket.WsUpgradeException;
 import io.partita.coordinator.CoordinatorConfig;
+import io.partita.coordinator.auth.Audit;
+import io.partita.coordinator.auth.Tokens;
 import io.partita.coordinator.common.PartitaException;
+import io.partita.coordinator.common.Principal;
 import java.net.InetAddress;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -40,8 +46,25 @@ public final class ConnectionGate {
         }
     };
 
+    private final CoordinatorConfig config;
+    private final Optional<Tokens> tokens;
+    private final Optional<Audit> audit;
+
     /** A gate with {@code config}'s allowed origins and connection rate, timed by {@code nanos}. */
     public ConnectionGate(CoordinatorConfig config, LongSupplier nanos) {
+        this(config, nanos, Optional.empty(), Optional.empty());
+    }
+
+    /**
+     * A gate that also checks the tokens of connections with {@code tokens} (docs/security.md):
+     * workers may present a worker or admin token and are anonymous otherwise (unless anonymous
+     * workers are closed); clients must present a submitter or admin token.
+     */
+    public ConnectionGate(
+            CoordinatorConfig config, LongSupplier nanos, Optional<Tokens> tokens, Optional<Audit> audit) {
+        this.config = config;
+        this.tokens = tokens;
+        this.audit = audit;
         this.origins = config.allowedOrigins();
         this.perNano = config.connectionsPerMinute() / 60e9;
         this.burst = Math.max(1, config.connectionsPerMinute() / 2.0);
@@ -77,7 +100,116 @@ public final class ConnectionGate {
                 .get(CLIENT_PATH, (req, res) -> refuse(req, CLIENT_PATH, "make grid calls"));
     }
 
+    /**
+     * The principal of a worker's upgrade: present if it carries a worker or admin token, empty for
+     * an anonymous worker.
+     *
+     * @throws WsUpgradeException (then answered by {@link #routing}) for a bad token, a token of
+     *     another role, or no token when anonymous workers are closed
+     */
+    Optional<Principal> workerPrincipal(HttpPrologue prologue, Headers headers, String remote)
+            throws WsUpgradeException {
+        try {
+            return worker(token(prologue, headers), remote);
+        } catch (PartitaException e) {
+            throw new WsUpgradeException(e.getMessage());
+        }
+    }
+
+    /**
+     * The principal of a client's upgrade: a submitter or admin.
+     *
+     * @throws WsUpgradeException (then answered by {@link #routing}) otherwise
+     */
+    Principal clientPrincipal(HttpPrologue prologue, Headers headers, String remote) throws WsUpgradeException {
+        try {
+            return client(token(prologue, headers), remote);
+        } catch (PartitaException e) {
+            throw new WsUpgradeException(e.getMessage());
+        }
+    }
+
+    private Optional<Principal> worker(Optional<String> token, String remote) {
+        if (!config.auth() || tokens.isEmpty()) {
+            return Optional.empty();
+        }
+        if (token.isEmpty()) {
+            if (!config.anonymousWorkers()) {
+                throw unauthorized(
+                        remote,
+                        WORKER_PATH,
+                        "this coordinator takes workers with a worker token only:"
+                                + " give the worker --token or PARTITA_TOKEN");
+            }
+            return Optional.empty();
+        }
+        Principal p = verify(token.get(), remote, WORKER_PATH);
+        if (!p.canWork()) {
+            throw PartitaException.forbidden(
+                    "forbidden", "role " + p.role().wireName() + " may not connect workers; use a worker token");
+        }
+        return Optional.of(p);
+    }
+
+    private Principal client(Optional<String> token, String remote) {
+        if (!config.auth() || tokens.isEmpty()) {
+            return Principal.OPEN;
+        }
+        if (token.isEmpty()) {
+            throw unauthorized(remote, CLIENT_PATH, "grid calls need a token: Authorization: Bearer TOKEN");
+        }
+        Principal p = verify(token.get(), remote, CLIENT_PATH);
+        if (!p.canSubmit()) {
+            throw PartitaException.forbidden(
+                    "forbidden", "role " + p.role().wireName() + " may not make grid calls; it needs submitter");
+        }
+        return p;
+    }
+
+    private Principal verify(String token, String remote, String path) {
+        Optional<Principal> p = tokens.get().verify(token);
+        if (p.isEmpty()) {
+            throw unauthorized(remote, path, "the token is unknown, revoked or expired");
+        }
+        return p.get();
+    }
+
+    private PartitaException unauthorized(String remote, String path, String message) {
+        audit.ifPresent(a -> a.refused("anonymous", "GET " + path, message, remote));
+        return new PartitaException(PartitaException.Kind.UNAUTHORIZED, "unauthorized", message);
+    }
+
+    /** The token of an upgrade: {@code Authorization: Bearer}, else {@code ?access_token=} (browsers). */
+    private static Optional<String> token(HttpPrologue prologue, Headers headers) {
+        Optional<String> bearer = io.partita.coordinator.http.Access.bearer(headers.first(HeaderNames.AUTHORIZATION));
+        if (bearer.isPresent()) {
+            return bearer;
+        }
+        var query = prologue.query();
+        return query.contains(io.partita.coordinator.http.Access.TOKEN_PARAM)
+                ? Optional.of(query.get(io.partita.coordinator.http.Access.TOKEN_PARAM))
+                : Optional.empty();
+    }
+
+    private static Optional<String> token(ServerRequest req) {
+        Optional<String> bearer =
+                io.partita.coordinator.http.Access.bearer(req.headers().first(HeaderNames.AUTHORIZATION));
+        if (bearer.isPresent()) {
+            return bearer;
+        }
+        return req.query().contains(io.partita.coordinator.http.Access.TOKEN_PARAM)
+                ? Optional.of(req.query().get(io.partita.coordinator.http.Access.TOKEN_PARAM))
+                : Optional.empty();
+    }
+
     private void refuse(ServerRequest req, String path, String what) {
+        // an upgrade refused for its credentials: the same reason, now as a 401 or 403
+        String remote = String.valueOf(req.remotePeer().address());
+        if (path.equals(WORKER_PATH)) {
+            worker(token(req), remote);
+        } else {
+            client(token(req), remote);
+        }
         Optional<String> refused = refuseOrigin(req.headers().first(HeaderNames.ORIGIN), what);
         if (refused.isPresent()) {
             log.warn(

@@ -67,6 +67,7 @@ public final class WorkerEndpoint implements WsListener {
     private Sender sender;
     private CoordinatorSession protocol;
     private volatile WorkerConn conn;
+    private volatile Optional<io.partita.coordinator.common.Principal> principal = Optional.empty();
 
     /** A worker connection's session, fed to {@code scheduler}. */
     public WorkerEndpoint(
@@ -97,7 +98,22 @@ public final class WorkerEndpoint implements WsListener {
             // Helidon then routes the request as plain HTTP: ConnectionGate.routing answers 403 and logs.
             throw new WsUpgradeException(refused.get());
         }
+        principal = gate.workerPrincipal(prologue, headers, "worker");
         return Optional.empty();
+    }
+
+    /**
+     * The principal of the worker token this connection presented at its upgrade (docs/security.md);
+     * empty for an anonymous worker (a browser, a Java worker without {@code --token}). Set before
+     * the connection opens and never changed.
+     */
+    public Optional<io.partita.coordinator.common.Principal> principal() {
+        return principal;
+    }
+
+    /** Whether this connection presented a worker or admin token: the mark of a trusted worker. */
+    public boolean authenticated() {
+        return principal.isPresent();
     }
 
     @Override
