@@ -242,7 +242,8 @@ class AccessControlIT {
                         null,
                         null,
                         ADMIN_ONLY),
-                read("/api/audit", a -> "/api/audit", ADMIN_ONLY));
+                read("/api/audit", a -> "/api/audit", ADMIN_ONLY),
+                read("/api/me", a -> "/api/me", READ_LIST));
     }
 
     @AfterAll
@@ -438,6 +439,14 @@ class AccessControlIT {
         Reply taken = send(Actor.OTHER_TENANT, "POST", "/api/functions", JSON_TYPE, fn());
         assertThat(taken.status()).isEqualTo(409);
         assertThat(taken.json().path("error").asText()).isEqualTo("name_taken");
+    }
+
+    @Test
+    void me_saysWhoTheCallerIs() {
+        JsonNode me = send(Actor.VIEWER, "GET", "/api/me", null, null).json();
+        assertThat(me.path("user").asText()).isEqualTo("vera");
+        assertThat(me.path("role").asText()).isEqualTo("viewer");
+        assertThat(me.path("tenant").asText()).isEqualTo("a");
     }
 
     @Test

@@ -129,7 +129,8 @@ public final class Access {
             new Rule("GET", "/api/tokens", Level.ADMIN),
             new Rule("POST", "/api/tokens", Level.ADMIN),
             new Rule("DELETE", "/api/tokens/{id}", Level.ADMIN),
-            new Rule("GET", "/api/audit", Level.ADMIN));
+            new Rule("GET", "/api/audit", Level.ADMIN),
+            new Rule("GET", "/api/me", Level.VIEWER));
 
     /** What an unlisted path under {@code /api} (a 404) needs, so that probing it needs a token too. */
     private static final Rule API_FALLBACK = new Rule("ANY", "/api/*", Level.VIEWER);

@@ -22,7 +22,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The admin API: API tokens ({@code GET/POST /api/tokens}, {@code DELETE /api/tokens/{id}}) and the
+ * Who the caller is ({@code GET /api/me}: user, role, tenant, for the dashboard's read-only mode)
+ * and the admin API: API tokens ({@code GET/POST /api/tokens}, {@code DELETE /api/tokens/{id}}) and the
  * audit log ({@code GET /api/audit}). Only admins reach it ({@link Access}); every change is
  * audited. A token's text is in the answer to its creation only.
  */
@@ -46,7 +47,15 @@ public final class AdminApi {
                 .get("/api/tokens", this::list)
                 .post("/api/tokens", this::create)
                 .delete("/api/tokens/{id}", this::revoke)
-                .get("/api/audit", this::auditLog);
+                .get("/api/audit", this::auditLog)
+                .get("/api/me", (req, res) -> {
+                    Principal p = Access.required(req);
+                    ObjectNode out = object();
+                    out.put("user", p.user());
+                    out.put("role", p.role().wireName());
+                    out.put("tenant", p.tenant());
+                    http.json(res, 200, out);
+                });
     }
 
     private void create(ServerRequest req, ServerResponse res) {
