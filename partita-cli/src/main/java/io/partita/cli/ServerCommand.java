@@ -281,10 +281,11 @@ final class ServerCommand extends CliCommand {
         return host.equals("localhost") || host.startsWith("127.") || host.equals("::1") || host.equals("[::1]");
     }
 
-    /** The host to show in URLs: a wildcard address is shown as localhost. */
+    /** The host to show in URLs: a wildcard or the IPv4 loopback address is shown as localhost. */
     static String displayHost(String host) {
         return switch (host) {
-            case "0.0.0.0", "::", "[::]", "0:0:0:0:0:0:0:0" -> "localhost";
+            // the default loopback bind is shown as localhost too, as the README and the CLI default say
+            case "0.0.0.0", "::", "[::]", "0:0:0:0:0:0:0:0", "127.0.0.1" -> "localhost";
             default -> host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
         };
     }

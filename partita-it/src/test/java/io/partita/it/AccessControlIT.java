@@ -713,6 +713,29 @@ class AccessControlIT {
         }
     }
 
+    @Test
+    void partitaClient_presentsItsToken() throws Exception {
+        try (io.partita.client.PartitaClient anonymous = io.partita.client.PartitaClient.builder(base)
+                        .timeout(Duration.ofSeconds(10))
+                        .build();
+                io.partita.client.PartitaClient other = io.partita.client.PartitaClient.builder(base)
+                        .token(tokens.get(Actor.OTHER_TENANT).orElseThrow())
+                        .timeout(Duration.ofSeconds(10))
+                        .build()) {
+            assertThat(catchCall(() -> anonymous.call("a/fn", 1)))
+                    .contains("refused the WebSocket upgrade: HTTP/1.1 401");
+            assertThat(catchCall(() -> other.call("a/fn", 1))).contains("no function named 'a/fn'");
+        }
+    }
+
+    static String catchCall(java.util.concurrent.Callable<CompletableFuture<JsonNode>> call) {
+        try {
+            return String.valueOf(call.call().get(15, TimeUnit.SECONDS));
+        } catch (Exception e) {
+            return String.valueOf(e);
+        }
+    }
+
     /** The HTTP status of a refused WebSocket upgrade, through a raw socket. */
     static int upgradeStatus(String path, Map<String, String> headers) throws Exception {
         StringBuilder req = new StringBuilder("GET " + path + " HTTP/1.1\r\nHost: " + base.getRawAuthority()
