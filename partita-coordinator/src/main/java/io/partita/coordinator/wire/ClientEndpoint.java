@@ -56,7 +56,8 @@ public final class ClientEndpoint implements WsListener {
 
     @Override
     public Optional<Headers> onHttpUpgrade(HttpPrologue prologue, Headers headers) throws WsUpgradeException {
-        Optional<String> refused = gate.refuseOrigin(headers.first(HeaderNames.ORIGIN), "make grid calls");
+        Optional<String> refused =
+                gate.refuseClientOrigin(headers.first(HeaderNames.ORIGIN), headers.first(HeaderNames.HOST));
         if (refused.isPresent()) {
             // Helidon then routes the request as plain HTTP: ConnectionGate.routing answers 403 and logs.
             throw new WsUpgradeException(refused.get());

@@ -90,6 +90,22 @@ public final class ConnectionGate {
     }
 
     /**
+     * Why a client's upgrade ({@code /ws/client}) with this {@code Origin} is refused, if it is: a
+     * browser page may make grid calls only from the coordinator's own origin or an allowed one,
+     * even when any origin may connect workers (a page of another site must not read calls).
+     */
+    Optional<String> refuseClientOrigin(Optional<String> origin, Optional<String> host) {
+        if (origin.isEmpty()) {
+            return Optional.empty();
+        }
+        String o = origin.get();
+        boolean same = host.isPresent() && (o.equals("http://" + host.get()) || o.equals("https://" + host.get()));
+        return same || origins.contains(o)
+                ? Optional.empty()
+                : Optional.of("origin " + o + " is not allowed to make grid calls");
+    }
+
+    /**
      * Adds the HTTP routes of the WebSocket paths. Helidon answers an upgrade only when the
      * endpoint accepts it; a refused upgrade (a browser page of an origin not allowed), or a plain
      * {@code GET}, reaches these: a refused origin is a 403 naming the origin, logged once; anything
@@ -205,12 +221,10 @@ public final class ConnectionGate {
     private void refuse(ServerRequest req, String path, String what) {
         // an upgrade refused for its credentials: the same reason, now as a 401 or 403
         String remote = String.valueOf(req.remotePeer().address());
-        if (path.equals(WORKER_PATH)) {
-            worker(token(req), remote);
-        } else {
-            client(token(req), remote);
-        }
-        Optional<String> refused = refuseOrigin(req.headers().first(HeaderNames.ORIGIN), what);
+        Optional<String> refused = path.equals(CLIENT_PATH)
+                ? refuseClientOrigin(
+                        req.headers().first(HeaderNames.ORIGIN), req.headers().first(HeaderNames.HOST))
+                : refuseOrigin(req.headers().first(HeaderNames.ORIGIN), what);
         if (refused.isPresent()) {
             log.warn(
                     "Refused a WebSocket connection to {} from {}: {}",
@@ -218,6 +232,11 @@ public final class ConnectionGate {
                     req.remotePeer().address(),
                     refused.get());
             throw PartitaException.forbidden("origin_not_allowed", refused.get());
+        }
+        if (path.equals(WORKER_PATH)) {
+            worker(token(req), remote);
+        } else {
+            client(token(req), remote);
         }
         throw PartitaException.badRequest(
                 "websocket_only", path + " is a WebSocket endpoint: connect with a WebSocket upgrade");
