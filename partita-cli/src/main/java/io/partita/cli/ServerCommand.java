@@ -108,6 +108,19 @@ final class ServerCommand extends CliCommand {
     String chunkSize;
 
     @Option(
+            names = "--metrics-host",
+            paramLabel = "HOST",
+            description = "Also serve /metrics without a token on this interface (for a scraper on a private"
+                    + " network); on the main port /metrics needs a viewer token.")
+    String metricsHost;
+
+    @Option(
+            names = "--metrics-port",
+            paramLabel = "PORT",
+            description = "Port of the --metrics-host listener (default 0: any free port, logged).")
+    int metricsPort;
+
+    @Option(
             names = "--no-anonymous-workers",
             description = "Take only workers that present a worker token (closes browser volunteering).")
     boolean noAnonymousWorkers;
@@ -146,6 +159,8 @@ final class ServerCommand extends CliCommand {
                     .allowedOrigins(s.allowedOrigins())
                     .connectionsPerMinute(s.connectionsPerMinute())
                     .anonymousWorkers(!noAnonymousWorkers)
+                    .metricsHost(metricsHost)
+                    .metricsPort(metricsPort)
                     .importDirs(importDirs == null ? java.util.List.of(Path.of("")) : importDirs)
                     .chunkBytes(
                             chunkSize == null
@@ -174,6 +189,10 @@ final class ServerCommand extends CliCommand {
                     + "/ws/worker)";
             log().info(line);
             out().println(line);
+            coordinator
+                    .metricsPort()
+                    .ifPresent(p -> out().println("Metrics without a token on http://" + displayHost(metricsHost) + ":"
+                            + p + "/metrics"));
             String token = coordinator.adminToken().orElseThrow();
             boolean forCli = TokenFiles.writeRunFile(actualPort, token);
             if (!isLoopback(s.host())) {

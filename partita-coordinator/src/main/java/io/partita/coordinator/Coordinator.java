@@ -111,6 +111,8 @@ public final class Coordinator implements AutoCloseable {
     }
 
     private static final int SOCKET_BUFFER_BYTES = 4 << 20;
+    private static final String METRICS_SOCKET = "metrics";
+    private static final String METRICS_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
     /**
      * Opens the store, recovers unfinished jobs and starts listening. While the store is unavailable
@@ -209,7 +211,7 @@ public final class Coordinator implements AutoCloseable {
             Access.requireRules(routes);
             WebServer server;
             try {
-                server = WebServer.builder()
+                var web = WebServer.builder()
                         .host(config.host())
                         .port(config.port())
                         .shutdownHook(false)
@@ -234,9 +236,19 @@ public final class Coordinator implements AutoCloseable {
                                 .endpoint(
                                         ConnectionGate.CLIENT_PATH,
                                         () -> new ClientEndpoint(
-                                                calls, mapper, config.maxFrameBytes(), gate, ownership)))
-                        .build()
-                        .start();
+                                                calls, mapper, config.maxFrameBytes(), gate, ownership)));
+                // a token-free /metrics for a scraper on a private interface (docs/security.md)
+                config.metricsHost()
+                        .ifPresent(h -> web.putSocket(
+                                METRICS_SOCKET,
+                                socket -> socket.host(h)
+                                        .port(config.metricsPort())
+                                        .routing(r -> r.get("/metrics", (req, res) -> {
+                                            res.header(io.helidon.http.HeaderNames.CONTENT_TYPE, METRICS_TYPE);
+                                            res.send(
+                                                    metrics.scrape().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                                        }))));
+                server = web.build().start();
             } catch (RuntimeException e) {
                 writer.close();
                 throw new IllegalStateException(
@@ -346,6 +358,13 @@ public final class Coordinator implements AutoCloseable {
     /** The port the coordinator listens on (the actual one when started with port 0). */
     public int port() {
         return server.port();
+    }
+
+    /** The port of the token-free metrics listener, if {@link CoordinatorConfig#metricsHost()} asked for one. */
+    public java.util.OptionalInt metricsPort() {
+        return config.metricsHost().isPresent()
+                ? java.util.OptionalInt.of(server.port(METRICS_SOCKET))
+                : java.util.OptionalInt.empty();
     }
 
     /** The base URL of the API, on the loopback address when bound to all interfaces. */

@@ -39,6 +39,10 @@ import java.util.Optional;
  *     request acts as an admin: for embedding in tests only.
  * @param anonymousWorkers whether workers without a worker token (browsers, Java workers without
  *     {@code --token}) may connect; default true
+ * @param metricsHost if present, {@code /metrics} is also served without a token on this interface
+ *     (and {@code metricsPort}), for a scraper on a private network; on the main port it always
+ *     needs a viewer token
+ * @param metricsPort the port of that listener, 0 for any free one; default 0
  */
 public record CoordinatorConfig(
         String host,
@@ -57,7 +61,9 @@ public record CoordinatorConfig(
         java.util.List<Path> importDirs,
         long chunkBytes,
         boolean auth,
-        boolean anonymousWorkers) {
+        boolean anonymousWorkers,
+        Optional<String> metricsHost,
+        int metricsPort) {
 
     /** Default bind address: the loopback interface only (docs/security.md). */
     public static final String DEFAULT_HOST = "127.0.0.1";
@@ -134,6 +140,11 @@ public record CoordinatorConfig(
         require(
                 chunkBytes >= MIN_CHUNK_BYTES && chunkBytes <= MAX_CHUNK_BYTES,
                 "chunk-size must be between 4KiB and 1GiB, was " + chunkBytes);
+        Objects.requireNonNull(metricsHost, "metricsHost");
+        require(
+                metricsPort >= 0 && metricsPort <= 65535,
+                "metrics-port must be between 0 and 65535, was " + metricsPort);
+        metricsHost.ifPresent(h -> require(!h.isBlank(), "metrics-host must not be blank"));
         storeUrl.ifPresent(url -> require(
                 url.startsWith("jdbc:sqlite:") || url.startsWith("jdbc:postgresql:"),
                 "store must be a jdbc:sqlite: or jdbc:postgresql: URL, was " + url));
@@ -175,6 +186,20 @@ public record CoordinatorConfig(
         private Duration callTimeout = DEFAULT_CALL_TIMEOUT;
         private boolean auth = true;
         private boolean anonymousWorkers = true;
+        private Optional<String> metricsHost = Optional.empty();
+        private int metricsPort = 0;
+
+        /** Sets {@link CoordinatorConfig#metricsHost()}; null or blank for none. */
+        public Builder metricsHost(String value) {
+            this.metricsHost = value == null || value.isBlank() ? Optional.empty() : Optional.of(value);
+            return this;
+        }
+
+        /** Sets {@link CoordinatorConfig#metricsPort()}. */
+        public Builder metricsPort(int value) {
+            this.metricsPort = value;
+            return this;
+        }
 
         private Builder() {}
 
@@ -287,7 +312,9 @@ public record CoordinatorConfig(
                     importDirs,
                     chunkBytes,
                     auth,
-                    anonymousWorkers);
+                    anonymousWorkers,
+                    metricsHost,
+                    metricsPort);
         }
 
         /** Sets {@link CoordinatorConfig#importDirs()}. */

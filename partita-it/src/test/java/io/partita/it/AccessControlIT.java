@@ -559,6 +559,33 @@ class AccessControlIT {
         }
     }
 
+    @Test
+    void metrics_needAToken_unlessASeparateAddressIsGiven() throws Exception {
+        must(send(Actor.ANONYMOUS, "GET", "/metrics", null, null), 401);
+        assertThat(send(Actor.VIEWER, "GET", "/metrics", null, null).body()).contains("partita_workers");
+        try (Grid separate = new Grid(
+                dir.resolve("metrics"),
+                CoordinatorConfig.builder().metricsHost("127.0.0.1").metricsPort(0))) {
+            int port = separate.coordinator.metricsPort().orElseThrow();
+            HttpResponse<String> scraped = http.send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(scraped.statusCode()).isEqualTo(200);
+            assertThat(scraped.body()).contains("partita_workers");
+            HttpResponse<String> api = http.send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/jobs"))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(api.statusCode()).as("only /metrics on that listener").isEqualTo(404);
+            HttpResponse<String> main = http.send(
+                    HttpRequest.newBuilder(separate.coordinator.url().resolve("/metrics"))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(main.statusCode()).isEqualTo(401);
+        }
+    }
+
     // ------------------------------------------------------------------------ attackers
 
     @Test
