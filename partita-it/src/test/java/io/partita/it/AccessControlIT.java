@@ -586,6 +586,39 @@ class AccessControlIT {
         }
     }
 
+    @Test
+    void quotas_eachBreach_is422NamingTheQuotaLimitAndUse() throws Exception {
+        String[][] breaches = {
+            {"\"options\": {\"priority\": 1000}", "options.priority", "limit 100, asked 1000"},
+            {"\"options\": {\"taskTimeout\": \"PT24H\"}", "options.taskTimeout", "limit PT1H, asked PT24H"},
+            {"\"options\": {\"maxAttempts\": 100}", "options.maxAttempts", "limit 10, asked 100"}
+        };
+        for (String[] b : breaches) {
+            String spec = Grid.jsSpec(JS, "\"partitions\": 2, " + b[0]);
+            Reply r = send(Actor.SUBMITTER, "POST", "/api/jobs", JSON_TYPE, spec);
+            assertThat(r.status()).as(b[0]).isEqualTo(422);
+            assertThat(r.json().path("error").asText()).isEqualTo("quota_exceeded");
+            assertThat(r.json().path("field").asText()).isEqualTo(b[1]);
+            assertThat(r.json().path("message").asText()).contains(b[2]);
+            assertThat(send(Actor.ADMIN, "POST", "/api/jobs", JSON_TYPE, spec).status())
+                    .as("admins are not limited")
+                    .isEqualTo(201);
+        }
+        Optional<String> q = Optional.of(token("quinn", "submitter", "q"));
+        String spec = Grid.jsSpec(JS, "\"partitions\": 2");
+        int made = 0;
+        Reply r;
+        while ((r = send(q, "POST", "/api/jobs", JSON_TYPE, spec, Map.of())).status() == 201 && made < 1000) {
+            made++;
+        }
+        assertThat(made).isEqualTo(100);
+        assertThat(r.status()).isEqualTo(422);
+        assertThat(r.json().path("message").asText())
+                .contains("live-jobs")
+                .contains("limit 100")
+                .contains("in use 100");
+    }
+
     // ------------------------------------------------------------------------ attackers
 
     @Test

@@ -839,6 +839,20 @@ final class JdbcStore implements Store {
     }
 
     @Override
+    public long liveJobCountOf(String tenant) {
+        return query("count live jobs of a tenant", c -> {
+            try (PreparedStatement ps =
+                    c.prepareStatement("select count(*)" + OWNED_JOBS + " and status in ('preparing', 'running')")) {
+                ps.setString(1, tenant);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return rs.getLong(1);
+                }
+            }
+        });
+    }
+
+    @Override
     public void audit(AuditEntry e) {
         inTransaction("append to the audit log", c -> {
             try (PreparedStatement ps = c.prepareStatement(

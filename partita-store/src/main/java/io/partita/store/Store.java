@@ -184,6 +184,9 @@ public interface Store extends AutoCloseable {
     /** The number of jobs of {@code tenant}. */
     long jobCountOf(String tenant);
 
+    /** The number of jobs of {@code tenant} that are preparing or running. */
+    long liveJobCountOf(String tenant);
+
     /** Appends a row to the audit log. */
     void audit(AuditEntry entry);
 

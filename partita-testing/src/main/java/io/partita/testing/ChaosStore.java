@@ -574,6 +574,11 @@ public final class ChaosStore implements Store {
     }
 
     @Override
+    public long liveJobCountOf(String tenant) {
+        return delegate.liveJobCountOf(tenant);
+    }
+
+    @Override
     public void audit(io.partita.store.AuditEntry entry) {
         delegate.audit(entry);
     }
