@@ -47,6 +47,7 @@ public final class ConnectionGate {
     };
 
     private final CoordinatorConfig config;
+    private volatile java.util.function.Predicate<String> otherWorkerCredential = t -> false;
     private final Optional<Tokens> tokens;
     private final Optional<Audit> audit;
 
@@ -145,8 +146,20 @@ public final class ConnectionGate {
         }
     }
 
+    /**
+     * Lets workers present a credential that is not an API token (e.g. the coordinator's own local
+     * worker's start-up token, which the trust classes recognise): such a connection is neither
+     * refused nor given a principal here.
+     */
+    public void acceptWorkerCredential(java.util.function.Predicate<String> isOther) {
+        this.otherWorkerCredential = java.util.Objects.requireNonNull(isOther, "isOther");
+    }
+
     private Optional<Principal> worker(Optional<String> token, String remote) {
         if (!config.auth() || tokens.isEmpty()) {
+            return Optional.empty();
+        }
+        if (token.isPresent() && otherWorkerCredential.test(token.get())) {
             return Optional.empty();
         }
         if (token.isEmpty()) {
