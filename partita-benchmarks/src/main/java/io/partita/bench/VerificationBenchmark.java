@@ -28,7 +28,7 @@ public final class VerificationBenchmark {
         int runs = args.length > 0 ? Integer.parseInt(args[0]) : 3;
         int partitions = args.length > 1 ? Integer.parseInt(args[1]) : 2000;
         Path dir = Files.createTempDirectory("partita-bench");
-        try (Coordinator coordinator = Coordinator.start(CoordinatorConfig.builder()
+        try (Coordinator coordinator = Coordinator.start(CoordinatorConfig.builder().auth(false)
                 .trust(new CoordinatorConfig.Trust(List.of(), true))
                 .host("127.0.0.1")
                 .port(0)

@@ -56,6 +56,7 @@ final class WordCountPartita implements AutoCloseable {
         Coordinator coordinator = Coordinator.start(CoordinatorConfig.builder()
                 // the benchmark's own worker processes on this machine are trusted
                 .trust(new CoordinatorConfig.Trust(java.util.List.of("127.0.0.1", "::1"), false))
+                .auth(false)
                 .host("127.0.0.1")
                 .port(0)
                 .dataDir(dir.resolve("data"))

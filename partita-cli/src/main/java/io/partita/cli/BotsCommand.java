@@ -57,12 +57,19 @@ final class BotsCommand extends CliCommand {
             description = "Each bot exits after this long without tasks (default ${DEFAULT-VALUE}).")
     Duration idleExit;
 
+    @Option(
+            names = "--token",
+            paramLabel = "TOKEN",
+            description = "Worker (or admin) token the bots present (default: as for worker --token).")
+    String token;
+
     @Override
     int run() throws Exception {
         if (coordinator == null || coordinator.isBlank()) {
             throw new CliException("bots needs --coordinator URL (or PARTITA_URL in the environment)");
         }
-        CoordinatorClient.parseUrl(coordinator);
+        java.util.Optional<String> botToken =
+                TokenFiles.find(CoordinatorClient.parseUrl(coordinator), java.util.Optional.ofNullable(token));
         if (count < 1 || count > 10_000) {
             throw new CliException("--count must be between 1 and 10000, was " + count);
         }
@@ -85,9 +92,10 @@ final class BotsCommand extends CliCommand {
                 String name = "bot-" + i;
                 Process p;
                 try {
-                    p = new ProcessBuilder(command(name))
-                            .redirectErrorStream(true)
-                            .start();
+                    ProcessBuilder pb = new ProcessBuilder(command(name)).redirectErrorStream(true);
+                    // in the environment, not on the command line, where other users could read it
+                    botToken.ifPresent(t -> pb.environment().put("PARTITA_TOKEN", t));
+                    p = pb.start();
                     p.getOutputStream().close(); // bots read nothing
                 } catch (IOException e) {
                     bots.forEach(Process::destroy);

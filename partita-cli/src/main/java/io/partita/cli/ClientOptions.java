@@ -1,8 +1,9 @@
 package io.partita.cli;
 
+import java.util.Optional;
 import picocli.CommandLine.Option;
 
-/** The {@code --coordinator URL} option shared by the client commands. */
+/** The {@code --coordinator URL} and {@code --token TOKEN} options shared by the client commands. */
 final class ClientOptions {
     @Option(
             names = "--coordinator",
@@ -12,7 +13,15 @@ final class ClientOptions {
                     + " ${DEFAULT-VALUE}).")
     String coordinator;
 
+    @Option(
+            names = "--token",
+            paramLabel = "TOKEN",
+            description = "API token (default: $PARTITA_TOKEN, else, for a coordinator on this machine, the"
+                    + " admin token its server wrote; docs/security.md).")
+    String token;
+
     CoordinatorClient client() {
-        return new CoordinatorClient(CoordinatorClient.parseUrl(coordinator));
+        java.net.URI uri = CoordinatorClient.parseUrl(coordinator);
+        return new CoordinatorClient(uri, TokenFiles.find(uri, Optional.ofNullable(token)));
     }
 }

@@ -32,11 +32,22 @@ final class CoordinatorClient {
     private final HttpClient http;
     private final Duration unavailablePatience;
 
+    private final java.util.Optional<String> token;
+
     CoordinatorClient(URI base) {
         this(base, UNAVAILABLE_PATIENCE);
     }
 
+    CoordinatorClient(URI base, java.util.Optional<String> token) {
+        this(base, UNAVAILABLE_PATIENCE, token);
+    }
+
     CoordinatorClient(URI base, Duration unavailablePatience) {
+        this(base, unavailablePatience, java.util.Optional.empty());
+    }
+
+    CoordinatorClient(URI base, Duration unavailablePatience, java.util.Optional<String> token) {
+        this.token = token;
         this.unavailablePatience = unavailablePatience;
         String s = base.toString();
         this.base = URI.create(s.endsWith("/") ? s : s + "/");
@@ -129,10 +140,24 @@ final class CoordinatorClient {
         }
     }
 
+    /** {@code method path} with an optional JSON body, for the admin commands; returns the answer. */
+    JsonNode exchange(String method, String path, JsonNode body) {
+        HttpRequest.Builder b = request(path);
+        if (body == null) {
+            b.method(method, HttpRequest.BodyPublishers.noBody());
+        } else {
+            b.header("Content-Type", "application/json")
+                    .method(method, HttpRequest.BodyPublishers.ofByteArray(write(body)));
+        }
+        return send(b.build());
+    }
+
     private HttpRequest.Builder request(String path) {
-        return HttpRequest.newBuilder(base.resolve(path))
+        HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(path))
                 .timeout(REQUEST_TIMEOUT)
                 .header("Accept", "application/json");
+        token.ifPresent(t -> b.header("Authorization", "Bearer " + t));
+        return b;
     }
 
     /**
@@ -268,6 +293,10 @@ final class CoordinatorClient {
         }
         if (message == null) {
             message = notACoordinator(resp, "HTTP " + status + contentType(resp));
+        }
+        if (status == 401) {
+            message += " (give --token TOKEN or set PARTITA_TOKEN; on the coordinator's machine the admin"
+                    + " token is in its data directory, file admin-token)";
         }
         return new HttpError(status, message);
     }

@@ -31,6 +31,7 @@ import picocli.CommandLine.Spec;
             DeleteCommand.class,
             DatasetCommand.class,
             GroupCommand.class,
+            TokenCommand.class,
             CommandLine.HelpCommand.class
         },
         footer = {"", "Run 'partita COMMAND --help' for a command's options."})

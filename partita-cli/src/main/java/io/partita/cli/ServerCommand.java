@@ -172,6 +172,24 @@ final class ServerCommand extends CliCommand {
     String chunkSize;
 
     @Option(
+            names = "--metrics-host",
+            paramLabel = "HOST",
+            description = "Also serve /metrics without a token on this interface (for a scraper on a private"
+                    + " network); on the main port /metrics needs a viewer token.")
+    String metricsHost;
+
+    @Option(
+            names = "--metrics-port",
+            paramLabel = "PORT",
+            description = "Port of the --metrics-host listener (default 0: any free port, logged).")
+    int metricsPort;
+
+    @Option(
+            names = "--no-anonymous-workers",
+            description = "Take only workers that present a worker token (closes browser volunteering).")
+    boolean noAnonymousWorkers;
+
+    @Option(
             names = "--config",
             paramLabel = "FILE",
             description = "Properties file with keys port, data, local-workers, store, host, max-partitions,"
@@ -223,6 +241,9 @@ final class ServerCommand extends CliCommand {
                             maxConnectionsPerIp == null
                                     ? CoordinatorConfig.DEFAULT_MAX_CONNECTIONS_PER_IP
                                     : maxConnectionsPerIp)
+                    .anonymousWorkers(!noAnonymousWorkers)
+                    .metricsHost(metricsHost)
+                    .metricsPort(metricsPort)
                     .chunkBytes(
                             chunkSize == null
                                     ? CoordinatorConfig.DEFAULT_CHUNK_BYTES
@@ -250,6 +271,22 @@ final class ServerCommand extends CliCommand {
                     + "/ws/worker)";
             log().info(line);
             out().println(line);
+            coordinator
+                    .metricsPort()
+                    .ifPresent(p -> out().println("Metrics without a token on http://" + displayHost(metricsHost) + ":"
+                            + p + "/metrics"));
+            String token = coordinator.adminToken().orElseThrow();
+            boolean forCli = TokenFiles.writeRunFile(actualPort, token);
+            if (!isLoopback(s.host())) {
+                out().println("Authentication is on. The admin token is in " + coordinator.adminTokenFile()
+                        + " (readable by you only); give it with --token or PARTITA_TOKEN, or make others with"
+                        + " 'partita token create' (docs/security.md)");
+            } else {
+                log().info(
+                                "Admin token in {}{}",
+                                coordinator.adminTokenFile(),
+                                forCli ? " (the CLI on this machine finds it)" : "");
+            }
             out().flush();
             Optional<Worker> worker = Optional.empty();
             try {
@@ -274,6 +311,7 @@ final class ServerCommand extends CliCommand {
                 if (worker.isPresent()) {
                     stopWorker(worker.get());
                 }
+                TokenFiles.deleteRunFile(actualPort, token);
             }
         }
         log().info("Stopped");
@@ -339,10 +377,16 @@ final class ServerCommand extends CliCommand {
         }
     }
 
-    /** The host to show in URLs: a wildcard address is shown as localhost. */
+    /** Whether {@code host} is a loopback address, reachable from this machine only. */
+    static boolean isLoopback(String host) {
+        return host.equals("localhost") || host.startsWith("127.") || host.equals("::1") || host.equals("[::1]");
+    }
+
+    /** The host to show in URLs: a wildcard or the IPv4 loopback address is shown as localhost. */
     static String displayHost(String host) {
         return switch (host) {
-            case "0.0.0.0", "::", "[::]", "0:0:0:0:0:0:0:0" -> "localhost";
+            // the default loopback bind is shown as localhost too, as the README and the CLI default say
+            case "0.0.0.0", "::", "[::]", "0:0:0:0:0:0:0:0", "127.0.0.1" -> "localhost";
             default -> host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
         };
     }

@@ -56,7 +56,7 @@ public record ServerSettings(
     }
 
     /** Default bind address. */
-    public static final String DEFAULT_HOST = "0.0.0.0";
+    public static final String DEFAULT_HOST = "127.0.0.1";
 
     /** Default port. */
     public static final int DEFAULT_PORT = 8080;

@@ -57,11 +57,19 @@ final class WorkerCommand extends CliCommand {
             description = "Offer only this Java function (job or call); repeatable (default: every function).")
     java.util.List<String> functions;
 
+    @Option(
+            names = "--token",
+            paramLabel = "TOKEN",
+            description = "Worker (or admin) token, which makes this a trusted worker (default: $PARTITA_TOKEN,"
+                    + " else for a coordinator on this machine the admin token its server wrote; else anonymous).")
+    String token;
+
     WorkerConfig config() {
         if (coordinator == null || coordinator.isBlank()) {
             throw new CliException("worker needs --coordinator URL (or PARTITA_URL in the environment)");
         }
-        WorkerConfig c = WorkerConfig.defaults(CoordinatorClient.parseUrl(coordinator));
+        java.net.URI uri = CoordinatorClient.parseUrl(coordinator);
+        WorkerConfig c = WorkerConfig.defaults(uri).withToken(TokenFiles.find(uri, Optional.ofNullable(token)));
         try {
             if (slots != null) {
                 c = c.withSlots(slots);

@@ -30,6 +30,7 @@ class BotsIT {
     void bots_finishJobThenExitOnIdle() throws Exception {
         try (Coordinator coordinator = Coordinator.start(CoordinatorConfig.builder()
                 .trust(new CoordinatorConfig.Trust(java.util.List.of("127.0.0.1", "::1"), false))
+                .auth(false)
                 .host("127.0.0.1")
                 .port(0)
                 .dataDir(dir.resolve("data"))
@@ -94,6 +95,7 @@ class BotsIT {
     void bots_sigterm_stopsBotsGracefullyAndExitsZero() throws Exception {
         try (Coordinator coordinator = Coordinator.start(CoordinatorConfig.builder()
                 .trust(new CoordinatorConfig.Trust(java.util.List.of("127.0.0.1", "::1"), false))
+                .auth(false)
                 .host("127.0.0.1")
                 .port(0)
                 .dataDir(dir.resolve("data"))

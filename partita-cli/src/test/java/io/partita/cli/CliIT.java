@@ -38,6 +38,7 @@ class CliIT {
     static void start() throws Exception {
         coordinator = Coordinator.start(CoordinatorConfig.builder()
                 .trust(new CoordinatorConfig.Trust(java.util.List.of("127.0.0.1", "::1"), false))
+                .auth(false)
                 .host("127.0.0.1")
                 .port(0)
                 .dataDir(dir.resolve("data"))

@@ -28,8 +28,8 @@ class ServerSettingsTest {
     void resolve_nothingGiven_defaults() throws Exception {
         ServerSettings s = resolve(ServerSettings.Overrides.none(), "");
         assertThat(s)
-                .isEqualTo(
-                        new ServerSettings("0.0.0.0", 8080, Path.of("partita-data"), 3, Optional.empty(), 10_000_000));
+                .isEqualTo(new ServerSettings(
+                        "127.0.0.1", 8080, Path.of("partita-data"), 3, Optional.empty(), 10_000_000));
     }
 
     @Test
@@ -68,7 +68,7 @@ class ServerSettingsTest {
     @Test
     void resolve_emptyHostOrStoreInFile_meansDefault() throws Exception {
         ServerSettings s = resolve(ServerSettings.Overrides.none(), "host=\nstore=\n");
-        assertThat(s.host()).isEqualTo("0.0.0.0");
+        assertThat(s.host()).isEqualTo("127.0.0.1");
         assertThat(s.store()).isEmpty();
     }
 

@@ -32,6 +32,7 @@ class SubmitWaitInterruptIT {
     void submitWait_stopped_saysTheJobGoesOnAndHowToCancel() throws Exception {
         try (Coordinator coordinator = Coordinator.start(CoordinatorConfig.builder()
                 .trust(new CoordinatorConfig.Trust(java.util.List.of("127.0.0.1", "::1"), false))
+                .auth(false)
                 .host("127.0.0.1")
                 .port(0)
                 .dataDir(dir.resolve("data"))

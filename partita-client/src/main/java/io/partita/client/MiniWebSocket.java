@@ -53,6 +53,12 @@ final class MiniWebSocket implements AutoCloseable {
 
     /** Connects to a {@code ws://} or {@code wss://} URI, completes the handshake, starts reading. */
     static MiniWebSocket connect(URI uri, Duration timeout, Listener listener) throws IOException {
+        return connect(uri, timeout, java.util.Optional.empty(), listener);
+    }
+
+    /** Connects like {@link #connect(URI, Duration, Listener)}, presenting {@code token} as a bearer token. */
+    static MiniWebSocket connect(URI uri, Duration timeout, java.util.Optional<String> token, Listener listener)
+            throws IOException {
         boolean secure = "wss".equals(uri.getScheme());
         int port = uri.getPort() > 0 ? uri.getPort() : secure ? 443 : 80;
         Socket socket = secure ? SSLSocketFactory.getDefault().createSocket() : new Socket();
@@ -71,7 +77,9 @@ final class MiniWebSocket implements AutoCloseable {
                     + "Upgrade: websocket\r\n"
                     + "Connection: Upgrade\r\n"
                     + "Sec-WebSocket-Key: " + key + "\r\n"
-                    + "Sec-WebSocket-Version: 13\r\n\r\n";
+                    + "Sec-WebSocket-Version: 13\r\n"
+                    + token.map(t -> "Authorization: Bearer " + t + "\r\n").orElse("")
+                    + "\r\n";
             out.write(request.getBytes(StandardCharsets.US_ASCII));
             out.flush();
             String status = line(in);

@@ -40,6 +40,7 @@ public final class PartitaClient implements AutoCloseable {
     private final URI endpoint;
     private final Duration timeout;
     private final Duration connectTimeout;
+    private final java.util.Optional<String> token;
     private final Object connectLock = new Object();
     private volatile Connection connection;
     private volatile boolean closed;
@@ -50,6 +51,7 @@ public final class PartitaClient implements AutoCloseable {
         this.endpoint = URI.create(scheme + "://" + base.getRawAuthority() + "/ws/client");
         this.timeout = builder.timeout;
         this.connectTimeout = builder.connectTimeout;
+        this.token = builder.token;
     }
 
     /** A client of the coordinator at {@code coordinator} (e.g. {@code http://localhost:8080}) with defaults. */
@@ -148,7 +150,7 @@ public final class PartitaClient implements AutoCloseable {
 
         void open() {
             try {
-                ws = MiniWebSocket.connect(endpoint, connectTimeout, this);
+                ws = MiniWebSocket.connect(endpoint, connectTimeout, token, this);
             } catch (java.io.IOException e) {
                 session.lost("cannot connect: " + e.getMessage());
                 throw new java.io.UncheckedIOException(e.getMessage(), e);
@@ -194,6 +196,7 @@ public final class PartitaClient implements AutoCloseable {
         private final URI coordinator;
         private Duration timeout = Duration.ofMinutes(5);
         private Duration connectTimeout = Duration.ofSeconds(10);
+        private java.util.Optional<String> token = java.util.Optional.empty();
 
         private Builder(URI coordinator) {
             this.coordinator = Objects.requireNonNull(coordinator, "coordinator");
@@ -221,6 +224,19 @@ public final class PartitaClient implements AutoCloseable {
                 throw new IllegalArgumentException("connectTimeout must be positive, was " + value);
             }
             this.connectTimeout = value;
+            return this;
+        }
+
+        /**
+         * The API token (a submitter's or an admin's) presented when connecting, as {@code
+         * Authorization: Bearer} (docs/security.md); default none, which a coordinator with
+         * authentication on refuses.
+         */
+        public Builder token(String value) {
+            if (value == null || value.isBlank()) {
+                throw new IllegalArgumentException("token must not be blank");
+            }
+            this.token = java.util.Optional.of(value.strip());
             return this;
         }
 

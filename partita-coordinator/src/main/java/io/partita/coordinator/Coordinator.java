@@ -10,6 +10,9 @@ import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.partita.coordinator.auth.Audit;
+import io.partita.coordinator.auth.Ownership;
+import io.partita.coordinator.auth.Tokens;
 import io.partita.coordinator.calls.CallCache;
 import io.partita.coordinator.calls.CallFunctions;
 import io.partita.coordinator.calls.CallService;
@@ -18,11 +21,14 @@ import io.partita.coordinator.common.FetchGuard;
 import io.partita.coordinator.data.Capabilities;
 import io.partita.coordinator.data.DataJobs;
 import io.partita.coordinator.data.Datasets;
+import io.partita.coordinator.http.Access;
+import io.partita.coordinator.http.AdminApi;
 import io.partita.coordinator.http.CallApi;
 import io.partita.coordinator.http.DataApi;
 import io.partita.coordinator.http.HttpApi;
 import io.partita.coordinator.http.HttpSupport;
 import io.partita.coordinator.http.JobViews;
+import io.partita.coordinator.http.Routes;
 import io.partita.coordinator.jobs.CodeService;
 import io.partita.coordinator.jobs.FunctionCatalog;
 import io.partita.coordinator.sched.ResultWriter;
@@ -41,6 +47,8 @@ import io.partita.store.Store;
 import io.partita.store.StoreRetry;
 import java.net.URI;
 import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -82,6 +90,8 @@ public final class Coordinator implements AutoCloseable {
     private final ConnectionGate gate;
 
     private final TrustGate trustGate;
+    private final Optional<String> adminToken;
+    private final List<String> routes;
 
     private Coordinator(
             CoordinatorConfig config,
@@ -93,9 +103,13 @@ public final class Coordinator implements AutoCloseable {
             DashboardStreams streams,
             DataJobs dataJobs,
             TrustGate trustGate,
-            ConnectionGate gate) {
+            ConnectionGate gate,
+            Optional<String> adminToken,
+            List<String> routes) {
         this.trustGate = trustGate;
         this.gate = gate;
+        this.adminToken = adminToken;
+        this.routes = routes;
         this.streams = streams;
         this.dataJobs = dataJobs;
         this.config = config;
@@ -107,6 +121,8 @@ public final class Coordinator implements AutoCloseable {
     }
 
     private static final int SOCKET_BUFFER_BYTES = 4 << 20;
+    private static final String METRICS_SOCKET = "metrics";
+    private static final String METRICS_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
     /**
      * Opens the store, recovers unfinished jobs and starts listening. While the store is unavailable
@@ -161,8 +177,19 @@ public final class Coordinator implements AutoCloseable {
             CallFunctions functions = new CallFunctions(store, config.callTimeout());
             Examples.registerFunctions(functions, store);
             CallService calls = new CallService(scheduler, functions, cache);
-            ConnectionGate gate = new ConnectionGate(config, System::nanoTime);
+            Tokens tokens = new Tokens(store, System::currentTimeMillis);
+            Audit audit = new Audit(store, System::currentTimeMillis);
+            Ownership ownership = new Ownership(store);
+            Optional<String> adminToken = config.auth()
+                    ? Optional.of(startup.call("write the admin token", () -> tokens.adminToken(config.dataDir())))
+                    : Optional.empty();
+            if (!config.auth()) {
+                log.warn("Authentication is off: every request acts as an admin (docs/security.md)");
+            }
+            ConnectionGate gate = new ConnectionGate(config, System::nanoTime, Optional.of(tokens), Optional.of(audit));
             TrustGate trustGate = new TrustGate(config.trust());
+            // The local worker's token is the coordinator's own, not an API token.
+            gate.acceptWorkerCredential(trustGate::isLocalToken);
             if (config.allowedOrigins().isEmpty()) {
                 log.warn("Browsers of any origin may connect as workers; set allowed origins to restrict them");
             }
@@ -171,7 +198,8 @@ public final class Coordinator implements AutoCloseable {
             CodeService code = new CodeService(store, config.maxRequestBytes(), fetchGuard);
             HttpSupport http = new HttpSupport(mapper, config.maxRequestBytes());
             JobViews views = new JobViews(scheduler, store, mapper);
-            HttpApi api = new HttpApi(scheduler, store, catalog, code, config, mapper, metrics, http, views, health);
+            HttpApi api = new HttpApi(
+                    scheduler, store, catalog, code, config, mapper, metrics, http, views, health, ownership, audit);
             Datasets datasets = new Datasets(store, blobs, config, mapper, System::currentTimeMillis, fetchGuard);
             Capabilities capabilities = new Capabilities(scheduler::leaseCurrent, config.maxTaskOutputBytes());
             DataJobs dataJobs = new DataJobs(
@@ -180,16 +208,24 @@ public final class Coordinator implements AutoCloseable {
             dataJobs.recover();
             HttpRouting.Builder routing = HttpRouting.builder();
             http.errors(routing);
+            new Access(config, tokens, audit).routing(routing);
             gate.routing(routing);
+            Routes.record(routing, "GET", ConnectionGate.WORKER_PATH);
+            Routes.record(routing, "GET", ConnectionGate.CLIENT_PATH);
             new WebPages(store).routing(routing);
-            DashboardStreams streams = new DashboardStreams(scheduler, store, views, mapper, health);
+            DashboardStreams streams = new DashboardStreams(scheduler, store, views, mapper, health, ownership);
             streams.routing(routing);
-            new CallApi(calls, scheduler, store, code, http).routing(routing);
-            new DataApi(datasets, dataJobs, capabilities, blobs, http, mapper, health).routing(routing);
+            new CallApi(calls, scheduler, store, code, http, ownership, audit).routing(routing);
+            new DataApi(datasets, dataJobs, capabilities, blobs, http, mapper, health)
+                    .ownership(ownership)
+                    .routing(routing);
+            new AdminApi(tokens, audit, http).routing(routing);
             api.routing(routing);
+            List<String> routes = Routes.registered(routing);
+            Access.requireRules(routes);
             WebServer server;
             try {
-                server = WebServer.builder()
+                var web = WebServer.builder()
                         .host(config.host())
                         .port(config.port())
                         .shutdownHook(false)
@@ -219,9 +255,20 @@ public final class Coordinator implements AutoCloseable {
                                                 health))
                                 .endpoint(
                                         ConnectionGate.CLIENT_PATH,
-                                        () -> new ClientEndpoint(calls, mapper, config.maxFrameBytes(), gate)))
-                        .build()
-                        .start();
+                                        () -> new ClientEndpoint(
+                                                calls, mapper, config.maxFrameBytes(), gate, ownership)));
+                // a token-free /metrics for a scraper on a private interface (docs/security.md)
+                config.metricsHost()
+                        .ifPresent(h -> web.putSocket(
+                                METRICS_SOCKET,
+                                socket -> socket.host(h)
+                                        .port(config.metricsPort())
+                                        .routing(r -> r.get("/metrics", (req, res) -> {
+                                            res.header(io.helidon.http.HeaderNames.CONTENT_TYPE, METRICS_TYPE);
+                                            res.send(
+                                                    metrics.scrape().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                                        }))));
+                server = web.build().start();
             } catch (RuntimeException e) {
                 writer.close();
                 throw new IllegalStateException(
@@ -254,7 +301,19 @@ public final class Coordinator implements AutoCloseable {
                     period,
                     TimeUnit.MILLISECONDS);
             timer.scheduleWithFixedDelay(capabilities::sweep, 10, 10, TimeUnit.SECONDS);
-            return new Coordinator(config, store, scheduler, writer, server, timer, streams, dataJobs, trustGate, gate);
+            return new Coordinator(
+                    config,
+                    store,
+                    scheduler,
+                    writer,
+                    server,
+                    timer,
+                    streams,
+                    dataJobs,
+                    trustGate,
+                    gate,
+                    adminToken,
+                    routes);
         } catch (RuntimeException e) {
             store.close();
             throw e;
@@ -361,10 +420,35 @@ public final class Coordinator implements AutoCloseable {
         return server.port();
     }
 
+    /** The port of the token-free metrics listener, if {@link CoordinatorConfig#metricsHost()} asked for one. */
+    public java.util.OptionalInt metricsPort() {
+        return config.metricsHost().isPresent()
+                ? java.util.OptionalInt.of(server.port(METRICS_SOCKET))
+                : java.util.OptionalInt.empty();
+    }
+
     /** The base URL of the API, on the loopback address when bound to all interfaces. */
     public URI url() {
         String host = config.host().equals("0.0.0.0") || config.host().equals("::") ? "127.0.0.1" : config.host();
         return URI.create("http://" + host + ":" + port());
+    }
+
+    /**
+     * The admin token, written on first start to {@link #adminTokenFile()} (mode 0600); empty when
+     * authentication is off.
+     */
+    public Optional<String> adminToken() {
+        return adminToken;
+    }
+
+    /** Where the admin token is kept: {@code admin-token} in the data directory. */
+    public java.nio.file.Path adminTokenFile() {
+        return config.dataDir().resolve(Tokens.ADMIN_TOKEN_FILE).toAbsolutePath();
+    }
+
+    /** Every HTTP route it serves, as {@code "METHOD /path"} (HEAD routes included): for tests. */
+    public List<String> routes() {
+        return routes;
     }
 
     /** The configuration it runs with. */

@@ -52,6 +52,14 @@ import java.util.Optional;
  * @param maxConnectionsPerIp most WebSocket connections (workers and clients) open at once from one
  *     IP address; 0 means unlimited; default {@value #DEFAULT_MAX_CONNECTIONS_PER_IP}
  * @param trust who is trusted and what counts as one host (docs/verification.md)
+ * @param auth whether requests need API tokens (docs/security.md); default true. Off, every
+ *     request acts as an admin: for embedding in tests only.
+ * @param anonymousWorkers whether workers without a worker token (browsers, Java workers without
+ *     {@code --token}) may connect; default true
+ * @param metricsHost if present, {@code /metrics} is also served without a token on this interface
+ *     (and {@code metricsPort}), for a scraper on a private network; on the main port it always
+ *     needs a viewer token
+ * @param metricsPort the port of that listener, 0 for any free one; default 0
  */
 public record CoordinatorConfig(
         String host,
@@ -76,7 +84,11 @@ public record CoordinatorConfig(
         Duration headerTimeout,
         int maxConnections,
         int maxConnectionsPerIp,
-        Trust trust) {
+        Trust trust,
+        boolean auth,
+        boolean anonymousWorkers,
+        Optional<String> metricsHost,
+        int metricsPort) {
 
     /**
      * Who the coordinator trusts, until workers present tokens of their own.
@@ -102,8 +114,8 @@ public record CoordinatorConfig(
         }
     }
 
-    /** Default bind address: all interfaces. */
-    public static final String DEFAULT_HOST = "0.0.0.0";
+    /** Default bind address: the loopback interface only (docs/security.md). */
+    public static final String DEFAULT_HOST = "127.0.0.1";
 
     /** Default HTTP port. */
     public static final int DEFAULT_PORT = 8080;
@@ -202,6 +214,11 @@ public record CoordinatorConfig(
         require(headerTimeout.toMillis() >= 1000, "header-timeout must be at least 1s, was " + headerTimeout);
         require(maxConnections >= 0, "max-connections must not be negative, was " + maxConnections);
         require(maxConnectionsPerIp >= 0, "max-connections-per-ip must not be negative, was " + maxConnectionsPerIp);
+        Objects.requireNonNull(metricsHost, "metricsHost");
+        require(
+                metricsPort >= 0 && metricsPort <= 65535,
+                "metrics-port must be between 0 and 65535, was " + metricsPort);
+        metricsHost.ifPresent(h -> require(!h.isBlank(), "metrics-host must not be blank"));
         storeUrl.ifPresent(url -> require(
                 url.startsWith("jdbc:sqlite:") || url.startsWith("jdbc:postgresql:"),
                 "store must be a jdbc:sqlite: or jdbc:postgresql: URL, was " + url));
@@ -249,8 +266,36 @@ public record CoordinatorConfig(
         private int connectionsPerMinute = DEFAULT_CONNECTIONS_PER_MINUTE;
         private long cacheMaxBytes = DEFAULT_CACHE_MAX_BYTES;
         private Duration callTimeout = DEFAULT_CALL_TIMEOUT;
+        private boolean auth = true;
+        private boolean anonymousWorkers = true;
+        private Optional<String> metricsHost = Optional.empty();
+        private int metricsPort = 0;
+
+        /** Sets {@link CoordinatorConfig#metricsHost()}; null or blank for none. */
+        public Builder metricsHost(String value) {
+            this.metricsHost = value == null || value.isBlank() ? Optional.empty() : Optional.of(value);
+            return this;
+        }
+
+        /** Sets {@link CoordinatorConfig#metricsPort()}. */
+        public Builder metricsPort(int value) {
+            this.metricsPort = value;
+            return this;
+        }
 
         private Builder() {}
+
+        /** Sets {@link CoordinatorConfig#auth()}. */
+        public Builder auth(boolean value) {
+            this.auth = value;
+            return this;
+        }
+
+        /** Sets {@link CoordinatorConfig#anonymousWorkers()}. */
+        public Builder anonymousWorkers(boolean value) {
+            this.anonymousWorkers = value;
+            return this;
+        }
 
         /** Sets {@link CoordinatorConfig#cacheMaxBytes()}. */
         public Builder cacheMaxBytes(long value) {
@@ -355,7 +400,11 @@ public record CoordinatorConfig(
                     headerTimeout,
                     maxConnections,
                     maxConnectionsPerIp,
-                    trust);
+                    trust,
+                    auth,
+                    anonymousWorkers,
+                    metricsHost,
+                    metricsPort);
         }
 
         /** Sets {@link CoordinatorConfig#allowFetch()}. */

@@ -30,7 +30,13 @@ class ArchitectureTest {
     private static final String CORE = ROOT + ".core..";
     /** The packages that hold what the coordinator does, without knowing how it is reached. */
     private static final String[] DOMAIN = {
-        ROOT + ".common..", ROOT + ".core..", ROOT + ".jobs..", ROOT + ".calls..", ROOT + ".data..", ROOT + ".sched.."
+        ROOT + ".common..",
+        ROOT + ".core..",
+        ROOT + ".jobs..",
+        ROOT + ".calls..",
+        ROOT + ".data..",
+        ROOT + ".sched..",
+        ROOT + ".auth.."
     };
     /** The packages that reach the outside world: HTTP routes, WebSocket sessions, web pages. */
     private static final String[] EDGE = {ROOT + ".http..", ROOT + ".wire..", ROOT + ".web.."};

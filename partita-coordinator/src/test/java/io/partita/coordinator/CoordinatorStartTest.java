@@ -19,6 +19,7 @@ class CoordinatorStartTest {
             taken.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
             int port = taken.getLocalPort();
             CoordinatorConfig config = CoordinatorConfig.builder()
+                    .auth(false)
                     .host("127.0.0.1")
                     .port(port)
                     .dataDir(dir.resolve("data"))

@@ -39,6 +39,7 @@ class EdgeHttpTest {
     @BeforeAll
     static void start() {
         coordinator = Coordinator.start(CoordinatorConfig.builder()
+                .auth(false)
                 .host("127.0.0.1")
                 .port(0)
                 .dataDir(dir.resolve("data"))

@@ -86,11 +86,13 @@ class HostileFetchTest {
         internal.start();
         Files.createDirectories(dir.resolve("import"));
         defaults = Coordinator.start(CoordinatorConfig.builder()
+                .auth(false)
                 .host("127.0.0.1")
                 .port(0)
                 .dataDir(dir.resolve("defaults"))
                 .build());
         allowing = Coordinator.start(CoordinatorConfig.builder()
+                .auth(false)
                 .host("127.0.0.1")
                 .port(0)
                 .dataDir(dir.resolve("allowing"))

@@ -29,6 +29,7 @@ class BadInputIT {
         grid = new Grid(
                 dir,
                 CoordinatorConfig.builder()
+                        .auth(false)
                         .maxPartitions(1000)
                         .maxRequestBytes(4096)
                         .maxFrameBytes(64 * 1024)

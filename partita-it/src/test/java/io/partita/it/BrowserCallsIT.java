@@ -37,7 +37,7 @@ class BrowserCallsIT {
 
     @BeforeAll
     void start(@TempDir Path dir) throws Exception {
-        grid = new Grid(dir, CoordinatorConfig.builder().heartbeatInterval(Duration.ofMillis(500)));
+        grid = new Grid(dir, CoordinatorConfig.builder().auth(false).heartbeatInterval(Duration.ofMillis(500)));
         browsers = new Browsers(grid.coordinator.url(), dir);
         driver = browsers.open();
         // at most 2 Web Workers (min(data-workers, cores - 1): 1 on a 2-core machine)

@@ -41,7 +41,7 @@ class BrowserIT {
 
     @BeforeEach
     void start() throws Exception {
-        grid = new Grid(dir, CoordinatorConfig.builder().heartbeatInterval(Duration.ofMillis(500)));
+        grid = new Grid(dir, CoordinatorConfig.builder().auth(false).heartbeatInterval(Duration.ofMillis(500)));
         browsers = new Browsers(grid.coordinator.url(), dir);
     }
 

@@ -87,7 +87,7 @@ class BrowserIsolationIT {
 
     @BeforeEach
     void start() throws Exception {
-        grid = new Grid(dir, CoordinatorConfig.builder().heartbeatInterval(Duration.ofMillis(500)));
+        grid = new Grid(dir, CoordinatorConfig.builder().auth(false).heartbeatInterval(Duration.ofMillis(500)));
         browsers = new Browsers(grid.coordinator.url(), dir);
         site = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         site.createContext("/site.html", ex -> {

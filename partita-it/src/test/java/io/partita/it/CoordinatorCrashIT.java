@@ -62,8 +62,12 @@ class CoordinatorCrashIT {
         Path log = dir.resolve("executions.log");
         int port = freePort();
         URI url = URI.create("http://127.0.0.1:" + port);
-        ApiClient api = new ApiClient(url);
         JavaProcess first = coordinator("coordinator-1", port);
+        // the server writes its admin token on first start; the restarted one reads the same file
+        ApiClient api = new ApiClient(
+                url,
+                java.nio.file.Files.readString(dir.resolve("data").resolve("admin-token"))
+                        .strip());
         try (JavaProcess w1 = Grid.workerProcess("worker-1", url.toString(), 2, dir);
                 JavaProcess w2 = Grid.workerProcess("worker-2", url.toString(), 2, dir)) {
             Awaitility.await()

@@ -37,7 +37,7 @@ class DashboardApiIT {
 
     @BeforeAll
     static void start() {
-        grid = new Grid(dir, CoordinatorConfig.builder().heartbeatInterval(Duration.ofMillis(500)));
+        grid = new Grid(dir, CoordinatorConfig.builder().auth(false).heartbeatInterval(Duration.ofMillis(500)));
         worker = Worker.start(WorkerConfig.defaults(grid.coordinator.url())
                 .withSlots(2)
                 .withToken(java.util.Optional.of(grid.coordinator.localWorkerToken())));

@@ -51,7 +51,7 @@ class DashboardIT {
 
     @BeforeAll
     static void start() throws Exception {
-        grid = new Grid(dir, CoordinatorConfig.builder().heartbeatInterval(Duration.ofMillis(500)));
+        grid = new Grid(dir, CoordinatorConfig.builder().auth(false).heartbeatInterval(Duration.ofMillis(500)));
         worker = Worker.start(WorkerConfig.defaults(grid.coordinator.url())
                 .withSlots(2)
                 .withToken(java.util.Optional.of(grid.coordinator.localWorkerToken())));

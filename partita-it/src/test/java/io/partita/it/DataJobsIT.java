@@ -48,6 +48,7 @@ class DataJobsIT {
         grid = new Grid(
                 dir,
                 CoordinatorConfig.builder()
+                        .auth(false)
                         .heartbeatInterval(Duration.ofMillis(500))
                         .importDirs(List.of(dir.resolve("import")))
                         // the tests serve datasets from a local HTTP server

@@ -40,7 +40,7 @@ final class Grid implements AutoCloseable {
     }
 
     Grid(Path dir) {
-        this(dir, CoordinatorConfig.builder().heartbeatInterval(Duration.ofMillis(500)));
+        this(dir, CoordinatorConfig.builder().auth(false).heartbeatInterval(Duration.ofMillis(500)));
     }
 
     /** Starts a worker JVM with the test classpath (so it has the test functions too). */

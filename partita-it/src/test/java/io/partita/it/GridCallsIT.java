@@ -152,7 +152,8 @@ class GridCallsIT {
 
     @Test
     void badInput_isRefusedWithTheFieldNamed_andFailuresReachTheCaller() throws Exception {
-        try (Grid grid = new Grid(dir, CoordinatorConfig.builder().heartbeatInterval(Duration.ofMillis(500)))) {
+        try (Grid grid =
+                new Grid(dir, CoordinatorConfig.builder().auth(false).heartbeatInterval(Duration.ofMillis(500)))) {
             grid.worker("w1", 2);
             grid.awaitWorkers(1);
 

@@ -33,6 +33,7 @@ class JavaScriptJobsIT {
         grid = new Grid(
                 dir,
                 io.partita.coordinator.CoordinatorConfig.builder()
+                        .auth(false)
                         .heartbeatInterval(java.time.Duration.ofMillis(500))
                         .allowFetch(java.util.List.of("127.0.0.1")));
         worker = Worker.start(WorkerConfig.defaults(grid.coordinator.url())

@@ -33,7 +33,8 @@ class SpeculationIT {
         AtomicBoolean stop = new AtomicBoolean();
         AtomicInteger held = new AtomicInteger();
         AtomicInteger cancelled = new AtomicInteger();
-        try (Grid grid = new Grid(dir, CoordinatorConfig.builder().heartbeatInterval(Duration.ofMillis(500)));
+        try (Grid grid = new Grid(
+                        dir, CoordinatorConfig.builder().auth(false).heartbeatInterval(Duration.ofMillis(500)));
                 RawWorker slow = new RawWorker(grid.coordinator.url())) {
             slow.send(new Message.Hello(
                     Message.VERSION,

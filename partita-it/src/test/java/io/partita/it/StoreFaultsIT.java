@@ -163,6 +163,7 @@ class StoreFaultsIT {
     private static CoordinatorConfig config(Path dir, String storeUrl) {
         return CoordinatorConfig.builder()
                 .trust(Grid.LOOPBACK)
+                .auth(false)
                 .host("127.0.0.1")
                 .port(0)
                 .dataDir(dir.resolve("data"))

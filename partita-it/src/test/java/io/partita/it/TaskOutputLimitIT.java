@@ -32,6 +32,7 @@ class TaskOutputLimitIT {
         try (Grid grid = new Grid(
                         dir,
                         CoordinatorConfig.builder()
+                                .auth(false)
                                 .heartbeatInterval(Duration.ofMillis(500))
                                 .maxTaskOutputBytes(4096));
                 Worker worker = Worker.start(

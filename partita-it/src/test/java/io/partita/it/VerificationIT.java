@@ -179,7 +179,8 @@ class VerificationIT {
     }
 
     private void runPi(int honest, int liars, Lies lies, int quorum, int maxReplicas) throws Exception {
-        Grid grid = new Grid(dir, CoordinatorConfig.builder().heartbeatInterval(Duration.ofMillis(500)), ONE_MACHINE);
+        Grid grid = new Grid(
+                dir, CoordinatorConfig.builder().auth(false).heartbeatInterval(Duration.ofMillis(500)), ONE_MACHINE);
         resources.add(grid);
         AtomicInteger lied = new AtomicInteger();
         for (int i = 0; i < liars; i++) {
@@ -240,7 +241,8 @@ class VerificationIT {
 
     @Test
     void catalogTakeoverAndPoisonedCalls_areRefused() throws Exception {
-        Grid grid = new Grid(dir, CoordinatorConfig.builder().heartbeatInterval(Duration.ofMillis(500)), ONE_MACHINE);
+        Grid grid = new Grid(
+                dir, CoordinatorConfig.builder().auth(false).heartbeatInterval(Duration.ofMillis(500)), ONE_MACHINE);
         resources.add(grid);
         AtomicInteger lied = new AtomicInteger();
         // The audit's attack: announce examples/fib with a new version, then answer every call 1337.
@@ -324,8 +326,8 @@ class VerificationIT {
             r.close();
         }
         resources.clear();
-        try (Grid again =
-                new Grid(dir, CoordinatorConfig.builder().heartbeatInterval(Duration.ofMillis(500)), ONE_MACHINE)) {
+        try (Grid again = new Grid(
+                dir, CoordinatorConfig.builder().auth(false).heartbeatInterval(Duration.ofMillis(500)), ONE_MACHINE)) {
             JsonNode record = again.api.get("/api/volunteers/" + id).json();
             assertThat(record.get("name").asText()).isEqualTo("Mallory");
             assertThat(record.get("invalid").asLong())
@@ -360,7 +362,7 @@ class VerificationIT {
     private String noisyRun(String tolerance) throws Exception {
         Grid grid = new Grid(
                 dir.resolve(tolerance.isEmpty() ? "exact" : "tolerant"),
-                CoordinatorConfig.builder().heartbeatInterval(Duration.ofMillis(500)),
+                CoordinatorConfig.builder().auth(false).heartbeatInterval(Duration.ofMillis(500)),
                 ONE_MACHINE);
         resources.add(grid);
         liar(grid, 0, Lies.ALWAYS, new AtomicInteger(), List.of("examples/pi"), List.of(), VerificationIT::noisyPi);
@@ -391,7 +393,8 @@ class VerificationIT {
 
     @Test
     void aJavaScriptJob_withThirtyPercentLyingBrowsers_acceptsNoLie() throws Exception {
-        Grid grid = new Grid(dir, CoordinatorConfig.builder().heartbeatInterval(Duration.ofMillis(500)), ONE_MACHINE);
+        Grid grid = new Grid(
+                dir, CoordinatorConfig.builder().auth(false).heartbeatInterval(Duration.ofMillis(500)), ONE_MACHINE);
         resources.add(grid);
         AtomicInteger lied = new AtomicInteger();
         for (int i = 0; i < 3; i++) {

@@ -46,6 +46,7 @@ class VolunteerServerIT {
         grid = new Grid(
                 dir,
                 CoordinatorConfig.builder()
+                        .auth(false)
                         .heartbeatInterval(Duration.ofMillis(500))
                         .allowedOrigins(List.of(ALLOWED))
                         .connectionsPerMinute(0));
@@ -92,7 +93,8 @@ class VolunteerServerIT {
     void rateLimit_closesAConnectionFloodWith1013() throws Exception {
         // 4 a minute: bursts of 2
         try (Grid limited = new Grid(
-                        dir.resolve("limited"), CoordinatorConfig.builder().connectionsPerMinute(4));
+                        dir.resolve("limited"),
+                        CoordinatorConfig.builder().auth(false).connectionsPerMinute(4));
                 RawWorker first = new RawWorker(limited.coordinator.url());
                 RawWorker second = new RawWorker(limited.coordinator.url());
                 RawWorker third = new RawWorker(limited.coordinator.url())) {

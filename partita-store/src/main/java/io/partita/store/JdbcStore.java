@@ -776,6 +776,227 @@ final class JdbcStore implements Store {
         close.run();
     }
 
+    // ------------------------------------------------------------------------------- access
+
+    private static final String TOKEN_COLUMNS = "id, hash, user_name, role, tenant, created_at, expires_at, revoked_at";
+
+    @Override
+    public void putToken(StoredToken t) {
+        inTransaction("store token " + t.id(), c -> {
+            try (PreparedStatement ps = c.prepareStatement("insert into api_tokens (" + TOKEN_COLUMNS
+                    + ") values (?,?,?,?,?,?,?,?) on conflict (id) do nothing")) {
+                ps.setString(1, t.id());
+                ps.setString(2, t.hash());
+                ps.setString(3, t.user());
+                ps.setString(4, t.role());
+                ps.setString(5, t.tenant());
+                ps.setLong(6, t.createdAt());
+                setNullableLong(ps, 7, t.expiresAt());
+                setNullableLong(ps, 8, t.revokedAt());
+                ps.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public Optional<StoredToken> tokenByHash(String hash) {
+        return query("read token", c -> {
+            try (PreparedStatement ps =
+                    c.prepareStatement("select " + TOKEN_COLUMNS + " from api_tokens where hash = ?")) {
+                ps.setString(1, hash);
+                List<StoredToken> found = readTokens(ps);
+                return found.isEmpty() ? Optional.<StoredToken>empty() : Optional.of(found.get(0));
+            }
+        });
+    }
+
+    @Override
+    public List<StoredToken> tokens() {
+        return query("list tokens", c -> {
+            try (PreparedStatement ps =
+                    c.prepareStatement("select " + TOKEN_COLUMNS + " from api_tokens order by created_at, id")) {
+                return readTokens(ps);
+            }
+        });
+    }
+
+    private static List<StoredToken> readTokens(PreparedStatement ps) throws SQLException {
+        List<StoredToken> out = new ArrayList<>();
+        try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                long expires = rs.getLong(7);
+                Optional<Long> expiresAt = rs.wasNull() ? Optional.empty() : Optional.of(expires);
+                long revoked = rs.getLong(8);
+                Optional<Long> revokedAt = rs.wasNull() ? Optional.empty() : Optional.of(revoked);
+                out.add(new StoredToken(
+                        rs.getString(1),
+                        rs.getString(2),
+                        rs.getString(3),
+                        rs.getString(4),
+                        rs.getString(5),
+                        rs.getLong(6),
+                        expiresAt,
+                        revokedAt));
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public boolean revokeToken(String id, long at) {
+        return inTransaction("revoke token " + id, c -> {
+            try (PreparedStatement ps =
+                    c.prepareStatement("update api_tokens set revoked_at = ? where id = ? and revoked_at is null")) {
+                ps.setLong(1, at);
+                ps.setString(2, id);
+                return ps.executeUpdate() == 1;
+            }
+        });
+    }
+
+    @Override
+    public void putOwner(String kind, String id, Owner owner) {
+        inTransaction("store owner of " + kind + " " + id, c -> {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "insert into owners (kind, id, tenant, creator) values (?,?,?,?) on conflict (kind, id) do nothing")) {
+                ps.setString(1, kind);
+                ps.setString(2, id);
+                ps.setString(3, owner.tenant());
+                ps.setString(4, owner.creator());
+                ps.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public Optional<Owner> owner(String kind, String id) {
+        return query("read owner of " + kind + " " + id, c -> {
+            try (PreparedStatement ps =
+                    c.prepareStatement("select tenant, creator from owners where kind = ? and id = ?")) {
+                ps.setString(1, kind);
+                ps.setString(2, id);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next()
+                            ? Optional.of(new Owner(rs.getString(1), rs.getString(2)))
+                            : Optional.<Owner>empty();
+                }
+            }
+        });
+    }
+
+    @Override
+    public List<String> owned(String kind, String tenant) {
+        return query("list owned " + kind, c -> {
+            try (PreparedStatement ps =
+                    c.prepareStatement("select id from owners where kind = ? and tenant = ? order by id")) {
+                ps.setString(1, kind);
+                ps.setString(2, tenant);
+                List<String> out = new ArrayList<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(rs.getString(1));
+                    }
+                }
+                return out;
+            }
+        });
+    }
+
+    private static final String OWNED_JOBS =
+            " from jobs where id in (select id from owners where kind = 'job' and tenant = ?)";
+
+    @Override
+    public List<StoredJob> jobsOf(String tenant, int offset, int limit) {
+        return query("list jobs of a tenant", c -> {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "select " + JOB_COLUMNS + OWNED_JOBS + " order by created_at desc, id desc limit ? offset ?")) {
+                ps.setString(1, tenant);
+                ps.setInt(2, limit);
+                ps.setInt(3, offset);
+                return readJobs(ps);
+            }
+        });
+    }
+
+    @Override
+    public long jobCountOf(String tenant) {
+        return query("count jobs of a tenant", c -> {
+            try (PreparedStatement ps = c.prepareStatement("select count(*)" + OWNED_JOBS)) {
+                ps.setString(1, tenant);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return rs.getLong(1);
+                }
+            }
+        });
+    }
+
+    @Override
+    public long liveJobCountOf(String tenant) {
+        return query("count live jobs of a tenant", c -> {
+            try (PreparedStatement ps =
+                    c.prepareStatement("select count(*)" + OWNED_JOBS + " and status in ('preparing', 'running')")) {
+                ps.setString(1, tenant);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return rs.getLong(1);
+                }
+            }
+        });
+    }
+
+    @Override
+    public void audit(AuditEntry e) {
+        inTransaction("append to the audit log", c -> {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "insert into audit_log (id, at, actor, action, target, outcome, remote) values (?,?,?,?,?,?,?)")) {
+                ps.setString(1, e.id());
+                ps.setLong(2, e.at());
+                ps.setString(3, e.actor());
+                ps.setString(4, e.action());
+                ps.setString(5, e.target());
+                ps.setString(6, e.outcome());
+                ps.setString(7, e.remote());
+                ps.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public List<AuditEntry> auditLog(int limit) {
+        return query("read the audit log", c -> {
+            try (PreparedStatement ps = c.prepareStatement("select id, at, actor, action, target, outcome, remote"
+                    + " from audit_log order by at desc, id desc limit ?")) {
+                ps.setInt(1, limit);
+                List<AuditEntry> out = new ArrayList<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(new AuditEntry(
+                                rs.getString(1),
+                                rs.getLong(2),
+                                rs.getString(3),
+                                rs.getString(4),
+                                rs.getString(5),
+                                rs.getString(6),
+                                rs.getString(7)));
+                    }
+                }
+                return out;
+            }
+        });
+    }
+
+    private static void setNullableLong(PreparedStatement ps, int index, Optional<Long> value) throws SQLException {
+        if (value.isPresent()) {
+            ps.setLong(index, value.get());
+        } else {
+            ps.setNull(index, Types.BIGINT);
+        }
+    }
+
     private static void setNullableString(PreparedStatement ps, int index, Optional<String> value) throws SQLException {
         if (value.isPresent()) {
             ps.setString(index, value.get());

@@ -170,6 +170,44 @@ public interface Store extends AutoCloseable {
     /** Data jobs, newest first; only those with the given status when it is present. */
     List<StoredDoc> dataJobs(Optional<String> status);
 
+    // ------------------------------------------------------------------ access (docs/security.md)
+
+    /** Stores a new API token; a token with the same id is left as it is. */
+    void putToken(StoredToken token);
+
+    /** The token whose text hashes to {@code hash}, revoked and expired ones included. */
+    Optional<StoredToken> tokenByHash(String hash);
+
+    /** Every token, oldest first. */
+    List<StoredToken> tokens();
+
+    /** Marks a token revoked at {@code at}; false if there is no such token or it already was. */
+    boolean revokeToken(String id, long at);
+
+    /** Records who owns {@code (kind, id)}; an existing owner is kept. */
+    void putOwner(String kind, String id, Owner owner);
+
+    /** Who owns {@code (kind, id)}, if anyone does. */
+    Optional<Owner> owner(String kind, String id);
+
+    /** The ids of kind {@code kind} that {@code tenant} owns. */
+    List<String> owned(String kind, String tenant);
+
+    /** Jobs of {@code tenant}, newest first, like {@link #jobs(int, int)}. */
+    List<StoredJob> jobsOf(String tenant, int offset, int limit);
+
+    /** The number of jobs of {@code tenant}. */
+    long jobCountOf(String tenant);
+
+    /** The number of jobs of {@code tenant} that are preparing or running. */
+    long liveJobCountOf(String tenant);
+
+    /** Appends a row to the audit log. */
+    void audit(AuditEntry entry);
+
+    /** The newest {@code limit} rows of the audit log, newest first. */
+    List<AuditEntry> auditLog(int limit);
+
     /** Closes the connections. */
     @Override
     void close();

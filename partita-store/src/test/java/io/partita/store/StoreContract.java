@@ -326,4 +326,48 @@ abstract class StoreContract {
         store.forgetFingerprints("f");
         assertThat(store.jobWithFingerprint("fp", "new")).isEmpty();
     }
+
+    @Test
+    void tokens_areFoundByHash_revokedOnce_andKeptAcrossReopen() throws Exception {
+        store.putToken(new StoredToken("tok-1", "h1", "alice", "viewer", "a", 10, Optional.of(99L), Optional.empty()));
+        store.putToken(new StoredToken("tok-1", "other", "x", "admin", "x", 11, Optional.empty(), Optional.empty()));
+        store.putToken(new StoredToken("tok-2", "h2", "bob", "worker", "b", 12, Optional.empty(), Optional.empty()));
+        assertThat(store.tokenByHash("h1")).get().extracting(StoredToken::user).isEqualTo("alice");
+        assertThat(store.tokenByHash("h1").get().expiresAt()).contains(99L);
+        assertThat(store.tokenByHash("other")).as("an existing id is kept").isEmpty();
+        assertThat(store.revokeToken("tok-1", 50)).isTrue();
+        assertThat(store.revokeToken("tok-1", 60)).as("once").isFalse();
+        assertThat(store.revokeToken("nope", 60)).isFalse();
+        store = reopen();
+        assertThat(store.tokens()).extracting(StoredToken::id).containsExactly("tok-1", "tok-2");
+        assertThat(store.tokenByHash("h1").get().revokedAt()).contains(50L);
+    }
+
+    @Test
+    void owners_scopeJobs_andTheFirstOwnerStays() {
+        store.insertJob(StoredJob.submitted("j1", "a", "f", "{}", 4, 1));
+        store.insertJob(StoredJob.submitted("j2", "a", "f", "{}", 4, 2));
+        store.insertJob(StoredJob.submitted("j3", "a", "f", "{}", 4, 3));
+        store.putOwner("job", "j1", new Owner("a", "alice"));
+        store.putOwner("job", "j2", new Owner("b", "bob"));
+        store.putOwner("job", "j3", new Owner("a", "alice"));
+        store.putOwner("job", "j3", new Owner("b", "bob"));
+        store.putOwner("dataset", "j1", new Owner("b", "bob"));
+        assertThat(store.owner("job", "j3")).contains(new Owner("a", "alice"));
+        assertThat(store.owner("job", "none")).isEmpty();
+        assertThat(store.jobsOf("a", 0, 10)).extracting(StoredJob::id).containsExactly("j3", "j1");
+        assertThat(store.jobCountOf("a")).isEqualTo(2);
+        assertThat(store.liveJobCountOf("a")).isEqualTo(2);
+        store.finish("j1", JobStatus.CANCELLED, Optional.of("cancelled"), 5);
+        assertThat(store.liveJobCountOf("a")).isEqualTo(1);
+        assertThat(store.owned("dataset", "b")).containsExactly("j1");
+    }
+
+    @Test
+    void auditLog_isNewestFirst() {
+        store.audit(new AuditEntry("e1", 1, "admin", "token.create", "tok-1", "ok", "/127.0.0.1"));
+        store.audit(new AuditEntry("e2", 2, "anonymous", "auth.refused", "GET /api/jobs", "bad token", "/10.0.0.1"));
+        assertThat(store.auditLog(10)).extracting(AuditEntry::id).containsExactly("e2", "e1");
+        assertThat(store.auditLog(1)).extracting(AuditEntry::action).containsExactly("auth.refused");
+    }
 }

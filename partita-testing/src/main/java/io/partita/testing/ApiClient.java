@@ -21,8 +21,17 @@ public final class ApiClient {
     /** A response: status code and body (parsed as JSON when it is JSON, else a text node). */
     public record Response(int status, JsonNode json, String body) {}
 
+    private final java.util.Optional<String> token;
+
     public ApiClient(URI base) {
         this.base = base;
+        this.token = java.util.Optional.empty();
+    }
+
+    /** A client that presents {@code token} as {@code Authorization: Bearer} (docs/security.md). */
+    public ApiClient(URI base, String token) {
+        this.base = base;
+        this.token = java.util.Optional.of(token);
     }
 
     public Response get(String path) {
@@ -104,6 +113,7 @@ public final class ApiClient {
     }
 
     private Response send(HttpRequest.Builder request) {
+        token.ifPresent(t -> request.header("Authorization", "Bearer " + t));
         try {
             HttpResponse<String> response =
                     http.send(request.timeout(Duration.ofSeconds(120)).build(), HttpResponse.BodyHandlers.ofString());

@@ -559,4 +559,66 @@ public final class ChaosStore implements Store {
     public String toString() {
         return "ChaosStore[" + delegate.kind() + (isDown() ? ", down" : "") + "]";
     }
+
+    // Access control: delegated without faults (ChaosStore's faults target the scheduler's paths).
+
+    @Override
+    public void putToken(io.partita.store.StoredToken token) {
+        delegate.putToken(token);
+    }
+
+    @Override
+    public Optional<io.partita.store.StoredToken> tokenByHash(String hash) {
+        return delegate.tokenByHash(hash);
+    }
+
+    @Override
+    public List<io.partita.store.StoredToken> tokens() {
+        return delegate.tokens();
+    }
+
+    @Override
+    public boolean revokeToken(String id, long at) {
+        return delegate.revokeToken(id, at);
+    }
+
+    @Override
+    public void putOwner(String kind, String id, io.partita.store.Owner owner) {
+        delegate.putOwner(kind, id, owner);
+    }
+
+    @Override
+    public Optional<io.partita.store.Owner> owner(String kind, String id) {
+        return delegate.owner(kind, id);
+    }
+
+    @Override
+    public List<String> owned(String kind, String tenant) {
+        return delegate.owned(kind, tenant);
+    }
+
+    @Override
+    public List<StoredJob> jobsOf(String tenant, int offset, int limit) {
+        return delegate.jobsOf(tenant, offset, limit);
+    }
+
+    @Override
+    public long jobCountOf(String tenant) {
+        return delegate.jobCountOf(tenant);
+    }
+
+    @Override
+    public long liveJobCountOf(String tenant) {
+        return delegate.liveJobCountOf(tenant);
+    }
+
+    @Override
+    public void audit(io.partita.store.AuditEntry entry) {
+        delegate.audit(entry);
+    }
+
+    @Override
+    public List<io.partita.store.AuditEntry> auditLog(int limit) {
+        return delegate.auditLog(limit);
+    }
 }

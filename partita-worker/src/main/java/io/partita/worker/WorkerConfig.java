@@ -18,8 +18,8 @@ import java.util.Optional;
  * @param drainTimeout how long a graceful shutdown waits for running tasks; default 30 s
  * @param functions the only Java functions to offer (job or call), by name; empty (the default)
  *     offers every function on the classpath
- * @param token the credential presented when connecting ({@code Authorization: Bearer}); the
- *     coordinator decides from it how far it trusts this worker's answers
+ * @param token the worker (or admin) token presented at connect ({@code Authorization: Bearer}),
+ *     which makes the worker trusted; empty (the default) connects anonymously
  */
 public record WorkerConfig(
         URI coordinator,
@@ -46,8 +46,8 @@ public record WorkerConfig(
         Objects.requireNonNull(idleExit, "idleExit");
         Objects.requireNonNull(maxBackoff, "maxBackoff");
         Objects.requireNonNull(drainTimeout, "drainTimeout");
-        functions = java.util.List.copyOf(Objects.requireNonNull(functions, "functions"));
         Objects.requireNonNull(token, "token");
+        functions = java.util.List.copyOf(Objects.requireNonNull(functions, "functions"));
         String scheme = coordinator.getScheme();
         if (scheme == null || !(scheme.equals("http") || scheme.equals("https")) || coordinator.getHost() == null) {
             throw new IllegalArgumentException(
@@ -110,13 +110,13 @@ public record WorkerConfig(
         return new WorkerConfig(coordinator, slots, name, kind, idleExit, maxBackoff, drainTimeout, value, token);
     }
 
-    /** Returns a copy presenting {@code value} as its credential. */
-    public WorkerConfig withToken(Optional<String> value) {
-        return new WorkerConfig(coordinator, slots, name, kind, idleExit, maxBackoff, drainTimeout, functions, value);
-    }
-
     private static String defaultName() {
         String host = Optional.ofNullable(System.getenv("HOSTNAME")).orElse("worker");
         return host + "-" + ProcessHandle.current().pid();
+    }
+
+    /** Returns a copy with {@code token} replaced. */
+    public WorkerConfig withToken(Optional<String> value) {
+        return new WorkerConfig(coordinator, slots, name, kind, idleExit, maxBackoff, drainTimeout, functions, value);
     }
 }

@@ -18,12 +18,16 @@ public class PartitaException extends RuntimeException {
         BAD_REQUEST,
         /** The request is well-formed but a value in it is not acceptable: HTTP 422. */
         INVALID,
+        /** The request carries no credentials, or bad ones: HTTP 401. */
+        UNAUTHORIZED,
         /** The request is not allowed from where it comes (e.g. a page's origin): HTTP 403. */
         FORBIDDEN,
         /** What the request names does not exist: HTTP 404. */
         NOT_FOUND,
         /** The request conflicts with the current state (already finished, not done yet): HTTP 409. */
         CONFLICT,
+        /** The request body is of a type the endpoint does not take: HTTP 415. */
+        UNSUPPORTED_MEDIA_TYPE,
         /** The request is over a size limit: HTTP 413. */
         TOO_LARGE,
         /** The coordinator cannot serve the request now; it may later: HTTP 503. */

@@ -40,9 +40,20 @@ public final class CallApi {
     private final Store store;
     private final CodeService code;
     private final HttpSupport http;
+    private final io.partita.coordinator.auth.Ownership ownership;
+    private final io.partita.coordinator.auth.Audit audit;
 
     /** The grid-call routes, served by {@code calls}. */
-    public CallApi(CallService calls, Scheduler scheduler, Store store, CodeService code, HttpSupport http) {
+    public CallApi(
+            CallService calls,
+            Scheduler scheduler,
+            Store store,
+            CodeService code,
+            HttpSupport http,
+            io.partita.coordinator.auth.Ownership ownership,
+            io.partita.coordinator.auth.Audit audit) {
+        this.ownership = ownership;
+        this.audit = audit;
         this.calls = calls;
         this.scheduler = scheduler;
         this.store = store;
@@ -81,10 +92,13 @@ public final class CallApi {
             async = a.booleanValue();
         }
         long wait = waitMillis(body.get("timeout"));
+        io.partita.coordinator.common.Principal principal = Access.required(req);
+        requireFunction(body.get("function"), principal, ownership);
         CallService.Request request = calls.request(body.get("function"), body.get("args"));
         CompletableFuture<CallRun.Outcome> future = calls.submit(request);
         if (async) {
             CallService.Tracked tracked = calls.track(request, future);
+            ownership.claim(io.partita.coordinator.auth.Ownership.Kind.CALL, tracked.id(), principal);
             ObjectNode out = describe(tracked);
             res.header(HeaderNames.LOCATION, "/api/calls/" + tracked.id());
             http.json(res, 202, out);
@@ -98,6 +112,7 @@ public final class CallApi {
             http.json(res, outcome.ok() ? 200 : 500, out);
         } catch (TimeoutException e) {
             CallService.Tracked tracked = calls.track(request, future);
+            ownership.claim(io.partita.coordinator.auth.Ownership.Kind.CALL, tracked.id(), principal);
             ObjectNode out = describe(tracked);
             out.put(
                     "error",
@@ -111,8 +126,30 @@ public final class CallApi {
         }
     }
 
+    /**
+     * Checks that {@code principal} may call {@code function}: a function another tenant registered
+     * is not found for it (the same answer as for no function), shared ones are callable by all.
+     */
+    public static void requireFunction(
+            JsonNode function,
+            io.partita.coordinator.common.Principal principal,
+            io.partita.coordinator.auth.Ownership ownership) {
+        if (function != null && function.isTextual()) {
+            ownership.require(
+                    io.partita.coordinator.auth.Ownership.Kind.FUNCTION,
+                    function.textValue(),
+                    principal,
+                    "no function named '" + function.textValue() + "'");
+        }
+    }
+
     private void get(ServerRequest req, ServerResponse res) {
         String id = req.path().pathParameters().get("id");
+        ownership.require(
+                io.partita.coordinator.auth.Ownership.Kind.CALL,
+                id,
+                Access.required(req),
+                "no call with id '" + id + "'");
         CallService.Tracked tracked =
                 calls.tracked(id).orElseThrow(() -> PartitaException.notFound("no call with id '" + id + "'"));
         http.json(res, 200, describe(tracked));
@@ -163,6 +200,12 @@ public final class CallApi {
         long removed = calls.cache().clear(function);
         long stored = store.clearCache(function);
         store.forgetFingerprints(function);
+        io.partita.coordinator.common.Principal admin = Access.required(req);
+        audit.action(
+                admin.describe(),
+                "cache.clear",
+                function,
+                req.remotePeer().address().toString());
         ObjectNode out = JsonNodeFactory.instance.objectNode();
         out.put("function", function);
         out.put("removed", Math.max(removed, stored));
@@ -204,6 +247,17 @@ public final class CallApi {
         }
         Duration timeout = SpecRules.timeLimit(
                 body.get("timeout"), "timeout", calls.functions().defaultTimeout());
+        io.partita.coordinator.common.Principal principal = Access.required(req);
+        var owner = ownership.owner(io.partita.coordinator.auth.Ownership.Kind.FUNCTION, name.textValue());
+        boolean exists = calls.functions().all().stream().anyMatch(d -> d.name().equals(name.textValue()));
+        if (!principal.isAdmin()
+                && (owner.map(o -> !o.tenant().equals(principal.tenant())).orElse(exists))) {
+            throw PartitaException.conflict(
+                    "name_taken", "the function name '" + name.textValue() + "' is taken; choose another");
+        }
+        if (owner.isEmpty()) {
+            ownership.claim(io.partita.coordinator.auth.Ownership.Kind.FUNCTION, name.textValue(), principal);
+        }
         CodeService.Stored stored = code.put(source.textValue(), "code", "call", "call(args, ctx)");
         CallFunctions.Def def = calls.functions().registerJs(name.textValue(), stored.hash(), pure, timeout);
         res.header(HeaderNames.LOCATION, "/api/functions");
@@ -212,7 +266,19 @@ public final class CallApi {
 
     private void list(ServerRequest req, ServerResponse res) {
         ArrayNode items = JsonNodeFactory.instance.arrayNode();
+        io.partita.coordinator.common.Principal principal = Access.required(req);
+        java.util.Set<String> others = new java.util.HashSet<>();
+        if (!principal.isAdmin()) {
+            for (CallFunctions.Def def : calls.functions().all()) {
+                if (!ownership.visible(io.partita.coordinator.auth.Ownership.Kind.FUNCTION, def.name(), principal)) {
+                    others.add(def.name());
+                }
+            }
+        }
         for (CallFunctions.Def def : calls.functions().all()) {
+            if (others.contains(def.name())) {
+                continue;
+            }
             items.add(function(def));
         }
         ObjectNode out = JsonNodeFactory.instance.objectNode();

@@ -1,6 +1,8 @@
 package io.partita.coordinator.http;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.HttpRouting;
@@ -28,6 +30,11 @@ import org.slf4j.LoggerFactory;
  * data engine script browsers load ({@code /data-engine.js}).
  */
 public final class DataApi {
+    private static final io.partita.coordinator.auth.Ownership.Kind DATASET =
+            io.partita.coordinator.auth.Ownership.Kind.DATASET;
+    private static final io.partita.coordinator.auth.Ownership.Kind DATA_JOB =
+            io.partita.coordinator.auth.Ownership.Kind.DATA_JOB;
+
     private static final Logger log = LoggerFactory.getLogger(DataApi.class);
 
     private static final String NDJSON = "application/x-ndjson; charset=utf-8";
@@ -61,17 +68,43 @@ public final class DataApi {
         this.engine = HttpSupport.resource(Format.class, "/io/partita/data/engine.js");
     }
 
+    private io.partita.coordinator.auth.Ownership ownership;
+
+    /** Scopes datasets and data jobs by {@code ownership} (docs/security.md); call before routing. */
+    public DataApi ownership(io.partita.coordinator.auth.Ownership ownership) {
+        this.ownership = ownership;
+        return this;
+    }
+
+    /** {@code items} without what {@code req}'s principal may not see (items with an {@code id}). */
+    private ArrayNode visible(ServerRequest req, io.partita.coordinator.auth.Ownership.Kind kind, JsonNode items) {
+        io.partita.coordinator.common.Principal p = Access.required(req);
+        ArrayNode out = mapper.createArrayNode();
+        java.util.Set<String> owned = p.isAdmin() ? java.util.Set.of() : ownership.ownedBy(kind, p.tenant());
+        for (JsonNode item : items) {
+            if (p.isAdmin() || owned.contains(item.path("id").asText())) {
+                out.add(item);
+            }
+        }
+        return out;
+    }
+
+    private void require(ServerRequest req, io.partita.coordinator.auth.Ownership.Kind kind, String id, String what) {
+        ownership.require(kind, id, Access.required(req), "no " + what + " with id '" + id + "'");
+    }
+
     /** Adds the routes to {@code routing}. */
     public void routing(HttpRouting.Builder routing) {
         Routes.on(routing)
                 .post("/api/datasets", this::postDataset)
                 .get("/api/datasets", (req, res) -> {
                     ObjectNode out = mapper.createObjectNode();
-                    out.set("items", datasets.list());
+                    out.set("items", visible(req, io.partita.coordinator.auth.Ownership.Kind.DATASET, datasets.list()));
                     api.json(res, 200, out);
                 })
                 .get("/api/datasets/{id}", (req, res) -> {
                     String id = req.path().pathParameters().get("id");
+                    require(req, io.partita.coordinator.auth.Ownership.Kind.DATASET, id, "dataset");
                     api.json(
                             res,
                             200,
@@ -80,6 +113,7 @@ public final class DataApi {
                 })
                 .delete("/api/datasets/{id}", (req, res) -> {
                     String id = HttpSupport.id(req);
+                    require(req, io.partita.coordinator.auth.Ownership.Kind.DATASET, id, "dataset");
                     datasets.delete(id, jobs::runningOver);
                     ObjectNode out = mapper.createObjectNode();
                     out.put("id", id);
@@ -109,26 +143,36 @@ public final class DataApi {
     private void kind(HttpRouting.Builder routing, String path, String kind) {
         Routes.on(routing)
                 .post("/api/" + path, (req, res) -> {
-                    ObjectNode out = kind.equals("query")
-                            ? jobs.submitQuery(api.readJson(req))
-                            : jobs.submitMapReduce(api.readJson(req));
+                    JsonNode body = api.readJson(req);
+                    if (body.path("dataset").isTextual()) {
+                        require(req, DATASET, body.get("dataset").textValue(), "dataset");
+                    }
+                    if (body.path("function").isTextual()) {
+                        CallApi.requireFunction(body.get("function"), Access.required(req), ownership);
+                    }
+                    ObjectNode out = kind.equals("query") ? jobs.submitQuery(body) : jobs.submitMapReduce(body);
+                    // the id is known to its submitter only until this answer, so no one else sees it unowned
+                    ownership.claim(DATA_JOB, out.path("id").asText(), Access.required(req));
                     res.header(
                             HeaderNames.LOCATION, out.path("links").path("self").asText());
                     api.json(res, 201, out);
                 })
                 .get("/api/" + path, (req, res) -> {
                     ObjectNode out = mapper.createObjectNode();
-                    out.set("items", jobs.list(kind));
+                    out.set("items", visible(req, DATA_JOB, jobs.list(kind)));
                     api.json(res, 200, out);
                 })
-                .get(
-                        "/api/" + path + "/{id}",
-                        (req, res) -> api.json(res, 200, jobs.describe(kind, HttpSupport.id(req))))
-                .delete(
-                        "/api/" + path + "/{id}",
-                        (req, res) -> api.json(res, 200, jobs.cancel(kind, HttpSupport.id(req))))
+                .get("/api/" + path + "/{id}", (req, res) -> {
+                    require(req, DATA_JOB, HttpSupport.id(req), "data job");
+                    api.json(res, 200, jobs.describe(kind, HttpSupport.id(req)));
+                })
+                .delete("/api/" + path + "/{id}", (req, res) -> {
+                    require(req, DATA_JOB, HttpSupport.id(req), "data job");
+                    api.json(res, 200, jobs.cancel(kind, HttpSupport.id(req)));
+                })
                 .get("/api/" + path + "/{id}/output", (req, res) -> {
                     String id = HttpSupport.id(req);
+                    require(req, DATA_JOB, id, "data job");
                     Optional<Integer> part = HttpSupport.optionalIntQuery(req, "part");
                     jobs.checkOutput(kind, id, part);
                     res.header(HeaderNames.CONTENT_TYPE, NDJSON);
@@ -145,6 +189,7 @@ public final class DataApi {
                 .map(t -> t.mediaType().text().equalsIgnoreCase("application/json"))
                 .orElse(false);
         Datasets.Dataset dataset;
+        Access.required(req);
         if (json) {
             dataset = datasets.register(api.readJson(req));
         } else {
@@ -162,6 +207,8 @@ public final class DataApi {
                 throw PartitaException.badRequest("unreadable_body", "cannot read the upload: " + e.getMessage());
             }
         }
+        // the id is known to its uploader only until this answer, so no one else sees it unowned
+        ownership.claim(DATASET, dataset.id(), Access.required(req));
         res.header(HeaderNames.LOCATION, "/api/datasets/" + dataset.id());
         api.json(res, 201, datasets.describe(dataset));
     }

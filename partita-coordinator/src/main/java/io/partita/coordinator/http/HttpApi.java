@@ -17,9 +17,13 @@ import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.partita.coordinator.CoordinatorConfig;
+import io.partita.coordinator.auth.Audit;
+import io.partita.coordinator.auth.Ownership;
+import io.partita.coordinator.auth.Quotas;
 import io.partita.coordinator.common.CanonicalJson;
 import io.partita.coordinator.common.Ids;
 import io.partita.coordinator.common.PartitaException;
+import io.partita.coordinator.common.Principal;
 import io.partita.coordinator.jobs.CodeService;
 import io.partita.coordinator.jobs.FunctionCatalog;
 import io.partita.coordinator.jobs.JobSpec;
@@ -61,8 +65,10 @@ public final class HttpApi {
     private final byte[] examples;
 
     private final StoreHealth health;
+    private final Ownership ownership;
+    private final Audit audit;
 
-    /** The job, code and status routes. */
+    /** The job, code and status routes; jobs are scoped by {@code ownership} (docs/security.md). */
     public HttpApi(
             Scheduler scheduler,
             Store store,
@@ -73,7 +79,11 @@ public final class HttpApi {
             PrometheusMeterRegistry metrics,
             HttpSupport http,
             JobViews views,
-            StoreHealth health) {
+            StoreHealth health,
+            Ownership ownership,
+            Audit audit) {
+        this.ownership = ownership;
+        this.audit = audit;
         this.scheduler = scheduler;
         this.health = health;
         this.store = store;
@@ -98,7 +108,7 @@ public final class HttpApi {
                 .post("/api/code", this::uploadCode)
                 .get("/api/code/{hash}", this::getCode)
                 .get("/api/jobs", this::list)
-                .get("/api/jobs/{id}", (req, res) -> http.json(res, 200, views.jobJson(id(req))))
+                .get("/api/jobs/{id}", (req, res) -> http.json(res, 200, views.jobJson(visibleId(req))))
                 .get("/api/jobs/{id}/result", this::result)
                 .get("/api/jobs/{id}/result.png", this::resultPng)
                 .get("/api/jobs/{id}/events", this::events)
@@ -143,7 +153,21 @@ public final class HttpApi {
     }
 
     private void submit(ServerRequest req, ServerResponse res) {
-        create(JobSpec.parse(http.readJson(req), config.maxPartitions()), res);
+        JsonNode body = http.readJson(req);
+        for (String serverOwned : new String[] {"rerunOf", "owner", "tenant", "creator"}) {
+            if (body.has(serverOwned)) {
+                throw PartitaException.invalid(
+                        serverOwned, serverOwned + " is set by the server, not by a client; leave it out");
+            }
+        }
+        create(JobSpec.parse(body, config.maxPartitions()), Access.required(req), res);
+    }
+
+    /** The {@code {id}} of a job the request's principal may see; 404 (as for no job) otherwise. */
+    private String visibleId(ServerRequest req) {
+        String id = id(req);
+        ownership.require(Ownership.Kind.JOB, id, Access.required(req), "no job with id '" + id + "'");
+        return id;
     }
 
     /**
@@ -151,7 +175,7 @@ public final class HttpApi {
      * request's, and its {@code code} if the request gives one; linked by {@code rerunOf}.
      */
     private void rerun(ServerRequest req, ServerResponse res) {
-        String id = id(req);
+        String id = visibleId(req);
         StoredJob old = views.stored(id);
         JsonNode body = http.readJson(req);
         if (!body.isObject()) {
@@ -187,10 +211,10 @@ public final class HttpApi {
             spec.set("name", body.get("name"));
         }
         spec.put("rerunOf", id);
-        create(JobSpec.parse(spec, config.maxPartitions()), res);
+        create(JobSpec.parse(spec, config.maxPartitions()), Access.required(req), res);
     }
 
-    private void create(JobSpec parsed, ServerResponse res) {
+    private void create(JobSpec parsed, Principal principal, ServerResponse res) {
         JobSpec spec = parsed;
         if (spec.code().isPresent()) {
             spec = code.resolve(spec);
@@ -204,7 +228,15 @@ public final class HttpApi {
         } else {
             catalog.require(spec.function());
         }
+        Quotas.DEFAULT.checkJob(
+                principal,
+                spec.priority(),
+                spec.taskTimeout(),
+                spec.maxAttempts(),
+                principal.isAdmin() ? 0 : store.liveJobCountOf(principal.tenant()));
         String id = Ids.newId();
+        // owned before it exists: there is never a moment when another tenant could see it
+        ownership.claim(Ownership.Kind.JOB, id, principal);
         JobRun job = scheduler.submit(id, spec, fingerprint(spec));
         ObjectNode out = object();
         out.put("id", job.id);
@@ -278,12 +310,14 @@ public final class HttpApi {
         int limit = intQuery(req, "limit", 50, 1, MAX_PAGE);
         ObjectNode out = object();
         ArrayNode items = out.putArray("items");
-        for (StoredJob job : store.jobs(offset, limit)) {
+        Principal principal = Access.required(req);
+        boolean all = principal.isAdmin();
+        for (StoredJob job : all ? store.jobs(offset, limit) : store.jobsOf(principal.tenant(), offset, limit)) {
             items.add(views.summaryJson(job));
         }
         out.put("offset", offset);
         out.put("limit", limit);
-        out.put("total", store.jobCount());
+        out.put("total", all ? store.jobCount() : store.jobCountOf(principal.tenant()));
         http.json(res, 200, out);
     }
 
@@ -292,7 +326,7 @@ public final class HttpApi {
      * {@code next} is the {@code after} of the following page.
      */
     private void events(ServerRequest req, ServerResponse res) {
-        String id = id(req);
+        String id = visibleId(req);
         long after = longQuery(req, "after", 0, 0, Long.MAX_VALUE);
         int limit = intQuery(req, "limit", 100, 1, MAX_PAGE);
         views.stored(id);
@@ -319,13 +353,13 @@ public final class HttpApi {
 
     /** The partition map: {@code {"partitions", "full": true, "runs": [start, length, code, ...]}}. */
     private void map(ServerRequest req, ServerResponse res) {
-        String id = id(req);
+        String id = visibleId(req);
         StoredJob job = views.stored(id);
         http.json(res, 200, views.mapJson(job, scheduler.partitionCodes(id).orElse(null)));
     }
 
     private void result(ServerRequest req, ServerResponse res) {
-        String id = id(req);
+        String id = visibleId(req);
         StoredJob job = views.stored(id);
         if (job.status() != JobStatus.DONE || job.result().isEmpty()) {
             throw PartitaException.conflict(
@@ -342,7 +376,7 @@ public final class HttpApi {
      * converted here; no job code runs.
      */
     private void resultPng(ServerRequest req, ServerResponse res) {
-        String id = id(req);
+        String id = visibleId(req);
         StoredJob job = views.stored(id);
         if (job.status() != JobStatus.DONE || job.result().isEmpty()) {
             throw PartitaException.conflict(
@@ -359,7 +393,7 @@ public final class HttpApi {
     }
 
     private void cancel(ServerRequest req, ServerResponse res) {
-        String id = id(req);
+        String id = visibleId(req);
         StoredJob job = views.stored(id);
         if (HttpSupport.query(req, "purge").map("true"::equals).orElse(false)) {
             purge(job, res);
@@ -378,6 +412,14 @@ public final class HttpApi {
                     "job " + id + " is already " + now.status().wireName());
         }
         scheduler.cancel(id);
+        Principal principal = Access.required(req);
+        if (principal.isAdmin()) {
+            audit.action(
+                    principal.describe(),
+                    "job.cancel",
+                    id,
+                    req.remotePeer().address().toString());
+        }
         http.json(res, 200, views.jobJson(id));
     }
 
@@ -496,6 +538,7 @@ public final class HttpApi {
     }
 
     private void workers(ServerRequest req, ServerResponse res) {
+        boolean admin = Access.required(req).isAdmin();
         ObjectNode out = object();
         ArrayNode items = out.putArray("items");
         for (Scheduler.WorkerView w : scheduler.workers()) {
@@ -503,7 +546,9 @@ public final class HttpApi {
             node.put("id", w.id());
             node.put("kind", w.hello().kind());
             node.put("name", w.hello().name());
-            node.put("remote", w.remote());
+            if (admin) {
+                node.put("remote", w.remote()); // volunteers' addresses are for admins only
+            }
             node.put("connectedAt", Instant.ofEpochMilli(w.connectedAt()).toString());
             node.put("trust", w.trust().wireName());
             node.put("volunteer", w.hostKey());

@@ -80,7 +80,9 @@ public final class HttpSupport {
         return switch (kind) {
             case BAD_REQUEST -> 400;
             case INVALID -> 422;
+            case UNAUTHORIZED -> 401;
             case FORBIDDEN -> 403;
+            case UNSUPPORTED_MEDIA_TYPE -> 415;
             case NOT_FOUND -> 404;
             case CONFLICT -> 409;
             case TOO_LARGE -> 413;
@@ -96,6 +98,9 @@ public final class HttpSupport {
             body.put("field", e.field().get());
         } else {
             body.putNull("field");
+        }
+        if (e.kind() == PartitaException.Kind.UNAUTHORIZED) {
+            res.header(HeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"partita\"");
         }
         json(res, status(e.kind()), body);
     }

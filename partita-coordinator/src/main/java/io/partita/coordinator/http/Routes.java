@@ -12,6 +12,10 @@ import io.helidon.webserver.http.ServerRequest;
  * a new {@code GET} route gets its {@code HEAD} without anyone remembering to add it.
  */
 public final class Routes {
+    /** The routes registered through this class, by routing: what {@link Access#requireRules} checks. */
+    private static final java.util.Map<HttpRouting.Builder, java.util.List<String>> REGISTERED =
+            java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+
     private final HttpRouting.Builder routing;
 
     private Routes(HttpRouting.Builder routing) {
@@ -23,8 +27,23 @@ public final class Routes {
         return new Routes(routing);
     }
 
+    /** The routes ({@code "METHOD /path"}) registered on {@code routing} through this class. */
+    public static java.util.List<String> registered(HttpRouting.Builder routing) {
+        synchronized (REGISTERED) {
+            return java.util.List.copyOf(REGISTERED.getOrDefault(routing, java.util.List.of()));
+        }
+    }
+
+    /** Records a route registered elsewhere (streams, WebSocket paths), for the same check. */
+    public static void record(HttpRouting.Builder routing, String method, String path) {
+        REGISTERED
+                .computeIfAbsent(routing, r -> java.util.Collections.synchronizedList(new java.util.ArrayList<>()))
+                .add(method + " " + path);
+    }
+
     /** {@code GET path} and {@code HEAD path}, both handled by {@code handler}. */
     public Routes get(String path, Handler handler) {
+        record(routing, "GET", path);
         routing.get(path, handler);
         routing.route(Method.HEAD, path, head(handler));
         return this;
@@ -32,30 +51,35 @@ public final class Routes {
 
     /** {@code POST path}. */
     public Routes post(String path, Handler handler) {
+        record(routing, "POST", path);
         routing.post(path, handler);
         return this;
     }
 
     /** {@code PUT path}. */
     public Routes put(String path, Handler handler) {
+        record(routing, "PUT", path);
         routing.put(path, handler);
         return this;
     }
 
     /** {@code DELETE path}. */
     public Routes delete(String path, Handler handler) {
+        record(routing, "DELETE", path);
         routing.delete(path, handler);
         return this;
     }
 
     /** {@code OPTIONS path}. */
     public Routes options(String path, Handler handler) {
+        record(routing, "OPTIONS", path);
         routing.options(path, handler);
         return this;
     }
 
     /** Every method on {@code path}; a {@code HEAD} gets no body. */
     public Routes any(String path, Handler handler) {
+        record(routing, "ANY", path);
         routing.any(path, (req, res) -> handler.handle(req, isHead(req) ? new HeadResponse(res) : res));
         return this;
     }

@@ -8,7 +8,11 @@ import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
+import io.partita.coordinator.auth.Ownership;
+import io.partita.coordinator.common.Principal;
+import io.partita.coordinator.http.Access;
 import io.partita.coordinator.http.JobViews;
+import io.partita.coordinator.http.Routes;
 import io.partita.coordinator.sched.PartitionMap;
 import io.partita.coordinator.sched.Scheduler;
 import io.partita.coordinator.sched.StoreHealth;
@@ -48,7 +52,14 @@ public final class DashboardStreams {
     private final StoreHealth health;
 
     /** The dashboard's event streams of {@code scheduler}'s jobs and workers. */
-    public DashboardStreams(Scheduler scheduler, Store store, JobViews views, ObjectMapper mapper, StoreHealth health) {
+    public DashboardStreams(
+            Scheduler scheduler,
+            Store store,
+            JobViews views,
+            ObjectMapper mapper,
+            StoreHealth health,
+            Ownership ownership) {
+        this.ownership = ownership;
         this.health = health;
         this.scheduler = scheduler;
         this.store = store;
@@ -56,8 +67,12 @@ public final class DashboardStreams {
         this.mapper = mapper;
     }
 
+    private final Ownership ownership;
+
     /** Adds the stream routes to {@code routing}. */
     public void routing(HttpRouting.Builder routing) {
+        Routes.record(routing, "GET", "/api/stream");
+        Routes.record(routing, "GET", "/api/jobs/{id}/stream");
         routing.get("/api/stream", this::overview).get("/api/jobs/{id}/stream", this::job);
     }
 
@@ -121,6 +136,7 @@ public final class DashboardStreams {
     // ------------------------------------------------------------------------------- overview
 
     private void overview(ServerRequest req, ServerResponse res) {
+        Principal principal = Access.required(req);
         long[] lastSecond = {0};
         String[] last = {null};
         stream(res, OVERVIEW_MILLIS, sink -> {
@@ -146,7 +162,9 @@ public final class DashboardStreams {
             o.put("store", problem.isPresent() ? "degraded" : "ok");
             problem.ifPresent(p -> o.put("storeProblem", p));
             ArrayNode jobs = o.putArray("jobs");
-            for (StoredJob job : store.jobs(0, OVERVIEW_JOBS)) {
+            for (StoredJob job : principal.isAdmin()
+                    ? store.jobs(0, OVERVIEW_JOBS)
+                    : store.jobsOf(principal.tenant(), 0, OVERVIEW_JOBS)) {
                 jobs.add(views.summaryJson(job));
             }
             long[][] history = scheduler.history(null, lastSecond[0]).orElse(new long[0][]);
@@ -177,6 +195,7 @@ public final class DashboardStreams {
 
     private void job(ServerRequest req, ServerResponse res) {
         String id = req.path().pathParameters().get("id");
+        ownership.require(Ownership.Kind.JOB, id, Access.required(req), "no job with id '" + id + "'");
         StoredJob stored = views.stored(id);
         JobState state = new JobState(id);
         state.lastSecond = stored.createdAt() / 1000 - 1; // the chart starts when the job did

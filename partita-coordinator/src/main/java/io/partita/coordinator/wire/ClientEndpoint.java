@@ -38,12 +38,20 @@ public final class ClientEndpoint implements WsListener {
     private final CoordinatorCallSession protocol;
     private final AtomicBoolean flushScheduled = new AtomicBoolean();
     private volatile WsSession session;
+    private final io.partita.coordinator.auth.Ownership ownership;
+    private volatile io.partita.coordinator.common.Principal principal = io.partita.coordinator.common.Principal.OPEN;
 
     /**
      * A client connection's session: calls go to {@code calls}; frames are at most {@code
      * maxFrameBytes}; a browser page of an origin {@code gate} does not allow may not connect.
      */
-    public ClientEndpoint(CallService calls, ObjectMapper mapper, int maxFrameBytes, ConnectionGate gate) {
+    public ClientEndpoint(
+            CallService calls,
+            ObjectMapper mapper,
+            int maxFrameBytes,
+            ConnectionGate gate,
+            io.partita.coordinator.auth.Ownership ownership) {
+        this.ownership = ownership;
         this.gate = gate;
         this.calls = calls;
         this.protocol = new CoordinatorCallSession(mapper, maxFrameBytes, new Transport(), this::call);
@@ -51,11 +59,13 @@ public final class ClientEndpoint implements WsListener {
 
     @Override
     public Optional<Headers> onHttpUpgrade(HttpPrologue prologue, Headers headers) throws WsUpgradeException {
-        Optional<String> refused = gate.refuseOrigin(headers.first(HeaderNames.ORIGIN), "make grid calls");
+        Optional<String> refused =
+                gate.refuseClientOrigin(headers.first(HeaderNames.ORIGIN), headers.first(HeaderNames.HOST));
         if (refused.isPresent()) {
             // Helidon then routes the request as plain HTTP: ConnectionGate.routing answers 403 and logs.
             throw new WsUpgradeException(refused.get());
         }
+        principal = gate.clientPrincipal(prologue, headers, "client");
         return Optional.empty();
     }
 
@@ -95,6 +105,13 @@ public final class ClientEndpoint implements WsListener {
     private CompletionStage<CoordinatorCallSession.Outcome> call(JsonNode function, JsonNode args) {
         CallService.Request request;
         try {
+            if (function != null && function.isTextual()) {
+                ownership.require(
+                        io.partita.coordinator.auth.Ownership.Kind.FUNCTION,
+                        function.textValue(),
+                        principal,
+                        "no function named '" + function.textValue() + "'");
+            }
             request = calls.request(function, args);
         } catch (PartitaException e) {
             throw new CoordinatorCallSession.RefusedException(e.code(), e.getMessage(), e.field());

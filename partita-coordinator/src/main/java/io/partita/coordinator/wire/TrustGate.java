@@ -14,8 +14,8 @@ import java.util.Optional;
 /**
  * Decides a worker connection's {@link Trust} when it connects (docs/verification.md): {@code
  * local} for the coordinator's own local worker, which presents a token made at start and known
- * only inside this process; {@code trusted} for connections from the addresses the operator listed;
- * {@code untrusted} for everyone else. Thread-safe (immutable).
+ * only inside this process; {@code trusted} for workers that presented a worker or admin token and
+ * for connections from the addresses the operator listed; {@code untrusted} for everyone else. Thread-safe (immutable).
  */
 public final class TrustGate {
     private final String localToken;
@@ -42,13 +42,26 @@ public final class TrustGate {
         return eachConnectionAHost;
     }
 
-    /** The trust of a connection with that {@code Authorization} header from that address. */
-    public Trust classify(Optional<String> authorization, InetAddress address) {
-        if (authorization.isPresent() && authorization.get().startsWith("Bearer ")) {
-            byte[] given = authorization.get().substring(7).strip().getBytes(StandardCharsets.UTF_8);
-            if (MessageDigest.isEqual(given, localToken.getBytes(StandardCharsets.UTF_8))) {
-                return Trust.LOCAL;
-            }
+    /** Whether {@code token} (without its {@code Bearer} prefix) is this coordinator's local-worker token. */
+    public boolean isLocalToken(String token) {
+        return token != null
+                && MessageDigest.isEqual(
+                        token.strip().getBytes(StandardCharsets.UTF_8), localToken.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * The trust of a connection with that {@code Authorization} header from that address: local
+     * with the local-worker token; trusted with a worker or admin API token ({@code authenticated},
+     * docs/security.md) or from a listed address; untrusted otherwise.
+     */
+    public Trust classify(Optional<String> authorization, boolean authenticated, InetAddress address) {
+        if (authorization.isPresent()
+                && authorization.get().startsWith("Bearer ")
+                && isLocalToken(authorization.get().substring(7))) {
+            return Trust.LOCAL;
+        }
+        if (authenticated) {
+            return Trust.TRUSTED;
         }
         if (address != null) {
             for (AddressBlock block : trusted) {

@@ -71,6 +71,7 @@ public final class WorkerEndpoint implements WsListener {
     private volatile WorkerConn conn;
     private volatile Optional<String> authorization = Optional.empty();
     private volatile String volunteerKey;
+    private volatile Optional<io.partita.coordinator.common.Principal> principal = Optional.empty();
 
     /** A worker connection's session, fed to {@code scheduler}. */
     public WorkerEndpoint(
@@ -105,7 +106,22 @@ public final class WorkerEndpoint implements WsListener {
         }
         authorization = headers.first(HeaderNames.AUTHORIZATION);
         volunteerKey = volunteerKey(prologue);
+        principal = gate.workerPrincipal(prologue, headers, "worker");
         return Optional.empty();
+    }
+
+    /**
+     * The principal of the worker token this connection presented at its upgrade (docs/security.md);
+     * empty for an anonymous worker (a browser, a Java worker without {@code --token}). Set before
+     * the connection opens and never changed.
+     */
+    public Optional<io.partita.coordinator.common.Principal> principal() {
+        return principal;
+    }
+
+    /** Whether this connection presented a worker or admin token: the mark of a trusted worker. */
+    public boolean authenticated() {
+        return principal.isPresent();
     }
 
     @Override
@@ -242,7 +258,7 @@ public final class WorkerEndpoint implements WsListener {
                 }
             }
             InetAddress address = address();
-            Trust trust = trustGate.classify(authorization, address);
+            Trust trust = trustGate.classify(authorization, principal.isPresent(), address);
             if (trust.vouches()) {
                 // Only workers the coordinator trusts may add Java functions to the catalog; an
                 // untrusted worker's functions are its own to run and replace nothing (docs/verification.md).

@@ -33,7 +33,8 @@ class DatasetsTest {
     void open() throws Exception {
         store = Store.open("jdbc:sqlite:" + dir.resolve("p.db"));
         blobs = new FileBlobStore(dir.resolve("blobs"));
-        datasets = new Datasets(store, blobs, CoordinatorConfig.builder().build(), new ObjectMapper(), () -> 1000L);
+        datasets = new Datasets(
+                store, blobs, CoordinatorConfig.builder().auth(false).build(), new ObjectMapper(), () -> 1000L);
     }
 
     @AfterEach
@@ -111,7 +112,8 @@ class DatasetsTest {
         checkSplits(bytes, header, d.splits(), 4096);
         assertThat(d.lines()).isEqualTo(501);
         // stored, and read back the same after a restart
-        Datasets again = new Datasets(store, blobs, CoordinatorConfig.builder().build(), new ObjectMapper(), () -> 1L);
+        Datasets again = new Datasets(
+                store, blobs, CoordinatorConfig.builder().auth(false).build(), new ObjectMapper(), () -> 1L);
         assertThat(again.get(d.id())).contains(d);
     }
 

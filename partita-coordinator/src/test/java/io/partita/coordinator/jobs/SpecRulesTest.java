@@ -48,7 +48,7 @@ class SpecRulesTest {
     void open() throws Exception {
         store = Store.open("jdbc:sqlite:" + dir.resolve("p.db"));
         FileBlobStore blobs = new FileBlobStore(dir.resolve("blobs"));
-        CoordinatorConfig config = CoordinatorConfig.builder().build();
+        CoordinatorConfig config = CoordinatorConfig.builder().auth(false).build();
         Datasets datasets = new Datasets(store, blobs, config, MAPPER, () -> 1000L);
         // A header and no rows: a data job over it finishes at submit, without any worker.
         dataset = datasets.upload(

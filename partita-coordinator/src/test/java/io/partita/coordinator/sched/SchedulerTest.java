@@ -73,6 +73,7 @@ class SchedulerTest {
     void start() {
         store = Store.open("jdbc:sqlite:" + dir.resolve("p.db"));
         CoordinatorConfig config = CoordinatorConfig.builder()
+                .auth(false)
                 .maxBatch(100)
                 .heartbeatInterval(Duration.ofSeconds(1))
                 .build();
@@ -550,7 +551,12 @@ class SchedulerTest {
 
         // A restarted coordinator over the same store.
         Scheduler restarted = new Scheduler(
-                store, Codec.mapper(), CoordinatorConfig.builder().build(), nanos::get, System::currentTimeMillis, "b");
+                store,
+                Codec.mapper(),
+                CoordinatorConfig.builder().auth(false).build(),
+                nanos::get,
+                System::currentTimeMillis,
+                "b");
         writer = new ResultWriter(store, restarted, new StoreHealth());
         restarted.writer(writer);
         restarted.cache(new CallCache(1 << 20, System::currentTimeMillis));

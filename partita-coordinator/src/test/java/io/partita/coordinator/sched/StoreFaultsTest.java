@@ -47,6 +47,7 @@ class StoreFaultsTest {
     void start() {
         store = new ChaosStore(Store.open("jdbc:sqlite:" + dir.resolve("p.db")));
         CoordinatorConfig config = CoordinatorConfig.builder()
+                .auth(false)
                 .maxBatch(100)
                 .heartbeatInterval(Duration.ofSeconds(1))
                 .build();

@@ -13,6 +13,29 @@
   const MAX_LOG_NODES = 2000; // entries of the event log kept in the page
   const MAX_ERROR_ROWS = 1000; // rows of the errors table kept in the page
 
+  // ------------------------------------------------------------------------------- access
+  // The API token (docs/security.md) is kept in sessionStorage: asked for once per tab by the login
+  // page, or taken from a #token=... link the server prints (a fragment never reaches a server).
+  const TOKEN_KEY = 'partita.token';
+  (() => {
+    const m = /(?:^#|&)token=([^&]+)/.exec(location.hash);
+    if (m) {
+      sessionStorage.setItem(TOKEN_KEY, decodeURIComponent(m[1]));
+      history.replaceState(null, '', location.pathname + location.search + '#/');
+    }
+  })();
+  const token = () => sessionStorage.getItem(TOKEN_KEY);
+  /** url with the token as ?access_token= (EventSource and img cannot send headers). */
+  function withToken(url) {
+    const t = token();
+    return t ? url + (url.includes('?') ? '&' : '?') + 'access_token=' + encodeURIComponent(t) : url;
+  }
+  function authHeaders(headers) {
+    const t = token();
+    if (t) headers.authorization = 'Bearer ' + t;
+    return headers;
+  }
+
   /** Creates an element: h('div', {class: 'x', id: 'y', onclick: fn, 'data-a': 1}, 'text', child). */
   function h(tag, attrs, ...children) {
     const el = document.createElement(tag);
@@ -122,7 +145,7 @@
 
   /** fetch + JSON; throws an Error with status and the server's error body on non-2xx. */
   async function api(method, path, body) {
-    const opts = { method, headers: { accept: 'application/json' } };
+    const opts = { method, headers: authHeaders({ accept: 'application/json' }) };
     if (body !== undefined) {
       opts.headers['content-type'] = 'application/json';
       opts.body = typeof body === 'string' ? body : JSON.stringify(body);
@@ -140,6 +163,7 @@
     if (text) {
       try { data = JSON.parse(text); } catch (e) { data = text; }
     }
+    if (res.status === 401) loginPage(data && data.message);
     if (!res.ok) {
       const msg = data && typeof data === 'object' && data.message ? data.message : `${res.status} ${res.statusText}`;
       const err = new Error(msg);
@@ -232,7 +256,7 @@
       };
       const open = () => {
         if (!this.alive || stopped) return;
-        es = new EventSource(url);
+        es = new EventSource(withToken(url));
         es.onopen = () => { retryMs = 3000; stopPolling(); setConn('live'); };
         for (const [type, fn] of Object.entries(handlers)) {
           es.addEventListener(type, (ev) => {
@@ -649,7 +673,7 @@
     const chart = h('canvas', { id: 'rate-chart', class: 'chart' });
     const rateNow = h('span', { class: 'muted', id: 'rate-now' });
     const jobs = jobsTable();
-    const jobsEmpty = h('p', { class: 'empty', text: 'No jobs yet. ' }, h('a', { href: '#/submit', text: 'Submit one' }), '.');
+    const jobsEmpty = h('p', { class: 'empty', text: 'No jobs yet. ' }, h('a', { href: '#/submit', text: 'Submit one', 'data-write': true }), '.');
     const info = h('p', { class: 'muted small', id: 'overview-time' });
 
     app.replaceChildren(
@@ -752,7 +776,7 @@
     const empty = h('p', { class: 'empty', text: 'No jobs yet.' });
     const error = h('div', { class: 'field-error top', 'data-field': '', role: 'alert' });
     app.replaceChildren(
-      h('div', { class: 'page-head' }, h('h1', { text: 'Jobs' }), h('a', { href: '#/submit', text: 'Submit a job' })),
+      h('div', { class: 'page-head' }, h('h1', { text: 'Jobs' }), h('a', { href: '#/submit', text: 'Submit a job', 'data-write': true })),
       error,
       h('section', { class: 'card' }, jobs.el, empty, h('div', { class: 'pager' }, range, prev, next)));
 
@@ -1017,7 +1041,7 @@
           mk('sub', 'div', { class: 'sub' }, h('span', { class: 'mono', text: id }))),
         h('div', { class: 'row' },
           mk('status', 'span', { class: 'badge', id: 'job-status', 'data-status': '' }),
-          mk('cancel', 'button', { class: 'danger', id: 'cancel', type: 'button', hidden: true, text: 'Cancel job' }))),
+          mk('cancel', 'button', { class: 'danger', id: 'cancel', type: 'button', hidden: true, text: 'Cancel job', 'data-write': true }))),
       mk('cancelError', 'div', { class: 'field-error top', id: 'cancel-error', 'data-field': '' }),
       h('section', { class: 'card', id: 'job-progress' },
         h('div', { class: 'row spread' }, h('h2', { text: 'Progress' }), mk('pct', 'span', { class: 'muted', id: 'job-percent' })),
@@ -1073,7 +1097,7 @@
       h('section', { class: 'card', style: 'margin-top:16px', id: 'job-details' },
         h('h2', { text: 'Details' }),
         mk('details', 'dl', { class: 'kv' }),
-        h('form', { id: 'rerun-form', style: 'margin-top:16px', novalidate: true },
+        h('form', { id: 'rerun-form', style: 'margin-top:16px', novalidate: true, 'data-write': true },
           h('div', { class: 'field' },
             h('label', { for: 'rerun-params' }, 'Parameters ', h('span', { class: 'muted', text: '(JSON object; edit and re-run as a new job)' })),
             mk('rerunParams', 'textarea', { id: 'rerun-params', name: 'params', spellcheck: false, rows: 6 }),
@@ -1477,7 +1501,7 @@
     async function loadResult() {
       const url = `/api/jobs/${encodeURIComponent(id)}/result`;
       try {
-        const res = await fetch(url);
+        const res = await fetch(url, { headers: authHeaders({}) });
         if (!res.ok) throw new Error(`${res.status} ${res.statusText}`);
         const length = Number(res.headers.get('content-length') || 0);
         let text, truncated = false;
@@ -1507,7 +1531,7 @@
           && value.image.width && value.image.height && Array.isArray(value.image.pixels);
         let preview;
         if (image) {
-          E.resultImage.src = `/api/jobs/${encodeURIComponent(id)}/result.png`;
+          E.resultImage.src = withToken(`/api/jobs/${encodeURIComponent(id)}/result.png`);
           E.resultImage.hidden = false;
           const shown = Object.assign({}, value, { image: { width: value.image.width, height: value.image.height, pixels: `[${fmtInt(value.image.pixels.length)} pixels]` } });
           preview = JSON.stringify(shown, null, 2);
@@ -1720,7 +1744,42 @@
       h('p', null, `There is no page ${path}. `, h('a', { href: '#/', text: 'Go to the overview' }), '.')));
   }
 
+  let loginShown = false;
+  /** Asks for a token once; keeps it for this tab (sessionStorage) and reloads the page. */
+  function loginPage(message) {
+    if (loginShown) return;
+    loginShown = true;
+    if (current) current.dispose();
+    current = new Scope();
+    setConn('idle');
+    document.title = 'Sign in · Partita';
+    const input = h('input', { id: 'login-token', type: 'password', autocomplete: 'off', spellcheck: false,
+      placeholder: 'pt_…', required: true });
+    const form = h('form', { id: 'login-form', novalidate: true },
+      h('label', { for: 'login-token' }, 'API token'), input,
+      h('button', { id: 'login', type: 'submit', text: 'Sign in' }));
+    form.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      const t = input.value.trim();
+      if (!t) return;
+      sessionStorage.setItem(TOKEN_KEY, t);
+      location.reload();
+    });
+    app.replaceChildren(h('div', { class: 'card', id: 'login-page' }, h('h1', { text: 'Sign in' }),
+      h('p', { text: (token() ? 'This token was refused' + (message ? ' (' + message + ')' : '') + '. ' : '')
+        + 'Paste an API token. On the coordinator\'s machine the admin token is in the data directory,'
+        + ' file admin-token; \'partita token create\' makes others. It is kept in this tab only.' }),
+      form));
+    input.focus();
+  }
+
+  /** Read-only mode for viewers: elements marked data-write (submit, cancel, re-run) are hidden. */
+  api('GET', '/api/me').then((me) => {
+    if (me && me.role === 'viewer') document.body.classList.add('read-only');
+  }).catch(() => {});
+
   function route() {
+    if (loginShown) return;
     if (current) current.dispose();
     current = new Scope();
     setConn('idle');
