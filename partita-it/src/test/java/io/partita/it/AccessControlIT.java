@@ -148,6 +148,8 @@ class AccessControlIT {
                 row("GET", "/join", "/join", null, null, PUBLIC),
                 row("GET", "/join/{id}", "/join/" + jobA, null, null, PUBLIC),
                 row("GET", "/volunteer.js", "/volunteer.js", null, null, PUBLIC),
+                row("GET", "/sandbox.html", "/sandbox.html", null, null, PUBLIC),
+                row("GET", "/volunteer/manifest", "/volunteer/manifest", null, null, PUBLIC),
                 row("GET", "/data-engine.js", "/data-engine.js", null, null, PUBLIC),
                 row("GET", "/api/qr.png", "/api/qr.png?text=x", null, null, PUBLIC),
                 // capability URLs: the token in the path is the credential, the same refusal for all

@@ -75,6 +75,10 @@ public final class Access {
             new Rule("GET", "/join", Level.PUBLIC),
             new Rule("GET", "/join/{id}", Level.PUBLIC),
             new Rule("GET", "/volunteer.js", Level.PUBLIC),
+            // the sandbox volunteer.js runs job code in (framed by any site, its own CSP), and what a
+            // visitor is asked to run (docs/volunteers.md)
+            new Rule("GET", "/sandbox.html", Level.PUBLIC),
+            new Rule("GET", "/volunteer/manifest", Level.PUBLIC),
             new Rule("GET", "/data-engine.js", Level.PUBLIC),
             new Rule("GET", "/api/qr.png", Level.PUBLIC),
             // WebSocket paths: the endpoints check their own credentials (ConnectionGate)
