@@ -53,31 +53,11 @@ public interface CompletionPolicy {
     Answer decide(List<Answer> answers);
 
     /** One answer from anyone, accepted as it comes. */
-    CompletionPolicy FIRST_ANSWER = new CompletionPolicy() {
-        @Override
-        public int replicas() {
-            return 1;
-        }
-
-        @Override
-        public int maxReplicas() {
-            return 1;
-        }
-
-        @Override
-        public Answer decide(List<Answer> answers) {
-            return answers.get(0);
-        }
-
-        @Override
-        public String toString() {
-            return "first-answer";
-        }
-    };
+    CompletionPolicy FIRST_ANSWER = new OneAnswer(false);
 
     /** One answer, from a local or trusted worker only. */
     static CompletionPolicy trustedOnly() {
-        return TrustedOnly.INSTANCE;
+        return OneAnswer.TRUSTED_ONLY;
     }
 
     /**
@@ -111,9 +91,9 @@ public interface CompletionPolicy {
     /** The least fraction of a trusted-by-record host's tasks that adaptive replication still checks. */
     double MIN_CHECK = 0.05;
 
-    /** See {@link #trustedOnly()}. */
-    final class TrustedOnly implements CompletionPolicy {
-        static final TrustedOnly INSTANCE = new TrustedOnly();
+    /** See {@link #FIRST_ANSWER} and {@link #trustedOnly()}: one answer, from anyone or from trusted holders. */
+    record OneAnswer(boolean trustedOnly) implements CompletionPolicy {
+        static final OneAnswer TRUSTED_ONLY = new OneAnswer(true);
 
         @Override
         public int replicas() {
@@ -127,7 +107,7 @@ public interface CompletionPolicy {
 
         @Override
         public boolean admits(Trust trust) {
-            return trust.vouches();
+            return !trustedOnly || trust.vouches();
         }
 
         @Override
@@ -137,7 +117,7 @@ public interface CompletionPolicy {
 
         @Override
         public String toString() {
-            return "trusted-only";
+            return trustedOnly ? "trusted-only" : "first-answer";
         }
     }
 
