@@ -110,6 +110,8 @@ class CliIT {
         java.net.http.HttpResponse<String> created = java.net.http.HttpClient.newHttpClient()
                 .send(
                         java.net.http.HttpRequest.newBuilder(URI.create(url + "/api/datasets?name=cli-ds&format=text"))
+                                // an upload declares its type (a missing or text/plain one is refused: cross-site)
+                                .header("Content-Type", "application/octet-stream")
                                 .POST(java.net.http.HttpRequest.BodyPublishers.ofString("a\nb\n"))
                                 .build(),
                         java.net.http.HttpResponse.BodyHandlers.ofString());
