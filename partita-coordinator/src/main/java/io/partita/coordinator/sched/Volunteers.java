@@ -154,7 +154,11 @@ final class Volunteers {
 
     /** In-memory records, for views that must show what is not saved yet. */
     List<HostRecord> snapshot() {
-        return hosts.values().stream().map(Host::toRecord).toList();
+        // a host that connected but was never judged or credited has nothing to show yet
+        return hosts.values().stream()
+                .filter(h -> h.updatedAt > 0)
+                .map(Host::toRecord)
+                .toList();
     }
 
     private Host touch(Holder holder, long now) {
