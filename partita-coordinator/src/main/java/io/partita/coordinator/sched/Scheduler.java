@@ -925,18 +925,26 @@ public final class Scheduler {
         int ignored = 0;
         int logged = 0;
         StringBuilder notHeld = null;
+        List<Message.Result> results = message.results();
+        // Answers are compared by digest (verification): computed here, outside the lock, from the
+        // output the decoder already parsed.
+        long[] digests = new long[results.size()];
+        for (int i = 0; i < digests.length; i++) {
+            if (results.get(i).ok()) {
+                digests[i] = digest(results.get(i).output());
+            }
+        }
         lock.lock();
         try {
             if (w.closed()) {
                 return Optional.empty();
             }
-            List<Message.Result> results = message.results();
             for (int i = 0; i < results.size(); i++) {
                 Message.Result r = results.get(i);
                 Lease.Id id = id(r.job(), r.level(), r.index(), r.attempt());
                 if (r.level() == Message.CALL_LEVEL || r.level() == JobEvents.LOG_LEVEL) {
                     if (id != null) {
-                        sideResult(w, id, r, outputs[i]);
+                        sideResult(w, id, r, outputs[i], digests[i]);
                     }
                     logged++; // revoked or already handled: nothing to say
                     continue;
@@ -947,7 +955,7 @@ public final class Scheduler {
                 } else if (r.ok()) {
                     ((JobRun) id.work()).answers++;
                     verdict = id.work().replicated()
-                            ? core.answer(w.holder, id, digest(outputs[i]), new ResultAnswer(r, outputs[i], w))
+                            ? core.answer(w.holder, id, digests[i], new ResultAnswer(r, outputs[i], w))
                             : core.answer(w.holder, id, 0, null);
                 } else {
                     failureLogged = r.log();
@@ -1004,7 +1012,7 @@ public final class Scheduler {
      * The result of a grid call or a log task: nothing to commit in the store, so an accepted answer
      * is done at once (a call's result enters the cache, a logger's output its event).
      */
-    private void sideResult(WorkerConn w, Lease.Id id, Message.Result r, byte[] output) {
+    private void sideResult(WorkerConn w, Lease.Id id, Message.Result r, byte[] output, long digest) {
         if (!r.ok()) {
             String error = r.error() == null ? "failed" : r.error();
             if (id.work() instanceof CallRun) {
@@ -1016,7 +1024,7 @@ public final class Scheduler {
             return;
         }
         Verdict verdict = id.work().replicated()
-                ? core.answer(w.holder, id, digest(output), new ResultAnswer(r, output, w))
+                ? core.answer(w.holder, id, digest, new ResultAnswer(r, output, w))
                 : core.answer(w.holder, id, 0, null);
         if (verdict != Verdict.ACCEPTED) {
             return;
@@ -1057,13 +1065,9 @@ public final class Scheduler {
      * The digest answers are compared by: a 64-bit hash of the output's canonical JSON, so that two
      * engines' equal answers (key order, number spelling) match.
      */
-    private long digest(byte[] output) {
-        byte[] canonical;
-        try {
-            canonical = CanonicalJson.of(mapper.readTree(output)).getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        } catch (java.io.IOException e) {
-            canonical = output;
-        }
+    private static long digest(JsonNode output) {
+        byte[] canonical = CanonicalJson.of(output == null ? NullNode.getInstance() : output)
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8);
         try {
             byte[] sha = java.security.MessageDigest.getInstance("SHA-256").digest(canonical);
             return java.nio.ByteBuffer.wrap(sha).getLong();
@@ -1259,6 +1263,16 @@ public final class Scheduler {
                 }
             }
             core.expire();
+            // Dispatch happens on events; a straggler becomes one by time alone, so idle holders
+            // look for stragglers to copy on every sweep too (speculation, docs/scheduling.md).
+            core.dispatchAll();
+            // Records of hosts that left and are saved leave memory: a reconnect reads them again,
+            // so connecting under ever new keys cannot grow the map.
+            java.util.Set<String> connected = new java.util.HashSet<>();
+            for (WorkerConn w : workers.values()) {
+                connected.add(w.volunteerId());
+            }
+            volunteers.prune(connected);
             dirtyHosts = volunteers.drainDirty();
         } finally {
             unlock();

@@ -129,6 +129,14 @@ final class Volunteers {
         }
     }
 
+    /**
+     * Forgets the records of hosts with no connection whose changes were saved; the store has
+     * them. Bounds the map by the hosts connected plus those changed since the last save.
+     */
+    void prune(Set<String> connected) {
+        hosts.values().removeIf(h -> !dirty.contains(h) && !connected.contains(h.reputation.key));
+    }
+
     /** The records changed since the last call, to be saved. */
     List<HostRecord> drainDirty() {
         if (dirty.isEmpty()) {
