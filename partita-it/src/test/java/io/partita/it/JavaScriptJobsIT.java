@@ -344,6 +344,19 @@ class JavaScriptJobsIT {
     }
 
     @Test
+    void moduleWithoutCombine_overTheCollectBound_isA422NotAnInternalError() throws Exception {
+        long before = grid.api.get("/api/jobs").json().get("total").asLong();
+        Response r = grid.api.post(
+                "/api/jobs", Grid.jsSpec("export function compute(i) { return i; }", "\"partitions\":5000"));
+        assertThat(r.status()).as(r.body()).isEqualTo(422); // was a 500: one collect task takes at most 4,096 outputs
+        assertThat(r.json().get("field").asText()).isEqualTo("partitions");
+        assertThat(r.json().get("message").asText())
+                .contains("at most 4096 partitions")
+                .contains("combine");
+        assertThat(grid.api.get("/api/jobs").json().get("total").asLong()).isEqualTo(before);
+    }
+
+    @Test
     void throwingOrLoopingTask_failsTheJobWithItsError_andTheWorkerCarriesOn() throws Exception {
         String throwing = grid.api.submit(Grid.jsSpec(
                 "export function compute(i) { if (i === 2) throw new Error('boom at ' + i); return 1; }",

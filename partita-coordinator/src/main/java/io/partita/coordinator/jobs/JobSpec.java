@@ -71,7 +71,7 @@ public record JobSpec(
     }
 
     /** Largest partition count of a JavaScript job without {@code combine}, whose outputs one collect task gets. */
-    public static final int MAX_COLLECT_PARTITIONS = 10_000;
+    public static final int MAX_COLLECT_PARTITIONS = 4096;
 
     /** Largest fan-in a spec may ask for. */
     public static final int MAX_FAN_IN = 4096;
