@@ -190,6 +190,34 @@ final class ServerCommand extends CliCommand {
     boolean noAnonymousWorkers;
 
     @Option(
+            names = "--quota",
+            paramLabel = "NAME=VALUE",
+            split = ",",
+            description = "A quota (repeatable): priority, task-timeout, attempts (a submitter's most),"
+                    + " live-jobs, in-flight, calls-in-flight, call-depth (per tenant); e.g. --quota live-jobs=20.")
+    java.util.List<String> quotas;
+
+    @Option(
+            names = "--tenant-weight",
+            paramLabel = "TENANT=WEIGHT",
+            split = ",",
+            description = "A tenant's weight in fair share (repeatable; default 1): --tenant-weight lab=2 gives lab"
+                    + " twice the workers of a tenant of weight 1 while both have work.")
+    java.util.List<String> tenantWeights;
+
+    /** The quotas the options name, over the defaults. */
+    io.partita.coordinator.auth.Quotas quotas() {
+        io.partita.coordinator.auth.Quotas q = io.partita.coordinator.auth.Quotas.DEFAULT;
+        for (String a : quotas == null ? java.util.List.<String>of() : quotas) {
+            q = q.with(a);
+        }
+        for (String a : tenantWeights == null ? java.util.List.<String>of() : tenantWeights) {
+            q = q.withWeight(a);
+        }
+        return q;
+    }
+
+    @Option(
             names = "--config",
             paramLabel = "FILE",
             description = "Properties file with keys port, data, local-workers, store, host, max-partitions,"
@@ -242,6 +270,7 @@ final class ServerCommand extends CliCommand {
                                     ? CoordinatorConfig.DEFAULT_MAX_CONNECTIONS_PER_IP
                                     : maxConnectionsPerIp)
                     .anonymousWorkers(!noAnonymousWorkers)
+                    .quotas(quotas())
                     .metricsHost(metricsHost)
                     .metricsPort(metricsPort)
                     .chunkBytes(

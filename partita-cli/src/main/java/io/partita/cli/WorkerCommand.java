@@ -64,11 +64,24 @@ final class WorkerCommand extends CliCommand {
                     + " else for a coordinator on this machine the admin token its server wrote; else anonymous).")
     String token;
 
+    @Option(
+            names = "--tenant",
+            paramLabel = "TENANT",
+            description = "Work only on this tenant's jobs and calls (a lab's own workers); default: any tenant's.")
+    String tenant;
+
     WorkerConfig config() {
         if (coordinator == null || coordinator.isBlank()) {
             throw new CliException("worker needs --coordinator URL (or PARTITA_URL in the environment)");
         }
         java.net.URI uri = CoordinatorClient.parseUrl(coordinator);
+        if (tenant != null) {
+            if (!tenant.matches("[A-Za-z0-9._@-]{1,64}")) {
+                throw new CliException("--tenant must be 1 to 64 letters, digits or ._@-, was '" + tenant + "'");
+            }
+            // the worker passes its coordinator URL's query to the socket: /ws/worker?tenant=...
+            uri = uri.resolve("/?tenant=" + tenant);
+        }
         WorkerConfig c = WorkerConfig.defaults(uri).withToken(TokenFiles.find(uri, Optional.ofNullable(token)));
         try {
             if (slots != null) {

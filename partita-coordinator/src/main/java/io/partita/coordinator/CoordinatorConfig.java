@@ -60,6 +60,8 @@ import java.util.Optional;
  *     (and {@code metricsPort}), for a scraper on a private network; on the main port it always
  *     needs a viewer token
  * @param metricsPort the port of that listener, 0 for any free one; default 0
+ * @param quotas what each role and tenant may use, and the tenants' weights in fair share; default
+ *     {@link io.partita.coordinator.auth.Quotas#DEFAULT}
  */
 public record CoordinatorConfig(
         String host,
@@ -88,7 +90,8 @@ public record CoordinatorConfig(
         boolean auth,
         boolean anonymousWorkers,
         Optional<String> metricsHost,
-        int metricsPort) {
+        int metricsPort,
+        io.partita.coordinator.auth.Quotas quotas) {
 
     /**
      * Who the coordinator trusts, until workers present tokens of their own.
@@ -404,7 +407,16 @@ public record CoordinatorConfig(
                     auth,
                     anonymousWorkers,
                     metricsHost,
-                    metricsPort);
+                    metricsPort,
+                    quotas);
+        }
+
+        private io.partita.coordinator.auth.Quotas quotas = io.partita.coordinator.auth.Quotas.DEFAULT;
+
+        /** Sets {@link CoordinatorConfig#quotas()}. */
+        public Builder quotas(io.partita.coordinator.auth.Quotas value) {
+            this.quotas = java.util.Objects.requireNonNull(value, "quotas");
+            return this;
         }
 
         /** Sets {@link CoordinatorConfig#allowFetch()}. */

@@ -340,7 +340,9 @@ public final class Worker implements AutoCloseable {
         void open() {
             URI base = config.coordinator();
             String scheme = base.getScheme().equals("https") ? "wss" : "ws";
-            URI uri = URI.create(scheme + "://" + base.getRawAuthority() + "/ws/worker");
+            // the coordinator URL's query (e.g. ?tenant=lab) goes to the socket's
+            String query = base.getRawQuery() == null ? "" : "?" + base.getRawQuery();
+            URI uri = URI.create(scheme + "://" + base.getRawAuthority() + "/ws/worker" + query);
             WebSocket.Builder builder = http.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(5));
             config.token().ifPresent(t -> builder.header("Authorization", "Bearer " + t));
             ws = builder.buildAsync(uri, this).join();

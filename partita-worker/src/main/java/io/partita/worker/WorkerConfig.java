@@ -12,6 +12,8 @@ import java.util.Optional;
  *     {@code ws://HOST:PORT/ws/worker})
  * @param slots tasks run at once; default: available processors
  * @param name a human-readable name reported to the coordinator
+ *     (its query, e.g. {@code ?tenant=lab}, is passed to the worker socket's URL: work only for that
+ *     tenant)
  * @param kind the worker kind reported in hello: {@code java} or {@code local}
  * @param idleExit if present, the worker exits after this long without any task
  * @param maxBackoff the longest wait between reconnection attempts; default 5 s

@@ -90,6 +90,11 @@ public final class Tokens {
         return new Issued(token, text);
     }
 
+    /** Whether {@code value} is a valid user or tenant name: 1 to 64 letters, digits or ._@-. */
+    public static boolean validName(String value) {
+        return value != null && NAME.matcher(value).matches();
+    }
+
     private static void requireName(String field, String value) {
         if (value == null || !NAME.matcher(value).matches()) {
             throw PartitaException.invalid(

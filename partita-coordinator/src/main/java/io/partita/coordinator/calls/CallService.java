@@ -95,13 +95,23 @@ public final class CallService {
 
     /** Makes a checked call: from the cache, merged with one in flight, or queued. */
     public CompletableFuture<CallRun.Outcome> submit(Request request) {
+        return submit(request, "");
+    }
+
+    /**
+     * Makes a checked call of {@code tenant}'s: from the cache, merged with one in flight, or queued.
+     *
+     * @throws io.partita.coordinator.common.PartitaException 429 when the tenant's calls in flight
+     *     are at its quota
+     */
+    public CompletableFuture<CallRun.Outcome> submit(Request request, String tenant) {
         if (request.key() != null) {
             CallCache.Entry hit = cache.get(request.key(), request.def().name());
             if (hit != null) {
                 return CompletableFuture.completedFuture(new CallRun.Outcome(true, hit.value, hit.bytes, null, true));
             }
         }
-        return scheduler.call(request.def(), request.args(), request.key());
+        return scheduler.call(request.def(), request.args(), request.key(), tenant);
     }
 
     /** Remembers a call under a new id for {@link #tracked(String)}. */

@@ -31,7 +31,9 @@ public class PartitaException extends RuntimeException {
         /** The request is over a size limit: HTTP 413. */
         TOO_LARGE,
         /** The coordinator cannot serve the request now; it may later: HTTP 503. */
-        UNAVAILABLE
+        UNAVAILABLE,
+        /** A quota of what is in use is full; it frees as work ends: HTTP 429. */
+        TOO_MANY
     }
 
     private final Kind kind;

@@ -34,7 +34,11 @@ import java.util.random.RandomGenerator;
  * </ul>
  *
  * Dispatch serves log tasks first, then grid calls (per function, calls made by running tasks first,
- * newest first, so that nested calls finish before new ones start), then jobs by priority and age.
+ * newest first, so that nested calls finish before new ones start), then jobs. Jobs of one tenant go
+ * by priority and age; when the live jobs belong to several tenants, each task goes to the tenant
+ * with the fewest tasks in flight for its weight (weighted fair share, as Slurm's fair share or
+ * Temporal's fairness keys), so a tenant with a hundred times more partitions does not hold back
+ * another's job. A tenant may also be held to a number of tasks in flight.
  */
 public final class SchedulerCore {
     private final Clock clock;
@@ -50,6 +54,14 @@ public final class SchedulerCore {
     private static final Comparator<Work> JOB_ORDER = Comparator.comparingInt((Work w) -> -w.priority)
             .thenComparingLong(w -> w.createdAt)
             .thenComparing(w -> w.id);
+
+    /** Live jobs per tenant; fair share is needed only with more than one. */
+    private final Map<String, Integer> liveTenants = new LinkedHashMap<>();
+    /** Tasks leased per tenant of live jobs, the tie-break between tenants with as many in flight. */
+    private final Map<String, Long> served = new java.util.HashMap<>();
+
+    private final Map<String, Double> weights = new java.util.HashMap<>();
+    private int tenantInFlight;
 
     private boolean paused;
     private Lease acceptedLease;
@@ -78,6 +90,25 @@ public final class SchedulerCore {
     /** A core whose adaptive replication draws from a generator seeded with the epoch. */
     public SchedulerCore(Clock clock, long epoch, int maxBatch, Effects effects) {
         this(clock, epoch, maxBatch, effects, new SplittableRandom(epoch));
+    }
+
+    /**
+     * Gives a tenant a weight in fair share (default 1): a tenant of weight 2 gets twice the tasks in
+     * flight of a tenant of weight 1 while both have pending work.
+     */
+    public void weigh(String tenant, double weight) {
+        if (!(weight > 0) || Double.isInfinite(weight)) {
+            throw new IllegalArgumentException("weight of tenant " + tenant + " must be positive, was " + weight);
+        }
+        weights.put(tenant, weight);
+    }
+
+    /** Holds every tenant to at most {@code max} job tasks in flight (0: no bound). */
+    public void limitTenantInFlight(int max) {
+        if (max < 0) {
+            throw new IllegalArgumentException("max must be at least 0, was " + max);
+        }
+        tenantInFlight = max;
     }
 
     /** The epoch this core stamps on leases. */
@@ -117,6 +148,7 @@ public final class SchedulerCore {
                     at++;
                 }
                 jobs.add(at, work);
+                liveTenants.merge(work.tenant, 1, Integer::sum);
             }
             case CALL, LOG -> queue(work, work.sub);
         }
@@ -159,8 +191,11 @@ public final class SchedulerCore {
     private void endWork(Work work, Work.Status status, Optional<String> error) {
         work.status = status;
         work.error = error;
-        if (work.kind == Work.Kind.JOB) {
-            jobs.remove(work);
+        if (work.kind == Work.Kind.JOB && jobs.remove(work)) {
+            if (liveTenants.merge(work.tenant, -1, Integer::sum) <= 0) {
+                liveTenants.remove(work.tenant);
+                served.remove(work.tenant);
+            }
         }
         if (work.leases > 0) {
             for (Holder h : holders.values()) {
@@ -850,9 +885,17 @@ public final class SchedulerCore {
     }
 
     private void dispatchJobs(Holder h, long now, int allowance, List<Lease> batch) {
-        List<long[]> deferred = null;
-        for (int j = 0; j < jobs.size(); j++) {
-            Work job = jobs.get(j);
+        if (liveTenants.size() <= 1 && tenantInFlight == 0) {
+            dispatchInOrder(h, now, allowance, batch);
+        } else {
+            dispatchFairly(h, now, allowance, batch);
+        }
+    }
+
+    /** Jobs of one tenant: by priority and age, each as far as it goes. */
+    private void dispatchInOrder(Holder h, long now, int allowance, List<Lease> batch) {
+        List<Deferred> deferred = null;
+        for (Work job : jobs) {
             if (h.credits <= 0 || batch.size() >= maxBatch) {
                 break;
             }
@@ -866,22 +909,99 @@ public final class SchedulerCore {
                 }
                 int leased = leaseTask(h, job, key, now, batch);
                 if (leased != LEASED) {
-                    // This holder runs or answered a replica of the task: the task waits for another
-                    // holder, and this one moves on to the next job (prepare tasks have no queue).
-                    if (leased == DEFERRED) {
-                        if (deferred == null) {
-                            deferred = new ArrayList<>();
-                        }
-                        deferred.add(new long[] {j, key});
-                    }
+                    deferred = defer(deferred, job, key, leased);
                     break;
                 }
             }
         }
-        if (deferred != null) {
-            for (long[] d : deferred) {
-                jobs.get((int) d[0]).enqueue(d[1], true);
+        enqueueDeferred(deferred);
+    }
+
+    /**
+     * Jobs of several tenants: each task goes to the tenant with the fewest tasks in flight for its
+     * weight (ties: the fewest leased while its jobs lived, then the older), and within a tenant to
+     * its first job by priority and age that has a task this holder may run.
+     */
+    private void dispatchFairly(Holder h, long now, int allowance, List<Lease> batch) {
+        Map<String, Share> shares = new LinkedHashMap<>();
+        for (Work job : jobs) {
+            Share share = shares.computeIfAbsent(job.tenant, t -> new Share(t, weights.getOrDefault(t, 1.0)));
+            share.inFlight += job.running;
+            if (job.hasWork() && runs(h, job)) {
+                share.jobs.add(job);
             }
+        }
+        List<Deferred> deferred = null;
+        while (h.credits > 0 && h.active < allowance && batch.size() < maxBatch) {
+            Share best = null;
+            for (Share share : shares.values()) {
+                if (share.at < share.jobs.size()
+                        && (tenantInFlight == 0 || share.inFlight < tenantInFlight)
+                        && (best == null || share.before(best, served))) {
+                    best = share;
+                }
+            }
+            if (best == null) {
+                break;
+            }
+            Work job = best.jobs.get(best.at);
+            long key = job.next();
+            if (key == -1) {
+                best.at++;
+                continue;
+            }
+            int leased = leaseTask(h, job, key, now, batch);
+            if (leased == LEASED) {
+                best.inFlight++;
+                served.merge(best.tenant, 1L, Long::sum);
+            } else {
+                // This holder runs or answered a replica of the task: the task waits for another
+                // holder, and this one moves on to the tenant's next job.
+                deferred = defer(deferred, job, key, leased);
+                best.at++;
+            }
+        }
+        enqueueDeferred(deferred);
+    }
+
+    private static List<Deferred> defer(List<Deferred> deferred, Work job, long key, int leased) {
+        if (leased != DEFERRED) {
+            return deferred; // prepare tasks have no queue; stale entries are dropped
+        }
+        List<Deferred> out = deferred == null ? new ArrayList<>() : deferred;
+        out.add(new Deferred(job, key));
+        return out;
+    }
+
+    private static void enqueueDeferred(List<Deferred> deferred) {
+        if (deferred != null) {
+            for (Deferred d : deferred) {
+                d.job.enqueue(d.key, true);
+            }
+        }
+    }
+
+    private record Deferred(Work job, long key) {}
+
+    /** One tenant's part of a dispatch. */
+    private static final class Share {
+        final String tenant;
+        final double weight;
+        final List<Work> jobs = new ArrayList<>(2);
+        int inFlight;
+        int at;
+
+        Share(String tenant, double weight) {
+            this.tenant = tenant;
+            this.weight = weight;
+        }
+
+        boolean before(Share other, Map<String, Long> served) {
+            int c = Double.compare(inFlight / weight, other.inFlight / other.weight);
+            if (c != 0) {
+                return c < 0;
+            }
+            return served.getOrDefault(tenant, 0L) / weight < served.getOrDefault(other.tenant, 0L) / other.weight;
         }
     }
 

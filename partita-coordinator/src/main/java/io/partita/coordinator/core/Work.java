@@ -57,6 +57,9 @@ public abstract class Work {
 
     private Map<Long, Replicas> replicas;
 
+    /** The tenant the work belongs to, for fair share between tenants; "" for none. */
+    String tenant = "";
+
     /** Whether stragglers of this work get speculative copies (jobs only; default on). */
     boolean speculation;
     /** Recent attempt durations (answer time minus lease time), a ring, for their median. */
@@ -115,6 +118,22 @@ public abstract class Work {
      */
     public final void speculate(boolean on) {
         this.speculation = on;
+    }
+
+    /**
+     * Names the tenant the work belongs to (before it is added): dispatch shares holders fairly
+     * between the tenants of live jobs, and by priority within a tenant.
+     */
+    public final void tenant(String tenant) {
+        if (added) {
+            throw new IllegalStateException(this + " was added already");
+        }
+        this.tenant = tenant == null ? "" : tenant;
+    }
+
+    /** The tenant the work belongs to; "" for none. */
+    public final String tenant() {
+        return tenant;
     }
 
     /** Records how long an answered attempt took. */

@@ -152,6 +152,14 @@ public final class DataJobs implements TaskContents.DataInputs, AutoCloseable {
 
     /** Validates and starts a MapReduce job. */
     public ObjectNode submitMapReduce(JsonNode body) {
+        return submitMapReduce(body, id -> {});
+    }
+
+    /**
+     * Validates and starts a MapReduce job; {@code claim} is given its id once it is valid, before
+     * anything of it is stored or scheduled (ownership, so its phases are fairly shared from the start).
+     */
+    public ObjectNode submitMapReduce(JsonNode body, java.util.function.Consumer<String> claim) {
         SpecRules.requireObject(body);
         SpecRules.unknownFields(body, MAPREDUCE_FIELDS, "");
         DataJob job = common(body, "mapreduce");
@@ -201,11 +209,17 @@ public final class DataJobs implements TaskContents.DataInputs, AutoCloseable {
         if (job.name == null) {
             job.name = "mapreduce " + (hasFn ? job.function : "js") + " over " + job.dataset;
         }
+        claim.accept(job.id);
         return start(job);
     }
 
     /** Validates, compiles and starts a query job. */
     public ObjectNode submitQuery(JsonNode body) {
+        return submitQuery(body, id -> {});
+    }
+
+    /** Validates, compiles and starts a query job; {@code claim} as for {@link #submitMapReduce}. */
+    public ObjectNode submitQuery(JsonNode body, java.util.function.Consumer<String> claim) {
         SpecRules.requireObject(body);
         DataJob job = common(body, "query");
         Datasets.Dataset dataset = datasets.get(job.dataset).orElseThrow();
@@ -223,6 +237,7 @@ public final class DataJobs implements TaskContents.DataInputs, AutoCloseable {
         if (job.name == null) {
             job.name = "query over " + dataset.name();
         }
+        claim.accept(job.id);
         return start(job);
     }
 

@@ -95,7 +95,7 @@ public final class CallApi {
         io.partita.coordinator.common.Principal principal = Access.required(req);
         requireFunction(body.get("function"), principal, ownership);
         CallService.Request request = calls.request(body.get("function"), body.get("args"));
-        CompletableFuture<CallRun.Outcome> future = calls.submit(request);
+        CompletableFuture<CallRun.Outcome> future = calls.submit(request, principal.tenant());
         if (async) {
             CallService.Tracked tracked = calls.track(request, future);
             ownership.claim(io.partita.coordinator.auth.Ownership.Kind.CALL, tracked.id(), principal);

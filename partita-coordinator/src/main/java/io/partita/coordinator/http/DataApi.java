@@ -150,9 +150,11 @@ public final class DataApi {
                     if (body.path("function").isTextual()) {
                         CallApi.requireFunction(body.get("function"), Access.required(req), ownership);
                     }
-                    ObjectNode out = kind.equals("query") ? jobs.submitQuery(body) : jobs.submitMapReduce(body);
-                    // the id is known to its submitter only until this answer, so no one else sees it unowned
-                    ownership.claim(DATA_JOB, out.path("id").asText(), Access.required(req));
+                    // owned before it exists: never visible unowned, and its phases share fairly from the start
+                    java.util.function.Consumer<String> claim =
+                            id -> ownership.claim(DATA_JOB, id, Access.required(req));
+                    ObjectNode out =
+                            kind.equals("query") ? jobs.submitQuery(body, claim) : jobs.submitMapReduce(body, claim);
                     res.header(
                             HeaderNames.LOCATION, out.path("links").path("self").asText());
                     api.json(res, 201, out);

@@ -19,7 +19,6 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.partita.coordinator.CoordinatorConfig;
 import io.partita.coordinator.auth.Audit;
 import io.partita.coordinator.auth.Ownership;
-import io.partita.coordinator.auth.Quotas;
 import io.partita.coordinator.common.CanonicalJson;
 import io.partita.coordinator.common.Ids;
 import io.partita.coordinator.common.PartitaException;
@@ -228,12 +227,13 @@ public final class HttpApi {
         } else {
             catalog.require(spec.function());
         }
-        Quotas.DEFAULT.checkJob(
-                principal,
-                spec.priority(),
-                spec.taskTimeout(),
-                spec.maxAttempts(),
-                principal.isAdmin() ? 0 : store.liveJobCountOf(principal.tenant()));
+        config.quotas()
+                .checkJob(
+                        principal,
+                        spec.priority(),
+                        spec.taskTimeout(),
+                        spec.maxAttempts(),
+                        principal.isAdmin() ? 0 : store.liveJobCountOf(principal.tenant()));
         String id = Ids.newId();
         // owned before it exists: there is never a moment when another tenant could see it
         ownership.claim(Ownership.Kind.JOB, id, principal);

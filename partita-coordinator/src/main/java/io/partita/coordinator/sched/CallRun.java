@@ -26,6 +26,9 @@ public final class CallRun extends SingleWork {
     /** The call whose task made this call, if any: followed to refuse a call that waits for itself. */
     final CallRun parent;
 
+    /** How deep the call is nested: 1 for a call made by a client or a job's task. */
+    final int depth;
+
     final List<Waiter> waiters = new ArrayList<>(1);
     /** The outcome once the call succeeded, before the core ends it. */
     Outcome outcome;
@@ -47,6 +50,7 @@ public final class CallRun extends SingleWork {
         this.args = args;
         this.key = key;
         this.parent = parent;
+        this.depth = parent == null ? 1 : parent.depth + 1;
     }
 
     /** Whether {@code other} is this call or one of the calls it was made by. */

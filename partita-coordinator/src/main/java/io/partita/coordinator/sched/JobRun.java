@@ -46,7 +46,7 @@ public final class JobRun extends TreeWork {
     long taskEventsDropped;
     boolean started;
 
-    JobRun(String id, JobSpec spec, long createdAt, JobStatus status) {
+    JobRun(String id, JobSpec spec, long createdAt, JobStatus status, String tenant) {
         super(
                 id,
                 spec.taskTimeout(),
@@ -57,6 +57,7 @@ public final class JobRun extends TreeWork {
         this.spec = spec;
         this.createdAt = createdAt;
         speculate(spec.speculation());
+        tenant(tenant);
         this.status = status;
     }
 

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.partita.coordinator.CoordinatorConfig;
+import io.partita.coordinator.auth.Ownership;
 import io.partita.coordinator.calls.CallCache;
 import io.partita.coordinator.calls.CallFunctions;
 import io.partita.coordinator.common.CanonicalJson;
@@ -91,6 +92,8 @@ public final class Scheduler {
     private long callSeq;
     private final Map<String, CallRun> callsInFlight = new HashMap<>();
     private final Map<Long, CallRun> liveCalls = new HashMap<>();
+    /** Calls queued or running per tenant, for its quota. */
+    private final Map<String, Integer> tenantCalls = new HashMap<>();
     /** Work to do once the lock is released (completing callers' futures runs their code). */
     private List<Runnable> afterUnlock = new ArrayList<>();
     /** What the logger said with a failed attempt being reported to the core (for its event). */
@@ -123,6 +126,8 @@ public final class Scheduler {
             }
         };
         this.core = new SchedulerCore(clock, EPOCH, config.maxBatch(), new Shell());
+        config.quotas().weights().forEach(core::weigh);
+        core.limitTenantInFlight(config.quotas().maxInFlight());
     }
 
     /** Sets the writer that makes results durable; once, before {@link #recover()}. */
@@ -193,6 +198,7 @@ public final class Scheduler {
                 continue; // recovered by an earlier try that the store interrupted
             }
             JobSpec spec = JobSpec.fromStored(mapper, stored.spec());
+            String tenant = tenantOf(stored.id(), spec);
             JobRun job;
             if (stored.partitions() > 0) {
                 TreeShape shape = new TreeShape(stored.partitions(), spec.fanInFor(stored.partitions()));
@@ -202,7 +208,7 @@ public final class Scheduler {
                 List<TaskFailures> failures = store.failures(stored.id());
                 lock.lock();
                 try {
-                    job = new JobRun(stored.id(), spec, stored.createdAt(), JobStatus.RUNNING);
+                    job = new JobRun(stored.id(), spec, stored.createdAt(), JobStatus.RUNNING, tenant);
                     job.start(stored.partitions(), complete);
                     restoreFailures(job, failures);
                     job.inputs = inputs;
@@ -222,7 +228,7 @@ public final class Scheduler {
                 List<TaskFailures> failures = store.failures(stored.id());
                 lock.lock();
                 try {
-                    job = new JobRun(stored.id(), spec, stored.createdAt(), JobStatus.PREPARING);
+                    job = new JobRun(stored.id(), spec, stored.createdAt(), JobStatus.PREPARING, tenant);
                     restoreFailures(job, failures);
                     resumed(job, lastEvent);
                     addLive(job);
@@ -232,6 +238,17 @@ public final class Scheduler {
                 log.info("Resumed job {} ({}): preparing", job.id, spec.function());
             }
         }
+    }
+
+    /**
+     * The tenant a job belongs to, for fair share: its owner's, or its data job's owner's for a
+     * MapReduce or query phase; "" for a job nobody owns (made before access control).
+     */
+    private String tenantOf(String id, JobSpec spec) {
+        Optional<io.partita.store.Owner> owner = spec.dataJob().isPresent()
+                ? store.owner(Ownership.Kind.DATA_JOB.key(), spec.dataJob().get())
+                : store.owner(Ownership.Kind.JOB.key(), id);
+        return owner.map(io.partita.store.Owner::tenant).orElse("");
     }
 
     /** Gives a recovered job's tasks the failed attempts the store remembers. */
@@ -286,6 +303,7 @@ public final class Scheduler {
                 throw e;
             }
         }
+        String tenant = tenantOf(id, spec);
         BitSet[] complete = null;
         String reusedFrom = null;
         boolean finishedBefore = false;
@@ -306,7 +324,8 @@ public final class Scheduler {
         }
         lock.lock();
         try {
-            JobRun job = new JobRun(id, spec, now, spec.partitions() > 0 ? JobStatus.RUNNING : JobStatus.PREPARING);
+            JobRun job =
+                    new JobRun(id, spec, now, spec.partitions() > 0 ? JobStatus.RUNNING : JobStatus.PREPARING, tenant);
             if (spec.partitions() > 0) {
                 job.start(spec.partitions(), complete);
             }
@@ -433,6 +452,21 @@ public final class Scheduler {
             String host,
             String volunteerKey,
             WorkerConn.Outbox outbox) {
+        return connect(hello, remote, trust, host, volunteerKey, null, outbox);
+    }
+
+    /**
+     * Registers a worker after its hello that works only for {@code tenant}'s jobs and calls (a lab's
+     * join link, {@code ?tenant=}); null for any tenant's.
+     */
+    public WorkerConn connect(
+            Message.Hello hello,
+            String remote,
+            Trust trust,
+            String host,
+            String volunteerKey,
+            String tenant,
+            WorkerConn.Outbox outbox) {
         String name = hello.name() == null ? "" : hello.name();
         // Stored and shown only as a hash: the leaderboard names no address and reveals no key.
         String key = volunteerId(volunteerKey)
@@ -452,6 +486,7 @@ public final class Scheduler {
             String id = "w" + (++workerSeq);
             WorkerConn w = new WorkerConn(id, hello, remote, millis.getAsLong(), outbox, nanos.getAsLong());
             w.trust = trust;
+            w.tenant = tenant;
             // Answers that vouch for themselves need no host of their own; untrusted ones are told
             // apart by address, so that two tabs of one browser never form a quorum.
             String quorumHost = trust.vouches() || host == null ? "connection:" + id : host;
@@ -758,10 +793,25 @@ public final class Scheduler {
      * queued. The future completes (off the lock) with the outcome.
      */
     public CompletableFuture<CallRun.Outcome> call(CallFunctions.Def def, JsonNode args, String key) {
+        return call(def, args, key, "");
+    }
+
+    /**
+     * Submits a call of {@code tenant}'s whose result was not in the cache (see {@link
+     * #call(CallFunctions.Def, JsonNode, String)}).
+     *
+     * @throws io.partita.coordinator.common.PartitaException 429 {@code quota_exceeded} when the
+     *     tenant's calls in flight are at its quota
+     */
+    public CompletableFuture<CallRun.Outcome> call(CallFunctions.Def def, JsonNode args, String key, String tenant) {
         CompletableFuture<CallRun.Outcome> future = new CompletableFuture<>();
         lock.lock();
         try {
-            enqueueCall(def, args, key, null, new CallRun.FutureWaiter(future), false);
+            String error = enqueueCall(def, args, key, null, new CallRun.FutureWaiter(future), false, tenant);
+            if (error != null) {
+                throw new io.partita.coordinator.common.PartitaException(
+                        io.partita.coordinator.common.PartitaException.Kind.TOO_MANY, "quota_exceeded", error, "");
+            }
             core.dispatchAll();
         } finally {
             unlock();
@@ -783,6 +833,7 @@ public final class Scheduler {
             List<Message.Answer> refused = null;
             for (WorkerCall call : calls) {
                 CallRun parent = null;
+                String tenant = "";
                 if (call.parent() != null && call.parent().level() == Message.CALL_LEVEL) {
                     CallRun p = liveCalls.get(call.parent().index());
                     if (p != null
@@ -791,7 +842,11 @@ public final class Scheduler {
                                             new Lease.Id(p, 0, call.parent().attempt()))
                                     .isPresent()) {
                         parent = p;
+                        tenant = p.tenant();
                     }
+                } else if (call.parent() != null) {
+                    JobRun job = live.get(call.parent().job());
+                    tenant = job == null ? "" : job.tenant(); // the calls of a job's tasks count against its tenant
                 }
                 String error = enqueueCall(
                         call.def(),
@@ -799,7 +854,8 @@ public final class Scheduler {
                         call.key(),
                         parent,
                         new CallRun.WorkerWaiter(w, call.requestId()),
-                        true);
+                        true,
+                        tenant);
                 if (error != null) {
                     if (refused == null) {
                         refused = new ArrayList<>();
@@ -818,7 +874,13 @@ public final class Scheduler {
 
     /** Returns an error if the call cannot be made; completes the waiter at once on a cache hit. */
     private String enqueueCall(
-            CallFunctions.Def def, JsonNode args, String key, CallRun parent, CallRun.Waiter waiter, boolean sub) {
+            CallFunctions.Def def,
+            JsonNode args,
+            String key,
+            CallRun parent,
+            CallRun.Waiter waiter,
+            boolean sub,
+            String tenant) {
         if (key != null) {
             CallCache.Entry hit = cache.peek(key); // it may have been computed since the caller looked
             if (hit != null) {
@@ -835,13 +897,23 @@ public final class Scheduler {
                 return null;
             }
         }
+        int depth = parent == null ? 1 : parent.depth + 1;
+        if (depth > config.quotas().maxCallDepth()) {
+            return config.quotas().callDepthBreach(depth);
+        }
+        int inUse = tenantCalls.getOrDefault(tenant, 0);
+        if (inUse >= config.quotas().maxCallsInFlight()) {
+            return config.quotas().callsInFlightBreach(tenant, inUse);
+        }
         callSeq = callSeq % Integer.MAX_VALUE + 1; // task indexes are at most 2^31-1
         CallRun c = new CallRun(callSeq, def, args, key, parent, sub);
+        c.tenant(tenant);
         c.waiters.add(waiter);
         if (key != null) {
             callsInFlight.put(key, c);
         }
         liveCalls.put(c.seq, c);
+        tenantCalls.merge(tenant, 1, Integer::sum);
         core.add(c);
         return null;
     }
@@ -864,7 +936,9 @@ public final class Scheduler {
         if (!outcome.ok()) {
             cache.failed(c.def.name());
         }
-        liveCalls.remove(c.seq);
+        if (liveCalls.remove(c.seq) != null && tenantCalls.merge(c.tenant(), -1, Integer::sum) <= 0) {
+            tenantCalls.remove(c.tenant());
+        }
         if (c.key != null) {
             callsInFlight.remove(c.key, c);
         }

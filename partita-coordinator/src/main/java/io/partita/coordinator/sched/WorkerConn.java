@@ -32,6 +32,9 @@ public final class WorkerConn {
     /** The worker in the core's ledger; set once at connect. */
     Holder holder;
 
+    /** The one tenant whose work this worker asked for (a lab's join link); null for any. */
+    String tenant;
+
     final Set<String> knownJobs = new HashSet<>();
     volatile long lastSeenNanos;
 
@@ -67,13 +70,18 @@ public final class WorkerConn {
                 : functions.contains(job.spec.function()) || job.spec.runtime().equals("query");
         return runs
                 && (onlyJobs.isEmpty() || onlyJobs.contains(job.id))
+                && (tenant == null || tenant.equals(job.tenant()))
                 && job.spec.requirements().metBy(hello);
     }
 
     /** Whether a worker can run calls of {@code def}: it has that version of the Java function or runs JS. */
-    private boolean canRun(CallFunctions.Def def) {
+    private boolean canRun(CallRun call) {
+        CallFunctions.Def def = call.def;
         if (!onlyJobs.isEmpty()) {
             return false; // a volunteer that joined one job runs only that job
+        }
+        if (tenant != null && !tenant.equals(call.tenant())) {
+            return false;
         }
         if (def.js()) {
             return hello.runtimes().contains("js");
@@ -92,7 +100,7 @@ public final class WorkerConn {
     boolean canRunWork(Work work) {
         return switch (work) {
             case JobRun job -> canRun(job);
-            case CallRun call -> canRun(call.def);
+            case CallRun call -> canRun(call);
             case JobEvents.LogCall log -> canRun(log.job);
             default -> false;
         };

@@ -113,11 +113,11 @@ public final class ClientEndpoint implements WsListener {
                         "no function named '" + function.textValue() + "'");
             }
             request = calls.request(function, args);
+            // an outcome already known (a cache hit) stays complete, so it is answered on this thread
+            return calls.submit(request, principal.tenant()).thenApply(ClientEndpoint::outcome);
         } catch (PartitaException e) {
             throw new CoordinatorCallSession.RefusedException(e.code(), e.getMessage(), e.field());
         }
-        // an outcome already known (a cache hit) stays complete, so it is answered on this thread
-        return calls.submit(request).thenApply(ClientEndpoint::outcome);
     }
 
     private static CoordinatorCallSession.Outcome outcome(CallRun.Outcome outcome) {

@@ -71,6 +71,7 @@ public final class WorkerEndpoint implements WsListener {
     private volatile WorkerConn conn;
     private volatile Optional<String> authorization = Optional.empty();
     private volatile String volunteerKey;
+    private volatile String tenant;
     private volatile Optional<io.partita.coordinator.common.Principal> principal = Optional.empty();
 
     /** A worker connection's session, fed to {@code scheduler}. */
@@ -106,6 +107,7 @@ public final class WorkerEndpoint implements WsListener {
         }
         authorization = headers.first(HeaderNames.AUTHORIZATION);
         volunteerKey = volunteerKey(prologue);
+        tenant = tenant(prologue);
         principal = gate.workerPrincipal(prologue, headers, "worker");
         return Optional.empty();
     }
@@ -162,6 +164,11 @@ public final class WorkerEndpoint implements WsListener {
             sender.close(CloseCodes.TRY_AGAIN, gate.perIpRefusal());
             return;
         }
+        if (tenant != null && !io.partita.coordinator.auth.Tokens.validName(tenant)) {
+            protocol.closed();
+            sender.close(CloseCodes.POLICY, "tenant must be 1 to 64 letters, digits or ._@- (the ?tenant= of the URL)");
+            return;
+        }
         gate.expectHello(() -> conn != null || !sender.open(), () -> {
             protocol.closed();
             sender.closeNow(
@@ -212,6 +219,19 @@ public final class WorkerEndpoint implements WsListener {
      * {@code [A-Za-z0-9_-]}, made and kept by the volunteer's browser so that its record follows it
      * across visits; null if absent or malformed (the record is then keyed by address and name).
      */
+    /** The tenant from {@code ?tenant=} on the upgrade URL (a lab's join link); null if absent. */
+    static String tenant(HttpPrologue prologue) {
+        try {
+            var query = prologue.query();
+            if (!query.contains("tenant")) {
+                return null;
+            }
+            return query.get("tenant");
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
     static String volunteerKey(HttpPrologue prologue) {
         try {
             var query = prologue.query();
@@ -270,7 +290,13 @@ public final class WorkerEndpoint implements WsListener {
             }
             String host = address == null ? remote() : address.getHostAddress();
             WorkerConn connected = scheduler.connect(
-                    hello, remote(), trust, trustGate.eachConnectionAHost() ? null : host, volunteerKey, sender);
+                    hello,
+                    remote(),
+                    trust,
+                    trustGate.eachConnectionAHost() ? null : host,
+                    volunteerKey,
+                    tenant,
+                    sender);
             conn = connected;
             return connected.id;
         }

@@ -5,6 +5,7 @@
  * data-sandbox), one Web Worker per job, at a capped CPU share, never on the page's thread nor in
  * its origin (docs/volunteers.md, "Isolation"). Options (data attributes on the script tag):
  *   data-job="ID"        only work on this job
+ *   data-tenant="lab"    only work on that tenant's jobs (a lab's own volunteers)
  *   data-cpu="0.5"       share of wall time each Web Worker may be busy, 0 < x <= 1
  *   data-workers="4"     at most this many Web Workers at once (and at most cores - 1)
  *   data-hidden="pause"  pause while the page is hidden ("run" keeps working)
@@ -1225,7 +1226,10 @@
     }
     function wsUrl() {
       var k = volunteerKey();
-      return k ? WS_URL + '?volunteer=' + encodeURIComponent(k) : WS_URL;
+      var q = [];
+      if (k) q.push('volunteer=' + encodeURIComponent(k));
+      if (TENANT) q.push('tenant=' + encodeURIComponent(TENANT));
+      return q.length ? WS_URL + '?' + q.join('&') : WS_URL;
     }
     var credit = null;
     var creditAt = 0;
@@ -1248,6 +1252,12 @@
     if (job !== null && job !== '') {
       if (/^[A-Za-z0-9_-]{1,64}$/.test(job)) JOB = job;
       else warn('data-job="' + job + '" is not a job id; working on any job');
+    }
+    var TENANT = null;
+    var tenant = attr('tenant');
+    if (tenant !== null && tenant !== '') {
+      if (/^[A-Za-z0-9._@-]{1,64}$/.test(tenant)) TENANT = tenant;
+      else warn('data-tenant="' + tenant + '" is not a tenant name; working for any tenant');
     }
     var CPU = 0.5;
     var cpu = attr('cpu');

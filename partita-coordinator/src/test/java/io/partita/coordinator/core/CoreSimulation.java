@@ -140,6 +140,7 @@ final class CoreSimulation {
         SimJob(String id, Spec spec) {
             super(id, spec.timeout(), spec.maxAttempts(), spec.policy(), 0, 0);
             this.fanIn = spec.fanIn();
+            tenant("t" + Math.floorMod(id.hashCode(), 3)); // three tenants share the holders, the same after a restart
         }
 
         @Override
@@ -288,9 +289,19 @@ final class CoreSimulation {
         return false;
     }
 
+    private int tenantInFlight;
+
+    /** Fair share between the three tenants: one of weight 2, and sometimes a bound on tasks in flight. */
+    private void share(SchedulerCore c) {
+        c.weigh("t1", 2);
+        c.limitTenantInFlight(tenantInFlight);
+    }
+
     /** Runs a schedule with faults, then a quiet phase in which every work must end. */
     List<String> run() {
         core = new SchedulerCore(clock, epoch, 1 + random.nextInt(8), shell = new Shell());
+        tenantInFlight = random.nextInt(4) == 0 ? 1 + random.nextInt(6) : 0;
+        share(core);
         int faultSteps = 300 + random.nextInt(500);
         for (int i = 0; i < faultSteps && violations.isEmpty(); i++) {
             step();
@@ -677,6 +688,7 @@ final class CoreSimulation {
         restarts++;
         epoch++;
         core = new SchedulerCore(clock, epoch, 1 + random.nextInt(8), shell);
+        share(core);
         workers.clear();
         Map<String, Work> rebuilt = new LinkedHashMap<>();
         for (Map.Entry<String, Work> e : works.entrySet()) {

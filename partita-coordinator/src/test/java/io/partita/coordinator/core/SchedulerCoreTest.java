@@ -368,6 +368,91 @@ class SchedulerCoreTest {
                 .containsExactly("log", "sub2", "sub1", "root", "high", "low");
     }
 
+    /** Runs the holder's leases to completion one at a time, oldest first, for {@code tasks} answers. */
+    private void runFor(int tasks) {
+        for (int i = 0; i < tasks; i++) {
+            Lease next = null;
+            for (Lease l : effects.leased) {
+                if (l.work.live() && l.work.isCurrent(l) && l.work.state(l.key) == TaskState.LEASED) {
+                    next = l;
+                    break;
+                }
+            }
+            if (next == null) {
+                return;
+            }
+            finish(next);
+        }
+    }
+
+    private Job tenantJob(String id, String tenant, long partitions, int priority) {
+        Job job = new Job(id, partitions, 3, CompletionPolicy.FIRST_ANSWER, priority);
+        job.tenant(tenant);
+        core.add(job);
+        return job;
+    }
+
+    @Test
+    void fairShare_twoTenants_aHundredTimesMorePartitionsDoesNotHoldTheOtherBack() {
+        Job big = tenantJob("big", "lab", 10_000, 0);
+        Job small = tenantJob("small", "class", 100, 0);
+        Holder h = holder("w1", 8);
+        assertThat(effects.of(h)).extracting(l -> l.work.id).containsOnly("big", "small");
+        assertThat(effects.of(h).stream().filter(l -> l.work == small)).hasSize(4);
+        runFor(300);
+        // The small job's 135 tasks (100 partitions, 35 combines) got half of the first 270 answers,
+        // while by priority and age it would not have had a single task yet.
+        assertThat(small.status()).isEqualTo(Work.Status.DONE);
+        assertThat(big.doneComputes()).isBetween(100L, 200L);
+        assertLedgerBalanced(big, small);
+    }
+
+    @Test
+    void fairShare_withinATenant_priorityStillDecides_andWeightsShareUnevenly() {
+        core.weigh("lab", 3);
+        Job labLow = tenantJob("labLow", "lab", 1000, 0);
+        Job labHigh = tenantJob("labHigh", "lab", 1000, 5);
+        Job other = tenantJob("other", "class", 1000, 9);
+        Holder h = holder("w1", 8);
+        long high = effects.of(h).stream().filter(l -> l.work == labHigh).count();
+        long low = effects.of(h).stream().filter(l -> l.work == labLow).count();
+        long others = effects.of(h).stream().filter(l -> l.work == other).count();
+        assertThat(low)
+                .as("the tenant's lower-priority job waits for its higher one")
+                .isZero();
+        assertThat(high).isEqualTo(6);
+        assertThat(others).isEqualTo(2);
+        assertLedgerBalanced(labLow, labHigh, other);
+    }
+
+    @Test
+    void fairShare_aTenantHeldToItsTasksInFlight_leavesTheRestIdle() {
+        core.limitTenantInFlight(3);
+        Job job = tenantJob("a", "lab", 100, 0);
+        Holder h = holder("w1", 8);
+        assertThat(effects.of(h)).hasSize(3);
+        finish(effects.of(h).get(0));
+        assertThat(effects.of(h)).as("one back in flight after one answer").hasSize(4);
+        assertThat(job.running()).isEqualTo(3);
+        assertLedgerBalanced(job);
+    }
+
+    @Test
+    void fairShare_onceOnlyOneTenantIsLeft_itsJobsGoByPriorityAgain() {
+        Job small = tenantJob("small", "class", 2, 0);
+        Job big = tenantJob("big", "lab", 50, 0);
+        Holder h = holder("w1", 2);
+        runFor(20);
+        assertThat(small.status()).isEqualTo(Work.Status.DONE);
+        assertThat(big.live()).isTrue();
+        Job second = tenantJob("second", "lab", 50, 1);
+        runFor(2);
+        assertThat(second.running())
+                .as("priority within the one remaining tenant")
+                .isEqualTo(2);
+        assertLedgerBalanced(big, second);
+    }
+
     @Test
     void holder_getsOnlyWorkItCanRun() {
         job("a", 2, 3);
