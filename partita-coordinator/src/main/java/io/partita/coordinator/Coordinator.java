@@ -202,6 +202,12 @@ public final class Coordinator implements AutoCloseable {
                     scheduler, store, catalog, code, config, mapper, metrics, http, views, health, ownership, audit);
             Datasets datasets = new Datasets(store, blobs, config, mapper, System::currentTimeMillis, fetchGuard);
             Capabilities capabilities = new Capabilities(scheduler::leaseCurrent, config.maxTaskOutputBytes());
+            io.partita.coordinator.auth.Usage usage = new io.partita.coordinator.auth.Usage(
+                    store,
+                    ownership,
+                    config.quotas(),
+                    id -> datasets.get(id).map(Datasets.Dataset::bytes).orElse(0L));
+            api.usage(usage);
             DataJobs dataJobs = new DataJobs(
                     scheduler, store, blobs, datasets, code, catalog, capabilities, mapper, System::currentTimeMillis);
             scheduler.onJobEnd(dataJobs::jobEnded);
@@ -218,6 +224,7 @@ public final class Coordinator implements AutoCloseable {
             new CallApi(calls, scheduler, store, code, http, ownership, audit).routing(routing);
             new DataApi(datasets, dataJobs, capabilities, blobs, http, mapper, health)
                     .ownership(ownership)
+                    .usage(usage)
                     .routing(routing);
             new AdminApi(tokens, audit, http).routing(routing);
             api.routing(routing);

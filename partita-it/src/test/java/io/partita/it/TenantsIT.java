@@ -171,4 +171,41 @@ class TenantsIT {
             assertThat(shallow.json().get("result").asLong()).isEqualTo(2);
         }
     }
+
+    @Test
+    void storedBytesQuota_refusesNewDatasetsAndJobs_namingLimitAndUse_andKeepsNothing() throws Exception {
+        Quotas quotas = Quotas.DEFAULT.with("stored-bytes=4000");
+        try (Grid grid = new Grid(
+                dir,
+                CoordinatorConfig.builder()
+                        .heartbeatInterval(Duration.ofMillis(500))
+                        .quotas(quotas))) {
+            ApiClient admin = admin(grid);
+            ApiClient lab = tenantClient(grid, admin, "lena", "lab");
+            ApiClient course = tenantClient(grid, admin, "carl", "course");
+            byte[] rows = ("n\n" + "12345678\n".repeat(333)).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            assertThat(rows.length).isEqualTo(2999);
+            assertThat(lab.upload("/api/datasets?name=a&format=csv", rows).status())
+                    .isEqualTo(201);
+            ApiClient.Response over = lab.upload("/api/datasets?name=b&format=csv", rows);
+            assertThat(over.status()).as(over.body()).isEqualTo(429);
+            assertThat(over.json().get("error").asText()).isEqualTo("quota_exceeded");
+            assertThat(over.json().get("message").asText())
+                    .contains("quota stored-bytes of tenant lab: limit 4000, in use 2999, adding 2999");
+            byte[] rest = ("n\n" + "x".repeat(998) + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            assertThat(lab.upload("/api/datasets?name=c&format=csv", rest).status())
+                    .as("up to the byte: 2,999 + 1,001")
+                    .isEqualTo(201);
+            ApiClient.Response job = lab.post("/api/jobs", Grid.jsSpec(BUSY, "\"partitions\": 2"));
+            assertThat(job.status()).as(job.body()).isEqualTo(429);
+            assertThat(job.json().get("message").asText()).contains("quota stored-bytes of tenant lab: limit 4000");
+            assertThat(lab.get("/api/jobs").json().get("total").asLong())
+                    .as("nothing kept")
+                    .isZero();
+            assertThat(course.post("/api/jobs", Grid.jsSpec(BUSY, "\"partitions\": 2"))
+                            .status())
+                    .as("another tenant's bytes do not count")
+                    .isEqualTo(201);
+        }
+    }
 }

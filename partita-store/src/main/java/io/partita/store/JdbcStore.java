@@ -947,6 +947,29 @@ final class JdbcStore implements Store {
         });
     }
 
+    /** The ids of a tenant's jobs and of its data jobs' phase jobs (DataJobs names them id-map, id-reduce). */
+    private static final String TENANT_JOB_IDS = "(select id from owners where kind = 'job' and tenant = ?"
+            + " union select id || '-map' from owners where kind = 'data_job' and tenant = ?"
+            + " union select id || '-reduce' from owners where kind = 'data_job' and tenant = ?)";
+
+    @Override
+    public long storedBytesOf(String tenant) {
+        return query("count the bytes a tenant keeps", c -> {
+            try (PreparedStatement ps = c.prepareStatement("select"
+                    + " (select coalesce(sum(length(output)), 0) from task_results where job_id in " + TENANT_JOB_IDS
+                    + ") + (select coalesce(sum(length(event)), 0) from job_events where job_id in " + TENANT_JOB_IDS
+                    + ") + (select coalesce(sum(length(result)), 0) from jobs where id in " + TENANT_JOB_IDS + ")")) {
+                for (int i = 1; i <= 9; i++) {
+                    ps.setString(i, tenant);
+                }
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return rs.getLong(1);
+                }
+            }
+        });
+    }
+
     @Override
     public void audit(AuditEntry e) {
         inTransaction("append to the audit log", c -> {

@@ -202,6 +202,12 @@ public interface Store extends AutoCloseable {
     /** The number of jobs of {@code tenant} that are preparing or running. */
     long liveJobCountOf(String tenant);
 
+    /**
+     * The bytes {@code tenant}'s jobs keep in this store: task outputs, results and events, of its
+     * jobs and of its data jobs' phases (datasets' blobs are counted by their owner's service).
+     */
+    long storedBytesOf(String tenant);
+
     /** Appends a row to the audit log. */
     void audit(AuditEntry entry);
 

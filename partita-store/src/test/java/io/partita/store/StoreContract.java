@@ -364,6 +364,26 @@ abstract class StoreContract {
     }
 
     @Test
+    void storedBytes_countATenantsJobsAndDataJobPhases_outputsAndEvents_only() {
+        for (String id : List.of("j1", "j2", "d1-map", "d1-reduce")) {
+            store.insertJob(StoredJob.submitted(id, "a", "f", "{}", 2, 1));
+        }
+        store.putOwner("job", "j1", new Owner("a", "alice"));
+        store.putOwner("job", "j2", new Owner("b", "bob"));
+        store.putOwner("data_job", "d1", new Owner("a", "alice"));
+        store.commit(
+                List.of(
+                        new Completion("j1", 0, 0, 1, bytes("12345"), -1, -1, false),
+                        new Completion("j2", 0, 0, 1, bytes("1234567890"), -1, -1, false),
+                        new Completion("d1-map", 0, 0, 1, bytes("123"), -1, -1, false),
+                        new Completion("d1-reduce", 0, 0, 1, bytes("1234"), -1, -1, false)),
+                List.of(new JobEvent("j1", 1, 1, "submitted", "{\"x\":1}")));
+        assertThat(store.storedBytesOf("a")).isEqualTo(5 + 3 + 4 + 7);
+        assertThat(store.storedBytesOf("b")).isEqualTo(10);
+        assertThat(store.storedBytesOf("nobody")).isZero();
+    }
+
+    @Test
     void auditLog_isNewestFirst() {
         store.audit(new AuditEntry("e1", 1, "admin", "token.create", "tok-1", "ok", "/127.0.0.1"));
         store.audit(new AuditEntry("e2", 2, "anonymous", "auth.refused", "GET /api/jobs", "bad token", "/10.0.0.1"));

@@ -613,6 +613,11 @@ public final class ChaosStore implements Store {
     }
 
     @Override
+    public long storedBytesOf(String tenant) {
+        return delegate.storedBytesOf(tenant);
+    }
+
+    @Override
     public void audit(io.partita.store.AuditEntry entry) {
         delegate.audit(entry);
     }

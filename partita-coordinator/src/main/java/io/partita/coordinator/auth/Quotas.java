@@ -29,6 +29,8 @@ import java.util.Map;
  *     #DEFAULT_MAX_CALLS_IN_FLIGHT}
  * @param maxCallDepth most calls nested in one another (a call made by a call's task is one deeper);
  *     default {@value #DEFAULT_MAX_CALL_DEPTH}
+ * @param maxStoredBytes most bytes a tenant may keep (datasets, job results, events) before it may
+ *     create more; 0 for no bound (default)
  * @param weights tenants' weights in fair share (default 1 for a tenant not named)
  */
 public record Quotas(
@@ -39,6 +41,7 @@ public record Quotas(
         int maxInFlight,
         int maxCallsInFlight,
         int maxCallDepth,
+        long maxStoredBytes,
         Map<String, Double> weights) {
     /** Default highest priority of a submitter's job. */
     public static final int DEFAULT_MAX_PRIORITY = 100;
@@ -56,8 +59,15 @@ public record Quotas(
     public static final int DEFAULT_MAX_CALL_DEPTH = 64;
 
     /** The names {@link #with(String)} takes, as in {@code --quota live-jobs=20}. */
-    public static final List<String> NAMES =
-            List.of("priority", "task-timeout", "attempts", "live-jobs", "in-flight", "calls-in-flight", "call-depth");
+    public static final List<String> NAMES = List.of(
+            "priority",
+            "task-timeout",
+            "attempts",
+            "live-jobs",
+            "in-flight",
+            "calls-in-flight",
+            "call-depth",
+            "stored-bytes");
 
     /** The defaults. */
     public static final Quotas DEFAULT = new Quotas(
@@ -68,6 +78,7 @@ public record Quotas(
             0,
             DEFAULT_MAX_CALLS_IN_FLIGHT,
             DEFAULT_MAX_CALL_DEPTH,
+            0,
             Map.of());
 
     public Quotas {
@@ -80,6 +91,7 @@ public record Quotas(
         positive("in-flight", maxInFlight, 0);
         positive("calls-in-flight", maxCallsInFlight, 1);
         positive("call-depth", maxCallDepth, 1);
+        positive("stored-bytes", maxStoredBytes, 0);
         weights = Map.copyOf(weights);
         weights.forEach((tenant, w) -> {
             if (!(w > 0) || w.isInfinite()) {
@@ -108,85 +120,32 @@ public record Quotas(
         }
         String name = assignment.substring(0, eq).trim().toLowerCase(Locale.ROOT);
         String value = assignment.substring(eq + 1).trim();
+        int priority = maxPriority;
+        Duration timeout = maxTaskTimeout;
+        int attempts = maxAttempts;
+        int liveJobs = maxLiveJobs;
+        int inFlight = maxInFlight;
+        int calls = maxCallsInFlight;
+        int depth = maxCallDepth;
+        long stored = maxStoredBytes;
         try {
-            return switch (name) {
-                case "priority" ->
-                    new Quotas(
-                            Integer.parseInt(value),
-                            maxTaskTimeout,
-                            maxAttempts,
-                            maxLiveJobs,
-                            maxInFlight,
-                            maxCallsInFlight,
-                            maxCallDepth,
-                            weights);
-                case "task-timeout" ->
-                    new Quotas(
-                            maxPriority,
-                            Durations.parse(value),
-                            maxAttempts,
-                            maxLiveJobs,
-                            maxInFlight,
-                            maxCallsInFlight,
-                            maxCallDepth,
-                            weights);
-                case "attempts" ->
-                    new Quotas(
-                            maxPriority,
-                            maxTaskTimeout,
-                            Integer.parseInt(value),
-                            maxLiveJobs,
-                            maxInFlight,
-                            maxCallsInFlight,
-                            maxCallDepth,
-                            weights);
-                case "live-jobs" ->
-                    new Quotas(
-                            maxPriority,
-                            maxTaskTimeout,
-                            maxAttempts,
-                            Integer.parseInt(value),
-                            maxInFlight,
-                            maxCallsInFlight,
-                            maxCallDepth,
-                            weights);
-                case "in-flight" ->
-                    new Quotas(
-                            maxPriority,
-                            maxTaskTimeout,
-                            maxAttempts,
-                            maxLiveJobs,
-                            Integer.parseInt(value),
-                            maxCallsInFlight,
-                            maxCallDepth,
-                            weights);
-                case "calls-in-flight" ->
-                    new Quotas(
-                            maxPriority,
-                            maxTaskTimeout,
-                            maxAttempts,
-                            maxLiveJobs,
-                            maxInFlight,
-                            Integer.parseInt(value),
-                            maxCallDepth,
-                            weights);
-                case "call-depth" ->
-                    new Quotas(
-                            maxPriority,
-                            maxTaskTimeout,
-                            maxAttempts,
-                            maxLiveJobs,
-                            maxInFlight,
-                            maxCallsInFlight,
-                            Integer.parseInt(value),
-                            weights);
+            switch (name) {
+                case "priority" -> priority = Integer.parseInt(value);
+                case "task-timeout" -> timeout = Durations.parse(value);
+                case "attempts" -> attempts = Integer.parseInt(value);
+                case "live-jobs" -> liveJobs = Integer.parseInt(value);
+                case "in-flight" -> inFlight = Integer.parseInt(value);
+                case "calls-in-flight" -> calls = Integer.parseInt(value);
+                case "call-depth" -> depth = Integer.parseInt(value);
+                case "stored-bytes" -> stored = io.partita.coordinator.common.Sizes.parse(value, "quota stored-bytes");
                 default ->
                     throw new IllegalArgumentException(
                             "unknown quota '" + name + "'; quotas are " + String.join(", ", NAMES));
-            };
+            }
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("quota " + name + " must be a whole number, was '" + value + "'");
         }
+        return new Quotas(priority, timeout, attempts, liveJobs, inFlight, calls, depth, stored, weights);
     }
 
     /**
@@ -210,7 +169,15 @@ public record Quotas(
         Map<String, Double> w = new LinkedHashMap<>(weights);
         w.put(tenant, weight);
         return new Quotas(
-                maxPriority, maxTaskTimeout, maxAttempts, maxLiveJobs, maxInFlight, maxCallsInFlight, maxCallDepth, w);
+                maxPriority,
+                maxTaskTimeout,
+                maxAttempts,
+                maxLiveJobs,
+                maxInFlight,
+                maxCallsInFlight,
+                maxCallDepth,
+                maxStoredBytes,
+                w);
     }
 
     /**
@@ -244,6 +211,28 @@ public record Quotas(
                             + liveJobs + "; wait for a job to end or cancel one",
                     "");
         }
+    }
+
+    /**
+     * Checks that {@code principal}'s tenant, keeping {@code stored} bytes, may store {@code adding}
+     * more (0 when the size is not known yet). Admins are not limited.
+     *
+     * @throws PartitaException 429 {@code quota_exceeded} naming the quota, its limit and the use
+     */
+    public void checkStored(Principal principal, long stored, long adding) {
+        if (maxStoredBytes == 0
+                || principal.isAdmin()
+                || stored + adding <= maxStoredBytes && stored < maxStoredBytes) {
+            return;
+        }
+        throw new PartitaException(
+                PartitaException.Kind.TOO_MANY,
+                "quota_exceeded",
+                "quota stored-bytes of tenant " + principal.tenant() + ": limit " + maxStoredBytes + ", in use "
+                        + stored
+                        + (adding > 0 ? ", adding " + adding : "")
+                        + "; delete datasets or jobs (DELETE /api/datasets/{id}, DELETE /api/jobs/{id}?purge=true)",
+                "");
     }
 
     /** The message of a call refused for the calls its tenant has in flight. */

@@ -484,7 +484,7 @@ public final class Datasets {
     // ---------------------------------------------------------------------------------- read
 
     /** A ready dataset by id. */
-    Optional<Dataset> get(String id) {
+    public Optional<Dataset> get(String id) {
         Dataset cached = cache.get(id);
         if (cached != null) {
             return Optional.of(cached);

@@ -76,6 +76,14 @@ public final class DataApi {
         return this;
     }
 
+    private io.partita.coordinator.auth.Usage usage;
+
+    /** Checks tenants' stored bytes before datasets and data jobs are made; call before routing. */
+    public DataApi usage(io.partita.coordinator.auth.Usage usage) {
+        this.usage = usage;
+        return this;
+    }
+
     /** {@code items} without what {@code req}'s principal may not see (items with an {@code id}). */
     private ArrayNode visible(ServerRequest req, io.partita.coordinator.auth.Ownership.Kind kind, JsonNode items) {
         io.partita.coordinator.common.Principal p = Access.required(req);
@@ -150,6 +158,7 @@ public final class DataApi {
                     if (body.path("function").isTextual()) {
                         CallApi.requireFunction(body.get("function"), Access.required(req), ownership);
                     }
+                    usage.checkStored(Access.required(req), 0);
                     // owned before it exists: never visible unowned, and its phases share fairly from the start
                     java.util.function.Consumer<String> claim =
                             id -> ownership.claim(DATA_JOB, id, Access.required(req));
@@ -191,7 +200,7 @@ public final class DataApi {
                 .map(t -> t.mediaType().text().equalsIgnoreCase("application/json"))
                 .orElse(false);
         Datasets.Dataset dataset;
-        Access.required(req);
+        usage.checkStored(Access.required(req), req.headers().contentLength().orElse(0));
         if (json) {
             dataset = datasets.register(api.readJson(req));
         } else {

@@ -65,6 +65,13 @@ public final class HttpApi {
 
     private final StoreHealth health;
     private final Ownership ownership;
+    private io.partita.coordinator.auth.Usage usage;
+
+    /** Checks tenants' stored bytes before their jobs are made; call before routing. */
+    public void usage(io.partita.coordinator.auth.Usage usage) {
+        this.usage = usage;
+    }
+
     private final Audit audit;
 
     /** The job, code and status routes; jobs are scoped by {@code ownership} (docs/security.md). */
@@ -234,6 +241,9 @@ public final class HttpApi {
                         spec.taskTimeout(),
                         spec.maxAttempts(),
                         principal.isAdmin() ? 0 : store.liveJobCountOf(principal.tenant()));
+        if (usage != null) {
+            usage.checkStored(principal, 0);
+        }
         String id = Ids.newId();
         // owned before it exists: there is never a moment when another tenant could see it
         ownership.claim(Ownership.Kind.JOB, id, principal);

@@ -22,9 +22,12 @@ class QuotasTest {
                 .with("in-flight=40")
                 .with("calls-in-flight=100")
                 .with(" CALL-DEPTH = 9 ")
+                .with("stored-bytes=2GiB")
                 .withWeight("lab=2.5");
-        assertThat(q).isEqualTo(new Quotas(5, Duration.ofMinutes(30), 3, 7, 40, 100, 9, java.util.Map.of("lab", 2.5)));
-        assertThat(Quotas.NAMES).hasSize(7);
+        assertThat(q)
+                .isEqualTo(new Quotas(
+                        5, Duration.ofMinutes(30), 3, 7, 40, 100, 9, 2L << 30, java.util.Map.of("lab", 2.5)));
+        assertThat(Quotas.NAMES).hasSize(8);
     }
 
     @Test
@@ -57,5 +60,19 @@ class QuotasTest {
                 })
                 .hasMessageContaining("quota live-jobs of tenant lab: limit 2, in use 2");
         q.checkJob(Principal.OPEN, 1000, Duration.ofDays(1), 100, 50);
+    }
+
+    @Test
+    void storedBytes_isA429NamingLimitUseAndWhatIsAdded_offByDefault() {
+        Quotas.DEFAULT.checkStored(SUBMITTER, Long.MAX_VALUE / 2, 1);
+        Quotas q = Quotas.DEFAULT.with("stored-bytes=1000");
+        q.checkStored(SUBMITTER, 400, 600);
+        assertThatThrownBy(() -> q.checkStored(SUBMITTER, 400, 601))
+                .hasMessageContaining("quota stored-bytes of tenant lab: limit 1000, in use 400, adding 601");
+        assertThatThrownBy(() -> q.checkStored(SUBMITTER, 1000, 0))
+                .hasMessageContaining("limit 1000, in use 1000;")
+                .hasMessageContaining("DELETE /api/datasets");
+        q.checkStored(Principal.OPEN, 5000, 5000);
+        assertThatThrownBy(() -> Quotas.DEFAULT.with("stored-bytes=lots")).hasMessageContaining("stored-bytes");
     }
 }
