@@ -50,20 +50,30 @@ final class Progress {
                 + eta(etaSeconds);
     }
 
-    /** Formats the progress of a job JSON ({@code GET /api/jobs/{id}}) as a bar. */
+    /**
+     * Formats the progress of a job JSON ({@code GET /api/jobs/{id}}) as a bar, followed by why it
+     * waits when no connected worker can run it ({@code waiting}).
+     */
     static String bar(JsonNode job, int width) {
-        return bar(done(job), total(job), job.path("rate").asDouble(0), eta(job), width);
+        return bar(done(job), total(job), job.path("rate").asDouble(0), eta(job), width) + waiting(job);
     }
 
     /** Formats the progress of a job JSON as a plain line. */
     static String line(JsonNode job) {
         return line(
-                job.path("id").asText(),
-                job.path("status").asText(),
-                done(job),
-                total(job),
-                job.path("rate").asDouble(0),
-                eta(job));
+                        job.path("id").asText(),
+                        job.path("status").asText(),
+                        done(job),
+                        total(job),
+                        job.path("rate").asDouble(0),
+                        eta(job))
+                + waiting(job);
+    }
+
+    /** {@code " · waiting: no connected worker offers runtime js"}, or empty. */
+    static String waiting(JsonNode job) {
+        JsonNode reason = job.path("waiting");
+        return reason.isTextual() ? " · waiting: " + reason.asText() : "";
     }
 
     static long done(JsonNode job) {

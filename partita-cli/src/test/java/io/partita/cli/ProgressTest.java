@@ -40,4 +40,18 @@ class ProgressTest {
         assertThat(Progress.bar(job, 10)).isEqualTo("[#####.....] 100/200 50% 100 tasks/s ETA --");
         assertThat(Progress.line(job)).isEqualTo("job j1 running: 100/200 (50%) 100 tasks/s ETA --");
     }
+
+    @Test
+    void aJobNoWorkerCanRun_saysWhyInTheBarAndTheLine() throws Exception {
+        JsonNode job = CoordinatorClient.JSON.readTree("""
+            {"id":"j2","status":"running","partitions":10,
+             "counts":{"pending":10,"running":0,"done":0,"failed":0,"retried":0},
+             "rate":0,"etaSeconds":null,"waiting":"no connected worker offers runtime js"}
+            """);
+        assertThat(Progress.bar(job, 4))
+                .isEqualTo("[....] 0/10 0% 0 tasks/s ETA -- · waiting: no connected worker offers runtime js");
+        assertThat(Progress.line(job))
+                .isEqualTo(
+                        "job j2 running: 0/10 (0%) 0 tasks/s ETA -- · waiting: no connected worker offers runtime js");
+    }
 }

@@ -183,4 +183,47 @@ class DashboardApiIT {
         JsonNode map = grid.api.get("/api/jobs/" + id + "/map").json();
         assertThat(map.get("runs").toString()).isEqualTo("[0,10,2]");
     }
+
+    @Test
+    void aSummarisedMap_hasAtMostBucketsRanges_withCountsPerState_andBadParametersAreNamed() throws Exception {
+        // No worker has the feature: every partition stays pending.
+        String id = grid.api.submit(Grid.jsSpec(
+                "export function compute(i) { return 1; }\nexport function combine(a, b) { return a + b; }",
+                "\"partitions\":1000000,\"requirements\":{\"features\":[\"none-has-it\"]}"));
+        try {
+            JsonNode whole =
+                    grid.api.get("/api/jobs/" + id + "/map?buckets=4096").json();
+            assertThat(whole.get("partitions").asLong()).isEqualTo(1_000_000);
+            assertThat(whole.get("bucketSize").asInt()).isEqualTo(245); // ceil(1,000,000 / 4096)
+            assertThat(whole.get("counts").size()).isLessThanOrEqualTo(4096);
+            assertThat(whole.get("counts").get(0).toString()).isEqualTo("[245,0,0,0,0]");
+            long total = 0;
+            for (JsonNode bucket : whole.get("counts")) {
+                total += bucket.get(0).asLong();
+            }
+            assertThat(total).isEqualTo(1_000_000);
+
+            JsonNode range = grid.api
+                    .get("/api/jobs/" + id + "/map?from=5000&to=5010&buckets=4")
+                    .json();
+            assertThat(range.get("bucketSize").asInt()).isEqualTo(3);
+            assertThat(range.get("counts").toString()).isEqualTo("[[3,0,0,0,0],[3,0,0,0,0],[3,0,0,0,0],[1,0,0,0,0]]");
+
+            var bad = grid.api.get("/api/jobs/" + id + "/map?buckets=5000");
+            assertThat(bad.status()).isEqualTo(400);
+            assertThat(bad.body()).contains("buckets must be an integer between 1 and 4096");
+            bad = grid.api.get("/api/jobs/" + id + "/map?from=10&to=5");
+            assertThat(bad.status()).isEqualTo(400);
+            assertThat(bad.body()).contains("to must be an integer between 10 and 1000000");
+            // without the parameters, the full runs as before
+            assertThat(grid.api
+                            .get("/api/jobs/" + id + "/map")
+                            .json()
+                            .get("runs")
+                            .toString())
+                    .isEqualTo("[0,1000000,0]");
+        } finally {
+            grid.api.delete("/api/jobs/" + id);
+        }
+    }
 }

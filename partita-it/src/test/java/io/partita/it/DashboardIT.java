@@ -242,6 +242,321 @@ class DashboardIT {
         shot(driver, "volunteers");
     }
 
+    @Test
+    void workersPage_namesTheJobsAWorkerIsLimitedTo_andFitsItsCard() throws Exception {
+        // Regressions: "only for ,http://…" (a nested array appended as text) and a clipped last column.
+        String job = grid.api.submit(Grid.jsSpec("export function compute(i) { return i; }", "\"partitions\":1"));
+        grid.awaitStatus(job, "done", Duration.ofSeconds(60));
+        java.util.concurrent.ScheduledExecutorService beat =
+                java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+        try (RawWorker raw = new RawWorker(grid.coordinator.url())) {
+            raw.send(new io.partita.protocol.Message.Hello(
+                    io.partita.protocol.Message.VERSION,
+                    "java",
+                    "limited-" + "x".repeat(40),
+                    List.of("js"),
+                    2,
+                    1 << 30,
+                    List.of(),
+                    2,
+                    Map.of("js", "GraalJS 25.0.4.1 (interpreted) with a rather long engine description"),
+                    List.of("data"),
+                    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+                            + "HeadlessChrome/142.0.0.0 Safari/537.36 ".repeat(3),
+                    null,
+                    List.of(job)));
+            raw.await(io.partita.protocol.Message.Welcome.class);
+            beat.scheduleAtFixedRate(
+                    () -> raw.send(new io.partita.protocol.Message.Heartbeat(System.currentTimeMillis())),
+                    0,
+                    200,
+                    java.util.concurrent.TimeUnit.MILLISECONDS);
+            driver = browsers.open();
+            driver.manage().window().setSize(new Dimension(1280, 1000));
+            driver.get(url("#/workers"));
+            By only = By.cssSelector("#workers-table [data-only-for]");
+            await("the limited worker's row")
+                    .atMost(Duration.ofSeconds(20))
+                    .until(() -> !driver.findElements(only).isEmpty());
+            assertThat(driver.findElement(only).getText()).isEqualTo("only for " + job);
+            assertThat(driver.findElement(only).findElement(By.tagName("a")).getAttribute("href"))
+                    .endsWith("#/jobs/" + job);
+            Map<?, ?> fit =
+                    (Map<?, ?>) driver.executeScript("const w = document.querySelector('#workers-table').parentElement;"
+                            + "return {scroll: w.scrollWidth, client: w.clientWidth};");
+            shot(driver, "workers-limited");
+            assertThat(((Number) fit.get("scroll")).intValue())
+                    .as("the workers table fits its card (no clipped last column): " + fit)
+                    .isLessThanOrEqualTo(((Number) fit.get("client")).intValue());
+        } finally {
+            beat.shutdownNow();
+        }
+    }
+
+    @Test
+    void aReusedJob_saysWhichJobItReused_andAFinishedJobKeepsItsChart() throws Exception {
+        String first = grid.api.submit(Grid.jsSpec(
+                "export function compute(i, ctx) { return i * ctx.params.k; }\n"
+                        + "export function combine(a, b) { return a + b; }",
+                "\"partitions\":30,\"params\":{\"k\":" + System.nanoTime() + "}"));
+        grid.awaitStatus(first, "done", Duration.ofSeconds(60));
+        String second = grid.api
+                .post("/api/jobs/" + first + "/rerun", "{\"params\": {}}")
+                .json()
+                .get("id")
+                .asText();
+        grid.awaitStatus(second, "done", Duration.ofSeconds(60));
+        assertThat(grid.api.job(second).get("reused").get("from").asText()).isEqualTo(first);
+        assertThat(grid.api.job(second).get("reused").get("partitions").asLong())
+                .isEqualTo(30);
+        assertThat(grid.api.job(first).has("reused")).isFalse();
+
+        driver = browsers.open();
+        driver.manage().window().setSize(new Dimension(1280, 1000));
+        driver.get(url("#/jobs/" + second));
+        await("the reuse is shown")
+                .atMost(Duration.ofSeconds(20))
+                .until(() -> driver.findElement(By.id("job-reused")).isDisplayed());
+        assertThat(driver.findElement(By.id("job-reused")).getText())
+                .startsWith("reused 30 partitions of job " + first);
+        driver.findElement(By.cssSelector("#job-reused a")).click();
+        await("the reused job's page")
+                .atMost(Duration.ofSeconds(20))
+                .until(() -> driver.getCurrentUrl().endsWith("#/jobs/" + first));
+        // the finished job, opened after it ended, draws the completions it had
+        await("the finished job's chart has its completions")
+                .atMost(Duration.ofSeconds(20))
+                .until(() -> "false"
+                        .equals(driver.findElement(By.id("job-rate-chart")).getAttribute("data-empty")));
+        assertThat(driver.findElement(By.id("job-reused")).isDisplayed()).isFalse();
+    }
+
+    @Test
+    void aTenMillionPartitionMap_fitsItsCard_zooms_andHoverGivesARange_andTheJobSaysWhyItWaits() throws Exception {
+        // No worker has the feature "gpu": the job waits, and says so, with every partition pending.
+        String id = grid.api.submit(Grid.jsSpec(
+                "export function compute(i) { return 1; }\nexport function combine(a, b) { return a + b; }",
+                "\"partitions\":10000000,\"requirements\":{\"features\":[\"gpu\"]}"));
+        try {
+            assertThat(grid.api.job(id).get("waiting").asText())
+                    .isEqualTo("no connected worker meets its requirements (features gpu)");
+            driver = browsers.open();
+            driver.manage().window().setSize(new Dimension(1280, 1000));
+            driver.get(url("#/jobs/" + id));
+            await("the map is drawn")
+                    .atMost(Duration.ofSeconds(30))
+                    .until(() -> ((Number)
+                                            driver.executeScript(
+                                                    "return window.partitaMap && window.partitaMap.codes ? window.partitaMap.codes.length : 0;"))
+                                    .intValue()
+                            == 10_000_000);
+            await("the waiting reason is shown")
+                    .atMost(Duration.ofSeconds(20))
+                    .until(() -> driver.findElement(By.id("job-waiting")).isDisplayed());
+            assertThat(driver.findElement(By.id("job-waiting")).getText())
+                    .isEqualTo("waiting: no connected worker meets its requirements (features gpu)");
+            WebElement canvas = driver.findElement(By.id("map"));
+            await("the map is laid out")
+                    .atMost(Duration.ofSeconds(20))
+                    .until(() -> canvas.getSize().getWidth() > 0);
+            Map<?, ?> box =
+                    (Map<?, ?>) driver.executeScript("const c = document.getElementById('map').getBoundingClientRect();"
+                            + "const card = document.getElementById('map-card');"
+                            + "const cs = getComputedStyle(card);"
+                            + "return {w: c.width, h: c.height, card: card.clientWidth - parseFloat(cs.paddingLeft)"
+                            + " - parseFloat(cs.paddingRight), per: window.partitaMap.per,"
+                            + " pageW: document.documentElement.scrollWidth};");
+            shot(driver, "job-ten-million");
+            assertThat(((Number) box.get("w")).doubleValue())
+                    .as("map width within its card " + box)
+                    .isLessThanOrEqualTo(((Number) box.get("card")).doubleValue());
+            assertThat(((Number) box.get("h")).doubleValue())
+                    .as("map height " + box)
+                    .isLessThanOrEqualTo(600);
+            assertThat(((Number) box.get("pageW")).intValue())
+                    .as("no sideways scrolling")
+                    .isLessThanOrEqualTo(1280);
+            int per = ((Number) box.get("per")).intValue();
+            assertThat(per).as("partitions per pixel").isGreaterThan(1);
+
+            // hover: the range under the pointer and its partitions per state
+            driver.executeScript("arguments[0].scrollIntoView({block: 'center'});", canvas);
+            new org.openqa.selenium.interactions.Actions(driver)
+                    .moveToElement(
+                            canvas,
+                            -canvas.getSize().getWidth() / 2 + 1,
+                            -canvas.getSize().getHeight() / 2 + 1)
+                    .perform();
+            await("hover details")
+                    .atMost(Duration.ofSeconds(10))
+                    .until(() ->
+                            driver.findElement(By.id("map-hover")).getText().startsWith("partitions "));
+            String perText = String.format(java.util.Locale.ROOT, "%,d", per);
+            assertThat(driver.findElement(By.id("map-hover")).getText())
+                    .matches("partitions [0-9,]+–[0-9,]+ \\(" + perText + "\\): " + perText + " pending");
+
+            // zoom: the middle quarter, then a click zooms four times closer, then back to the whole job
+            driver.findElement(By.id("map-zoom-in")).click();
+            await("zoomed in")
+                    .atMost(Duration.ofSeconds(10))
+                    .until(() -> ((Number) driver.executeScript("return window.partitaMap.hi - window.partitaMap.lo;"))
+                                    .intValue()
+                            == 2_500_000);
+            assertThat(driver.findElement(By.id("map-info")).getText())
+                    .startsWith("partitions 3,750,000–6,249,999 of 10,000,000");
+            new org.openqa.selenium.interactions.Actions(driver)
+                    .moveToElement(canvas)
+                    .click()
+                    .perform();
+            await("a click zooms in")
+                    .atMost(Duration.ofSeconds(10))
+                    .until(() -> ((Number) driver.executeScript("return window.partitaMap.hi - window.partitaMap.lo;"))
+                                    .intValue()
+                            == 625_000);
+            driver.findElement(By.id("map-zoom-all")).click();
+            await("the whole job again")
+                    .atMost(Duration.ofSeconds(10))
+                    .until(() -> ((Number) driver.executeScript("return window.partitaMap.hi - window.partitaMap.lo;"))
+                                    .intValue()
+                            == 10_000_000);
+        } finally {
+            grid.api.delete("/api/jobs/" + id);
+        }
+    }
+
+    @Test
+    void dataPages_uploadADataset_showItsColumns_andAQueryWithPhasesCountersAndOutput() throws Exception {
+        String name = "sales <img src=x onerror=window.pwned=1>";
+        Path csv = dir.resolve("sales.csv");
+        StringBuilder rows = new StringBuilder("region,qty,amount\n");
+        for (int i = 0; i < 300; i++) {
+            rows.append(i % 3 == 0 ? "north" : "south")
+                    .append(',')
+                    .append(i % 5)
+                    .append(',')
+                    .append(i)
+                    .append('\n');
+        }
+        Files.writeString(csv, rows);
+        driver = browsers.open();
+        driver.manage().window().setSize(new Dimension(1280, 1000));
+        driver.get(url("#/data"));
+        driver.findElement(By.id("upload-file")).sendKeys(csv.toAbsolutePath().toString());
+        fill(driver, "upload-format", "csv");
+        fill(driver, "upload-name", name);
+        driver.findElement(By.id("upload")).click();
+        await("the dataset's page")
+                .atMost(Duration.ofSeconds(20))
+                .until(() -> driver.getCurrentUrl().contains("#/data/"));
+        String ds = driver.getCurrentUrl().substring(driver.getCurrentUrl().lastIndexOf('/') + 1);
+        await("its columns")
+                .atMost(Duration.ofSeconds(20))
+                .until(() ->
+                        driver.findElement(By.id("dataset-columns")).getText().equals("region · qty · amount"));
+        assertThat(driver.findElement(By.id("dataset-title")).getText()).isEqualTo(name);
+        assertThat(driver.findElement(By.id("dataset-details")).getText())
+                .contains("301")
+                .contains("csv"); // lines, the header too
+
+        String query = grid.api
+                .post("/api/queries", """
+                        {"dataset": "%s", "where": [{"column": "qty", "op": ">", "value": 0}],
+                         "groupBy": ["region"], "aggregates": [{"fn": "count"}]}
+                        """.formatted(ds))
+                .json()
+                .get("id")
+                .asText();
+        await("the query is done")
+                .atMost(Duration.ofSeconds(60))
+                .until(() -> grid.api
+                        .get("/api/queries/" + query)
+                        .json()
+                        .get("status")
+                        .asText()
+                        .equals("done"));
+
+        driver.get(url("#/data"));
+        await("the data page lists the dataset and the query")
+                .atMost(Duration.ofSeconds(20))
+                .until(() -> !driver.findElements(By.cssSelector("#datasets-table tr[data-id='" + ds + "']"))
+                                .isEmpty()
+                        && !driver.findElements(By.cssSelector("#data-jobs-table tr[data-id='" + query + "']"))
+                                .isEmpty());
+        assertThat(driver.findElement(By.cssSelector("#datasets-table tr[data-id='" + ds + "']"))
+                        .getText())
+                .contains(name)
+                .contains("region, qty, amount");
+        assertThat(driver.findElements(By.cssSelector("#datasets-table img")))
+                .as("the name stays text")
+                .isEmpty();
+        shot(driver, "data");
+        driver.findElement(By.cssSelector("#data-jobs-table tr[data-id='" + query + "'] a.job-name"))
+                .click();
+        await("the query's output preview")
+                .atMost(Duration.ofSeconds(20))
+                .until(() -> driver.findElement(By.id("data-job-output")).isDisplayed());
+        assertThat(driver.findElement(By.id("data-job-output")).getText())
+                .contains("north")
+                .contains("south");
+        assertThat(driver.findElement(By.id("data-job-phase")).getText()).isEqualTo("done");
+        assertThat(driver.findElements(By.cssSelector("#data-job-phases [data-phase] a")))
+                .isNotEmpty();
+        assertThat(driver.findElement(By.cssSelector("#data-job-counters-table [data-counter='map.recordsIn']"))
+                        .getText())
+                .endsWith("300");
+        assertThat(driver.findElement(By.id("data-job-download")).getAttribute("href"))
+                .contains("/api/queries/" + query + "/output");
+        shot(driver, "data-job");
+        // a phase job's page leads back to its query
+        String phase = driver.findElement(By.cssSelector("#data-job-phases [data-phase] a"))
+                .getText();
+        driver.get(url("#/jobs/" + phase));
+        await("the phase names its query")
+                .atMost(Duration.ofSeconds(20))
+                .until(() -> !driver.findElements(By.id("job-data-job")).isEmpty());
+        assertThat(driver.findElement(By.id("job-data-job")).getAttribute("href"))
+                .endsWith("#/data-jobs/" + query);
+        assertThat(driver.executeScript("return window.pwned === undefined;")).isEqualTo(true);
+    }
+
+    @Test
+    void callsPage_showsLiveCalls_hitRatePerFunction_andRegisteredFunctions() throws Exception {
+        String fn = "tests/square-" + System.nanoTime();
+        assertThat(grid.api
+                        .post(
+                                "/api/functions",
+                                JSON.createObjectNode()
+                                        .put("name", fn)
+                                        .put("code", "export function call([x]) { return x * x; }")
+                                        .put("pure", true)
+                                        .toString())
+                        .status())
+                .isEqualTo(201);
+        for (int i = 0; i < 3; i++) {
+            assertThat(grid.api
+                            .post("/api/calls", "{\"function\": \"" + fn + "\", \"args\": [7]}")
+                            .json()
+                            .get("result")
+                            .asLong())
+                    .isEqualTo(49);
+        }
+        driver = browsers.open();
+        driver.manage().window().setSize(new Dimension(1280, 1000));
+        driver.get(url("#/calls"));
+        By row = By.cssSelector("#cache-functions tr[data-id='" + fn + "']");
+        await("the function's cache row")
+                .atMost(Duration.ofSeconds(20))
+                .until(() -> !driver.findElements(row).isEmpty());
+        // one execution, then two answers from the cache: 2 hits of 3
+        assertThat(driver.findElement(row).getText()).startsWith(fn + " 66.7% 2 1");
+        assertThat(driver.findElement(By.id("calls-live")).getText()).isEqualTo("0");
+        assertThat(driver.findElement(By.cssSelector("#functions-table tr[data-id^='" + fn + "@']"))
+                        .getText())
+                .contains("js")
+                .contains("yes");
+        shot(driver, "calls");
+    }
+
     /** Each cell's centre pixel in a screenshot of the canvas has its state's colour. */
     static void checkMapPixels(ChromeDriver driver, byte[] expected) throws Exception {
         Map<?, ?> geometry = (Map<?, ?>)

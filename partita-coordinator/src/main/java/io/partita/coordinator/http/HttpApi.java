@@ -27,6 +27,7 @@ import io.partita.coordinator.jobs.CodeService;
 import io.partita.coordinator.jobs.FunctionCatalog;
 import io.partita.coordinator.jobs.JobSpec;
 import io.partita.coordinator.sched.JobRun;
+import io.partita.coordinator.sched.PartitionMap;
 import io.partita.coordinator.sched.Scheduler;
 import io.partita.coordinator.sched.StoreHealth;
 import io.partita.store.JobEvent;
@@ -361,11 +362,61 @@ public final class HttpApi {
         send(res, 200, JSON, out.toString().getBytes(StandardCharsets.UTF_8));
     }
 
-    /** The partition map: {@code {"partitions", "full": true, "runs": [start, length, code, ...]}}. */
+    /** The most ranges a summarised partition map has ({@code buckets}). */
+    static final int MAX_MAP_BUCKETS = 4096;
+
+    /**
+     * The partition map: {@code {"partitions", "full": true, "runs": [start, length, code, ...]}}; with
+     * {@code from}, {@code to} or {@code buckets}, partitions {@code [from, to)} summarised into at most
+     * {@code buckets} ranges, each with its partitions per state (a size bounded by {@code buckets},
+     * whatever the job's size; see docs/dashboard.md).
+     */
     private void map(ServerRequest req, ServerResponse res) {
         String id = visibleId(req);
         StoredJob job = views.stored(id);
-        http.json(res, 200, views.mapJson(job, scheduler.partitionCodes(id).orElse(null)));
+        byte[] codes = scheduler.partitionCodes(id).orElse(null);
+        if (!req.query().contains("from")
+                && !req.query().contains("to")
+                && !req.query().contains("buckets")) {
+            http.json(res, 200, views.mapJson(job, codes));
+            return;
+        }
+        long partitions = codes != null ? codes.length : Math.max(0, job.partitions());
+        long from = HttpSupport.longQuery(req, "from", 0, 0, Math.max(0, partitions - 1));
+        long to = HttpSupport.longQuery(req, "to", partitions, from, partitions);
+        int buckets = HttpSupport.intQuery(req, "buckets", 1000, 1, MAX_MAP_BUCKETS);
+        ObjectNode out = object();
+        out.put("partitions", partitions);
+        out.put("from", from);
+        out.put("to", to);
+        out.put("bucketSize", PartitionMap.bucketSize((int) from, (int) to, buckets));
+        out.putArray("states")
+                .add("pending")
+                .add("running")
+                .add("done")
+                .add("failed")
+                .add("retried");
+        ArrayNode counts = out.putArray("counts");
+        long[][] summary;
+        if (codes != null) {
+            summary = PartitionMap.summary(codes, (int) from, (int) to, buckets);
+        } else {
+            // no per-partition record (finished before this coordinator started): done shows done,
+            // anything else pending, as the full map does
+            int per = PartitionMap.bucketSize((int) from, (int) to, buckets);
+            int code = job.status() == JobStatus.DONE ? PartitionMap.DONE : PartitionMap.PENDING;
+            summary = new long[(int) ((to - from + per - 1) / per)][PartitionMap.STATES];
+            for (int b = 0; b < summary.length; b++) {
+                summary[b][code] = Math.min(per, to - from - (long) b * per);
+            }
+        }
+        for (long[] bucket : summary) {
+            ArrayNode row = counts.addArray();
+            for (long c : bucket) {
+                row.add(c);
+            }
+        }
+        http.json(res, 200, out);
     }
 
     private void result(ServerRequest req, ServerResponse res) {

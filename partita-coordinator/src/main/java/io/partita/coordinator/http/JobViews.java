@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.partita.coordinator.common.PartitaException;
 import io.partita.coordinator.sched.PartitionMap;
 import io.partita.coordinator.sched.Scheduler;
+import io.partita.store.JobEvent;
 import io.partita.store.JobStatus;
 import io.partita.store.Store;
 import io.partita.store.StoredJob;
@@ -41,9 +42,39 @@ public final class JobViews {
         return store.job(id).orElseThrow(() -> PartitaException.notFound("no job with id '" + id + "'"));
     }
 
-    /** The job's view, as {@code GET /api/jobs/{id}} answers it. */
+    /**
+     * The job's view, as {@code GET /api/jobs/{id}} answers it: the view of {@link
+     * #jobJson(StoredJob)} with what only one job's page needs ({@code reused}).
+     */
     public ObjectNode jobJson(String id) {
-        return jobJson(stored(id));
+        StoredJob stored = stored(id);
+        ObjectNode out = jobJson(stored);
+        addReused(out, stored.id());
+        return out;
+    }
+
+    /** Events looked at for a job's {@code reused} event: it directly follows {@code submitted}. */
+    private static final int REUSE_EVENTS = 3;
+
+    /**
+     * Adds {@code "reused": {"from": JOB, "partitions": N}} when the job started from the stored
+     * outputs of an earlier identical job (docs/calls.md); the {@code reused} event, recorded right
+     * after {@code submitted}, says so.
+     */
+    private void addReused(ObjectNode out, String id) {
+        for (JobEvent e : store.events(id, 0, REUSE_EVENTS)) {
+            if (e.type().equals("reused")) {
+                try {
+                    JsonNode event = mapper.readTree(e.json());
+                    ObjectNode reused = out.putObject("reused");
+                    reused.put("from", event.path("from").asText());
+                    reused.put("partitions", event.path("partitions").asLong());
+                } catch (IOException ex) {
+                    throw new IllegalStateException("stored event of " + id + " is not JSON", ex);
+                }
+                return;
+            }
+        }
     }
 
     /** A job's view: its stored row, with live counts and rate while this coordinator runs it. */
@@ -57,6 +88,10 @@ public final class JobViews {
             spec = mapper.readTree(stored.spec());
         } catch (IOException e) {
             throw new IllegalStateException("stored spec of " + stored.id() + " is not JSON", e);
+        }
+        JsonNode dataJob = spec.get("dataJob");
+        if (dataJob != null && dataJob.isTextual()) {
+            out.put("dataJob", dataJob.textValue()); // a phase of this MapReduce or query job
         }
         JsonNode rerunOf = spec.get("rerunOf");
         if (rerunOf != null && rerunOf.isTextual()) {
@@ -98,6 +133,9 @@ public final class JobViews {
             counts.put("retried", 0);
             out.put("rate", 0.0);
             out.putNull("etaSeconds");
+        }
+        if (live.isPresent() && !status.isFinal()) {
+            scheduler.waiting(stored.id()).ifPresent(reason -> out.put("waiting", reason));
         }
         Optional<String> error = stored.error().or(() -> live.flatMap(Scheduler.Progress::error));
         if (status == JobStatus.FAILED || status == JobStatus.CANCELLED) {
@@ -150,6 +188,7 @@ public final class JobViews {
      */
     public ObjectNode streamJson(StoredJob stored) {
         ObjectNode out = jobJson(stored);
+        addReused(out, stored.id());
         JsonNode params = out.get("params");
         if (params != null && params.toString().length() > MAX_STREAMED_PARAMS_CHARS) {
             out.remove("params");

@@ -41,6 +41,12 @@ public final class JobRun extends TreeWork {
     long eventSeq;
     /** Answers workers gave, replicas included: with the tasks done, what verification cost. */
     long answers;
+    /**
+     * Tasks that had a failed attempt (an error, a time-out, a lost worker), so ran or run again.
+     * Not the core's count of tasks leased more than once: a task given back unstarted, or a
+     * speculative copy, is not a retry.
+     */
+    long tasksRetried;
 
     int taskEvents;
     long taskEventsDropped;

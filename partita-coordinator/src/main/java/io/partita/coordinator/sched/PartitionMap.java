@@ -72,6 +72,35 @@ public final class PartitionMap {
         return Arrays.copyOf(runs, n);
     }
 
+    /** The number of state codes: pending, running, done, failed, retried. */
+    public static final int STATES = 5;
+
+    /**
+     * The map of partitions {@code [from, to)} summarised into at most {@code buckets} consecutive
+     * ranges of {@code ceil((to - from) / buckets)} partitions each (the last may be shorter): for
+     * each, how many partitions are in each state, indexed by code. Its size is bounded by {@code
+     * buckets}, however many partitions the job has.
+     *
+     * @param codes one code per partition
+     * @return {@code [bucket][code]} counts
+     */
+    public static long[][] summary(byte[] codes, int from, int to, int buckets) {
+        int span = Math.max(0, to - from);
+        int per = span == 0 ? 1 : (span + buckets - 1) / buckets;
+        int n = span == 0 ? 0 : (span + per - 1) / per;
+        long[][] out = new long[n][STATES];
+        for (int i = from; i < to; i++) {
+            out[(i - from) / per][codes[i]]++;
+        }
+        return out;
+    }
+
+    /** The partitions each bucket of {@link #summary} covers. */
+    public static int bucketSize(int from, int to, int buckets) {
+        int span = Math.max(0, to - from);
+        return span == 0 ? 1 : (span + buckets - 1) / buckets;
+    }
+
     /** Expands runs that cover {@code [0, partitions)}. */
     static byte[] expand(long[] runs, int partitions) {
         byte[] out = new byte[partitions];

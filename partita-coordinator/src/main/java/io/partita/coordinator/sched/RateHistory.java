@@ -1,15 +1,28 @@
 package io.partita.coordinator.sched;
 
 /**
- * Completions per whole second over the last {@value #SECONDS} seconds, for charts. Not
+ * Completions per whole second over the last {@value #SECONDS} seconds, for charts. A job's history
+ * {@linkplain #end ends} with the job: from then on it keeps the {@value #SECONDS} seconds before the
+ * end, however late it is read (a finished job opened later still shows its chart). Not
  * thread-safe; guarded by the scheduler's lock.
  */
 final class RateHistory {
     static final int SECONDS = 600;
     private final long[] counts = new long[SECONDS];
     private long last = Long.MIN_VALUE;
+    /** The epoch second after the last one kept once ended; {@code Long.MAX_VALUE} while live. */
+    private long endedAt = Long.MAX_VALUE;
+
+    /** Stops the clock of this history at {@code nowMillis}: later reads see the seconds before it. */
+    void end(long nowMillis) {
+        advance(nowMillis / 1000);
+        endedAt = nowMillis / 1000 + 1;
+    }
 
     void record(long nowMillis, long n) {
+        if (nowMillis / 1000 >= endedAt) {
+            return;
+        }
         advance(nowMillis / 1000);
         counts[slot(last)] += n;
     }
@@ -19,7 +32,7 @@ final class RateHistory {
      * [second, count]}; at most the last {@value #SECONDS}.
      */
     long[][] since(long afterSecond, long nowMillis) {
-        long now = nowMillis / 1000;
+        long now = Math.min(nowMillis / 1000, endedAt);
         advance(now);
         long from = Math.max(afterSecond + 1, now - SECONDS + 1);
         if (from >= now) {

@@ -255,6 +255,9 @@ public final class Scheduler {
     private static void restoreFailures(JobRun job, List<TaskFailures> failures) {
         for (TaskFailures f : failures) {
             job.restoreFailures(f.level(), f.index(), f.failures());
+            if (f.failures() > 0) {
+                job.tasksRetried++;
+            }
         }
     }
 
@@ -384,6 +387,7 @@ public final class Scheduler {
         };
         Optional<String> error = job.error();
         job.status = status;
+        job.history.end(millis.getAsLong()); // its chart stays as it ended
         if (status == JobStatus.DONE) {
             log.info("Job {} done", job.id);
         } else if (status == JobStatus.FAILED) {
@@ -741,6 +745,9 @@ public final class Scheduler {
             if (!(lease.work instanceof JobRun job)) {
                 log.debug("{}; failed {} times", error, failures);
                 return;
+            }
+            if (failures == 1) {
+                job.tasksRetried++; // its first failed attempt: it runs again (attempts allowing)
             }
             ObjectNode event = events.create("failed");
             int level = JobRun.level(lease.key);
@@ -1495,7 +1502,7 @@ public final class Scheduler {
                     running,
                     done,
                     job.failed(),
-                    job.retried(),
+                    job.tasksRetried,
                     job.answers,
                     rate,
                     eta,
@@ -1554,6 +1561,17 @@ public final class Scheduler {
                         w.holder.reputation.key));
             }
             return views;
+        } finally {
+            unlock();
+        }
+    }
+
+    /** Why live job {@code id} gets no worker (see {@link Waiting}); empty if one can run it or it is not live. */
+    public Optional<String> waiting(String id) {
+        lock.lock();
+        try {
+            JobRun job = live.get(id);
+            return job == null ? Optional.empty() : Waiting.reason(job, workers.values());
         } finally {
             unlock();
         }

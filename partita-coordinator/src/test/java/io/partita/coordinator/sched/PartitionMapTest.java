@@ -41,4 +41,16 @@ class PartitionMapTest {
         long[] runs = PartitionMap.diff(before, now);
         assertThat(runs).hasSize(3000);
     }
+
+    @Test
+    void summary_countsStatesPerRange_boundedByBuckets() {
+        byte[] codes = {2, 2, 1, 0, 0, 3, 4, 0, 2, 2};
+        long[][] s = PartitionMap.summary(codes, 1, 10, 4); // 9 partitions in ranges of 3
+        assertThat(PartitionMap.bucketSize(1, 10, 4)).isEqualTo(3);
+        assertThat(s).isDeepEqualTo(new long[][] {{1, 1, 1, 0, 0}, {1, 0, 0, 1, 1}, {1, 0, 2, 0, 0}});
+        byte[] big = new byte[10_000_000];
+        assertThat(PartitionMap.summary(big, 0, big.length, 4096).length).isLessThanOrEqualTo(4096);
+        assertThat(PartitionMap.summary(big, 0, big.length, 4096)[0][PartitionMap.PENDING])
+                .isEqualTo(PartitionMap.bucketSize(0, big.length, 4096));
+    }
 }

@@ -20,4 +20,17 @@ class RateHistoryTest {
             assertThat(p[1]).isZero();
         }
     }
+
+    @Test
+    void anEndedHistory_keepsItsSecondsHoweverLateItIsRead() {
+        // Regression: a finished job opened ten minutes later showed "no completions yet".
+        RateHistory h = new RateHistory();
+        h.record(10_000, 3);
+        h.record(11_200, 4);
+        h.end(11_500);
+        h.record(12_100, 9); // a late answer after the end is not a completion of the job's chart
+        long[][] late = h.since(9, 5_000_000);
+        assertThat(late).isDeepEqualTo(new long[][] {{10, 3}, {11, 4}});
+        assertThat(h.since(11, 5_000_000)).isEmpty();
+    }
 }

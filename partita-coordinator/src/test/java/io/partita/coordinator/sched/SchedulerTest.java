@@ -581,4 +581,59 @@ class SchedulerTest {
         assertThat(a.status()).isEqualTo(io.partita.store.JobStatus.FAILED);
         assertThat(a.error()).get().asString().contains("(failed 3 of 3 attempts)");
     }
+
+    @Test
+    void tasksGivenBackUnstarted_areNotRetries_butAFailedAttemptIs() {
+        // Regression: the job's "retried" counted every task leased twice, so a worker that gave
+        // back 8 unstarted tasks showed "2 failed, 8 retried".
+        submit("a", "f", 10, "{\"maxAttempts\": 3}");
+        RecordingOutbox out = new RecordingOutbox();
+        WorkerConn w = worker(out, 64, "f");
+        scheduler.pull(w, 10);
+        assertThat(out.leases).hasSize(10);
+        List<Lease> first = List.copyOf(out.leases);
+        List<Message.TaskRef> refs = new ArrayList<>();
+        for (Lease lease : first.subList(0, 8)) {
+            refs.add(ref(lease));
+        }
+        scheduler.returned(w, refs);
+        send(w, 1, List.of(failed(first.get(8)), failed(first.get(9))));
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> scheduler.progress("a").orElseThrow().failed() == 2);
+        Scheduler.Progress p = scheduler.progress("a").orElseThrow();
+        assertThat(p.retried()).as("tasks run again after a failed attempt").isEqualTo(2);
+    }
+
+    WorkerConn untrusted(String host, String... functions) {
+        return scheduler.connect(
+                new Message.Hello(1, "java", "u", List.of("java"), 1, 1, List.of(functions), 1, java.util.Map.of()),
+                host + ":1",
+                io.partita.coordinator.core.Trust.UNTRUSTED,
+                host,
+                null,
+                new RecordingOutbox());
+    }
+
+    @Test
+    void aJobNoConnectedWorkerCanRun_saysWhy() {
+        submit("a", "f/wanted", 4, "{\"verification\": \"quorum\"}");
+        assertThat(scheduler.waiting("a")).contains("no worker is connected");
+        worker(new RecordingOutbox(), "f/other");
+        assertThat(scheduler.waiting("a")).contains("no connected worker offers function f/wanted");
+        untrusted("10.0.0.1", "f/wanted");
+        untrusted("10.0.0.1", "f/wanted"); // a second tab of the same host is not a second host
+        assertThat(scheduler.waiting("a")).get().asString().startsWith("waiting for a second host");
+        untrusted("10.0.0.2", "f/wanted");
+        assertThat(scheduler.waiting("a")).isEmpty();
+        assertThat(scheduler.waiting("no-such-job")).isEmpty();
+
+        var root = JsonNodeFactory.instance.objectNode();
+        root.put("function", "f/other");
+        root.put("partitions", 1);
+        root.putObject("requirements").putArray("features").add("gpu");
+        scheduler.submit("c", JobSpec.parse(root, 10_000_000));
+        assertThat(scheduler.waiting("c")).contains("no connected worker meets its requirements (features gpu)");
+        worker(new RecordingOutbox(), "f/other");
+        assertThat(scheduler.waiting("c")).isPresent();
+    }
 }

@@ -49,7 +49,9 @@
         else el.setAttribute(k, v === true ? '' : String(v));
       }
     }
-    for (const c of children.flat()) {
+    // Nested arrays of children (a map that returns [separator, node]) flatten at any depth: an
+    // array left in would be appended as its String(), e.g. ",http://…" for ['', <a>].
+    for (const c of children.flat(Infinity)) {
       if (c == null || c === false) continue;
       el.append(c instanceof Node ? c : String(c));
     }
@@ -459,6 +461,7 @@
       const x = align === 'left' ? padL : align === 'right' ? padL + plotW : padL + plotW / 2;
       ctx.fillText(label(sec), x, cssH - 5);
     }
+    canvas.dataset.empty = String(max === 0);
     if (max === 0 && opts.emptyText) {
       ctx.textAlign = 'center';
       ctx.fillText(opts.emptyText, padL + plotW / 2, padT + plotH / 2);
@@ -480,10 +483,19 @@
   const STATE_PX = STATE_RGB.map(([r, g, b]) => packRgb(r, g, b));
   const WHITE_PX = packRgb(255, 255, 255);
 
+  const STATE_BLEND = STATE_RGB; // a pixel of many partitions blends its states' colours by count
+
   /**
-   * One pixel per partition in an ImageData (side = ceil(sqrt(N)), partition i at (i % side,
-   * floor(i / side))), drawn scaled by an integer cell size onto the visible canvas. Deltas are
-   * typed-array fills; a paint puts only the changed rows and draws them once.
+   * The partition map: a view of partitions [lo, hi) drawn into an ImageData of cols×rows pixels,
+   * scaled by a whole number of canvas pixels per map pixel (cell), never wider than its card.
+   *
+   * While the view has few enough partitions, one map pixel is one partition (side = ceil(sqrt(L)),
+   * partition lo+i at (i % side, floor(i / side))), as large cells for small jobs. Beyond what fits
+   * (the view's square would be wider than the card), one pixel stands for a range of `per`
+   * consecutive partitions, row by row, coloured by the mix of their states (the colours blended by
+   * count), so a 10,000,000-partition job is a picture of the card's width and at most MAX_H rows.
+   * Zooming narrows [lo, hi); deltas are typed-array fills on the codes, and a paint recomputes only
+   * the pixels whose partitions changed.
    */
   class PartitionMap {
     constructor(canvas, wrap) {
@@ -491,8 +503,11 @@
       this.wrap = wrap;
       this.ctx = canvas.getContext('2d', { alpha: false });
       this.n = -1;
-      this.side = 0;
-      this.rows = 0;
+      this.lo = 0;
+      this.hi = 0;
+      this.per = 1;
+      this.cols = 1;
+      this.rows = 1;
       this.cell = 1;
       this.codes = new Uint8Array(0);
       this.off = document.createElement('canvas');
@@ -502,8 +517,8 @@
       this.dirtyLo = Infinity;
       this.dirtyHi = -1;
       this.full = true;
-      this.layoutWidth = -1;
-      this.exposed = { side: 0, cell: 1, codes: this.codes };
+      this.layoutKey = '';
+      this.exposed = { side: 0, cell: 1, per: 1, lo: 0, hi: 0, codes: this.codes };
       window.partitaMap = this.exposed;
     }
 
@@ -511,19 +526,27 @@
 
     reset(n) {
       this.n = n;
-      this.side = Math.max(1, Math.ceil(Math.sqrt(n)));
-      this.rows = Math.max(1, Math.ceil(n / this.side));
       this.codes = new Uint8Array(n);
-      this.off.width = this.side;
-      this.off.height = this.rows;
-      this.offCtx = this.off.getContext('2d');
-      this.img = this.offCtx.createImageData(this.side, this.rows);
-      this.px = new Uint32Array(this.img.data.buffer);
-      this.px.fill(STATE_PX[0], 0, n);
-      this.px.fill(WHITE_PX, n);
-      this.layoutWidth = -1;
+      this.lo = 0;
+      this.hi = n;
+      this.layoutKey = '';
+      this.exposed.codes = this.codes;
       this.layout();
     }
+
+    /** Shows partitions [lo, hi) (clamped; at least one). */
+    view(lo, hi) {
+      if (this.n <= 0) return;
+      lo = Math.max(0, Math.min(this.n - 1, Math.floor(lo)));
+      hi = Math.max(lo + 1, Math.min(this.n, Math.ceil(hi)));
+      if (lo === this.lo && hi === this.hi) return;
+      this.lo = lo;
+      this.hi = hi;
+      this.layoutKey = '';
+      this.layout();
+    }
+
+    get zoomed() { return this.lo > 0 || this.hi < this.n; }
 
     /** Applies a map message: {partitions, full, runs: [start, length, code, ...]}. */
     apply(msg) {
@@ -532,15 +555,14 @@
       if (n !== this.n) this.reset(n);
       else if (msg.full) this.markAll();
       const runs = msg.runs || [];
-      const codes = this.codes, px = this.px;
+      const codes = this.codes;
       let lo = this.dirtyLo, hi = this.dirtyHi;
       for (let k = 0; k + 2 < runs.length; k += 3) {
         const s = Math.max(0, runs[k] | 0);
         const e = Math.min(n, s + (runs[k + 1] | 0));
         if (e <= s) continue;
         const code = runs[k + 2] | 0;
-        codes.fill(code, s, e);
-        px.fill(STATE_PX[code] !== undefined ? STATE_PX[code] : STATE_PX[0], s, e);
+        codes.fill(code >= 0 && code < STATE_PX.length ? code : 0, s, e);
         if (s < lo) lo = s;
         if (e - 1 > hi) hi = e - 1;
       }
@@ -554,41 +576,92 @@
       this.dirtyHi = Math.max(0, this.n - 1);
     }
 
-    /** Sizes the canvas: no CSS scaling, width = its CSS width; cells are whole canvas pixels. */
+    /** Sizes the canvas to its card: no CSS scaling; map pixels are whole canvas pixels. */
     layout() {
       if (this.n < 0) return;
       const avail = Math.max(1, Math.floor(this.wrap.clientWidth));
-      // Small jobs fill up to 640 px (or the available width); a job wider than the screen keeps one
-      // pixel per partition and scrolls sideways.
-      const width = this.side > avail ? this.side : Math.min(avail, Math.max(this.side, 640));
-      if (width === this.layoutWidth && this.canvas.width === width) return;
-      this.layoutWidth = width;
-      this.cell = Math.max(1, Math.floor(width / this.side));
-      const height = this.rows * this.cell;
+      const key = avail + ':' + this.lo + ':' + this.hi;
+      if (key === this.layoutKey) return;
+      this.layoutKey = key;
+      const L = Math.max(0, this.hi - this.lo);
+      const maxH = Math.max(160, Math.min(avail, PartitionMap.MAX_H));
+      const side = Math.max(1, Math.ceil(Math.sqrt(L)));
+      if (side <= avail && Math.ceil(L / side) <= Math.max(maxH, side)) {
+        // one pixel per partition, as large square cells as fit (small jobs fill up to 640 px)
+        this.per = 1;
+        this.cols = side;
+        this.rows = Math.max(1, Math.ceil(L / side));
+        this.cell = Math.max(1, Math.floor(Math.min(avail, Math.max(side, 640)) / side));
+      } else {
+        this.cols = avail;
+        this.per = Math.max(1, Math.ceil(L / (avail * maxH)));
+        this.rows = Math.max(1, Math.ceil(Math.ceil(L / this.per) / avail));
+        this.cell = 1;
+      }
+      this.off.width = this.cols;
+      this.off.height = this.rows;
+      this.offCtx = this.off.getContext('2d');
+      this.img = this.offCtx.createImageData(this.cols, this.rows);
+      this.px = new Uint32Array(this.img.data.buffer);
+      const width = this.cols * this.cell, height = this.rows * this.cell;
       this.canvas.width = width;
       this.canvas.height = height;
       this.canvas.style.width = width + 'px';
       this.canvas.style.height = height + 'px';
-      this.exposed.side = this.side;
-      this.exposed.cell = this.cell;
-      this.exposed.codes = this.codes;
+      Object.assign(this.exposed, { side: this.cols, cell: this.cell, per: this.per, lo: this.lo, hi: this.hi });
       this.markAll();
+    }
+
+    /** Recomputes map pixels [p0, p1] from the codes. */
+    fillPixels(p0, p1) {
+      const px = this.px, codes = this.codes, per = this.per, lo = this.lo, hi = this.hi;
+      const total = this.cols * this.rows;
+      if (per === 1) {
+        for (let p = p0; p <= p1; p++) {
+          const i = lo + p;
+          px[p] = i < hi ? STATE_PX[codes[i]] : WHITE_PX;
+        }
+        return;
+      }
+      const count = [0, 0, 0, 0, 0];
+      for (let p = p0; p <= p1 && p < total; p++) {
+        const s = lo + p * per;
+        if (s >= hi) { px[p] = WHITE_PX; continue; }
+        const e = Math.min(hi, s + per);
+        count[0] = count[1] = count[2] = count[3] = count[4] = 0;
+        for (let i = s; i < e; i++) count[codes[i]]++;
+        let r = 0, g = 0, b = 0, only = -1, kinds = 0;
+        for (let c = 0; c < 5; c++) {
+          if (!count[c]) continue;
+          kinds++;
+          only = c;
+          r += count[c] * STATE_BLEND[c][0];
+          g += count[c] * STATE_BLEND[c][1];
+          b += count[c] * STATE_BLEND[c][2];
+        }
+        const len = e - s;
+        px[p] = kinds === 1 ? STATE_PX[only] : packRgb(Math.round(r / len), Math.round(g / len), Math.round(b / len));
+      }
     }
 
     paint() {
       if (this.n < 0 || (!this.full && this.dirtyHi < this.dirtyLo)) return false;
-      const ctx = this.ctx, side = this.side, cell = this.cell;
+      const ctx = this.ctx, cols = this.cols, cell = this.cell;
       ctx.imageSmoothingEnabled = false;
       if (this.full) {
         ctx.fillStyle = '#ffffff';
         ctx.fillRect(0, 0, this.canvas.width, this.canvas.height);
       }
-      if (this.n > 0) {
-        const y0 = this.full ? 0 : Math.floor(this.dirtyLo / side);
-        const y1 = this.full ? this.rows - 1 : Math.min(this.rows - 1, Math.floor(this.dirtyHi / side));
+      const lo = Math.max(this.lo, this.full ? this.lo : this.dirtyLo);
+      const hi = Math.min(this.hi - 1, this.full ? this.hi - 1 : this.dirtyHi);
+      if (this.n > 0 && hi >= lo) {
+        const p0 = this.full ? 0 : Math.floor((lo - this.lo) / this.per);
+        const p1 = this.full ? cols * this.rows - 1 : Math.floor((hi - this.lo) / this.per);
+        this.fillPixels(p0, p1);
+        const y0 = Math.floor(p0 / cols), y1 = Math.min(this.rows - 1, Math.floor(p1 / cols));
         const h = y1 - y0 + 1;
-        this.offCtx.putImageData(this.img, 0, 0, 0, y0, side, h);
-        ctx.drawImage(this.off, 0, y0, side, h, 0, y0 * cell, side * cell, h * cell);
+        this.offCtx.putImageData(this.img, 0, 0, 0, y0, cols, h);
+        ctx.drawImage(this.off, 0, y0, cols, h, 0, y0 * cell, cols * cell, h * cell);
       }
       this.full = false;
       this.dirtyLo = Infinity;
@@ -596,21 +669,44 @@
       return true;
     }
 
-    /** Partitions per state code. */
+    /** Partitions per state code, of the whole job. */
     histogram() {
+      return this.counts(0, this.n);
+    }
+
+    /** Partitions per state code in [s, e). */
+    counts(s, e) {
       const counts = [0, 0, 0, 0, 0];
       const codes = this.codes;
-      for (let i = 0, n = codes.length; i < n; i++) counts[codes[i]]++;
+      for (let i = s; i < e; i++) counts[codes[i]]++;
       return counts;
     }
 
-    partitionAt(offsetX, offsetY) {
-      if (this.n <= 0) return -1;
+    /** The partitions [s, e) under a canvas point, or null. */
+    rangeAt(offsetX, offsetY) {
+      if (this.n <= 0) return null;
       const x = Math.floor(offsetX / this.cell), y = Math.floor(offsetY / this.cell);
-      if (x < 0 || y < 0 || x >= this.side || y >= this.rows) return -1;
-      const i = y * this.side + x;
-      return i < this.n ? i : -1;
+      if (x < 0 || y < 0 || x >= this.cols || y >= this.rows) return null;
+      const s = this.lo + (y * this.cols + x) * this.per;
+      if (s >= this.hi) return null;
+      return [s, Math.min(this.hi, s + this.per)];
     }
+
+    partitionAt(offsetX, offsetY) {
+      const r = this.rangeAt(offsetX, offsetY);
+      return r ? r[0] : -1;
+    }
+  }
+  /** The most map rows drawn (canvas pixels), so that the map fits a screen. */
+  PartitionMap.MAX_H = 600;
+
+  /** "partitions 1,200–1,299: 80 done · 20 pending" (or one partition and its state). */
+  function rangeText(map, s, e) {
+    if (e - s === 1) return `partition ${fmtInt(s)}: ${STATE_NAMES[map.codes[s]] || map.codes[s]}`;
+    const c = map.counts(s, e);
+    const parts = [];
+    for (let k = 0; k < c.length; k++) if (c[k]) parts.push(`${fmtInt(c[k])} ${STATE_NAMES[k]}`);
+    return `partitions ${fmtInt(s)}–${fmtInt(e - 1)} (${fmtInt(e - s)}): ${parts.join(' · ')}`;
   }
 
   // ------------------------------------------------------------------------------- job tables
@@ -618,7 +714,8 @@
   function jobRowCreate(job) {
     const link = h('a', { class: 'job-name', href: jobLink(job.id), 'data-job-link': job.id });
     const tr = h('tr', { 'data-job': job.id },
-      h('td', { 'data-col': 'job' }, link, h('div', { class: 'job-id', text: job.id }), h('div', { class: 'narrow-only' }, badge(job.status))),
+      h('td', { 'data-col': 'job' }, link, h('div', { class: 'job-id', text: job.id }), h('div', { class: 'narrow-only' }, badge(job.status)),
+        h('div', { class: 'job-waiting small', hidden: true })),
       h('td', { 'data-col': 'status', class: 'hide-narrow' }, badge(job.status)),
       h('td', { 'data-col': 'progress', class: 'progress-cell' }, bar(false),
         h('span', { class: 'small muted' }, h('span', { class: 'pct' }), h('span', { class: 'hide-narrow' }))),
@@ -631,7 +728,10 @@
   function jobRowUpdate(tr, job) {
     const [cJob, cStatus, cProg, cRate, cEta, cCreated] = tr.children;
     setText(cJob.firstChild, jobTitle(job));
-    setBadge(cJob.lastChild.firstChild, job.status);
+    if (job.dataJob) cJob.firstChild.href = '#/data-jobs/' + encodeURIComponent(job.dataJob);
+    setBadge(cJob.children[2].firstChild, job.status);
+    cJob.children[3].hidden = !job.waiting;
+    setText(cJob.children[3], job.waiting ? 'waiting: ' + job.waiting : '');
     setBadge(cStatus.firstChild, job.status);
     const p = setBar(cProg.firstChild, job);
     const [pct, counts] = cProg.lastChild.children;
@@ -854,7 +954,7 @@
       error,
       h('section', { class: 'card' },
         h('div', { class: 'table-wrap' }, h('table', { id: 'workers-table' },
-          h('thead', null, h('tr', null, ['Kind', 'Name', 'Capabilities', 'Remote', 'Done', 'Failed', 'Rate', 'Running', 'Connected', 'Draining']
+          h('thead', null, h('tr', null, ['Kind', 'Name', 'Capabilities', 'Remote', 'Done', 'Failed', 'Rate', 'Running', 'Connected']
             .map((t, i) => h('th', { class: i >= 4 && i <= 6 ? 'num' : null, text: t })))),
           tbody)),
         empty));
@@ -879,7 +979,7 @@
       syncRows(tbody, sorted, (w) => w.id,
         (w) => h('tr', { 'data-worker': w.id },
           cell('kind'), cell('name'), cell('capabilities'), cell('remote', 'small mono'), cell('done', 'num'),
-          cell('failed', 'num'), cell('rate', 'num'), cell('running'), cell('connected', 'nowrap'), cell('draining')),
+          cell('failed', 'num'), cell('rate', 'num'), cell('running'), cell('connected', 'nowrap')),
         (tr, w) => {
           const c = tr.children;
           if (c[0].childNodes.length !== 2) c[0].replaceChildren(h('span'), h('div', { class: 'job-id', 'data-trust': '' }));
@@ -887,16 +987,17 @@
           setText(c[0].lastChild, w.trust || '');
           c[0].lastChild.title = w.trust === 'untrusted' ? 'its answers are validated against other hosts\' answers'
             : 'its answers count as validated';
-          if (!c[1].firstChild) c[1].append(h('b'), h('div', { class: 'job-id' }));
-          setText(c[1].firstChild, w.name || '–');
-          setText(c[1].lastChild, w.id);
+          if (!c[1].firstChild) c[1].append(h('b'), h('div', { class: 'job-id' }), h('span', { class: 'badge draining', 'data-draining': '', hidden: true, text: 'draining' }));
+          setText(c[1].children[0], w.name || '–');
+          setText(c[1].children[1], w.id);
+          c[1].children[2].hidden = !w.draining;
           // Rebuild the structured cells only when they changed.
           const sig = JSON.stringify([w.capabilities, w.running, w.combining, w.jobs]);
           if (signature.get(w.id) !== sig) {
             signature.set(w.id, sig);
             c[2].replaceChildren(capsNode(w.capabilities));
             if (w.jobs && w.jobs.length) {
-              c[2].append(h('div', { class: 'caps' }, 'only for ', w.jobs.map((j, i) => [i ? ', ' : '', h('a', { href: jobLink(j), text: j })])));
+              c[2].append(h('div', { class: 'caps', 'data-only-for': '' }, 'only for ', w.jobs.map((j, i) => [i ? ', ' : '', h('a', { href: jobLink(j), text: j })])));
             }
             c[7].replaceChildren(runningNode(w.running, w.combining));
           }
@@ -906,7 +1007,6 @@
           setText(c[6], fmtRate(w.rate));
           setText(c[8], ago(w.connectedAt));
           c[8].title = fmtDateTime(w.connectedAt);
-          setText(c[9], w.draining ? 'draining' : 'no');
           setAttr(tr, 'data-draining', !!w.draining);
         });
       const byKind = {};
@@ -1050,10 +1150,17 @@
           stat('done', 'partitions done'), stat('running', 'running'), stat('failed', 'failed attempts'),
           stat('retried', 'retried'), stat('rate', 'tasks/s'), stat('eta', 'ETA')),
         mk('jobError', 'div', { class: 'job-error', id: 'job-error', hidden: true }),
+        mk('reused', 'p', { class: 'small muted', id: 'job-reused', hidden: true }),
+        mk('waiting', 'div', { class: 'notice waiting', id: 'job-waiting', hidden: true }),
         h('h2', { style: 'margin-top:14px' }, 'Throughput'),
         mk('chart', 'canvas', { id: 'job-rate-chart', class: 'chart' })),
       h('section', { class: 'card', id: 'map-card' },
         h('div', { class: 'row spread' }, h('h2', { text: 'Partitions' }), mk('mapInfo', 'span', { class: 'muted small', id: 'map-info' })),
+        mk('mapTools', 'div', { class: 'row map-tools', hidden: true },
+          mk('zoomIn', 'button', { type: 'button', class: 'secondary small', id: 'map-zoom-in', text: 'Zoom in', title: 'the middle quarter of the range shown' }),
+          mk('zoomOut', 'button', { type: 'button', class: 'secondary small', id: 'map-zoom-out', text: 'Zoom out' }),
+          mk('zoomAll', 'button', { type: 'button', class: 'secondary small', id: 'map-zoom-all', text: 'Whole job' }),
+          h('span', { class: 'muted small', text: 'click to zoom in, drag to pick a range' })),
         mk('mapEmpty', 'p', { class: 'empty', text: 'Waiting for the partition count…' }),
         mk('mapWrap', 'div', { class: 'map-wrap' }, mk('map', 'canvas', { id: 'map', width: 1, height: 1 })),
         mk('mapHover', 'div', { id: 'map-hover' }),
@@ -1241,11 +1348,54 @@
       E.rerunError.setAttribute('role', 'alert');
     }
 
-    E.map.addEventListener('mousemove', (ev) => {
-      const i = map.partitionAt(ev.offsetX, ev.offsetY);
-      setText(E.mapHover, i < 0 ? '' : `partition ${fmtInt(i)}: ${STATE_NAMES[map.codes[i]] || map.codes[i]}`);
+    // Hover: the range under the pointer and its partitions per state; drag: that range; click: zoom.
+    let drag = null;
+    const hoverText = (ev) => {
+      const r = map.rangeAt(ev.offsetX, ev.offsetY);
+      if (!r) return '';
+      if (drag) {
+        const s = Math.min(drag[0], r[0]), e = Math.max(drag[1], r[1]);
+        return 'release to show ' + rangeText(map, s, e);
+      }
+      return rangeText(map, r[0], r[1]);
+    };
+    E.map.addEventListener('mousemove', (ev) => setText(E.mapHover, hoverText(ev)));
+    E.map.addEventListener('mouseleave', () => { drag = null; setText(E.mapHover, ''); });
+    E.map.addEventListener('mousedown', (ev) => {
+      if (ev.button !== 0) return;
+      drag = map.rangeAt(ev.offsetX, ev.offsetY);
+      ev.preventDefault();
     });
-    E.map.addEventListener('mouseleave', () => setText(E.mapHover, ''));
+    E.map.addEventListener('mouseup', (ev) => {
+      const from = drag;
+      drag = null;
+      const r = map.rangeAt(ev.offsetX, ev.offsetY);
+      if (!from || !r) return;
+      if (from[0] === r[0]) {
+        // a click: four times closer around the point (a single partition cannot be zoomed into)
+        const span = map.hi - map.lo;
+        if (span <= 1 || (map.per === 1 && span <= 64)) return;
+        const want = Math.max(64, Math.ceil(span / 4));
+        zoomTo(r[0] - want / 2, r[0] + want / 2);
+      } else {
+        zoomTo(Math.min(from[0], r[0]), Math.max(from[1], r[1]));
+      }
+    });
+    function zoomTo(lo, hi) {
+      const span = Math.max(1, Math.round(hi - lo));
+      lo = Math.max(0, Math.min(map.n - span, Math.round(lo)));
+      map.view(lo, lo + span);
+      scope.invalidate('map');
+    }
+    E.zoomIn.addEventListener('click', () => {
+      const span = map.hi - map.lo, q = Math.max(1, Math.ceil(span / 4));
+      zoomTo(map.lo + (span - q) / 2, map.lo + (span - q) / 2 + q);
+    });
+    E.zoomOut.addEventListener('click', () => {
+      const span = map.hi - map.lo;
+      zoomTo(map.lo - span * 1.5, map.hi + span * 1.5);
+    });
+    E.zoomAll.addEventListener('click', () => zoomTo(0, map.n));
 
     // The map follows its container's width (window resizes, a scrollbar appearing).
     if (window.ResizeObserver) {
@@ -1287,6 +1437,16 @@
       const showError = job.error && !(job.status === 'cancelled' && job.error === 'cancelled');
       E.jobError.hidden = !showError;
       setText(E.jobError, showError ? job.error : '');
+      E.waiting.hidden = !job.waiting;
+      setText(E.waiting, job.waiting ? 'waiting: ' + job.waiting : '');
+      const reusedSig = job.reused ? job.reused.from + '/' + job.reused.partitions : '';
+      if (E.reused.dataset.sig !== reusedSig) {
+        E.reused.dataset.sig = reusedSig;
+        E.reused.hidden = !job.reused;
+        E.reused.replaceChildren(...(job.reused ? ['reused ', h('b', { text: fmtInt(job.reused.partitions) }),
+          ` partition${job.reused.partitions === 1 ? '' : 's'} of job `, h('a', { href: jobLink(job.reused.from), text: job.reused.from }),
+          ' (same code, parameters and partitions): not computed again'] : []));
+      }
       if (!st.paramsFilled && job.params !== undefined) {
         E.rerunParams.value = JSON.stringify(job.params || {}, null, 2);
         st.paramsFilled = true;
@@ -1302,7 +1462,7 @@
 
     let detailsSig = '';
     function renderDetails(job) {
-      const sig = JSON.stringify([job.name, job.function, job.code, job.rerunOf, job.options, job.params, job.createdAt, job.finishedAt, job.partitions]);
+      const sig = JSON.stringify([job.name, job.function, job.code, job.rerunOf, job.dataJob, job.options, job.params, job.createdAt, job.finishedAt, job.partitions]);
       if (sig === detailsSig) return;
       detailsSig = sig;
       const rows = [];
@@ -1316,6 +1476,7 @@
         row('function', job.function);
       }
       if (job.rerunOf) row('re-run of', h('a', { href: jobLink(job.rerunOf), text: job.rerunOf }));
+      if (job.dataJob) row('phase of', h('a', { id: 'job-data-job', href: '#/data-jobs/' + encodeURIComponent(job.dataJob), text: job.dataJob }));
       row('partitions', job.partitions == null ? 'not known yet' : fmtInt(job.partitions));
       row('created', fmtDateTime(job.createdAt));
       if (job.finishedAt) row('finished', fmtDateTime(job.finishedAt));
@@ -1342,7 +1503,13 @@
       map.paint();
       const counts = map.histogram();
       legend.querySelectorAll('[data-code]').forEach((el) => setText(el.querySelector('b'), fmtInt(counts[+el.dataset.code])));
-      setText(E.mapInfo, `${fmtInt(map.n)} partitions · ${map.side}×${map.rows}` + (map.cell > 1 ? ` · ${map.cell}px cells` : ''));
+      const span = map.hi - map.lo;
+      E.mapTools.hidden = map.n <= 64;
+      E.zoomAll.disabled = E.zoomOut.disabled = !map.zoomed;
+      E.zoomIn.disabled = span <= 1;
+      setText(E.mapInfo, (map.zoomed ? `partitions ${fmtInt(map.lo)}–${fmtInt(map.hi - 1)} of ${fmtInt(map.n)}` : `${fmtInt(map.n)} partitions`)
+        + ` · ${map.cols}×${map.rows}`
+        + (map.per > 1 ? ` · ${fmtInt(map.per)} partitions per pixel` : map.cell > 1 ? ` · ${map.cell}px cells` : ''));
     }
 
     function renderChart() {
@@ -1365,7 +1532,12 @@
         end = now;
       }
       if (end - lo < 60) lo = end - 60;
-      drawRateChart(E.chart, st.history, lo, end, { emptyText: job && job.status === 'preparing' ? 'preparing…' : 'no completions yet' });
+      let emptyText = job && job.status === 'preparing' ? 'preparing…' : 'no completions yet';
+      if (job && !LIVE.has(job.status) && job.counts && job.counts.done > 0) {
+        // finished before this coordinator started (or long ago): no per-second record is kept
+        emptyText = `no per-second record kept: ${fmtInt(job.counts.done)} partitions, ${etaText(job)}`;
+      }
+      drawRateChart(E.chart, st.history, lo, end, { emptyText });
     }
 
     function renderWorkers() {
@@ -1558,6 +1730,342 @@
     let at = 0;
     for (const c of chunks) { out.set(c, at); at += c.length; }
     return out;
+  }
+
+  // ------------------------------------------------------------------------------- data
+
+  /** A simple table: columns [{label, num}], one row per item built by cells(item) → [node|text]. */
+  function simpleTable(id, columns) {
+    const tbody = h('tbody');
+    const table = h('table', { id },
+      h('thead', null, h('tr', null, columns.map((c) => h('th', { class: c.num ? 'num' : null, text: c.label })))),
+      tbody);
+    return { el: h('div', { class: 'table-wrap' }, table), tbody };
+  }
+
+  function fillRows(tbody, items, key, cells) {
+    syncRows(tbody, items, key, (item) => h('tr', { 'data-id': key(item) }),
+      (tr, item) => {
+        const sig = JSON.stringify(item);
+        if (tr.dataset.sig === sig) return;
+        tr.dataset.sig = sig;
+        tr.replaceChildren(...cells(item).map((c) => (c instanceof Node && c.tagName === 'TD' ? c : h('td', null, c))));
+      });
+  }
+
+  const num = (text) => h('td', { class: 'num', text });
+  const dataJobLink = (j) => '#/data-jobs/' + encodeURIComponent(j.id);
+
+  /** Datasets (list, upload, columns) and the MapReduce and query jobs over them. */
+  function pageData(scope) {
+    document.title = 'Data · Partita';
+    const E = {};
+    const error = h('div', { class: 'field-error top', 'data-field': '', role: 'alert' });
+    const sets = simpleTable('datasets-table', [{ label: 'Dataset' }, { label: 'Format' }, { label: 'State' },
+      { label: 'Lines', num: true }, { label: 'Size', num: true }, { label: 'Columns' }, { label: 'Created' }]);
+    const djobs = simpleTable('data-jobs-table', [{ label: 'Job' }, { label: 'Kind' }, { label: 'Dataset' },
+      { label: 'State' }, { label: 'Phase' }, { label: 'Output records', num: true }, { label: 'Created' }]);
+    E.form = h('form', { id: 'upload-form', class: 'row', novalidate: true, 'data-write': true },
+      h('span', null, h('label', { for: 'upload-file', text: 'File' }),
+        E.file = h('input', { type: 'file', id: 'upload-file', name: 'file' })),
+      h('span', null, h('label', { for: 'upload-format', text: 'Format' }),
+        E.format = h('select', { id: 'upload-format', name: 'format' },
+          ['text', 'csv', 'jsonl'].map((f) => h('option', { value: f, text: f })))),
+      h('span', null, h('label', { for: 'upload-name', text: 'Name' }),
+        E.name = h('input', { type: 'text', id: 'upload-name', name: 'name', placeholder: 'the file’s name', autocomplete: 'off' })),
+      E.upload = h('button', { type: 'submit', id: 'upload', text: 'Upload' }),
+      E.status = h('span', { class: 'muted small', id: 'upload-status' }));
+    E.formError = h('div', { class: 'field-error', 'data-field': 'upload', id: 'upload-error' });
+    app.replaceChildren(
+      h('div', { class: 'page-head' }, h('h1', { text: 'Data' }),
+        h('span', { class: 'sub', text: 'datasets, and the MapReduce and query jobs that read them' })),
+      error,
+      h('section', { class: 'card' }, h('h2', { text: 'Datasets' }), sets.el,
+        E.setsEmpty = h('p', { class: 'empty', text: 'No datasets yet.' }),
+        h('h2', { style: 'margin-top:14px', 'data-write': true, text: 'Upload a dataset' }), E.form, E.formError),
+      h('section', { class: 'card' }, h('h2', { text: 'MapReduce and query jobs' }), djobs.el,
+        E.jobsEmpty = h('p', { class: 'empty', text: 'No MapReduce or query jobs yet.' })));
+
+    E.file.addEventListener('change', () => {
+      const f = E.file.files && E.file.files[0];
+      if (!f) return;
+      if (!E.name.value) E.name.value = f.name.replace(/\.[^.]*$/, '');
+      const ext = (/\.([a-z]+)$/i.exec(f.name) || [])[1];
+      if (ext && ['csv', 'jsonl'].includes(ext.toLowerCase())) E.format.value = ext.toLowerCase();
+    });
+    E.form.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      setText(E.formError, '');
+      const f = E.file.files && E.file.files[0];
+      if (!f) { setText(E.formError, 'pick a file to upload'); return; }
+      const q = `format=${encodeURIComponent(E.format.value)}&name=${encodeURIComponent(E.name.value.trim() || f.name)}`;
+      E.upload.disabled = true;
+      setText(E.status, 'Uploading ' + fmtBytes(f.size) + '…');
+      try {
+        const res = await fetch('/api/datasets?' + q, { method: 'POST', body: f,
+          headers: authHeaders({ 'content-type': 'application/octet-stream', accept: 'application/json' }) });
+        const body = await res.json().catch(() => null);
+        if (!res.ok) throw new Error((body && body.message) || `${res.status} ${res.statusText}`);
+        location.hash = '#/data/' + encodeURIComponent(body.id);
+      } catch (e) {
+        setText(E.formError, e.message);
+      } finally {
+        if (scope.alive) { E.upload.disabled = false; setText(E.status, ''); }
+      }
+    });
+
+    let items = null, jobs = null;
+    async function load() {
+      try {
+        const [d, m, q] = await Promise.all([api('GET', '/api/datasets'), api('GET', '/api/mapreduce'), api('GET', '/api/queries')]);
+        items = d.items || [];
+        jobs = (m.items || []).concat(q.items || []).sort((a, b) => (b.createdAt || 0) - (a.createdAt || 0));
+        setText(error, '');
+        scope.invalidate();
+      } catch (e) {
+        setText(error, e.message);
+      }
+    }
+    scope.onRender(() => {
+      if (!items) return;
+      fillRows(sets.tbody, items, (d) => d.id, (d) => [
+        h('td', null, h('a', { class: 'job-name', href: '#/data/' + encodeURIComponent(d.id), text: d.name || d.id }), h('div', { class: 'job-id', text: d.id })),
+        d.format, badge(d.status), num(fmtInt(d.lines)), num(fmtBytes(d.bytes)),
+        h('td', { class: 'small', text: (d.columns || []).join(', ') }), h('td', { class: 'nowrap small muted', text: fmtDateTime(d.createdAt) })]);
+      E.setsEmpty.hidden = items.length > 0;
+      fillRows(djobs.tbody, jobs, (j) => j.id, (j) => [
+        h('td', null, h('a', { class: 'job-name', href: dataJobLink(j), text: j.name || j.id }), h('div', { class: 'job-id', text: j.id })),
+        j.kind, h('td', null, h('a', { href: '#/data/' + encodeURIComponent(j.dataset), text: j.dataset })),
+        badge(j.status), j.phase || '–', num(j.output ? fmtInt(j.output.records) : '–'),
+        h('td', { class: 'nowrap small muted', text: fmtDateTime(j.createdAt) })]);
+      E.jobsEmpty.hidden = jobs.length > 0;
+    });
+    load();
+    scope.every(3000, load);
+  }
+
+  /** One dataset: its description and columns. */
+  function pageDataset(scope, id) {
+    document.title = `Dataset ${id} · Partita`;
+    const kv = h('dl', { class: 'kv', id: 'dataset-details' });
+    const error = h('div', { class: 'field-error top', 'data-field': '', role: 'alert' });
+    const title = h('h1', { id: 'dataset-title', text: id });
+    const cols = h('div', { id: 'dataset-columns', class: 'caps' });
+    app.replaceChildren(h('div', { class: 'page-head' }, title, h('a', { href: '#/data', text: 'All data' })), error,
+      h('section', { class: 'card' }, h('h2', { text: 'Dataset' }), kv, h('h2', { style: 'margin-top:14px', text: 'Columns' }), cols));
+    async function load() {
+      try {
+        const d = await api('GET', '/api/datasets/' + encodeURIComponent(id));
+        setText(title, d.name || id);
+        document.title = `${d.name || id} · Partita`;
+        const rows = [];
+        const row = (k, v) => { if (v != null && v !== '') rows.push(h('dt', { text: k }), h('dd', null, v)); };
+        row('id', h('span', { class: 'mono', text: d.id }));
+        row('format', d.format);
+        row('state', badge(d.status));
+        row('source', d.source);
+        row('lines', fmtInt(d.lines));
+        row('size', fmtBytes(d.bytes));
+        row('splits', d.splits == null ? null : fmtInt(d.splits));
+        row('created', fmtDateTime(d.createdAt));
+        kv.replaceChildren(...rows);
+        cols.replaceChildren(...((d.columns || []).length
+          ? d.columns.map((c, i) => [i ? ' · ' : '', h('b', { text: c })])
+          : [h('span', { class: 'muted', text: d.format === 'text' ? 'text: one record per line, no columns' : 'none found' })]).flat());
+        if (d.status === 'ready') return true;
+      } catch (e) {
+        setText(error, e.status === 404 ? `There is no dataset with id ${id}.` : e.message);
+        return true;
+      }
+      return false;
+    }
+    load().then((final) => { if (!final) scope.every(2000, load); });
+  }
+
+  /** A MapReduce or query job: phases, counters, skipped records, output preview and download. */
+  function pageDataJob(scope, id) {
+    document.title = `Data job ${id} · Partita`;
+    const E = {};
+    const error = h('div', { class: 'field-error top', 'data-field': '', role: 'alert' });
+    app.replaceChildren(
+      h('div', { class: 'page-head' },
+        h('div', null, E.title = h('h1', { id: 'data-job-title', text: id }), h('div', { class: 'sub mono', text: id })),
+        h('div', { class: 'row' }, E.status = h('span', { class: 'badge', id: 'data-job-status' }),
+          E.cancel = h('button', { class: 'danger', id: 'data-job-cancel', type: 'button', hidden: true, text: 'Cancel', 'data-write': true }))),
+      error,
+      h('section', { class: 'card' }, h('h2', { text: 'Phases' }), E.phases = h('div', { id: 'data-job-phases' }),
+        E.jobError = h('div', { class: 'job-error', id: 'data-job-error', hidden: true })),
+      h('div', { class: 'grid two' },
+        h('section', { class: 'card' }, h('h2', { text: 'Counters' }), E.counters = h('div', { id: 'data-job-counters' })),
+        h('section', { class: 'card' }, h('h2', { text: 'Skipped records' }), E.skipped = h('div', { id: 'data-job-skipped' }))),
+      h('section', { class: 'card', style: 'margin-top:16px' }, h('h2', { text: 'Output' }),
+        E.outStatus = h('p', { class: 'muted', id: 'data-job-output-status', text: 'Available once the job is done.' }),
+        E.preview = h('pre', { class: 'preview', id: 'data-job-output', hidden: true }),
+        E.download = h('a', { id: 'data-job-download', hidden: true, text: 'Download the output (JSON lines)' })),
+      h('section', { class: 'card' }, h('h2', { text: 'Details' }), E.details = h('dl', { class: 'kv', id: 'data-job-details' })));
+    let kindPath = null, job = null, previewed = false;
+    E.cancel.addEventListener('click', async () => {
+      try { job = await api('DELETE', `/api/${kindPath}/${encodeURIComponent(id)}`); render(); } catch (e) { setText(error, e.message); }
+    });
+    async function load() {
+      try {
+        if (!kindPath) {
+          for (const k of ['mapreduce', 'queries']) {
+            try { job = await api('GET', `/api/${k}/${encodeURIComponent(id)}`); kindPath = k; break; } catch (e) { if (e.status !== 404) throw e; }
+          }
+          if (!kindPath) { setText(error, `There is no MapReduce or query job with id ${id}.`); return; }
+        } else {
+          job = await api('GET', `/api/${kindPath}/${encodeURIComponent(id)}`);
+        }
+        render();
+      } catch (e) {
+        setText(error, e.message);
+      }
+    }
+    function counterTable(obj, tid) {
+      const entries = Object.entries(obj || {});
+      if (!entries.length) return h('p', { class: 'empty', text: 'None.' });
+      const rows = [];
+      for (const [phase, v] of entries) {
+        if (v && typeof v === 'object' && !Array.isArray(v)) {
+          for (const [k, n] of Object.entries(v)) rows.push([phase, k, n]);
+        } else {
+          rows.push(['', phase, v]);
+        }
+      }
+      return h('div', { class: 'table-wrap' }, h('table', { id: tid },
+        h('thead', null, h('tr', null, h('th', { text: 'Phase' }), h('th', { text: 'Counter' }), h('th', { class: 'num', text: 'Value' }))),
+        h('tbody', null, rows.map(([p, k, n]) => h('tr', { 'data-counter': (p ? p + '.' : '') + k },
+          h('td', { text: p }), h('td', { text: k }),
+          h('td', { class: 'num', text: typeof n === 'number' ? fmtInt(n) : typeof n === 'object' ? short(JSON.stringify(n), 200) : String(n) }))))));
+    }
+    function render() {
+      if (!job) return;
+      setText(E.title, (job.name || id) + ' · ' + job.kind);
+      document.title = `${job.name || id} · Partita`;
+      setBadge(E.status, job.status);
+      E.cancel.hidden = ['done', 'failed', 'cancelled'].includes(job.status);
+      const phases = [];
+      for (const [name, jid] of Object.entries(job.jobs || {})) {
+        phases.push(h('div', { 'data-phase': name }, h('b', { text: name }), ' phase: ', h('a', { href: jobLink(jid), text: jid })));
+      }
+      E.phases.replaceChildren(h('p', { class: 'small' }, 'now: ', h('b', { id: 'data-job-phase', text: job.phase || '–' }),
+        ` · dataset `, h('a', { href: '#/data/' + encodeURIComponent(job.dataset), text: job.dataset }),
+        job.reducers != null ? ` · ${job.reducers} reducers` : '', job.splits != null ? ` · ${fmtInt(job.splits)} splits` : ''), ...phases);
+      E.jobError.hidden = !job.error;
+      setText(E.jobError, job.error || '');
+      E.counters.replaceChildren(counterTable(job.counters, 'data-job-counters-table'));
+      E.skipped.replaceChildren(counterTable(job.skipped, 'data-job-skipped-table'));
+      const rows = [];
+      const row = (k, v) => { if (v != null && v !== '') rows.push(h('dt', { text: k }), h('dd', null, v)); };
+      row('id', h('span', { class: 'mono', text: job.id }));
+      row('kind', job.kind);
+      row('function', job.function);
+      if (job.plan) row('plan', h('pre', { class: 'preview', text: JSON.stringify(job.plan, null, 2) }));
+      row('created', fmtDateTime(job.createdAt));
+      if (job.finishedAt) row('finished', fmtDateTime(job.finishedAt));
+      E.details.replaceChildren(...rows);
+      if (job.status === 'done' && !previewed) {
+        previewed = true;
+        preview();
+      } else if (job.status !== 'done') {
+        setText(E.outStatus, ['failed', 'cancelled'].includes(job.status) ? `No output: the job ${job.status === 'failed' ? 'failed' : 'was cancelled'}.` : 'Available once the job is done.');
+      }
+    }
+    async function preview() {
+      const url = `/api/${kindPath}/${encodeURIComponent(id)}/output`;
+      E.download.href = withToken(url);
+      E.download.setAttribute('download', id + '.jsonl');
+      E.download.hidden = false;
+      try {
+        const res = await fetch(url, { headers: authHeaders({}) });
+        if (!res.ok) throw new Error(`${res.status} ${res.statusText}`);
+        const reader = res.body.getReader();
+        const chunks = [];
+        let size = 0, more = false;
+        while (size < 32 * 1024) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          chunks.push(value);
+          size += value.length;
+        }
+        if (size >= 32 * 1024) { more = true; reader.cancel().catch(() => {}); }
+        const text = new TextDecoder().decode(concatBytes(chunks));
+        const lines = text.split('\n').filter((l) => l !== '');
+        const shown = lines.slice(0, 50);
+        setText(E.preview, shown.join('\n') + (more || lines.length > 50 ? '\n… (first records; download for the whole output)' : ''));
+        E.preview.hidden = false;
+        const out = job.output || {};
+        setText(E.outStatus, `${fmtInt(out.records)} records in ${fmtInt(out.parts)} part${out.parts === 1 ? '' : 's'}, ${fmtBytes(out.bytes)}`);
+      } catch (e) {
+        setText(E.outStatus, 'Cannot load the output: ' + e.message);
+        previewed = false;
+      }
+    }
+    load();
+    scope.every(2000, () => { if (!job || !['done', 'failed', 'cancelled'].includes(job.status)) load(); });
+  }
+
+  // ------------------------------------------------------------------------------- calls
+
+  /** Grid calls and the call cache (live calls, hit rate, per function) and registered functions. */
+  function pageCalls(scope) {
+    document.title = 'Calls · Partita';
+    const stat = (sid, label) => h('div', { class: 'stat' }, h('b', { id: sid, text: '–' }), h('span', { text: label }));
+    const error = h('div', { class: 'field-error top', 'data-field': '', role: 'alert' });
+    const per = simpleTable('cache-functions', [{ label: 'Function' }, { label: 'Hit rate', num: true }, { label: 'Hits', num: true },
+      { label: 'Misses', num: true }, { label: 'Merged', num: true }, { label: 'Executions', num: true }, { label: 'Failures', num: true },
+      { label: 'Entries', num: true }, { label: 'Size', num: true }]);
+    const fns = simpleTable('functions-table', [{ label: 'Function' }, { label: 'Runtime' }, { label: 'Version' }, { label: 'Pure' }, { label: 'Timeout' }]);
+    const perEmpty = h('p', { class: 'empty', text: 'No calls yet.' });
+    const fnsEmpty = h('p', { class: 'empty', text: 'No functions registered. POST /api/functions registers a JavaScript function; Java workers bring theirs.' });
+    app.replaceChildren(
+      h('div', { class: 'page-head' }, h('h1', { text: 'Calls' }), h('span', { class: 'sub', text: 'grid calls, the call cache and the functions they run' })),
+      error,
+      h('section', { class: 'card' }, h('h2', { text: 'Calls now' }),
+        h('div', { class: 'stats' }, stat('calls-live', 'live calls'), stat('calls-queued', 'queued'), stat('calls-running', 'running'),
+          stat('calls-suspended', 'waiting on calls'))),
+      h('section', { class: 'card' }, h('h2', { text: 'Cache' }),
+        h('div', { class: 'stats' }, stat('cache-hit-rate', 'hit rate'), stat('cache-hits', 'hits'), stat('cache-misses', 'misses'),
+          stat('cache-entries', 'entries'), stat('cache-bytes', 'size'), stat('cache-reused', 'job partitions reused')),
+        h('h2', { style: 'margin-top:14px', text: 'Per function' }), per.el, perEmpty),
+      h('section', { class: 'card' }, h('h2', { text: 'Registered functions' }), fns.el, fnsEmpty));
+    const rate = (hits, misses) => (hits + misses > 0 ? (100 * hits / (hits + misses)).toFixed(1) + '%' : '–');
+    let stats = null, functions = null;
+    async function load() {
+      try {
+        [stats, functions] = await Promise.all([api('GET', '/api/cache/stats'), api('GET', '/api/functions')]);
+        setText(error, '');
+        scope.invalidate();
+      } catch (e) {
+        setText(error, e.message);
+      }
+    }
+    scope.onRender(() => {
+      if (!stats) return;
+      const c = stats.calls || {};
+      setText(document.getElementById('calls-live'), fmtInt(c.live));
+      setText(document.getElementById('calls-queued'), fmtInt(c.queued));
+      setText(document.getElementById('calls-running'), fmtInt(c.running));
+      setText(document.getElementById('calls-suspended'), fmtInt(c.suspended));
+      setText(document.getElementById('cache-hit-rate'), rate(stats.hits || 0, stats.misses || 0));
+      setText(document.getElementById('cache-hits'), fmtInt(stats.hits));
+      setText(document.getElementById('cache-misses'), fmtInt(stats.misses));
+      setText(document.getElementById('cache-entries'), fmtInt(stats.entries));
+      setText(document.getElementById('cache-bytes'), fmtBytes(stats.bytes) + (stats.maxBytes ? ' of ' + fmtBytes(stats.maxBytes) : ''));
+      setText(document.getElementById('cache-reused'), fmtInt(stats.reusedPartitions));
+      const list = Object.entries(stats.functions || {}).map(([name, f]) => Object.assign({ name }, f)).sort((a, b) => a.name.localeCompare(b.name));
+      fillRows(per.tbody, list, (f) => f.name, (f) => [h('td', { class: 'mono', text: f.name }), num(rate(f.hits || 0, f.misses || 0)),
+        num(fmtInt(f.hits)), num(fmtInt(f.misses)), num(fmtInt(f.merged)), num(fmtInt(f.executions)), num(fmtInt(f.failures)),
+        num(fmtInt(f.entries)), num(fmtBytes(f.bytes))]);
+      perEmpty.hidden = list.length > 0;
+      const fl = (functions && functions.items) || [];
+      fillRows(fns.tbody, fl, (f) => f.name + '@' + f.version, (f) => [h('td', { class: 'mono', text: f.name }), f.runtime, h('td', { class: 'mono small', text: short(f.version || '', 20) }),
+        f.pure ? 'yes' : 'no', f.timeout]);
+      fnsEmpty.hidden = fl.length > 0;
+    });
+    load();
+    scope.every(2000, load);
   }
 
   // ------------------------------------------------------------------------------- submit
@@ -1802,6 +2310,18 @@
     } else if (path === '/volunteers') {
       nav = 'volunteers';
       pageVolunteers(current);
+    } else if (path === '/data') {
+      nav = 'data';
+      pageData(current);
+    } else if ((m = /^\/data\/([^/]+)$/.exec(path))) {
+      nav = 'data';
+      pageDataset(current, decodeURIComponent(m[1]));
+    } else if ((m = /^\/data-jobs\/([^/]+)$/.exec(path))) {
+      nav = 'data';
+      pageDataJob(current, decodeURIComponent(m[1]));
+    } else if (path === '/calls') {
+      nav = 'calls';
+      pageCalls(current);
     } else if (path === '/submit') {
       nav = 'submit';
       pageSubmit(current);
