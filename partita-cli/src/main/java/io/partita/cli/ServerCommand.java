@@ -248,8 +248,7 @@ final class ServerCommand extends CliCommand {
                     .localWorkerHeap(
                             localWorkerHeap == null
                                     ? 0
-                                    : io.partita.coordinator.common.Sizes.parse(
-                                            localWorkerHeap, "--local-worker-heap"))
+                                    : io.partita.coordinator.common.Sizes.parse(localWorkerHeap, "--local-worker-heap"))
                     .metricsHost(metricsHost)
                     .metricsPort(metricsPort)
                     .chunkBytes(

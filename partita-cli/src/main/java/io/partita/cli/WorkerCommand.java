@@ -138,9 +138,8 @@ final class WorkerCommand extends CliCommand {
             } catch (java.io.IOException e) {
                 // closed: the same as the end
             }
-            boolean parentAlive = ProcessHandle.of(parent)
-                    .map(ProcessHandle::isAlive)
-                    .orElse(false);
+            boolean parentAlive =
+                    ProcessHandle.of(parent).map(ProcessHandle::isAlive).orElse(false);
             if (!parentAlive) {
                 log().warn("The coordinator (pid {}) is gone: exiting", parent);
                 Runtime.getRuntime().halt(0);
@@ -152,7 +151,9 @@ final class WorkerCommand extends CliCommand {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-            log().warn("Did not stop within {} s: exiting", LOCAL_DRAIN.plusSeconds(3).toSeconds());
+            log().warn(
+                            "Did not stop within {} s: exiting",
+                            LOCAL_DRAIN.plusSeconds(3).toSeconds());
             Runtime.getRuntime().halt(1);
         });
     }

@@ -306,7 +306,9 @@ public final class Coordinator implements AutoCloseable {
             timer.scheduleWithFixedDelay(capabilities::sweep, 10, 10, TimeUnit.SECONDS);
             // Started once the coordinator listens and not waited for: it is healthy at once, and
             // the workers connect when their JVMs are up (docs/architecture.md, "Local workers").
-            Optional<io.partita.coordinator.local.LocalWorkers> local = config.localWorkers().slots() > 0
+            Optional<io.partita.coordinator.local.LocalWorkers> local = config.localWorkers()
+                                    .slots()
+                            > 0
                     ? Optional.of(io.partita.coordinator.local.LocalWorkers.start(
                             config.localWorkers(), localUrl(config.host(), server.port()), trustGate.localToken()))
                     : Optional.empty();
@@ -335,12 +337,11 @@ public final class Coordinator implements AutoCloseable {
      * interface or on a loopback one, else the one address it listens on.
      */
     static URI localUrl(String host, int port) {
-        String h =
-                switch (host) {
-                    case "0.0.0.0", "localhost" -> "127.0.0.1";
-                    case "::", "[::]", "0:0:0:0:0:0:0:0" -> "[::1]";
-                    default -> host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
-                };
+        String h = switch (host) {
+            case "0.0.0.0", "localhost" -> "127.0.0.1";
+            case "::", "[::]", "0:0:0:0:0:0:0:0" -> "[::1]";
+            default -> host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
+        };
         return URI.create("http://" + h + ":" + port);
     }
 

@@ -119,7 +119,8 @@ public record CoordinatorConfig(
         public static final long MIN_DEFAULT_HEAP_BYTES = 512L << 20;
 
         /** The worker entry point of the distribution: {@code partita worker}. */
-        public static final java.util.List<String> DEFAULT_ENTRY_POINT = java.util.List.of("io.partita.cli.Main", "worker");
+        public static final java.util.List<String> DEFAULT_ENTRY_POINT =
+                java.util.List.of("io.partita.cli.Main", "worker");
 
         /** No local workers. */
         public static final LocalWorkers NONE = new LocalWorkers(0, 0, DEFAULT_ENTRY_POINT);

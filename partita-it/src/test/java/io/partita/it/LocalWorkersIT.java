@@ -35,8 +35,7 @@ class LocalWorkersIT {
     Path dir;
 
     /** A JavaScript job whose partitions allocate until the heap runs out. */
-    static final String HEAP_BOMB =
-            """
+    static final String HEAP_BOMB = """
             export function compute(partition, ctx) {
               const hoard = [];
               for (;;) {
@@ -118,8 +117,8 @@ class LocalWorkersIT {
         JavaProcess p = JavaProcess.start("server", dir, "io.partita.cli.Main", args.toArray(String[]::new));
         p.awaitLine(l -> l.contains("listening on"), Duration.ofSeconds(90));
         URI url = URI.create("http://127.0.0.1:" + port);
-        String token = Files.readString(dir.resolve("data").resolve("admin-token"))
-                .strip();
+        String token =
+                Files.readString(dir.resolve("data").resolve("admin-token")).strip();
         return new Server(p, url, new ApiClient(url, token));
     }
 
@@ -215,9 +214,8 @@ class LocalWorkersIT {
             Awaitility.await("the orphaned worker exits")
                     .atMost(Duration.ofSeconds(20))
                     .pollInterval(Duration.ofMillis(50))
-                    .until(() -> !ProcessHandle.of(child)
-                            .map(ProcessHandle::isAlive)
-                            .orElse(false));
+                    .until(() ->
+                            !ProcessHandle.of(child).map(ProcessHandle::isAlive).orElse(false));
         } finally {
             server.close();
         }
@@ -248,8 +246,10 @@ class LocalWorkersIT {
             List<Long> pids = coordinator.localWorkerPids();
             assertThat(pids).hasSize(1);
             String token = coordinator.localWorkerToken();
-            String cmdline = Files.readString(Path.of("/proc/" + pids.get(0) + "/cmdline"), StandardCharsets.ISO_8859_1);
-            String environ = Files.readString(Path.of("/proc/" + pids.get(0) + "/environ"), StandardCharsets.ISO_8859_1);
+            String cmdline =
+                    Files.readString(Path.of("/proc/" + pids.get(0) + "/cmdline"), StandardCharsets.ISO_8859_1);
+            String environ =
+                    Files.readString(Path.of("/proc/" + pids.get(0) + "/environ"), StandardCharsets.ISO_8859_1);
             assertThat(cmdline).contains("--supervised").doesNotContain(token);
             assertThat(environ).doesNotContain(token);
 
@@ -260,11 +260,9 @@ class LocalWorkersIT {
                 anonymous.await(Message.Welcome.class);
                 guesser.send(RawWorker.hello(List.of()));
                 guesser.await(Message.Welcome.class);
-                Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> api.get("/api/workers")
-                                .json()
-                                .get("total")
-                                .asInt()
-                        == 3);
+                Awaitility.await()
+                        .atMost(Duration.ofSeconds(20))
+                        .until(() -> api.get("/api/workers").json().get("total").asInt() == 3);
                 List<String> raw = new ArrayList<>();
                 for (JsonNode w : api.get("/api/workers").json().get("items")) {
                     if (w.get("name").asText().equals("raw")) {
@@ -276,6 +274,9 @@ class LocalWorkersIT {
         }
         assertThat(ProcessHandle.current().children().filter(ProcessHandle::isAlive))
                 .as("no worker process after the coordinator closed")
-                .noneMatch(p -> p.info().arguments().map(a -> List.of(a).contains("--supervised")).orElse(false));
+                .noneMatch(p -> p.info()
+                        .arguments()
+                        .map(a -> List.of(a).contains("--supervised"))
+                        .orElse(false));
     }
 }

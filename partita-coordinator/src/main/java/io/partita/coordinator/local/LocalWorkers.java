@@ -125,8 +125,8 @@ public final class LocalWorkers implements AutoCloseable {
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.addAll(settings.entryPoint());
-        cmd.addAll(List.of(
-                "--coordinator", coordinator.toString(), "--slots", Integer.toString(slots), "--name", name));
+        cmd.addAll(
+                List.of("--coordinator", coordinator.toString(), "--slots", Integer.toString(slots), "--name", name));
         cmd.add(SUPERVISED_OPTION);
         return cmd;
     }
@@ -175,7 +175,8 @@ public final class LocalWorkers implements AutoCloseable {
     }
 
     private void supervise(Child c) {
-        RestartBackoff backoff = new RestartBackoff(() -> ThreadLocalRandom.current().nextDouble());
+        RestartBackoff backoff =
+                new RestartBackoff(() -> ThreadLocalRandom.current().nextDouble());
         boolean first = true;
         while (state.get() == State.RUNNING) {
             long started = System.nanoTime();
@@ -276,7 +277,8 @@ public final class LocalWorkers implements AutoCloseable {
             try {
                 long left = deadline - System.nanoTime();
                 if (left <= 0 || !p.waitFor(left, TimeUnit.NANOSECONDS)) {
-                    log.warn("Local worker pid {} did not stop within {} s; killing it", p.pid(), STOP_WAIT.toSeconds());
+                    log.warn(
+                            "Local worker pid {} did not stop within {} s; killing it", p.pid(), STOP_WAIT.toSeconds());
                     p.destroyForcibly();
                     p.waitFor(5, TimeUnit.SECONDS);
                 }

@@ -32,8 +32,7 @@ class LocalWorkersTest {
     @Test
     void backoff_jitterStaysWithinTwentyPercent() {
         assertThat(new RestartBackoff(() -> 0.0).afterDeath(Duration.ZERO)).isEqualTo(Duration.ofMillis(400));
-        assertThat(new RestartBackoff(() -> 0.999999).afterDeath(Duration.ZERO))
-                .isEqualTo(Duration.ofMillis(600));
+        assertThat(new RestartBackoff(() -> 0.999999).afterDeath(Duration.ZERO)).isEqualTo(Duration.ofMillis(600));
     }
 
     @Test
@@ -64,8 +63,8 @@ class LocalWorkersTest {
         assertThatThrownBy(() -> CoordinatorConfig.builder().localWorkers(-1).build())
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("local-workers must be between 0 and 4096, was -1");
-        assertThatThrownBy(
-                        () -> CoordinatorConfig.builder().localWorkerHeap(1 << 20).build())
+        assertThatThrownBy(() ->
+                        CoordinatorConfig.builder().localWorkerHeap(1 << 20).build())
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("local-worker-heap must be at least 64MiB, was 1048576 bytes");
         assertThat(CoordinatorConfig.builder().build().localWorkers().slots()).isZero();
