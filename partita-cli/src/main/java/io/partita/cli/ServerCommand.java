@@ -2,18 +2,14 @@ package io.partita.cli;
 
 import io.partita.coordinator.Coordinator;
 import io.partita.coordinator.CoordinatorConfig;
-import io.partita.worker.Worker;
-import io.partita.worker.WorkerConfig;
 import java.io.IOException;
 import java.net.BindException;
-import java.net.URI;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
@@ -22,16 +18,17 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code partita server}: a coordinator with its dashboard and API, plus one in-process worker
- * using the local cores. Runs until SIGTERM or SIGINT, then stops the worker (gracefully, up to
- * {@link #LOCAL_DRAIN}) and then the coordinator.
+ * {@code partita server}: a coordinator with its dashboard and API, plus local worker processes
+ * using the local cores, which the coordinator starts, restarts and stops (docs/architecture.md,
+ * "Local workers"). Runs until SIGTERM or SIGINT, then stops the workers (gracefully, up to
+ * {@code LocalWorkers.STOP_WAIT}) and then the coordinator.
  */
 @Command(
         name = "server",
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = {
-            "Start a coordinator (dashboard, REST API, worker endpoint) with local worker threads.",
+            "Start a coordinator (dashboard, REST API, worker endpoint) with local worker processes.",
             "Settings: command line > --config file > defaults."
         })
 final class ServerCommand extends CliCommand {
@@ -40,9 +37,6 @@ final class ServerCommand extends CliCommand {
     private static Logger log() {
         return LoggerFactory.getLogger(ServerCommand.class);
     }
-
-    /** How long the in-process worker may take to hand back or finish its tasks on shutdown. */
-    static final Duration LOCAL_DRAIN = Duration.ofSeconds(10);
 
     @Option(
             names = "--port",
@@ -59,8 +53,16 @@ final class ServerCommand extends CliCommand {
     @Option(
             names = "--local-workers",
             paramLabel = "N",
-            description = "Slots of the in-process worker; 0 disables it (default: number of cores).")
+            description = "Tasks the local worker processes run at once, one process per 4; 0 starts none"
+                    + " (default: number of cores).")
     Integer localWorkers;
+
+    @Option(
+            names = "--local-worker-heap",
+            paramLabel = "SIZE",
+            description = "Heap cap of each local worker process, e.g. 512MiB or 2GiB; its direct memory is capped"
+                    + " at half of it (default: a quarter of the machine's memory shared among them, at least 512MiB).")
+    String localWorkerHeap;
 
     @Option(
             names = "--store",
@@ -272,6 +274,11 @@ final class ServerCommand extends CliCommand {
                                     : maxConnectionsPerIp)
                     .anonymousWorkers(!noAnonymousWorkers)
                     .quotas(quotas())
+                    .localWorkers(s.localWorkers())
+                    .localWorkerHeap(
+                            localWorkerHeap == null
+                                    ? 0
+                                    : io.partita.coordinator.common.Sizes.parse(localWorkerHeap, "--local-worker-heap"))
                     .metricsHost(metricsHost)
                     .metricsPort(metricsPort)
                     .chunkBytes(
@@ -318,29 +325,10 @@ final class ServerCommand extends CliCommand {
                                 forCli ? " (the CLI on this machine finds it)" : "");
             }
             out().flush();
-            Optional<Worker> worker = Optional.empty();
             try {
-                if (s.localWorkers() > 0) {
-                    WorkerConfig wc = WorkerConfig.defaults(URI.create("http://127.0.0.1:" + actualPort))
-                            .withSlots(s.localWorkers())
-                            .withKind("local")
-                            .withName("local")
-                            .withDrainTimeout(LOCAL_DRAIN)
-                            .withToken(Optional.of(coordinator.localWorkerToken()));
-                    try {
-                        worker = Optional.of(Worker.start(wc));
-                    } catch (RuntimeException e) {
-                        log().debug("Local worker start failed", e);
-                        throw new CliException("cannot start the local worker: " + CliException.describe(e), e);
-                    }
-                    log().info("Local worker started with {} slots", s.localWorkers());
-                }
                 stop.await();
                 log().info(signals.signalled() ? "Shutting down (signal received)" : "Shutting down");
             } finally {
-                if (worker.isPresent()) {
-                    stopWorker(worker.get());
-                }
                 TokenFiles.deleteRunFile(actualPort, token);
             }
         }
@@ -394,17 +382,6 @@ final class ServerCommand extends CliCommand {
             return f.getReason();
         }
         return CliException.describe(e);
-    }
-
-    private static void stopWorker(Worker worker) throws InterruptedException {
-        worker.shutdownGracefully();
-        try {
-            if (!worker.awaitTermination(LOCAL_DRAIN.plusSeconds(2))) {
-                log().warn("Local worker did not stop within {}; closing it", LOCAL_DRAIN.plusSeconds(2));
-            }
-        } finally {
-            worker.close();
-        }
     }
 
     /** Whether {@code host} is a loopback address, reachable from this machine only. */

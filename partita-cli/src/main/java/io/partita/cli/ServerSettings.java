@@ -25,7 +25,7 @@ import java.util.TreeSet;
  * @param host interface to bind; default {@value #DEFAULT_HOST}
  * @param port HTTP port, 0 for any free port; default {@value #DEFAULT_PORT}
  * @param dataDir data directory; default {@code ./partita-data}
- * @param localWorkers slots of the in-process worker, 0 for none; default: available processors
+ * @param localWorkers tasks the local worker processes run at once, 0 for none; default: available processors
  * @param store JDBC URL of the store; empty selects the embedded store in {@code dataDir}
  * @param maxPartitions largest partition count per job; default {@value #DEFAULT_MAX_PARTITIONS}
  * @param allowedOrigins page origins whose browsers may connect as workers; empty means any

@@ -69,6 +69,13 @@ final class WorkerCommand extends CliCommand {
             paramLabel = "TENANT",
             description = "Work only on this tenant's jobs and calls (a lab's own workers); default: any tenant's.")
     String tenant;
+    // Set by the coordinator when it starts this process as one of its local workers
+    // (io.partita.coordinator.local.LocalWorkers): not for people, so not in the help.
+    @Option(names = "--supervised", hidden = true)
+    boolean supervised;
+
+    /** How long a local worker may take to hand back or finish its tasks when its coordinator stops it. */
+    static final Duration LOCAL_DRAIN = Duration.ofSeconds(10);
 
     WorkerConfig config() {
         if (coordinator == null || coordinator.isBlank()) {
@@ -82,7 +89,12 @@ final class WorkerCommand extends CliCommand {
             // the worker passes its coordinator URL's query to the socket: /ws/worker?tenant=...
             uri = uri.resolve("/?tenant=" + tenant);
         }
-        WorkerConfig c = WorkerConfig.defaults(uri).withToken(TokenFiles.find(uri, Optional.ofNullable(token)));
+        WorkerConfig c = supervised
+                ? WorkerConfig.defaults(uri)
+                        .withKind("local")
+                        .withDrainTimeout(LOCAL_DRAIN)
+                        .withToken(Optional.of(readLocalToken(System.in)))
+                : WorkerConfig.defaults(uri).withToken(TokenFiles.find(uri, Optional.ofNullable(token)));
         try {
             if (slots != null) {
                 c = c.withSlots(slots);
@@ -99,7 +111,67 @@ final class WorkerCommand extends CliCommand {
         }
     }
 
+    /**
+     * The local token a supervising coordinator writes as the first line of this process's standard
+     * input: there, not on the command line or in the environment, no other user can read it.
+     */
+    static String readLocalToken(java.io.InputStream in) {
+        StringBuilder token = new StringBuilder();
+        try {
+            for (int b; (b = in.read()) != '\n'; ) {
+                if (b < 0) {
+                    throw new CliException("--supervised: standard input closed before the local token");
+                }
+                if (token.length() > 1024) {
+                    throw new CliException("--supervised: the local token on standard input is too long");
+                }
+                token.append((char) b);
+            }
+        } catch (java.io.IOException e) {
+            throw new CliException("--supervised: cannot read the local token: " + e.getMessage(), e);
+        }
+        return token.toString().strip();
+    }
+
+    /**
+     * Watches standard input after the token: it closes when the coordinator closes it (to stop
+     * this worker) or dies. If the coordinator is gone this process halts at once (its tasks were
+     * lost with the connection); else it stops gracefully, and halts if that takes longer than
+     * {@link #LOCAL_DRAIN} and a little.
+     */
+    private static void watchParent(Runnable stop) {
+        long parent = ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(-1L);
+        Thread.ofPlatform().name("partita-parent-watch").daemon(true).start(() -> {
+            byte[] buf = new byte[256];
+            try {
+                while (System.in.read(buf) >= 0) {
+                    // nothing else is sent; wait for the end
+                }
+            } catch (java.io.IOException e) {
+                // closed: the same as the end
+            }
+            boolean parentAlive =
+                    ProcessHandle.of(parent).map(ProcessHandle::isAlive).orElse(false);
+            if (!parentAlive) {
+                log().warn("The coordinator (pid {}) is gone: exiting", parent);
+                Runtime.getRuntime().halt(0);
+            }
+            log().info("Asked to stop by the coordinator: finishing or returning running tasks");
+            stop.run();
+            try {
+                Thread.sleep(LOCAL_DRAIN.plusSeconds(3));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            log().warn(
+                            "Did not stop within {} s: exiting",
+                            LOCAL_DRAIN.plusSeconds(3).toSeconds());
+            Runtime.getRuntime().halt(1);
+        });
+    }
+
     @Override
+    @SuppressWarnings("restriction")
     int run() throws Exception {
         Logging.bridgeJavaUtilLogging();
         WorkerConfig config = config();
@@ -125,6 +197,18 @@ final class WorkerCommand extends CliCommand {
                         Runtime.getRuntime().halt(130);
                     }
                 })) {
+            if (supervised) {
+                // Ctrl-C in a terminal reaches the whole process group; the coordinator decides
+                // when its workers stop (it closes their input), so an interrupt is not theirs.
+                sun.misc.Signal.handle(new sun.misc.Signal("INT"), sun.misc.SignalHandler.SIG_IGN);
+                watchParent(() -> {
+                    stopRequested.set(true);
+                    Worker w = started.get();
+                    if (w != null) {
+                        w.shutdownGracefully();
+                    }
+                });
+            }
             if (stopRequested.get()) {
                 return 0;
             }

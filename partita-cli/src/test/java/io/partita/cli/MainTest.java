@@ -158,6 +158,14 @@ class MainTest {
         Run hello = run("server", "--hello-timeout", "1ms", "--local-workers", "0", "--port", "0");
         assertThat(hello.code()).isEqualTo(1);
         assertThat(hello.err()).startsWith("partita: hello-timeout must be at least 10ms");
+        Run heap = run("server", "--local-worker-heap", "lots", "--port", "0");
+        assertThat(heap.code()).isEqualTo(1);
+        assertThat(heap.err()).startsWith("partita: --local-worker-heap must be a size");
+        Run small = run("server", "--local-worker-heap", "1MiB", "--port", "0");
+        assertThat(small.code()).isEqualTo(1);
+        assertThat(small.err())
+                .isEqualTo("partita: local-worker-heap must be at least 64MiB, was 1048576 bytes"
+                        + System.lineSeparator());
     }
 
     @Test

@@ -93,7 +93,7 @@ class ServerTokenIT {
             Run status = run("status", "--coordinator", url);
             assertThat(status.code()).as(status.err()).isZero();
 
-            // the local worker (given the admin token) runs a job to the end
+            // the local worker process (given the local token on its stdin) runs a job to the end
             Path spec = dir.resolve("pi.json");
             Files.writeString(
                     spec,

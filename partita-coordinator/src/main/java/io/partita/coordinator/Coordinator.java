@@ -90,6 +90,7 @@ public final class Coordinator implements AutoCloseable {
     private final ConnectionGate gate;
 
     private final TrustGate trustGate;
+    private final Optional<io.partita.coordinator.local.LocalWorkers> localWorkers;
     private final Optional<String> adminToken;
     private final List<String> routes;
 
@@ -105,8 +106,10 @@ public final class Coordinator implements AutoCloseable {
             TrustGate trustGate,
             ConnectionGate gate,
             Optional<String> adminToken,
-            List<String> routes) {
+            List<String> routes,
+            Optional<io.partita.coordinator.local.LocalWorkers> localWorkers) {
         this.trustGate = trustGate;
+        this.localWorkers = localWorkers;
         this.gate = gate;
         this.adminToken = adminToken;
         this.routes = routes;
@@ -308,6 +311,14 @@ public final class Coordinator implements AutoCloseable {
                     period,
                     TimeUnit.MILLISECONDS);
             timer.scheduleWithFixedDelay(capabilities::sweep, 10, 10, TimeUnit.SECONDS);
+            // Started once the coordinator listens and not waited for: it is healthy at once, and
+            // the workers connect when their JVMs are up (docs/architecture.md, "Local workers").
+            Optional<io.partita.coordinator.local.LocalWorkers> local = config.localWorkers()
+                                    .slots()
+                            > 0
+                    ? Optional.of(io.partita.coordinator.local.LocalWorkers.start(
+                            config.localWorkers(), localUrl(config.host(), server.port()), trustGate.localToken()))
+                    : Optional.empty();
             return new Coordinator(
                     config,
                     store,
@@ -320,11 +331,25 @@ public final class Coordinator implements AutoCloseable {
                     trustGate,
                     gate,
                     adminToken,
-                    routes);
+                    routes,
+                    local);
         } catch (RuntimeException e) {
             store.close();
             throw e;
         }
+    }
+
+    /**
+     * Where the local workers connect: the loopback address when the coordinator listens on every
+     * interface or on a loopback one, else the one address it listens on.
+     */
+    static URI localUrl(String host, int port) {
+        String h = switch (host) {
+            case "0.0.0.0", "localhost" -> "127.0.0.1";
+            case "::", "[::]", "0:0:0:0:0:0:0:0" -> "[::1]";
+            default -> host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
+        };
+        return URI.create("http://" + h + ":" + port);
     }
 
     /**
@@ -415,11 +440,17 @@ public final class Coordinator implements AutoCloseable {
     }
 
     /**
-     * The token this coordinator's local worker presents to be {@code local} (its answers count as
-     * the coordinator's own); it exists only in this process.
+     * The token this coordinator's local workers present to be {@code local} (their answers count as
+     * the coordinator's own); it exists only in this process and is handed to the local worker
+     * processes through a pipe. Tests that run a worker inside their own JVM give it this token.
      */
     public String localWorkerToken() {
         return trustGate.localToken();
+    }
+
+    /** The process ids of the local worker processes alive now; empty without local workers. */
+    public List<Long> localWorkerPids() {
+        return localWorkers.map(io.partita.coordinator.local.LocalWorkers::pids).orElse(List.of());
     }
 
     /** The port the coordinator listens on (the actual one when started with port 0). */
@@ -469,6 +500,8 @@ public final class Coordinator implements AutoCloseable {
         if (!state.compareAndSet(State.RUNNING, State.CLOSED)) {
             return;
         }
+        // First, while the coordinator still listens: the workers hand back or finish their tasks.
+        localWorkers.ifPresent(io.partita.coordinator.local.LocalWorkers::close);
         timer.shutdownNow();
         streams.close();
         dataJobs.close();

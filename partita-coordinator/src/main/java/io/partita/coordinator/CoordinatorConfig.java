@@ -62,6 +62,9 @@ import java.util.Optional;
  * @param metricsPort the port of that listener, 0 for any free one; default 0
  * @param quotas what each role and tenant may use, and the tenants' weights in fair share; default
  *     {@link io.partita.coordinator.auth.Quotas#DEFAULT}
+ * @param localWorkers the local worker processes the coordinator starts and supervises (docs/architecture.md,
+ *     "Local workers"); default none: a coordinator built in code starts no processes, {@code
+ *     ./partita server} asks for as many slots as the machine has cores
  */
 public record CoordinatorConfig(
         String host,
@@ -91,7 +94,65 @@ public record CoordinatorConfig(
         boolean anonymousWorkers,
         Optional<String> metricsHost,
         int metricsPort,
-        io.partita.coordinator.auth.Quotas quotas) {
+        io.partita.coordinator.auth.Quotas quotas,
+        LocalWorkers localWorkers) {
+
+    /**
+     * The coordinator's own workers: child processes (separate JVMs running the normal worker entry
+     * point) that it starts once it listens, restarts when they die and stops when it stops. User
+     * code never runs in the coordinator's process.
+     *
+     * @param slots tasks the local workers run at once, over all of them; 0 starts none; at most
+     *     4096. They are spread over one process per {@value #SLOTS_PER_PROCESS} slots
+     * @param heapBytes the heap cap ({@code -Xmx}) of each process; its direct-memory cap is half of
+     *     it. 0 picks the default: a quarter of the machine's memory shared among the processes, at
+     *     least {@value #MIN_DEFAULT_HEAP_BYTES} bytes; at least {@value #MIN_HEAP_BYTES} bytes if given
+     * @param entryPoint the main class and leading arguments that start a worker in a new JVM on this
+     *     JVM's class path; default {@code io.partita.cli.Main worker}, which the coordinator module
+     *     does not depend on: it must be on the class path when {@code slots > 0}
+     */
+    public record LocalWorkers(int slots, long heapBytes, java.util.List<String> entryPoint) {
+        /** Largest number of slots one process holds: one heap bomb stops at most that many. */
+        public static final int SLOTS_PER_PROCESS = 4;
+
+        /** Smallest heap cap one may give a local worker: 64 MiB. */
+        public static final long MIN_HEAP_BYTES = 64L << 20;
+
+        /** Smallest default heap cap: 512 MiB. */
+        public static final long MIN_DEFAULT_HEAP_BYTES = 512L << 20;
+
+        /** The worker entry point of the distribution: {@code partita worker}. */
+        public static final java.util.List<String> DEFAULT_ENTRY_POINT =
+                java.util.List.of("io.partita.cli.Main", "worker");
+
+        /** No local workers. */
+        public static final LocalWorkers NONE = new LocalWorkers(0, 0, DEFAULT_ENTRY_POINT);
+
+        public LocalWorkers {
+            require(slots >= 0 && slots <= 4096, "local-workers must be between 0 and 4096, was " + slots);
+            require(
+                    heapBytes == 0 || heapBytes >= MIN_HEAP_BYTES,
+                    "local-worker-heap must be at least 64MiB, was " + heapBytes + " bytes");
+            entryPoint = java.util.List.copyOf(Objects.requireNonNull(entryPoint, "entryPoint"));
+            require(!entryPoint.isEmpty(), "local-worker entry point must name a main class");
+        }
+
+        /** The number of worker processes: one per {@link #SLOTS_PER_PROCESS} slots. */
+        public int processes() {
+            return (slots + SLOTS_PER_PROCESS - 1) / SLOTS_PER_PROCESS;
+        }
+
+        /**
+         * The heap cap of each process in bytes: {@link #heapBytes()}, or the default for a machine
+         * with {@code physicalBytes} of memory.
+         */
+        public long heapBytes(long physicalBytes) {
+            if (heapBytes > 0) {
+                return heapBytes;
+            }
+            return Math.max(MIN_DEFAULT_HEAP_BYTES, physicalBytes / 4 / Math.max(1, processes()));
+        }
+    }
 
     /**
      * Who the coordinator trusts, until workers present tokens of their own.
@@ -218,6 +279,7 @@ public record CoordinatorConfig(
         require(maxConnections >= 0, "max-connections must not be negative, was " + maxConnections);
         require(maxConnectionsPerIp >= 0, "max-connections-per-ip must not be negative, was " + maxConnectionsPerIp);
         Objects.requireNonNull(metricsHost, "metricsHost");
+        Objects.requireNonNull(localWorkers, "localWorkers");
         require(
                 metricsPort >= 0 && metricsPort <= 65535,
                 "metrics-port must be between 0 and 65535, was " + metricsPort);
@@ -273,6 +335,30 @@ public record CoordinatorConfig(
         private boolean anonymousWorkers = true;
         private Optional<String> metricsHost = Optional.empty();
         private int metricsPort = 0;
+        private int localWorkers = 0;
+        private long localWorkerHeap = 0;
+        private java.util.List<String> localWorkerEntryPoint = LocalWorkers.DEFAULT_ENTRY_POINT;
+
+        /**
+         * Sets the slots of {@link CoordinatorConfig#localWorkers()}: tasks the local worker
+         * processes run at once; 0 (the default) starts none.
+         */
+        public Builder localWorkers(int slots) {
+            this.localWorkers = slots;
+            return this;
+        }
+
+        /** Sets the heap cap of each local worker process in bytes; 0 (the default) picks one. */
+        public Builder localWorkerHeap(long bytes) {
+            this.localWorkerHeap = bytes;
+            return this;
+        }
+
+        /** Sets the main class and leading arguments that start a local worker (tests of the supervisor). */
+        public Builder localWorkerEntryPoint(java.util.List<String> mainClassAndArguments) {
+            this.localWorkerEntryPoint = mainClassAndArguments;
+            return this;
+        }
 
         /** Sets {@link CoordinatorConfig#metricsHost()}; null or blank for none. */
         public Builder metricsHost(String value) {
@@ -408,7 +494,8 @@ public record CoordinatorConfig(
                     anonymousWorkers,
                     metricsHost,
                     metricsPort,
-                    quotas);
+                    quotas,
+                    new LocalWorkers(localWorkers, localWorkerHeap, localWorkerEntryPoint));
         }
 
         private io.partita.coordinator.auth.Quotas quotas = io.partita.coordinator.auth.Quotas.DEFAULT;

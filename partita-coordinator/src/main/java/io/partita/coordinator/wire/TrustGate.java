@@ -13,8 +13,10 @@ import java.util.Optional;
 
 /**
  * Decides a worker connection's {@link Trust} when it connects (docs/verification.md): {@code
- * local} for the coordinator's own local worker, which presents a token made at start and known
- * only inside this process; {@code trusted} for workers that presented a worker or admin token and
+ * local} for the coordinator's own local workers, which present a token made at start and known
+ * only to this process and the worker processes it started (they read it from a pipe, never from
+ * their command line or a file), and only from this machine (a loopback address or one of its own
+ * interfaces' addresses); {@code trusted} for workers that presented a worker or admin token and
  * for connections from the addresses the operator listed; {@code untrusted} for everyone else. Thread-safe (immutable).
  */
 public final class TrustGate {
@@ -51,13 +53,14 @@ public final class TrustGate {
 
     /**
      * The trust of a connection with that {@code Authorization} header from that address: local
-     * with the local-worker token; trusted with a worker or admin API token ({@code authenticated},
+     * with the local-worker token from this machine; trusted with a worker or admin API token ({@code authenticated},
      * docs/security.md) or from a listed address; untrusted otherwise.
      */
     public Trust classify(Optional<String> authorization, boolean authenticated, InetAddress address) {
         if (authorization.isPresent()
                 && authorization.get().startsWith("Bearer ")
-                && isLocalToken(authorization.get().substring(7))) {
+                && isLocalToken(authorization.get().substring(7))
+                && fromThisMachine(address)) {
             return Trust.LOCAL;
         }
         if (authenticated) {
@@ -71,5 +74,23 @@ public final class TrustGate {
             }
         }
         return Trust.UNTRUSTED;
+    }
+
+    /**
+     * Whether {@code address} is a loopback address or one of this machine's own: the local token
+     * counts from nowhere else, so that it would not make a remote peer local even if it leaked.
+     */
+    static boolean fromThisMachine(InetAddress address) {
+        if (address == null) {
+            return false;
+        }
+        if (address.isLoopbackAddress()) {
+            return true;
+        }
+        try {
+            return java.net.NetworkInterface.getByInetAddress(address) != null;
+        } catch (java.net.SocketException e) {
+            return false;
+        }
     }
 }
