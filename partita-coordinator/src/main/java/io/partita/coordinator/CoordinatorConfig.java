@@ -60,6 +60,8 @@ import java.util.Optional;
  *     (and {@code metricsPort}), for a scraper on a private network; on the main port it always
  *     needs a viewer token
  * @param metricsPort the port of that listener, 0 for any free one; default 0
+ * @param limits the bounds of issue 18's second round (docs/limits.md), each set by the builder
+ *     method of its name
  */
 public record CoordinatorConfig(
         String host,
@@ -88,7 +90,8 @@ public record CoordinatorConfig(
         boolean auth,
         boolean anonymousWorkers,
         Optional<String> metricsHost,
-        int metricsPort) {
+        int metricsPort,
+        Limits limits) {
 
     /**
      * Who the coordinator trusts, until workers present tokens of their own.
@@ -219,6 +222,7 @@ public record CoordinatorConfig(
                 metricsPort >= 0 && metricsPort <= 65535,
                 "metrics-port must be between 0 and 65535, was " + metricsPort);
         metricsHost.ifPresent(h -> require(!h.isBlank(), "metrics-host must not be blank"));
+        Objects.requireNonNull(limits, "limits");
         storeUrl.ifPresent(url -> require(
                 url.startsWith("jdbc:sqlite:") || url.startsWith("jdbc:postgresql:"),
                 "store must be a jdbc:sqlite: or jdbc:postgresql: URL, was " + url));
@@ -270,6 +274,7 @@ public record CoordinatorConfig(
         private boolean anonymousWorkers = true;
         private Optional<String> metricsHost = Optional.empty();
         private int metricsPort = 0;
+        private final Limits.Builder limits = Limits.builder();
 
         /** Sets {@link CoordinatorConfig#metricsHost()}; null or blank for none. */
         public Builder metricsHost(String value) {
@@ -404,7 +409,8 @@ public record CoordinatorConfig(
                     auth,
                     anonymousWorkers,
                     metricsHost,
-                    metricsPort);
+                    metricsPort,
+                    limits.build());
         }
 
         /** Sets {@link CoordinatorConfig#allowFetch()}. */
@@ -458,6 +464,14 @@ public record CoordinatorConfig(
         /** Sets {@link CoordinatorConfig#importDirs()}. */
         public Builder importDirs(java.util.List<Path> value) {
             this.importDirs = value;
+            return this;
+        }
+
+        // ------------------------------------------------ the bounds of issue 18's second round
+
+        /** Sets {@link Limits#maxCombineInputBytes()}. */
+        public Builder maxCombineInputBytes(long value) {
+            limits.maxCombineInputBytes(value);
             return this;
         }
 

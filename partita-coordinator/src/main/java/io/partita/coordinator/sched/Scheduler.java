@@ -621,6 +621,19 @@ public final class Scheduler {
     }
 
     /**
+     * A lease's task can never be sent, whoever takes it (its inputs are over a bound): its work
+     * fails with {@code error}, and every lease of it ends.
+     */
+    public void leaseRefused(Lease lease, String error) {
+        lock.lock();
+        try {
+            core.fail(lease.work, lease.key, error);
+        } finally {
+            unlock();
+        }
+    }
+
+    /**
      * The store became unavailable (false) or available again (true): while it is unavailable nothing
      * new is leased, so workers do not compute what cannot be made durable.
      */

@@ -86,7 +86,8 @@ public final class WorkerEndpoint implements WsListener {
             StoreHealth health) {
         this.trustGate = trustGate;
         this.scheduler = scheduler;
-        this.contents = new TaskContents(store, dataJobs, mapper, health);
+        this.contents =
+                new TaskContents(store, dataJobs, mapper, health, config.limits().maxCombineInputBytes());
         this.calls = calls;
         this.catalog = catalog;
         this.config = config;
@@ -446,6 +447,8 @@ public final class WorkerEndpoint implements WsListener {
                         log.error("Cannot send {} of {}", lease.work.describe(lease.key), lease.work.id, e);
                     }
                     scheduler.leaseBroken(conn, lease, e.getMessage(), !e.storeFault());
+                } catch (TaskContents.OverLimit e) {
+                    scheduler.leaseRefused(lease, e.getMessage());
                 }
             }
             return new Message.Tasks(item.jobs(), tasks);
