@@ -30,7 +30,13 @@ class BoundsOptionsTest {
 
     @Test
     void nothingGiven_defaults() throws Exception {
-        assertThat(limits("").maxCombineInputBytes()).isEqualTo(Limits.DEFAULT_MAX_COMBINE_INPUT_BYTES);
+        Limits l = limits("");
+        assertThat(l.maxCombineInputBytes()).isEqualTo(Limits.DEFAULT_MAX_COMBINE_INPUT_BYTES);
+        assertThat(l.maxTaskFailuresPerMinute()).isEqualTo(Limits.DEFAULT_MAX_TASK_FAILURES_PER_MINUTE);
+        assertThat(l.maxJobEventBytes()).isEqualTo(Limits.DEFAULT_MAX_JOB_EVENT_BYTES);
+        assertThat(l.eventRetention()).isEqualTo(Limits.DEFAULT_EVENT_RETENTION);
+        assertThat(l.browserTaskCap()).isEqualTo(Limits.DEFAULT_BROWSER_TASK_CAP);
+        assertThat(l.requestsPerSecond()).isEqualTo(Limits.DEFAULT_REQUESTS_PER_SECOND);
     }
 
     @Test
@@ -52,6 +58,29 @@ class BoundsOptionsTest {
                 .isInstanceOf(CliException.class)
                 .hasMessageContaining("--max-combine-input")
                 .hasMessageContaining("12parsecs");
+    }
+
+    @Test
+    void eventBounds_fromFileAndCommandLine() throws Exception {
+        Limits l = limits("max-job-event-bytes=1MiB\nevent-retention=720h", "--event-retention", "0");
+        assertThat(l.maxJobEventBytes()).isEqualTo(1L << 20);
+        assertThat(l.eventRetention()).isEqualTo(java.time.Duration.ZERO);
+        assertThat(limits("event-retention=720h").eventRetention()).isEqualTo(java.time.Duration.ofHours(720));
+        assertThatThrownBy(() -> limits("event-retention=soon"))
+                .isInstanceOf(CliException.class)
+                .hasMessageContaining("event-retention")
+                .hasMessageContaining("soon");
+    }
+
+    @Test
+    void browserCapAndRequestRate_fromFileAndCommandLine() throws Exception {
+        Limits l = limits("browser-task-cap=5s\nrequests-per-second=7", "--requests-per-second", "9");
+        assertThat(l.browserTaskCap()).isEqualTo(java.time.Duration.ofSeconds(5));
+        assertThat(l.requestsPerSecond()).isEqualTo(9);
+        assertThatThrownBy(() -> limits("requests-per-second=-1"))
+                .isInstanceOf(CliException.class)
+                .hasMessageContaining("requests-per-second")
+                .hasMessageContaining("-1");
     }
 
     @Test

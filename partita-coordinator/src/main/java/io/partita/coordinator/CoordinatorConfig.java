@@ -475,6 +475,36 @@ public record CoordinatorConfig(
             return this;
         }
 
+        /** Sets {@link Limits#maxTaskFailuresPerMinute()}. */
+        public Builder maxTaskFailuresPerMinute(int value) {
+            limits.maxTaskFailuresPerMinute(value);
+            return this;
+        }
+
+        /** Sets {@link Limits#maxJobEventBytes()}. */
+        public Builder maxJobEventBytes(long value) {
+            limits.maxJobEventBytes(value);
+            return this;
+        }
+
+        /** Sets {@link Limits#eventRetention()}. */
+        public Builder eventRetention(Duration value) {
+            limits.eventRetention(value);
+            return this;
+        }
+
+        /** Sets {@link Limits#browserTaskCap()}. */
+        public Builder browserTaskCap(Duration value) {
+            limits.browserTaskCap(value);
+            return this;
+        }
+
+        /** Sets {@link Limits#requestsPerSecond()}. */
+        public Builder requestsPerSecond(int value) {
+            limits.requestsPerSecond(value);
+            return this;
+        }
+
         /** Sets {@link CoordinatorConfig#chunkBytes()}. */
         public Builder chunkBytes(long value) {
             this.chunkBytes = value;
