@@ -72,6 +72,7 @@ public final class WorkerEndpoint implements WsListener {
     private volatile Optional<String> authorization = Optional.empty();
     private volatile String volunteerKey;
     private volatile Optional<io.partita.coordinator.common.Principal> principal = Optional.empty();
+    private volatile FailureGuard failures; // null for the local worker, which is not judged
 
     /** A worker connection's session, fed to {@code scheduler}. */
     public WorkerEndpoint(
@@ -260,6 +261,9 @@ public final class WorkerEndpoint implements WsListener {
             }
             InetAddress address = address();
             Trust trust = trustGate.classify(authorization, principal.isPresent(), address);
+            if (trust != Trust.LOCAL) {
+                failures = new FailureGuard(config.limits().maxTaskFailuresPerMinute(), System::nanoTime);
+            }
             if (trust.vouches()) {
                 // Only workers the coordinator trusts may add Java functions to the catalog; an
                 // untrusted worker's functions are its own to run and replace nothing (docs/verification.md).
@@ -294,6 +298,11 @@ public final class WorkerEndpoint implements WsListener {
 
         @Override
         public Optional<String> results(Message.Results results) {
+            FailureGuard guard = failures;
+            Optional<String> refusal = guard == null ? Optional.empty() : guard.judge(results);
+            if (refusal.isPresent()) {
+                throw new ProtocolException(refusal.get()); // closed with 1008 and logged by the session
+            }
             List<Message.Result> list = results.results();
             byte[][] outputs = new byte[list.size()][];
             for (int i = 0; i < outputs.length; i++) {
