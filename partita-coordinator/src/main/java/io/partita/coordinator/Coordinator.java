@@ -301,6 +301,12 @@ public final class Coordinator implements AutoCloseable {
                     period,
                     TimeUnit.MILLISECONDS);
             timer.scheduleWithFixedDelay(capabilities::sweep, 10, 10, TimeUnit.SECONDS);
+            if (!config.limits().eventRetention().isZero()) {
+                var retention = new io.partita.coordinator.sched.EventRetention(
+                        store, config.limits().eventRetention(), System::currentTimeMillis);
+                long every = retention.period().toMillis();
+                timer.scheduleWithFixedDelay(retention::sweepInBackground, every, every, TimeUnit.MILLISECONDS);
+            }
             return new Coordinator(
                     config,
                     store,

@@ -772,6 +772,17 @@ final class JdbcStore implements Store {
     }
 
     @Override
+    public long deleteEventsFinishedBefore(long finishedBefore) {
+        return transaction("delete old events", true, c -> {
+            try (PreparedStatement ps = c.prepareStatement("delete from job_events where job_id in"
+                    + " (select id from jobs where finished_at is not null and finished_at < ?)")) {
+                ps.setLong(1, finishedBefore);
+                return (long) ps.executeUpdate();
+            }
+        });
+    }
+
+    @Override
     public void deleteJob(String jobId) {
         inTransaction("delete job " + jobId, c -> {
             for (String sql : List.of(

@@ -158,6 +158,12 @@ public interface Store extends AutoCloseable {
      */
     long copyResults(String fromJob, String toJob);
 
+    /**
+     * Deletes the event logs of jobs that finished before {@code finishedBefore} (epoch millis); the
+     * jobs, their results and failures stay. Returns how many events were deleted.
+     */
+    long deleteEventsFinishedBefore(long finishedBefore);
+
     /** Deletes everything of a job (inputs, outputs, events, the job row). */
     void deleteJob(String jobId);
 

@@ -516,6 +516,11 @@ public final class ChaosStore implements Store {
     }
 
     @Override
+    public long deleteEventsFinishedBefore(long finishedBefore) {
+        return run(Op.DELETE_JOB, () -> delegate.deleteEventsFinishedBefore(finishedBefore));
+    }
+
+    @Override
     public void deleteJob(String jobId) {
         runVoid(Op.DELETE_JOB, () -> delegate.deleteJob(jobId));
     }

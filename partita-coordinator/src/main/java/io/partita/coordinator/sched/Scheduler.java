@@ -110,7 +110,8 @@ public final class Scheduler {
         this.nanos = nanos;
         this.millis = millis;
         this.instance = instance;
-        this.events = new JobEvents(mapper, millis, JobEvents.DEFAULT_MAX_TASK_EVENTS);
+        this.events = new JobEvents(
+                mapper, millis, JobEvents.DEFAULT_MAX_TASK_EVENTS, config.limits().maxJobEventBytes());
         Clock clock = new Clock() {
             @Override
             public long nanos() {
