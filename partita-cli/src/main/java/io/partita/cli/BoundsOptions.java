@@ -87,8 +87,8 @@ final class BoundsOptions {
                 duration(eventRetention, file, source, "event-retention", Limits.DEFAULT_EVENT_RETENTION));
         builder.browserTaskCap(
                 duration(browserTaskCap, file, source, "browser-task-cap", Limits.DEFAULT_BROWSER_TASK_CAP));
-        builder.requestsPerSecond(count(
-                requestsPerSecond, file, source, "requests-per-second", Limits.DEFAULT_REQUESTS_PER_SECOND));
+        builder.requestsPerSecond(
+                count(requestsPerSecond, file, source, "requests-per-second", Limits.DEFAULT_REQUESTS_PER_SECOND));
         return builder;
     }
 

@@ -48,7 +48,8 @@ class EventLogBoundsIT {
             // 40 events of ~18 KB would be ~740 KB; the quota keeps 64 KiB and a truncated event.
             assertThat(stored[1]).as("bytes of the job's events").isLessThan((64 << 10) + 4096);
             assertThat(stored[0]).as("events").isLessThan(10);
-            JsonNode page = grid.api.get("/api/jobs/" + id + "/events?limit=500").json();
+            JsonNode page =
+                    grid.api.get("/api/jobs/" + id + "/events?limit=500").json();
             String all = page.toString();
             assertThat(all).contains("\"truncated\"").contains("max-job-event-bytes");
         }

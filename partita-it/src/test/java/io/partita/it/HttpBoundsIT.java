@@ -38,14 +38,15 @@ class HttpBoundsIT {
                 answers.add(remote.send(HttpRequest.newBuilder(health).build(), HttpResponse.BodyHandlers.ofString()));
             }
             // A bucket of 2 s worth (10) and a refill of 5 a second: most of 30 quick requests are refused.
-            List<HttpResponse<String>> refused = answers.stream().filter(r -> r.statusCode() == 429).toList();
+            List<HttpResponse<String>> refused =
+                    answers.stream().filter(r -> r.statusCode() == 429).toList();
             assertThat(answers.get(0).statusCode()).isEqualTo(200);
             assertThat(refused).hasSizeGreaterThan(10);
             HttpResponse<String> one = refused.get(0);
-            assertThat(one.headers().firstValue("Retry-After")).hasValueSatisfying(v -> assertThat(Long.parseLong(v))
-                    .isPositive());
-            assertThat(one.headers().firstValue("Content-Type")).hasValueSatisfying(v -> assertThat(v)
-                    .startsWith("application/json"));
+            assertThat(one.headers().firstValue("Retry-After"))
+                    .hasValueSatisfying(v -> assertThat(Long.parseLong(v)).isPositive());
+            assertThat(one.headers().firstValue("Content-Type"))
+                    .hasValueSatisfying(v -> assertThat(v).startsWith("application/json"));
             assertThat(one.body()).contains("too_many_requests").contains("requests-per-second 5");
             // Meanwhile the server's own loopback address (the CLI, the dashboard on this machine) is never refused.
             for (int i = 0; i < 30; i++) {

@@ -53,8 +53,23 @@ class ProtocolFuzzIT {
     private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
     private static final String PUNCTUATION = "{}[]\",:0-9a\\ ";
     private static final String[] TYPES = {
-        "hello", "welcome", "pull", "tasks", "results", "ack", "heartbeat", "cancel", "return", "drain", "error",
-        "calls", "answers", "suspend", "resume", "bogus", ""
+        "hello",
+        "welcome",
+        "pull",
+        "tasks",
+        "results",
+        "ack",
+        "heartbeat",
+        "cancel",
+        "return",
+        "drain",
+        "error",
+        "calls",
+        "answers",
+        "suspend",
+        "resume",
+        "bogus",
+        ""
     };
 
     @TempDir
@@ -127,8 +142,10 @@ class ProtocolFuzzIT {
             boolean exception = e.getThrowableProxy() != null && e.getLevel().isGreaterOrEqual(Level.WARN);
             if (error || exception) {
                 bad.add(e.getLevel() + " " + e.getLoggerName() + ": " + e.getFormattedMessage()
-                        + (e.getThrowableProxy() == null ? "" : " / " + e.getThrowableProxy().getClassName()
-                                + ": " + e.getThrowableProxy().getMessage()));
+                        + (e.getThrowableProxy() == null
+                                ? ""
+                                : " / " + e.getThrowableProxy().getClassName() + ": "
+                                        + e.getThrowableProxy().getMessage()));
             }
         }
         assertThat(bad).as("errors and exceptions logged (seed %d)", seed).isEmpty();
@@ -203,7 +220,10 @@ class ProtocolFuzzIT {
                 }
                 case 7 -> {
                     m.put("type", "answers");
-                    m.putArray("answers").addObject().put("id", random.nextInt(100)).put("ok", true);
+                    m.putArray("answers")
+                            .addObject()
+                            .put("id", random.nextInt(100))
+                            .put("ok", true);
                 }
                 case 8 -> m.put("type", "error").put("code", "fuzz").put("message", "x".repeat(random.nextInt(3000)));
                 case 9 -> m.put("type", "drain").put("reason", "fuzz");
@@ -233,8 +253,25 @@ class ProtocolFuzzIT {
             ObjectNode m = JSON.objectNode();
             m.put("type", TYPES[random.nextInt(TYPES.length)]);
             String[] fields = {
-                "protocol", "kind", "name", "runtimes", "slots", "credits", "results", "tasks", "seq", "calls",
-                "answers", "code", "message", "functions", "catalog", "jobs", "memory", "cores", "time"
+                "protocol",
+                "kind",
+                "name",
+                "runtimes",
+                "slots",
+                "credits",
+                "results",
+                "tasks",
+                "seq",
+                "calls",
+                "answers",
+                "code",
+                "message",
+                "functions",
+                "catalog",
+                "jobs",
+                "memory",
+                "cores",
+                "time"
             };
             for (int i = random.nextInt(6); i >= 0; i--) {
                 m.set(fields[random.nextInt(fields.length)], randomValue(3));

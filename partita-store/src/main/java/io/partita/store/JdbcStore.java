@@ -516,9 +516,8 @@ final class JdbcStore implements Store {
     @Override
     public long outputBytes(String jobId, int level, long from, long to) {
         return query("measure outputs of " + jobId, c -> {
-            try (PreparedStatement ps = c.prepareStatement(
-                    "select coalesce(sum(length(output)), 0) from task_results"
-                            + " where job_id = ? and level = ? and idx >= ? and idx < ?")) {
+            try (PreparedStatement ps = c.prepareStatement("select coalesce(sum(length(output)), 0) from task_results"
+                    + " where job_id = ? and level = ? and idx >= ? and idx < ?")) {
                 ps.setString(1, jobId);
                 ps.setInt(2, level);
                 ps.setLong(3, from);

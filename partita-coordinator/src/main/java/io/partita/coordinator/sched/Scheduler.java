@@ -111,7 +111,10 @@ public final class Scheduler {
         this.millis = millis;
         this.instance = instance;
         this.events = new JobEvents(
-                mapper, millis, JobEvents.DEFAULT_MAX_TASK_EVENTS, config.limits().maxJobEventBytes());
+                mapper,
+                millis,
+                JobEvents.DEFAULT_MAX_TASK_EVENTS,
+                config.limits().maxJobEventBytes());
         Clock clock = new Clock() {
             @Override
             public long nanos() {

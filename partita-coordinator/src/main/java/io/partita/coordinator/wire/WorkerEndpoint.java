@@ -87,8 +87,8 @@ public final class WorkerEndpoint implements WsListener {
             StoreHealth health) {
         this.trustGate = trustGate;
         this.scheduler = scheduler;
-        this.contents =
-                new TaskContents(store, dataJobs, mapper, health, config.limits().maxCombineInputBytes());
+        this.contents = new TaskContents(
+                store, dataJobs, mapper, health, config.limits().maxCombineInputBytes());
         this.calls = calls;
         this.catalog = catalog;
         this.config = config;
