@@ -224,8 +224,13 @@ final class ServerCommand extends CliCommand {
             names = "--config",
             paramLabel = "FILE",
             description = "Properties file with keys port, data, local-workers, store, host, max-partitions,"
-                    + " allowed-origins (comma-separated), connections-per-minute.")
+                    + " allowed-origins (comma-separated), connections-per-minute, and the bounds of"
+                    + " docs/limits.md by their option names (max-combine-input, ...).")
     Path config;
+
+    /** The bounds of issue 18's second round (docs/limits.md), with their {@code --config} keys. */
+    @picocli.CommandLine.Mixin
+    BoundsOptions bounds = new BoundsOptions();
 
     /** Resolves the settings from the options, the config file and the defaults. */
     ServerSettings settings() {
@@ -245,7 +250,10 @@ final class ServerCommand extends CliCommand {
         ServerSettings s = settings();
         CoordinatorConfig config;
         try {
-            config = CoordinatorConfig.builder()
+            config = bounds.applyTo(
+                            CoordinatorConfig.builder(),
+                            this.config == null ? new Properties() : ServerSettings.load(this.config),
+                            "config file " + this.config)
                     .host(s.host())
                     .port(s.port())
                     .dataDir(s.dataDir())

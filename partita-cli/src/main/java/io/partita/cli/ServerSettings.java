@@ -67,16 +67,20 @@ public record ServerSettings(
     /** Default partition limit. */
     public static final int DEFAULT_MAX_PARTITIONS = 10_000_000;
 
-    /** The keys a config file may contain. */
-    public static final Set<String> KEYS = Set.of(
-            "port",
-            "data",
-            "local-workers",
-            "store",
-            "host",
-            "max-partitions",
-            "allowed-origins",
-            "connections-per-minute");
+    /** The keys a config file may contain (those of {@link BoundsOptions} too). */
+    public static final Set<String> KEYS = java.util.stream.Stream.concat(
+                    Set.of(
+                            "port",
+                            "data",
+                            "local-workers",
+                            "store",
+                            "host",
+                            "max-partitions",
+                            "allowed-origins",
+                            "connections-per-minute")
+                            .stream(),
+                    BoundsOptions.KEYS.stream())
+            .collect(java.util.stream.Collectors.toUnmodifiableSet());
 
     /** Validates the settings. */
     public ServerSettings {

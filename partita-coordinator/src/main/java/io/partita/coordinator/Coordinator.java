@@ -217,11 +217,13 @@ public final class Coordinator implements AutoCloseable {
             dataJobs.recover();
             HttpRouting.Builder routing = HttpRouting.builder();
             http.errors(routing);
+            new io.partita.coordinator.http.RequestRate(config.limits().requestsPerSecond(), System::nanoTime)
+                    .routing(routing);
             new Access(config, tokens, audit).routing(routing);
             gate.routing(routing);
             Routes.record(routing, "GET", ConnectionGate.WORKER_PATH);
             Routes.record(routing, "GET", ConnectionGate.CLIENT_PATH);
-            new WebPages(store).routing(routing);
+            new WebPages(store, config.limits().browserTaskCap()).routing(routing);
             DashboardStreams streams = new DashboardStreams(scheduler, store, views, mapper, health, ownership);
             streams.routing(routing);
             new CallApi(calls, scheduler, store, code, http, ownership, audit).routing(routing);
@@ -319,6 +321,12 @@ public final class Coordinator implements AutoCloseable {
                     ? Optional.of(io.partita.coordinator.local.LocalWorkers.start(
                             config.localWorkers(), localUrl(config.host(), server.port()), trustGate.localToken()))
                     : Optional.empty();
+            if (!config.limits().eventRetention().isZero()) {
+                var retention = new io.partita.coordinator.sched.EventRetention(
+                        store, config.limits().eventRetention(), System::currentTimeMillis);
+                long every = retention.period().toMillis();
+                timer.scheduleWithFixedDelay(retention::sweepInBackground, every, every, TimeUnit.MILLISECONDS);
+            }
             return new Coordinator(
                     config,
                     store,

@@ -65,6 +65,8 @@ import java.util.Optional;
  * @param localWorkers the local worker processes the coordinator starts and supervises (docs/architecture.md,
  *     "Local workers"); default none: a coordinator built in code starts no processes, {@code
  *     ./partita server} asks for as many slots as the machine has cores
+ * @param limits the bounds of issue 18's second round (docs/limits.md), each set by the builder
+ *     method of its name
  */
 public record CoordinatorConfig(
         String host,
@@ -95,7 +97,8 @@ public record CoordinatorConfig(
         Optional<String> metricsHost,
         int metricsPort,
         io.partita.coordinator.auth.Quotas quotas,
-        LocalWorkers localWorkers) {
+        LocalWorkers localWorkers,
+        Limits limits) {
 
     /**
      * The coordinator's own workers: child processes (separate JVMs running the normal worker entry
@@ -284,6 +287,7 @@ public record CoordinatorConfig(
                 metricsPort >= 0 && metricsPort <= 65535,
                 "metrics-port must be between 0 and 65535, was " + metricsPort);
         metricsHost.ifPresent(h -> require(!h.isBlank(), "metrics-host must not be blank"));
+        Objects.requireNonNull(limits, "limits");
         storeUrl.ifPresent(url -> require(
                 url.startsWith("jdbc:sqlite:") || url.startsWith("jdbc:postgresql:"),
                 "store must be a jdbc:sqlite: or jdbc:postgresql: URL, was " + url));
@@ -359,6 +363,7 @@ public record CoordinatorConfig(
             this.localWorkerEntryPoint = mainClassAndArguments;
             return this;
         }
+        private final Limits.Builder limits = Limits.builder();
 
         /** Sets {@link CoordinatorConfig#metricsHost()}; null or blank for none. */
         public Builder metricsHost(String value) {
@@ -495,7 +500,8 @@ public record CoordinatorConfig(
                     metricsHost,
                     metricsPort,
                     quotas,
-                    new LocalWorkers(localWorkers, localWorkerHeap, localWorkerEntryPoint));
+                    new LocalWorkers(localWorkers, localWorkerHeap, localWorkerEntryPoint),
+                    limits.build());
         }
 
         private io.partita.coordinator.auth.Quotas quotas = io.partita.coordinator.auth.Quotas.DEFAULT;
@@ -557,6 +563,44 @@ public record CoordinatorConfig(
         /** Sets {@link CoordinatorConfig#importDirs()}. */
         public Builder importDirs(java.util.List<Path> value) {
             this.importDirs = value;
+            return this;
+        }
+
+        // ------------------------------------------------ the bounds of issue 18's second round
+
+        /** Sets {@link Limits#maxCombineInputBytes()}. */
+        public Builder maxCombineInputBytes(long value) {
+            limits.maxCombineInputBytes(value);
+            return this;
+        }
+
+        /** Sets {@link Limits#maxTaskFailuresPerMinute()}. */
+        public Builder maxTaskFailuresPerMinute(int value) {
+            limits.maxTaskFailuresPerMinute(value);
+            return this;
+        }
+
+        /** Sets {@link Limits#maxJobEventBytes()}. */
+        public Builder maxJobEventBytes(long value) {
+            limits.maxJobEventBytes(value);
+            return this;
+        }
+
+        /** Sets {@link Limits#eventRetention()}. */
+        public Builder eventRetention(Duration value) {
+            limits.eventRetention(value);
+            return this;
+        }
+
+        /** Sets {@link Limits#browserTaskCap()}. */
+        public Builder browserTaskCap(Duration value) {
+            limits.browserTaskCap(value);
+            return this;
+        }
+
+        /** Sets {@link Limits#requestsPerSecond()}. */
+        public Builder requestsPerSecond(int value) {
+            limits.requestsPerSecond(value);
             return this;
         }
 

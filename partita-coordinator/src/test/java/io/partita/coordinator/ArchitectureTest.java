@@ -96,8 +96,10 @@ class ArchitectureTest {
     @Test
     void onlyTheRootPackage_wiresTheCoordinator() {
         DescribedPredicate<JavaClass> rootButConfig = describe(
-                "the root package, other than CoordinatorConfig",
-                c -> c.getPackageName().equals(ROOT) && !isOrNestedIn(c, CoordinatorConfig.class));
+                "the root package, other than CoordinatorConfig and its Limits",
+                c -> c.getPackageName().equals(ROOT)
+                        && !isOrNestedIn(c, CoordinatorConfig.class)
+                        && !isOrNestedIn(c, Limits.class));
         ArchRule rule = noClasses()
                 .that()
                 .resideOutsideOfPackage(ROOT)

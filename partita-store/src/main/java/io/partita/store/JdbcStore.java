@@ -514,6 +514,23 @@ final class JdbcStore implements Store {
     }
 
     @Override
+    public long outputBytes(String jobId, int level, long from, long to) {
+        return query("measure outputs of " + jobId, c -> {
+            try (PreparedStatement ps = c.prepareStatement("select coalesce(sum(length(output)), 0) from task_results"
+                    + " where job_id = ? and level = ? and idx >= ? and idx < ?")) {
+                ps.setString(1, jobId);
+                ps.setInt(2, level);
+                ps.setLong(3, from);
+                ps.setLong(4, to);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return rs.getLong(1);
+                }
+            }
+        });
+    }
+
+    @Override
     public BitSet[] storedNodes(String jobId, TreeShape shape) {
         // In a transaction, which lets PostgreSQL stream the rows with a cursor.
         return transaction("read stored nodes of " + jobId, false, c -> {
@@ -748,6 +765,17 @@ final class JdbcStore implements Store {
                             + " on conflict do nothing")) {
                 ps.setString(1, toJob);
                 ps.setString(2, fromJob);
+                return (long) ps.executeUpdate();
+            }
+        });
+    }
+
+    @Override
+    public long deleteEventsFinishedBefore(long finishedBefore) {
+        return transaction("delete old events", true, c -> {
+            try (PreparedStatement ps = c.prepareStatement("delete from job_events where job_id in"
+                    + " (select id from jobs where finished_at is not null and finished_at < ?)")) {
+                ps.setLong(1, finishedBefore);
                 return (long) ps.executeUpdate();
             }
         });

@@ -73,6 +73,18 @@ public interface Store extends AutoCloseable {
     List<byte[]> outputs(String jobId, int level, long from, long to);
 
     /**
+     * The total size in bytes of the outputs of nodes {@code [from, to)} of a level, without reading
+     * them (so a combine task's inputs can be measured before they are loaded).
+     */
+    default long outputBytes(String jobId, int level, long from, long to) {
+        long total = 0;
+        for (byte[] b : outputs(jobId, level, from, to)) {
+            total += b.length;
+        }
+        return total;
+    }
+
+    /**
      * Records failed-attempt counts of tasks, keeping the larger count where one is stored already
      * (so writing the same counts again changes nothing). One transaction.
      */
@@ -145,6 +157,12 @@ public interface Store extends AutoCloseable {
      * target's existing outputs are kept.
      */
     long copyResults(String fromJob, String toJob);
+
+    /**
+     * Deletes the event logs of jobs that finished before {@code finishedBefore} (epoch millis); the
+     * jobs, their results and failures stay. Returns how many events were deleted.
+     */
+    long deleteEventsFinishedBefore(long finishedBefore);
 
     /** Deletes everything of a job (inputs, outputs, events, the job row). */
     void deleteJob(String jobId);

@@ -203,6 +203,37 @@ abstract class StoreContract {
     }
 
     @Test
+    void outputBytes_sumsTheStoredOutputsOfARange() {
+        store.insertJob(StoredJob.submitted("j", "j", "f", "{}", 3, 1));
+        store.commit(
+                List.of(
+                        new Completion("j", 0, 0, 1, bytes("\"abc\""), -1, -1, false),
+                        new Completion("j", 0, 1, 1, bytes("12"), -1, -1, false),
+                        new Completion("j", 0, 2, 1, bytes("é"), -1, -1, false)),
+                List.of());
+        assertThat(store.outputBytes("j", 0, 0, 3)).isEqualTo(5 + 2 + 2);
+        assertThat(store.outputBytes("j", 0, 1, 2)).isEqualTo(2);
+        assertThat(store.outputBytes("j", 1, 0, 3)).isZero();
+        assertThat(store.outputBytes("other", 0, 0, 3)).isZero();
+    }
+
+    @Test
+    void deleteEventsFinishedBefore_deletesOnlyEventsOfJobsFinishedEarlier() {
+        for (String id : List.of("old", "recent", "running")) {
+            store.insertJob(StoredJob.submitted(id, id, "f", "{}", 1, 1));
+            store.commit(List.of(), List.of(new JobEvent(id, 1, 5, "started", "{}")));
+        }
+        store.finish("old", JobStatus.DONE, Optional.empty(), 100);
+        store.finish("recent", JobStatus.FAILED, Optional.of("x"), 300);
+        assertThat(store.deleteEventsFinishedBefore(200)).isEqualTo(1);
+        assertThat(store.events("old", 0, 10)).isEmpty();
+        assertThat(store.job("old")).isPresent();
+        assertThat(store.events("recent", 0, 10)).hasSize(1);
+        assertThat(store.events("running", 0, 10)).hasSize(1);
+        assertThat(store.deleteEventsFinishedBefore(200)).isZero();
+    }
+
+    @Test
     void events_areKeptInOrderAndRewrittenBySeq() {
         store.insertJob(StoredJob.submitted("j", "j", "f", "{}", 2, 1));
         assertThat(store.lastEventSeq("j")).isZero();

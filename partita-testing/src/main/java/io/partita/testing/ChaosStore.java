@@ -446,6 +446,11 @@ public final class ChaosStore implements Store {
     }
 
     @Override
+    public long outputBytes(String jobId, int level, long from, long to) {
+        return run(Op.OUTPUTS, () -> delegate.outputBytes(jobId, level, from, to));
+    }
+
+    @Override
     public BitSet[] storedNodes(String jobId, TreeShape shape) {
         return run(Op.STORED_NODES, () -> delegate.storedNodes(jobId, shape));
     }
@@ -508,6 +513,11 @@ public final class ChaosStore implements Store {
     @Override
     public long copyResults(String fromJob, String toJob) {
         return run(Op.COPY_RESULTS, () -> delegate.copyResults(fromJob, toJob));
+    }
+
+    @Override
+    public long deleteEventsFinishedBefore(long finishedBefore) {
+        return run(Op.DELETE_JOB, () -> delegate.deleteEventsFinishedBefore(finishedBefore));
     }
 
     @Override

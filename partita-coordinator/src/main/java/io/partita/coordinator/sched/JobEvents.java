@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.partita.coordinator.core.CompletionPolicy;
 import io.partita.coordinator.core.SingleWork;
 import io.partita.store.JobEvent;
+import java.nio.charset.StandardCharsets;
 import java.util.function.LongSupplier;
 
 /**
@@ -14,7 +15,8 @@ import java.util.function.LongSupplier;
  *
  * <p>Job-level events ({@code submitted}, {@code started}, {@code prepared}, {@code finished}) are
  * always kept. Task events ({@code partition} when the task's logger said something, {@code failed}
- * for every failed attempt) are kept up to {@link #maxTaskEvents} per job; past that one {@code
+ * for every failed attempt) are kept up to {@link #maxTaskEvents} per job and {@link
+ * #maxTaskEventBytes} of JSON per job ({@code max-job-event-bytes}); past either one {@code
  * truncated} event says so and further task events are only counted, so that a million-partition job
  * whose logger writes a line per partition cannot fill the store.
  */
@@ -27,11 +29,18 @@ final class JobEvents {
     private final ObjectMapper mapper;
     private final LongSupplier millis;
     private final int maxTaskEvents;
+    private final long maxTaskEventBytes;
 
     JobEvents(ObjectMapper mapper, LongSupplier millis, int maxTaskEvents) {
+        this(mapper, millis, maxTaskEvents, io.partita.coordinator.Limits.DEFAULT_MAX_JOB_EVENT_BYTES);
+    }
+
+    /** With a bound on the bytes of a job's task events too ({@code max-job-event-bytes}). */
+    JobEvents(ObjectMapper mapper, LongSupplier millis, int maxTaskEvents, long maxTaskEventBytes) {
         this.mapper = mapper;
         this.millis = millis;
         this.maxTaskEvents = maxTaskEvents;
+        this.maxTaskEventBytes = maxTaskEventBytes;
     }
 
     /** A new event object of this type, stamped with the time. */
@@ -53,20 +62,31 @@ final class JobEvents {
      * the limit (the first one past it becomes the {@code truncated} event instead).
      */
     JobEvent taskEvent(JobRun job, ObjectNode event) {
-        if (job.taskEvents >= maxTaskEvents) {
+        if (job.taskEventsDropped > 0) {
             job.taskEventsDropped++;
-            if (job.taskEventsDropped > 1) {
-                return null;
-            }
+            return null;
+        }
+        long bytes = job.taskEvents >= maxTaskEvents
+                ? 0
+                : event.toString().getBytes(StandardCharsets.UTF_8).length + SEQ_BYTES;
+        if (job.taskEvents >= maxTaskEvents || job.taskEventBytes + bytes > maxTaskEventBytes) {
+            job.taskEventsDropped++;
             ObjectNode truncated = create("truncated");
             truncated.put(
                     "message",
-                    "this job logged more than " + maxTaskEvents + " task events; further ones are not kept");
+                    job.taskEvents >= maxTaskEvents
+                            ? "this job logged more than " + maxTaskEvents + " task events; further ones are not kept"
+                            : "this job's task events reached " + job.taskEventBytes + " bytes, the limit is "
+                                    + maxTaskEventBytes + " (max-job-event-bytes); further ones are not kept");
             return jobEvent(job, truncated);
         }
         job.taskEvents++;
+        job.taskEventBytes += bytes;
         return jobEvent(job, event);
     }
+
+    /** Room for the {@code seq} field that numbering adds. */
+    private static final int SEQ_BYTES = 24;
 
     /** The durable form of an already numbered event (written again after its logger ran). */
     JobEvent toStored(String jobId, ObjectNode event) {

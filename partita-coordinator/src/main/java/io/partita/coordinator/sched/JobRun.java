@@ -50,6 +50,7 @@ public final class JobRun extends TreeWork {
 
     int taskEvents;
     long taskEventsDropped;
+    long taskEventBytes;
     boolean started;
 
     JobRun(String id, JobSpec spec, long createdAt, JobStatus status, String tenant) {

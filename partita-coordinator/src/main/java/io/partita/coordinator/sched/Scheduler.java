@@ -113,7 +113,11 @@ public final class Scheduler {
         this.nanos = nanos;
         this.millis = millis;
         this.instance = instance;
-        this.events = new JobEvents(mapper, millis, JobEvents.DEFAULT_MAX_TASK_EVENTS);
+        this.events = new JobEvents(
+                mapper,
+                millis,
+                JobEvents.DEFAULT_MAX_TASK_EVENTS,
+                config.limits().maxJobEventBytes());
         Clock clock = new Clock() {
             @Override
             public long nanos() {
@@ -654,6 +658,19 @@ public final class Scheduler {
         lock.lock();
         try {
             core.abandon(lease, error, counts);
+        } finally {
+            unlock();
+        }
+    }
+
+    /**
+     * A lease's task can never be sent, whoever takes it (its inputs are over a bound): its work
+     * fails with {@code error}, and every lease of it ends.
+     */
+    public void leaseRefused(Lease lease, String error) {
+        lock.lock();
+        try {
+            core.fail(lease.work, lease.key, error);
         } finally {
             unlock();
         }

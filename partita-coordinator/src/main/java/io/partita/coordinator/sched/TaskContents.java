@@ -19,13 +19,37 @@ public final class TaskContents {
     private final DataInputs dataJobs;
     private final ObjectMapper mapper;
     private final StoreHealth health;
+    private final long maxCombineInputBytes;
 
-    /** Task contents read from {@code store}, data tasks' inputs from {@code dataJobs}; store failures reported to {@code health}. */
-    public TaskContents(Store store, DataInputs dataJobs, ObjectMapper mapper, StoreHealth health) {
+    /**
+     * Task contents read from {@code store}, data tasks' inputs from {@code dataJobs}; store failures
+     * reported to {@code health}; a combine task's inputs may total at most {@code
+     * maxCombineInputBytes} ({@code max-combine-input}).
+     */
+    public TaskContents(
+            Store store, DataInputs dataJobs, ObjectMapper mapper, StoreHealth health, long maxCombineInputBytes) {
         this.store = store;
         this.dataJobs = dataJobs;
         this.mapper = mapper;
         this.health = health;
+        this.maxCombineInputBytes = maxCombineInputBytes;
+    }
+
+    /** As above, with the default {@code max-combine-input}. */
+    public TaskContents(Store store, DataInputs dataJobs, ObjectMapper mapper, StoreHealth health) {
+        this(store, dataJobs, mapper, health, io.partita.coordinator.Limits.DEFAULT_MAX_COMBINE_INPUT_BYTES);
+    }
+
+    /**
+     * Thrown when a task can never be sent, whoever takes it: its inputs are over a bound. Its job
+     * must fail with this message (retrying reads the same inputs).
+     */
+    public static final class OverLimit extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        OverLimit(String message) {
+            super(message);
+        }
     }
 
     /** Where the inputs of data jobs' tasks come from: the data-job service. */
@@ -69,6 +93,7 @@ public final class TaskContents {
      * The task message of a lease.
      *
      * @throws Unavailable if its inputs cannot be read
+     * @throws OverLimit if its inputs are too large to be sent at all
      */
     public Message.Task content(Lease lease) {
         try {
@@ -127,6 +152,20 @@ public final class TaskContents {
         }
         long from = job.shape().firstChild(index);
         long to = job.shape().endChild(level, index);
+        // Measured before a byte is loaded: the inputs are held three times over (stored bytes, trees,
+        // the encoded frame), and 48 outputs of 8 MB made the coordinator run out of memory (issue 18).
+        long total;
+        try {
+            total = store.outputBytes(job.id, level - 1, from, to);
+        } catch (RuntimeException e) {
+            throw new Unavailable("cannot measure combine inputs: " + e.getMessage(), e);
+        }
+        if (total > maxCombineInputBytes) {
+            throw new OverLimit("the " + (to - from) + " inputs of combine task " + index + " (level " + level
+                    + ") total " + total + " bytes, over the limit of " + maxCombineInputBytes
+                    + " bytes (max-combine-input); return smaller outputs from compute and combine, use a"
+                    + " smaller options.fanIn, or raise max-combine-input");
+        }
         try {
             List<byte[]> raw = store.outputs(job.id, level - 1, from, to);
             if (raw.size() != to - from) {

@@ -73,6 +73,7 @@ public final class WorkerEndpoint implements WsListener {
     private volatile String volunteerKey;
     private volatile String tenant;
     private volatile Optional<io.partita.coordinator.common.Principal> principal = Optional.empty();
+    private volatile FailureGuard failures; // null for the local worker, which is not judged
 
     /** A worker connection's session, fed to {@code scheduler}. */
     public WorkerEndpoint(
@@ -87,7 +88,8 @@ public final class WorkerEndpoint implements WsListener {
             StoreHealth health) {
         this.trustGate = trustGate;
         this.scheduler = scheduler;
-        this.contents = new TaskContents(store, dataJobs, mapper, health);
+        this.contents = new TaskContents(
+                store, dataJobs, mapper, health, config.limits().maxCombineInputBytes());
         this.calls = calls;
         this.catalog = catalog;
         this.config = config;
@@ -279,6 +281,9 @@ public final class WorkerEndpoint implements WsListener {
             }
             InetAddress address = address();
             Trust trust = trustGate.classify(authorization, principal.isPresent(), address);
+            if (trust != Trust.LOCAL) {
+                failures = new FailureGuard(config.limits().maxTaskFailuresPerMinute(), System::nanoTime);
+            }
             if (trust.vouches()) {
                 // Only workers the coordinator trusts may add Java functions to the catalog; an
                 // untrusted worker's functions are its own to run and replace nothing (docs/verification.md).
@@ -319,6 +324,11 @@ public final class WorkerEndpoint implements WsListener {
 
         @Override
         public Optional<String> results(Message.Results results) {
+            FailureGuard guard = failures;
+            Optional<String> refusal = guard == null ? Optional.empty() : guard.judge(results);
+            if (refusal.isPresent()) {
+                throw new ProtocolException(refusal.get()); // closed with 1008 and logged by the session
+            }
             List<Message.Result> list = results.results();
             byte[][] outputs = new byte[list.size()][];
             for (int i = 0; i < outputs.length; i++) {
@@ -472,6 +482,8 @@ public final class WorkerEndpoint implements WsListener {
                         log.error("Cannot send {} of {}", lease.work.describe(lease.key), lease.work.id, e);
                     }
                     scheduler.leaseBroken(conn, lease, e.getMessage(), !e.storeFault());
+                } catch (TaskContents.OverLimit e) {
+                    scheduler.leaseRefused(lease, e.getMessage());
                 }
             }
             return new Message.Tasks(item.jobs(), tasks);
