@@ -363,6 +363,7 @@ public record CoordinatorConfig(
             this.localWorkerEntryPoint = mainClassAndArguments;
             return this;
         }
+
         private final Limits.Builder limits = Limits.builder();
 
         /** Sets {@link CoordinatorConfig#metricsHost()}; null or blank for none. */

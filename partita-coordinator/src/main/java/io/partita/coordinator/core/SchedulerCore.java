@@ -313,8 +313,11 @@ public final class SchedulerCore {
 
     /**
      * Attempts of a holder that wait for grid calls ({@code suspend}) or no longer do. A suspended
-     * attempt holds no slot, its credit comes back, and its time limit stops; resuming takes the
-     * credit again (into debt if none is left) and restarts the time limit.
+     * attempt holds no slot, its credit comes back, and its time limit becomes {@value
+     * #SUSPEND_ROUNDS} times longer (a worker cannot hold a task forever by saying it waits);
+     * resuming takes the credit again (into debt if none is left) and restarts the time limit. A
+     * holder may have at most {@value #SUSPENDED_PER_SLOT} suspended attempts per slot, at least
+     * {@value #MIN_SUSPENDED}; a suspension past that is ignored (the attempt keeps its slot).
      */
     public void suspend(Holder h, List<Lease.Id> ids, boolean suspend) {
         long now = clock.nanos();
@@ -324,9 +327,14 @@ public final class SchedulerCore {
             if (lease == null || lease.expired || lease.suspended == suspend) {
                 continue;
             }
+            if (suspend && h.suspended >= maxSuspended(h)) {
+                continue; // refused: the attempt keeps its slot and its time limit
+            }
             changed = true;
             lease.suspended = suspend;
             if (suspend) {
+                // waiting is bounded too, or a worker could hold tasks forever by suspending them
+                lease.deadlineNanos = now + lease.work.timeoutNanos * SUSPEND_ROUNDS;
                 h.active--;
                 h.suspended++;
                 h.giveBack();
@@ -340,6 +348,19 @@ public final class SchedulerCore {
         if (changed && suspend) {
             dispatch(h);
         }
+    }
+
+    /** How many time limits an attempt may wait for its grid calls before it times out. */
+    public static final int SUSPEND_ROUNDS = 10;
+
+    /** Suspended attempts a holder may have per slot (at least {@value #MIN_SUSPENDED}). */
+    public static final int SUSPENDED_PER_SLOT = 16;
+
+    /** Suspended attempts any holder may have, however few its slots: a call chain 64 deep. */
+    public static final int MIN_SUSPENDED = 64;
+
+    private static int maxSuspended(Holder h) {
+        return Math.max(MIN_SUSPENDED, SUSPENDED_PER_SLOT * h.slots);
     }
 
     /** The lease of that attempt if the holder holds it. */
@@ -735,7 +756,7 @@ public final class SchedulerCore {
         List<Lease> due = null;
         for (Holder h : holders.values()) {
             for (Lease lease : h.leases.values()) {
-                if (!lease.expired && !lease.suspended && now - lease.deadlineNanos > 0) {
+                if (!lease.expired && now - lease.deadlineNanos > 0) {
                     if (due == null) {
                         due = new ArrayList<>();
                     }

@@ -335,6 +335,43 @@ class SchedulerCoreTest {
     }
 
     @Test
+    void suspendedLease_timesOutAfterTenTimeLimits_asAFailedAttempt() {
+        Job job = job("a", 3, 3);
+        Holder h = holder("w1", 1);
+        Lease waiting = effects.of(h).get(0);
+        core.suspend(h, List.of(waiting.id()), true);
+        clock.advance(Duration.ofMillis(SchedulerCore.SUSPEND_ROUNDS * 1000 - 1));
+        core.expire();
+        assertThat(waiting.expired()).isFalse();
+        clock.advance(Duration.ofMillis(2));
+        core.expire();
+        assertThat(waiting.expired())
+                .as("no worker holds a task forever by waiting")
+                .isTrue();
+        assertThat(effects.revoked).contains(waiting);
+        assertThat(job.failures(waiting.key)).isEqualTo(1);
+        assertLedgerBalanced(job);
+    }
+
+    @Test
+    void suspensions_areBoundedPerHolder_pastTheBoundAnAttemptKeepsItsSlot() {
+        Job job = job("a", 500, 3);
+        Holder h = core.connect("w1", "w1", 1, w -> true); // one slot: the bound is the minimum
+        core.pull(h, 1);
+        for (int i = 0; i < SchedulerCore.MIN_SUSPENDED; i++) {
+            List<Lease> mine = effects.of(h);
+            core.suspend(h, List.of(mine.get(mine.size() - 1).id()), true);
+        }
+        assertThat(effects.of(h)).hasSize(SchedulerCore.MIN_SUSPENDED + 1);
+        List<Lease> mine = effects.of(h);
+        Lease last = mine.get(mine.size() - 1);
+        core.suspend(h, List.of(last.id()), true);
+        assertThat(last.suspended()).as("one suspension too many is ignored").isFalse();
+        assertThat(effects.of(h)).as("so no credit comes back").hasSize(SchedulerCore.MIN_SUSPENDED + 1);
+        assertLedgerBalanced(job);
+    }
+
+    @Test
     void returnedTasks_runNextAndDoNotCount() {
         Job job = job("a", 3, 3);
         Holder h = holder("w1", 2);
