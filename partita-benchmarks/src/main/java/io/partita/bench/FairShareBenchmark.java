@@ -27,7 +27,7 @@ public final class FairShareBenchmark {
 
     public static void main(String[] args) throws Exception {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 3;
-        int small = args.length > 1 ? Integer.parseInt(args[1]) : 100;
+        int small = args.length > 1 ? Integer.parseInt(args[1]) : 200;
         Path dir = Files.createTempDirectory("partita-bench");
         try (Coordinator coordinator = Coordinator.start(CoordinatorConfig.builder()
                 .host("127.0.0.1")
@@ -72,9 +72,9 @@ public final class FairShareBenchmark {
             }
             System.out.printf(
                     "median of %d rounds, %d vs %d partitions, 2 workers x 2 slots:%n"
-                            + "  one tenant (by age):  small job done in %.2f s; while both ran, small %.0f"
+                            + "  one tenant (by age):  small job done in %.2f s; while both ran steadily, small %.0f"
                             + " partitions/s, big %.0f%n"
-                            + "  two tenants (fair):   small job done in %.2f s; while both ran, small %.0f"
+                            + "  two tenants (fair):   small job done in %.2f s; while both ran steadily, small %.0f"
                             + " partitions/s, big %.0f%n",
                     rounds,
                     small,
@@ -99,24 +99,46 @@ public final class FairShareBenchmark {
         return new ApiClient(coordinator.url(), t.get("token").asText());
     }
 
-    /** The big job by {@code first}, then at once the small one by {@code second}; the big one is cancelled after. */
+    /**
+     * The big job by {@code first}, then at once the small one by {@code second}; the big one is
+     * cancelled after. The rates are taken between a quarter and three quarters of the small job's
+     * partitions, when both jobs run steadily (before that, the small job's first tasks wait behind
+     * the work the workers already hold).
+     */
     private static Round round(ApiClient admin, ApiClient first, ApiClient second, int small, int seed)
             throws Exception {
         String big = first.submit(spec(small * 100, seed));
         long start = System.nanoTime();
         String little = second.submit(spec(small, seed));
-        while (!admin.get("/api/jobs/" + little).json().get("status").asText().equals("done")) {
+        long t1 = 0, t2 = 0, b1 = 0, b2 = 0, s1 = 0, s2 = 0;
+        while (true) {
+            JsonNode l = admin.get("/api/jobs/" + little).json();
+            long now = System.nanoTime();
+            long done = l.get("counts").get("done").asLong();
+            if (t1 == 0 && done >= small / 4) {
+                t1 = now;
+                s1 = done;
+                b1 = admin.get("/api/jobs/" + big).json().get("counts").get("done").asLong();
+            }
+            if (t2 == 0 && done >= small * 3 / 4) {
+                t2 = now;
+                s2 = done;
+                b2 = admin.get("/api/jobs/" + big).json().get("counts").get("done").asLong();
+            }
+            if (l.get("status").asText().equals("done")) {
+                break;
+            }
             Thread.sleep(5);
         }
         double seconds = (System.nanoTime() - start) / 1e9;
-        long bigDone = admin.get("/api/jobs/" + big).json().get("counts").get("done").asLong();
         admin.delete("/api/jobs/" + big);
         // by age, the big job may have finished before the small one: then there is nothing to cancel
         while (!java.util.Set.of("cancelled", "done")
                 .contains(admin.get("/api/jobs/" + big).json().get("status").asText())) {
             Thread.sleep(5);
         }
-        return new Round(seconds, small / seconds, bigDone / seconds);
+        double window = Math.max(1, t2 - t1) / 1e9;
+        return new Round(seconds, (s2 - s1) / window, (b2 - b1) / window);
     }
 
     private static String spec(int partitions, int seed) {

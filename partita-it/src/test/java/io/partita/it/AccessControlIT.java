@@ -220,6 +220,7 @@ class AccessControlIT {
                         A,
                         A),
                 read("/api/calls/{id}", a -> "/api/calls/" + callA, READ_OWNED),
+                new Row("DELETE", "/api/calls/{id}", a -> "/api/calls/" + newCall(), null, null, CHANGE_OWNED),
                 read("/api/cache/stats", a -> "/api/cache/stats", READ_LIST),
                 row("DELETE", "/api/cache", "/api/cache?function=a/fn", null, null, ADMIN_ONLY),
                 // another tenant may not take over a/fn: 409 name_taken, checked below
@@ -286,6 +287,17 @@ class AccessControlIT {
         } catch (Exception e) {
             throw new AssertionError(e);
         }
+    }
+
+    static String newCall() {
+        Reply r = send(
+                Actor.SUBMITTER,
+                "POST",
+                "/api/calls",
+                JSON_TYPE,
+                "{\"function\": \"a/fn\", \"args\": [" + System.nanoTime() + "], \"async\": true}");
+        must(r, 202);
+        return r.json.path("id").asText();
     }
 
     static String newDataset() {

@@ -212,6 +212,24 @@ class GridCallsIT {
                     .isEqualTo(5);
             assertThat(grid.api.get("/api/calls/nope").status()).isEqualTo(404);
 
+            // a call can be cancelled: its caller gets "cancelled", its running attempt is stopped
+            ApiClient.Response long1 = grid.api.post(
+                    "/api/calls", "{\"function\": \"tests/sleep\", \"args\": [6, 60000], \"async\": true}");
+            assertThat(long1.status()).isEqualTo(202);
+            String longId = long1.json().get("id").asText();
+            Awaitility.await("the long call runs")
+                    .atMost(Duration.ofSeconds(20))
+                    .until(() -> stats(grid).path("calls").path("running").asInt() >= 1);
+            ApiClient.Response cancelled = grid.api.delete("/api/calls/" + longId);
+            assertThat(cancelled.status()).as(cancelled.body()).isEqualTo(200);
+            assertThat(cancelled.json().get("status").asText()).isEqualTo("failed");
+            assertThat(cancelled.json().get("error").asText()).contains("cancelled by");
+            assertThat(grid.api.delete("/api/calls/" + longId).status()).isEqualTo(409);
+            assertThat(grid.api.delete("/api/calls/nope").status()).isEqualTo(404);
+            Awaitility.await("it is no longer live")
+                    .atMost(Duration.ofSeconds(20))
+                    .until(() -> stats(grid).path("calls").path("live").asInt() == 0);
+
             // failures are not cached: the same failing call runs again
             long throwsBefore = executions(grid, "tests/throw");
             call(grid, "tests/throw", "[\"the disk is full\"]");

@@ -387,7 +387,16 @@ public final class WorkerSession {
                             }
                         }
                         case Message.CallRequest c -> requests.add(c);
-                        case Message m -> transport.send(m);
+                        case Message m -> {
+                            // calls go before what follows them: a task's suspend must reach the
+                            // coordinator after the calls it waits for (a suspension of a task
+                            // waiting for no call is ignored there)
+                            if (!requests.isEmpty()) {
+                                transport.send(new Message.Calls(List.copyOf(requests)));
+                                requests.clear();
+                            }
+                            transport.send(m);
+                        }
                         default -> throw new IllegalStateException("unexpected item " + each);
                     }
                 }

@@ -156,6 +156,18 @@ class WorkerSessionTest {
     }
 
     @Test
+    void aTasksSuspend_leavesAfterTheCallsItWaitsFor() {
+        welcomed();
+        Message.TaskRef parent = new Message.TaskRef("j", 0, 1, 1);
+        session.call("fib", JsonNodeFactory.instance.arrayNode().add(10), parent, answer -> {});
+        session.suspend(parent);
+        session.call("fib", JsonNodeFactory.instance.arrayNode().add(11), parent, answer -> {});
+        List<Message> sent = flushed();
+        // the coordinator ignores a suspension of a task that waits for no call
+        assertThat(sent).extracting(m -> m.getClass().getSimpleName()).containsExactly("Calls", "Suspend", "Calls");
+    }
+
+    @Test
     void callAfterClose_isAnsweredAtOnceWithAnError() {
         welcomed();
         session.closed();

@@ -56,7 +56,7 @@ public record Quotas(
     public static final int DEFAULT_MAX_CALLS_IN_FLIGHT = 10_000;
 
     /** Default deepest nesting of grid calls. */
-    public static final int DEFAULT_MAX_CALL_DEPTH = 64;
+    public static final int DEFAULT_MAX_CALL_DEPTH = 1024;
 
     /** The names {@link #with(String)} takes, as in {@code --quota live-jobs=20}. */
     public static final List<String> NAMES = List.of(

@@ -356,8 +356,11 @@ public final class SchedulerCore {
     /** Suspended attempts a holder may have per slot (at least {@value #MIN_SUSPENDED}). */
     public static final int SUSPENDED_PER_SLOT = 16;
 
-    /** Suspended attempts any holder may have, however few its slots: a call chain 64 deep. */
-    public static final int MIN_SUSPENDED = 64;
+    /**
+     * Suspended attempts any holder may have, however few its slots: enough for a chain of calls as
+     * deep as the default {@code call-depth} quota on one worker.
+     */
+    public static final int MIN_SUSPENDED = 1024;
 
     private static int maxSuspended(Holder h) {
         return Math.max(MIN_SUSPENDED, SUSPENDED_PER_SLOT * h.slots);

@@ -116,6 +116,7 @@ public final class Access {
             // calls and functions
             new Rule("POST", "/api/calls", Level.SUBMITTER),
             new Rule("GET", "/api/calls/{id}", Level.VIEWER),
+            new Rule("DELETE", "/api/calls/{id}", Level.SUBMITTER),
             new Rule("GET", "/api/cache/stats", Level.VIEWER),
             new Rule("DELETE", "/api/cache", Level.ADMIN),
             new Rule("POST", "/api/functions", Level.SUBMITTER),

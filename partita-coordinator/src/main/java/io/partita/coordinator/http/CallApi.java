@@ -66,6 +66,7 @@ public final class CallApi {
         Routes.on(routing)
                 .post("/api/calls", this::call)
                 .get("/api/calls/{id}", this::get)
+                .delete("/api/calls/{id}", this::cancel)
                 .get("/api/cache/stats", this::stats)
                 .delete("/api/cache", this::clear)
                 .post("/api/functions", this::register)
@@ -152,6 +153,24 @@ public final class CallApi {
                 "no call with id '" + id + "'");
         CallService.Tracked tracked =
                 calls.tracked(id).orElseThrow(() -> PartitaException.notFound("no call with id '" + id + "'"));
+        http.json(res, 200, describe(tracked));
+    }
+
+    /** Cancels a call someone may ask about by id: 200 with its view, 409 if it had finished. */
+    private void cancel(ServerRequest req, ServerResponse res) {
+        String id = req.path().pathParameters().get("id");
+        io.partita.coordinator.common.Principal principal = Access.required(req);
+        ownership.require(
+                io.partita.coordinator.auth.Ownership.Kind.CALL, id, principal, "no call with id '" + id + "'");
+        CallService.Tracked tracked =
+                calls.tracked(id).orElseThrow(() -> PartitaException.notFound("no call with id '" + id + "'"));
+        if (!scheduler.cancelCall(tracked.future(), "cancelled by " + principal.user())) {
+            throw new PartitaException(
+                    PartitaException.Kind.CONFLICT,
+                    "already_finished",
+                    "call " + id + " has finished: "
+                            + describe(tracked).path("status").asText());
+        }
         http.json(res, 200, describe(tracked));
     }
 

@@ -2,6 +2,7 @@ package io.partita.coordinator.sched;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.partita.coordinator.calls.CallFunctions;
+import io.partita.coordinator.core.Lease;
 import io.partita.coordinator.core.SingleWork;
 import java.util.ArrayList;
 import java.util.List;
@@ -99,8 +100,15 @@ public final class CallRun extends SingleWork {
     /** A caller of the API or of a client connection. */
     record FutureWaiter(CompletableFuture<Outcome> future) implements Waiter {}
 
-    /** A task on a worker that made the call with this request id. */
-    record WorkerWaiter(WorkerConn worker, long requestId) implements Waiter {}
+    /**
+     * A task on a worker that made the call with this request id; {@code task} is the attempt that
+     * made it, when the worker named one it holds (null otherwise): it may wait suspended meanwhile.
+     */
+    record WorkerWaiter(WorkerConn worker, long requestId, Lease task) implements Waiter {
+        WorkerWaiter(WorkerConn worker, long requestId) {
+            this(worker, requestId, null);
+        }
+    }
 
     /**
      * The outcome of a call.

@@ -92,6 +92,9 @@ public final class Scheduler {
     private long callSeq;
     private final Map<String, CallRun> callsInFlight = new HashMap<>();
     private final Map<Long, CallRun> liveCalls = new HashMap<>();
+    /** Grid calls each attempt made and still waits for: only such an attempt may be suspended. */
+    private final Map<Lease, Integer> waitingCalls = new java.util.IdentityHashMap<>();
+
     /** Calls queued or running per tenant, for its quota. */
     private final Map<String, Integer> tenantCalls = new HashMap<>();
     /** Work to do once the lock is released (completing callers' futures runs their code). */
@@ -575,7 +578,16 @@ public final class Scheduler {
         lock.lock();
         try {
             if (!w.closed()) {
-                core.suspend(w.holder, ids(refs), suspend);
+                List<Lease.Id> ids = ids(refs);
+                if (suspend) {
+                    // only an attempt that waits for grid calls it made may give its slot up: a
+                    // worker cannot hoard tasks by saying they wait (issue 18)
+                    ids.removeIf(id -> core.lease(w.holder, id)
+                                    .map(l -> waitingCalls.getOrDefault(l, 0))
+                                    .orElse(0)
+                            == 0);
+                }
+                core.suspend(w.holder, ids, suspend);
             }
         } finally {
             unlock();
@@ -843,6 +855,34 @@ public final class Scheduler {
         return future;
     }
 
+    /**
+     * Cancels the call that {@code future} waits for: the future completes at once as failed with
+     * "cancelled"; the call itself ends, and its running attempt is stopped, unless other callers
+     * wait for it too (a merged call goes on for them).
+     *
+     * @return false if no live call waits with that future (it finished, or was answered from the cache)
+     */
+    public boolean cancelCall(CompletableFuture<CallRun.Outcome> future, String reason) {
+        lock.lock();
+        try {
+            for (CallRun c : List.copyOf(liveCalls.values())) {
+                for (java.util.Iterator<CallRun.Waiter> it = c.waiters.iterator(); it.hasNext(); ) {
+                    if (it.next() instanceof CallRun.FutureWaiter f && f.future() == future) {
+                        it.remove();
+                        complete(f, CallRun.Outcome.failed(reason));
+                        if (c.waiters.isEmpty()) {
+                            core.end(c, Work.Status.CANCELLED, reason);
+                        }
+                        return true;
+                    }
+                }
+            }
+            return false;
+        } finally {
+            unlock();
+        }
+    }
+
     /** A grid call made by a worker's task that missed the cache. */
     public record WorkerCall(
             long requestId, CallFunctions.Def def, JsonNode args, String key, Message.TaskRef parent) {}
@@ -872,12 +912,21 @@ public final class Scheduler {
                     JobRun job = live.get(call.parent().job());
                     tenant = job == null ? "" : job.tenant(); // the calls of a job's tasks count against its tenant
                 }
+                Lease task = null;
+                if (call.parent() != null) {
+                    Lease.Id taskId = id(
+                            call.parent().job(),
+                            call.parent().level(),
+                            call.parent().index(),
+                            call.parent().attempt());
+                    task = taskId == null ? null : core.lease(w.holder, taskId).orElse(null);
+                }
                 String error = enqueueCall(
                         call.def(),
                         call.args(),
                         call.key(),
                         parent,
-                        new CallRun.WorkerWaiter(w, call.requestId()),
+                        new CallRun.WorkerWaiter(w, call.requestId(), task),
                         true,
                         tenant);
                 if (error != null) {
@@ -916,7 +965,7 @@ public final class Scheduler {
                 if (parent != null && parent.descendsFrom(running)) {
                     return "call cycle: " + running.describe() + " would wait for itself";
                 }
-                running.waiters.add(waiter);
+                addWaiter(running, waiter);
                 cache.merged(def.name());
                 return null;
             }
@@ -932,7 +981,7 @@ public final class Scheduler {
         callSeq = callSeq % Integer.MAX_VALUE + 1; // task indexes are at most 2^31-1
         CallRun c = new CallRun(callSeq, def, args, key, parent, sub);
         c.tenant(tenant);
-        c.waiters.add(waiter);
+        addWaiter(c, waiter);
         if (key != null) {
             callsInFlight.put(key, c);
         }
@@ -942,10 +991,21 @@ public final class Scheduler {
         return null;
     }
 
+    /** Adds a waiter to a call; the attempt of a task that waits counts one more call it waits for. */
+    private void addWaiter(CallRun c, CallRun.Waiter waiter) {
+        c.waiters.add(waiter);
+        if (waiter instanceof CallRun.WorkerWaiter ww && ww.task() != null) {
+            waitingCalls.merge(ww.task(), 1, Integer::sum);
+        }
+    }
+
     private void complete(CallRun.Waiter waiter, CallRun.Outcome outcome) {
         switch (waiter) {
             case CallRun.FutureWaiter f -> afterUnlock.add(() -> f.future().complete(outcome));
             case CallRun.WorkerWaiter ww -> {
+                if (ww.task() != null) {
+                    waitingCalls.computeIfPresent(ww.task(), (l, n) -> n > 1 ? n - 1 : null);
+                }
                 if (!ww.worker().closed()) {
                     ww.worker()
                             .outbox

@@ -355,7 +355,7 @@ class SchedulerCoreTest {
 
     @Test
     void suspensions_areBoundedPerHolder_pastTheBoundAnAttemptKeepsItsSlot() {
-        Job job = job("a", 500, 3);
+        Job job = job("a", 2 * SchedulerCore.MIN_SUSPENDED, 3);
         Holder h = core.connect("w1", "w1", 1, w -> true); // one slot: the bound is the minimum
         core.pull(h, 1);
         for (int i = 0; i < SchedulerCore.MIN_SUSPENDED; i++) {

@@ -460,6 +460,35 @@ class SchedulerTest {
         return new Message.TaskRef(lease.work.id, JobRun.level(lease.key), JobRun.index(lease.key), lease.attempt);
     }
 
+    /** The task of {@code lease} calls a grid function no connected worker runs: the call waits. */
+    private void makesACall(WorkerConn w, Lease lease, long requestId) {
+        var def = new io.partita.coordinator.calls.CallFunctions.Def("g", "java", "1", true, Duration.ofMinutes(1));
+        scheduler.workerCalls(
+                w,
+                List.of(new Scheduler.WorkerCall(
+                        requestId,
+                        def,
+                        Codec.mapper().createArrayNode().add(requestId),
+                        "g-" + requestId,
+                        ref(lease))));
+    }
+
+    @Test
+    void aSuspension_ofATaskWaitingForNoCall_isIgnored_itKeepsItsSlot() {
+        submit("a", "f", 10, "{}");
+        RecordingOutbox out = new RecordingOutbox();
+        WorkerConn w = worker(out, 1, "f");
+        scheduler.pull(w, 1);
+        Lease lease = out.leases.get(0);
+        scheduler.suspended(w, List.of(ref(lease)), true);
+        assertThat(lease.suspended()).isFalse();
+        assertThat(out.leases).as("no credit came back").hasSize(1);
+        makesACall(w, lease, 7);
+        scheduler.suspended(w, List.of(ref(lease)), true);
+        assertThat(lease.suspended()).as("once it waits for a call, it may").isTrue();
+        assertThat(out.leases).hasSize(2);
+    }
+
     @Test
     void aSuspendedTask_givesItsSlotAndCreditBack_andItsTimeLimitStops() {
         submit("a", "f", 10, "{\"taskTimeout\": \"PT1S\"}");
@@ -469,6 +498,7 @@ class SchedulerTest {
         assertThat(out.leases).hasSize(1);
         Lease waiting = out.leases.get(0);
 
+        makesACall(w, waiting, 1);
         scheduler.suspended(w, List.of(ref(waiting)), true);
         assertThat(out.leases)
                 .as("the suspended task's credit and slot went to another task")
@@ -498,6 +528,7 @@ class SchedulerTest {
         WorkerConn w = worker(out, 1, "f");
         scheduler.pull(w, 1);
         Lease lease = out.leases.get(0);
+        makesACall(w, lease, 1);
         scheduler.suspended(w, List.of(ref(lease)), true);
         scheduler.returned(w, List.of(ref(lease)));
         assertThat(w.holder.liveLeases()).noneMatch(Lease::suspended);
