@@ -140,6 +140,51 @@ final class CoordinatorClient {
         }
     }
 
+    /** GET {@code path} (relative, e.g. {@code api/workers}) as JSON. */
+    JsonNode get(String path) {
+        return send(request(path).GET().build());
+    }
+
+    /** POST {@code path} with a JSON body; returns the answer. */
+    JsonNode post(String path, JsonNode body) {
+        return exchange("POST", path, body);
+    }
+
+    /**
+     * POST /api/datasets: streams {@code file} as a dataset upload named {@code name}, of {@code
+     * format}, with an upload Content-Type (application/octet-stream; the coordinator refuses
+     * uploads without one).
+     */
+    JsonNode upload(java.nio.file.Path file, String name, String format) {
+        String query = "api/datasets?name=" + java.net.URLEncoder.encode(name, StandardCharsets.UTF_8) + "&format="
+                + java.net.URLEncoder.encode(format, StandardCharsets.UTF_8);
+        HttpRequest.BodyPublisher body;
+        try {
+            body = HttpRequest.BodyPublishers.ofFile(file);
+        } catch (java.io.FileNotFoundException e) {
+            throw new CliException("file not found: " + file);
+        }
+        return send(request(query)
+                .timeout(Duration.ofHours(1))
+                .header("Content-Type", "application/octet-stream")
+                .POST(body)
+                .build());
+    }
+
+    /** GET {@code path}, copying the body to {@code sink} as it arrives (outputs, results). */
+    void stream(String path, OutputStream sink) {
+        HttpRequest req = request(path).GET().build();
+        HttpResponse<InputStream> resp = exchange(req, HttpResponse.BodyHandlers.ofInputStream());
+        try (InputStream in = resp.body()) {
+            if (resp.statusCode() / 100 != 2) {
+                throw httpError(resp, new String(in.readAllBytes(), StandardCharsets.UTF_8));
+            }
+            in.transferTo(sink);
+        } catch (IOException e) {
+            throw new CliException("reading " + path + " from " + base + " failed: " + e.getMessage(), e);
+        }
+    }
+
     /** {@code method path} with an optional JSON body, for the admin commands; returns the answer. */
     JsonNode exchange(String method, String path, JsonNode body) {
         HttpRequest.Builder b = request(path);

@@ -185,6 +185,12 @@ final class ServerCommand extends CliCommand {
     int metricsPort;
 
     @Option(
+            names = "--classpath",
+            paramLabel = "PATH",
+            description = "For the local workers: " + UserClassPath.DESCRIPTION)
+    String classpath;
+
+    @Option(
             names = "--no-anonymous-workers",
             description = "Take only workers that present a worker token (closes browser volunteering).")
     boolean noAnonymousWorkers;
@@ -212,6 +218,7 @@ final class ServerCommand extends CliCommand {
     int run() throws Exception {
         Logging.bridgeJavaUtilLogging();
         ServerSettings s = settings();
+        ClassLoader userFunctions = UserClassPath.loader(classpath); // a bad entry fails before the start
         CoordinatorConfig config;
         try {
             config = CoordinatorConfig.builder()
@@ -298,7 +305,7 @@ final class ServerCommand extends CliCommand {
                             .withDrainTimeout(LOCAL_DRAIN)
                             .withToken(Optional.of(coordinator.localWorkerToken()));
                     try {
-                        worker = Optional.of(Worker.start(wc));
+                        worker = Optional.of(Worker.start(wc, userFunctions));
                     } catch (RuntimeException e) {
                         log().debug("Local worker start failed", e);
                         throw new CliException("cannot start the local worker: " + CliException.describe(e), e);
