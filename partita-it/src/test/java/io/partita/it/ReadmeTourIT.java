@@ -89,7 +89,7 @@ class ReadmeTourIT {
         });
         STEPS.put(
                 "curl -s -XPOST localhost:8080/api/jobs -H 'Content-Type: application/json' -d \"$(jq -n \\\n"
-                        + "  --rawfile src examples/js/pi.mjs '{code: {language: \"js\", source: $src}, partitions: 100,"
+                        + "  --rawfile src examples/js/pi.mjs '{code: {language: \"js\", source: $src}, partitions: 10,"
                         + " params: {samples: 10000, seed: 42}}')\"",
                 c -> {
                     Run r = c.run();
@@ -98,12 +98,21 @@ class ReadmeTourIT {
                     // The README: "examples/js/pi.mjs gives exactly the same answer as examples/pi".
                     String java = api.post(
                                     "/api/jobs",
-                                    "{\"function\":\"examples/pi\",\"partitions\":100,"
+                                    "{\"function\":\"examples/pi\",\"partitions\":10,"
                                             + "\"params\":{\"samples\":10000,\"seed\":42}}")
                             .json()
                             .get("id")
                             .asText();
                     assertThat(result(js)).isEqualTo(result(java));
+                    ids.put("jsPi", parse(result(js)).toString());
+                });
+        STEPS.put(
+                "./partita submit examples/js/pi.mjs --partitions 10 --param samples=10000 --param seed=42 --wait",
+                c -> {
+                    Run r = c.run();
+                    r.assertOk();
+                    // The module file gives the same job as the inline spec above, hence the same answer.
+                    assertThat(r.lastJson().toString()).isEqualTo(ids.get("jsPi"));
                 });
         STEPS.put(
                 "./partita worker --coordinator http://HOST:8080 [--token WORKER_TOKEN] [--slots 4] [--name lab-pc]"
@@ -177,6 +186,7 @@ class ReadmeTourIT {
                     new ArrayList<>(sumByCity().entrySet());
             expected.sort(Map.Entry.<String, Double>comparingByValue().reversed());
             List<String> rows = r.lines();
+            ids.put("queryRows", String.join("\n", rows));
             assertThat(rows).hasSize(expected.size());
             for (int i = 0; i < rows.size(); i++) {
                 JsonNode row = parse(rows.get(i));
@@ -203,16 +213,54 @@ class ReadmeTourIT {
                     }
                     assertThat(counted).isEqualTo(wordsOfSales());
                 });
+        STEPS.put(
+                "./partita data upload examples/data/sales.csv   # prints the dataset id; data list, show ID, rm ID",
+                c -> {
+                    Run r = c.run();
+                    r.assertOk();
+                    ids.put("dataset2", r.out().strip());
+                    assertThat(api.get("/api/datasets/" + ids.get("dataset2"))
+                                    .json()
+                                    .get("columns")
+                                    .size())
+                            .isEqualTo(5);
+                });
+        STEPS.put("./partita query ID --group-by city --agg sum:amount --order-by sum_amount:desc --wait", c -> {
+            Run r = c.run(ids.get("dataset2"));
+            r.assertOk();
+            // The same rows as the curl query's output above, after the query's id.
+            assertThat(r.lines().subList(1, r.lines().size()))
+                    .isEqualTo(ids.get("queryRows").lines().toList());
+        });
+        STEPS.put("./partita mapreduce ID --function examples/wordcount --reducers 2 --wait", c -> {
+            Run r = c.run(ids.get("dataset2"));
+            r.assertOk();
+            Map<String, Long> counted = new HashMap<>();
+            for (String line : r.lines().subList(1, r.lines().size())) {
+                JsonNode pair = parse(line);
+                counted.put(pair.get("key").asText(), pair.get("value").asLong());
+            }
+            assertThat(counted).isEqualTo(wordsOfSales());
+        });
         STEPS.put("./partita status              # the job list", c -> {
             Run r = c.run();
             r.assertOk();
             assertThat(r.out()).contains(ids.get("pi"));
         });
-        STEPS.put("./partita status ID [--json]  # one job: status, progress, counts, error", c -> {
-            Run r = c.run(ids.get("pi"));
-            r.assertOk();
-            assertThat(r.out()).contains(ids.get("pi")).contains("done");
-        });
+        STEPS.put(
+                "./partita status ID [--json]  # one job (or dataset, MapReduce or query job, call): status, progress,"
+                        + " error",
+                c -> {
+                    Run r = c.run(ids.get("pi"));
+                    r.assertOk();
+                    assertThat(r.out()).contains(ids.get("pi")).contains("done");
+                    Run dataset = c.run(ids.get("dataset"));
+                    dataset.assertOk();
+                    assertThat(dataset.out()).contains("format:  csv");
+                    Run query = c.run(ids.get("query"));
+                    query.assertOk();
+                    assertThat(query.out()).contains("kind:     query", "status:   done");
+                });
         STEPS.put("./partita result ID [-o result.json]   # exits 1 if the job is unknown or not done yet", c -> {
             Run r = c.run(ids.get("pi"));
             r.assertOk();
@@ -242,12 +290,16 @@ class ReadmeTourIT {
             r.assertOk();
             assertThat(api.get("/api/jobs/" + ids.get("cancelled")).status()).isEqualTo(404);
         });
-        STEPS.put(
-                "./partita dataset list        # datasets; ./partita dataset delete ID removes one and its data", c -> {
-                    Run r = c.run();
-                    r.assertOk();
-                    assertThat(r.out()).contains(ids.get("dataset"));
-                });
+        STEPS.put("./partita data list           # datasets; ./partita data rm ID removes one and its data", c -> {
+            Run r = c.run();
+            r.assertOk();
+            assertThat(r.out()).contains(ids.get("dataset"), ids.get("dataset2"));
+        });
+        STEPS.put("./partita workers             # connected workers: kind, trust, slots, runtimes, functions", c -> {
+            Run r = c.run();
+            r.assertOk();
+            assertThat(r.out()).contains("local", "examples/wordcount");
+        });
         STEPS.put(
                 "./mvnw -B verify      # unit tests (Surefire, *Test) and integration tests (Failsafe, *IT)", c -> {});
         STEPS.put(
