@@ -305,14 +305,21 @@ final class CoordinatorClient {
     static final class HttpError extends RuntimeException {
         private static final long serialVersionUID = 1L;
         private final int status;
+        private final boolean fromCoordinator;
 
-        HttpError(int status, String message) {
+        HttpError(int status, String message, boolean fromCoordinator) {
             super(message);
             this.status = status;
+            this.fromCoordinator = fromCoordinator;
         }
 
         int status() {
             return status;
+        }
+
+        /** Whether the answer was a coordinator's JSON error (not, say, a web server's HTML page). */
+        boolean fromCoordinator() {
+            return fromCoordinator;
         }
     }
 
@@ -324,10 +331,12 @@ final class CoordinatorClient {
     static HttpError httpError(HttpResponse<?> resp, String body) {
         int status = resp.statusCode();
         String message = null;
+        boolean fromCoordinator = false;
         try {
             JsonNode node = JSON.readTree(body);
             if (node != null && node.hasNonNull("message")) {
                 message = node.get("message").asText();
+                fromCoordinator = true;
                 if (node.hasNonNull("field")
                         && !message.contains(node.get("field").asText())) {
                     message = node.get("field").asText() + ": " + message;
@@ -343,7 +352,7 @@ final class CoordinatorClient {
             message += " (give --token TOKEN or set PARTITA_TOKEN; on the coordinator's machine the admin"
                     + " token is in its data directory, file admin-token)";
         }
-        return new HttpError(status, message);
+        return new HttpError(status, message, fromCoordinator);
     }
 
     /** The JSON body of a 2xx answer; anything else means that what answered is not a coordinator. */

@@ -95,15 +95,15 @@ final class StatusCommand extends CliCommand {
         try {
             return new Found("job", c.job(id));
         } catch (CoordinatorClient.HttpError e) {
-            if (e.status() != 404) {
-                throw e;
+            if (e.status() != 404 || !e.fromCoordinator()) {
+                throw e; // a wrong --coordinator answers 404 too, but not with the coordinator's JSON
             }
         }
         for (String[] kind : new String[][] {{"mapreduce", "mapreduce"}, {"query", "queries"}, {"call", "calls"}}) {
             try {
                 return new Found(kind[0], c.get("api/" + kind[1] + "/" + seg));
             } catch (CoordinatorClient.HttpError e) {
-                if (e.status() != 404 && e.status() != 400) {
+                if ((e.status() != 404 && e.status() != 400) || !e.fromCoordinator()) {
                     throw e;
                 }
             }
