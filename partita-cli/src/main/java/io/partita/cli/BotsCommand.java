@@ -57,6 +57,9 @@ final class BotsCommand extends CliCommand {
             description = "Each bot exits after this long without tasks (default ${DEFAULT-VALUE}).")
     Duration idleExit;
 
+    @Option(names = "--classpath", paramLabel = "PATH", description = UserClassPath.DESCRIPTION)
+    String classpath;
+
     @Option(
             names = "--token",
             paramLabel = "TOKEN",
@@ -70,6 +73,9 @@ final class BotsCommand extends CliCommand {
         }
         java.util.Optional<String> botToken =
                 TokenFiles.find(CoordinatorClient.parseUrl(coordinator), java.util.Optional.ofNullable(token));
+        if (classpath != null) {
+            UserClassPath.urls(classpath); // a bad entry is one error here, not one per bot
+        }
         if (count < 1 || count > 10_000) {
             throw new CliException("--count must be between 1 and 10000, was " + count);
         }
@@ -146,6 +152,10 @@ final class BotsCommand extends CliCommand {
         cmd.add(idleExit.toMillis() + "ms");
         cmd.add("--name");
         cmd.add(name);
+        if (classpath != null) {
+            cmd.add("--classpath");
+            cmd.add(classpath);
+        }
         return cmd;
     }
 

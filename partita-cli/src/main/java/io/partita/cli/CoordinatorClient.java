@@ -140,6 +140,51 @@ final class CoordinatorClient {
         }
     }
 
+    /** GET {@code path} (relative, e.g. {@code api/workers}) as JSON. */
+    JsonNode get(String path) {
+        return send(request(path).GET().build());
+    }
+
+    /** POST {@code path} with a JSON body; returns the answer. */
+    JsonNode post(String path, JsonNode body) {
+        return exchange("POST", path, body);
+    }
+
+    /**
+     * POST /api/datasets: streams {@code file} as a dataset upload named {@code name}, of {@code
+     * format}, with an upload Content-Type (application/octet-stream; the coordinator refuses
+     * uploads without one).
+     */
+    JsonNode upload(java.nio.file.Path file, String name, String format) {
+        String query = "api/datasets?name=" + java.net.URLEncoder.encode(name, StandardCharsets.UTF_8) + "&format="
+                + java.net.URLEncoder.encode(format, StandardCharsets.UTF_8);
+        HttpRequest.BodyPublisher body;
+        try {
+            body = HttpRequest.BodyPublishers.ofFile(file);
+        } catch (java.io.FileNotFoundException e) {
+            throw new CliException("file not found: " + file);
+        }
+        return send(request(query)
+                .timeout(Duration.ofHours(1))
+                .header("Content-Type", "application/octet-stream")
+                .POST(body)
+                .build());
+    }
+
+    /** GET {@code path}, copying the body to {@code sink} as it arrives (outputs, results). */
+    void stream(String path, OutputStream sink) {
+        HttpRequest req = request(path).GET().build();
+        HttpResponse<InputStream> resp = exchange(req, HttpResponse.BodyHandlers.ofInputStream());
+        try (InputStream in = resp.body()) {
+            if (resp.statusCode() / 100 != 2) {
+                throw httpError(resp, new String(in.readAllBytes(), StandardCharsets.UTF_8));
+            }
+            in.transferTo(sink);
+        } catch (IOException e) {
+            throw new CliException("reading " + path + " from " + base + " failed: " + e.getMessage(), e);
+        }
+    }
+
     /** {@code method path} with an optional JSON body, for the admin commands; returns the answer. */
     JsonNode exchange(String method, String path, JsonNode body) {
         HttpRequest.Builder b = request(path);
@@ -260,14 +305,21 @@ final class CoordinatorClient {
     static final class HttpError extends RuntimeException {
         private static final long serialVersionUID = 1L;
         private final int status;
+        private final boolean fromCoordinator;
 
-        HttpError(int status, String message) {
+        HttpError(int status, String message, boolean fromCoordinator) {
             super(message);
             this.status = status;
+            this.fromCoordinator = fromCoordinator;
         }
 
         int status() {
             return status;
+        }
+
+        /** Whether the answer was a coordinator's JSON error (not, say, a web server's HTML page). */
+        boolean fromCoordinator() {
+            return fromCoordinator;
         }
     }
 
@@ -279,10 +331,12 @@ final class CoordinatorClient {
     static HttpError httpError(HttpResponse<?> resp, String body) {
         int status = resp.statusCode();
         String message = null;
+        boolean fromCoordinator = false;
         try {
             JsonNode node = JSON.readTree(body);
             if (node != null && node.hasNonNull("message")) {
                 message = node.get("message").asText();
+                fromCoordinator = true;
                 if (node.hasNonNull("field")
                         && !message.contains(node.get("field").asText())) {
                     message = node.get("field").asText() + ": " + message;
@@ -298,7 +352,7 @@ final class CoordinatorClient {
             message += " (give --token TOKEN or set PARTITA_TOKEN; on the coordinator's machine the admin"
                     + " token is in its data directory, file admin-token)";
         }
-        return new HttpError(status, message);
+        return new HttpError(status, message, fromCoordinator);
     }
 
     /** The JSON body of a 2xx answer; anything else means that what answered is not a coordinator. */

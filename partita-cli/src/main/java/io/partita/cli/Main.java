@@ -30,6 +30,10 @@ import picocli.CommandLine.Spec;
             CancelCommand.class,
             DeleteCommand.class,
             DatasetCommand.class,
+            DataJobCommand.MapReduce.class,
+            DataJobCommand.Query.class,
+            CallCommand.class,
+            WorkersCommand.class,
             GroupCommand.class,
             TokenCommand.class,
             CommandLine.HelpCommand.class

@@ -187,6 +187,12 @@ final class ServerCommand extends CliCommand {
     int metricsPort;
 
     @Option(
+            names = "--classpath",
+            paramLabel = "PATH",
+            description = "For the local workers: " + UserClassPath.DESCRIPTION)
+    String classpath;
+
+    @Option(
             names = "--no-anonymous-workers",
             description = "Take only workers that present a worker token (closes browser volunteering).")
     boolean noAnonymousWorkers;
@@ -248,6 +254,7 @@ final class ServerCommand extends CliCommand {
     int run() throws Exception {
         Logging.bridgeJavaUtilLogging();
         ServerSettings s = settings();
+        UserClassPath.loader(classpath); // a bad entry fails before the start
         CoordinatorConfig config;
         try {
             config = bounds.applyTo(
@@ -283,6 +290,10 @@ final class ServerCommand extends CliCommand {
                     .anonymousWorkers(!noAnonymousWorkers)
                     .quotas(quotas())
                     .localWorkers(s.localWorkers())
+                    .localWorkerEntryPoint(
+                            classpath == null
+                                    ? CoordinatorConfig.LocalWorkers.DEFAULT_ENTRY_POINT
+                                    : java.util.List.of("io.partita.cli.Main", "worker", "--classpath", classpath))
                     .localWorkerHeap(
                             localWorkerHeap == null
                                     ? 0

@@ -9,17 +9,28 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code partita status [ID]}: one job's status, or the list of jobs. */
+/**
+ * {@code partita status [ID]}: the list of jobs, or one thing by its id: a job, a dataset ({@code
+ * ds-...}), a MapReduce or query job, or an asynchronous grid call. An id that is not a job is looked
+ * up as the others in turn; ids are unique across kinds, so at most one answers.
+ */
 @Command(
         name = "status",
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
-        description = {"Show one job's status, or list the jobs when no ID is given."})
+        description = {
+            "Show one job's status, or list the jobs when no ID is given.",
+            "ID may also be a dataset, a MapReduce or query job, or a grid call."
+        })
 final class StatusCommand extends CliCommand {
     @Mixin
     ClientOptions client;
 
-    @Parameters(index = "0", arity = "0..1", paramLabel = "ID", description = "Job id.")
+    @Parameters(
+            index = "0",
+            arity = "0..1",
+            paramLabel = "ID",
+            description = "Job, dataset, MapReduce, query or call id.")
     String id;
 
     @Option(names = "--json", description = "Print the coordinator's JSON, pretty-printed.")
@@ -38,13 +49,22 @@ final class StatusCommand extends CliCommand {
     int run() throws Exception {
         CoordinatorClient c = client.client();
         if (id != null) {
-            JsonNode job = c.job(id);
+            Found found = find(c, id);
+            JsonNode job = found.node();
             if (json) {
                 out().println(CoordinatorClient.JSON
                         .writerWithDefaultPrettyPrinter()
                         .writeValueAsString(job));
             } else {
-                printJob(job);
+                switch (found.kind()) {
+                    case "job" -> printJob(job);
+                    case "dataset" -> {
+                        DatasetCommand.Show show = new DatasetCommand.Show();
+                        show.spec = spec;
+                        show.print(job);
+                    }
+                    default -> printOther(found.kind(), job);
+                }
             }
         } else {
             if (limit < 1 || offset < 0) {
@@ -61,6 +81,58 @@ final class StatusCommand extends CliCommand {
         }
         out().flush();
         return 0;
+    }
+
+    /** What an id named, and the coordinator's description of it. */
+    record Found(String kind, JsonNode node) {}
+
+    /** Looks {@code id} up as a job, then a MapReduce job, a query, a call; {@code ds-} ids as datasets. */
+    static Found find(CoordinatorClient c, String id) {
+        String seg = CoordinatorClient.segment(id);
+        if (id.startsWith("ds-")) {
+            return new Found("dataset", c.get("api/datasets/" + seg));
+        }
+        try {
+            return new Found("job", c.job(id));
+        } catch (CoordinatorClient.HttpError e) {
+            if (e.status() != 404 || !e.fromCoordinator()) {
+                throw e; // a wrong --coordinator answers 404 too, but not with the coordinator's JSON
+            }
+        }
+        for (String[] kind : new String[][] {{"mapreduce", "mapreduce"}, {"query", "queries"}, {"call", "calls"}}) {
+            try {
+                return new Found(kind[0], c.get("api/" + kind[1] + "/" + seg));
+            } catch (CoordinatorClient.HttpError e) {
+                if ((e.status() != 404 && e.status() != 400) || !e.fromCoordinator()) {
+                    throw e;
+                }
+            }
+        }
+        throw new CliException("no job, dataset, MapReduce or query job, or call with id '" + id + "'");
+    }
+
+    private void printOther(String kind, JsonNode n) {
+        List<String[]> rows = new ArrayList<>();
+        rows.add(row("id", text(n, "id")));
+        rows.add(row("kind", kind));
+        for (String field : List.of("name", "function", "dataset", "status", "phase", "reducers", "cached")) {
+            if (n.hasNonNull(field)) {
+                rows.add(row(field, text(n, field)));
+            }
+        }
+        JsonNode counters = n.path("counters");
+        if (counters.isObject() && !counters.isEmpty()) {
+            rows.add(row("counters", counters.toString()));
+        }
+        if (n.hasNonNull("result")) {
+            rows.add(row("result", n.get("result").toString()));
+        }
+        if (n.hasNonNull("error")) {
+            rows.add(row("error", JobCommand.oneLine(n.get("error").asText())));
+        }
+        for (String[] r : rows) {
+            out().printf("%-9s %s%n", r[0] + ":", r[1]);
+        }
     }
 
     private void printJob(JsonNode job) {

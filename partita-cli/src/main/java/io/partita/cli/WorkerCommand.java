@@ -57,6 +57,9 @@ final class WorkerCommand extends CliCommand {
             description = "Offer only this Java function (job or call); repeatable (default: every function).")
     java.util.List<String> functions;
 
+    @Option(names = "--classpath", paramLabel = "PATH", description = UserClassPath.DESCRIPTION)
+    String classpath;
+
     @Option(
             names = "--token",
             paramLabel = "TOKEN",
@@ -212,9 +215,10 @@ final class WorkerCommand extends CliCommand {
             if (stopRequested.get()) {
                 return 0;
             }
+            ClassLoader functions = UserClassPath.loader(classpath);
             Worker worker;
             try {
-                worker = Worker.start(config);
+                worker = Worker.start(config, functions);
             } catch (RuntimeException e) {
                 log().debug("Worker start failed", e);
                 throw new CliException("cannot start the worker: " + CliException.describe(e), e);

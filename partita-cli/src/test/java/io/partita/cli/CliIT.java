@@ -133,6 +133,123 @@ class CliIT {
     }
 
     @Test
+    void dataUploadShowQueryMapreduce_salesCsv_everyIdUnderstoodByStatus() {
+        Run up = run("data", "upload", "../examples/data/sales.csv");
+        assertThat(up.code()).as(up.err()).isZero();
+        String ds = up.out().strip();
+        assertThat(ds).startsWith("ds-");
+        Run show = run("data", "show", ds);
+        assertThat(show.code()).as(show.err()).isZero();
+        assertThat(show.out())
+                .contains("name:    sales", "format:  csv", "columns: date, city, product, quantity, amount");
+        assertThat(run("status", ds).out()).isEqualTo(show.out());
+        assertThat(run("data", "list").out()).contains(ds + " ready");
+
+        Run query = run(
+                "query", ds, "--group-by", "city", "--agg", "sum:amount", "--order-by", "sum_amount:desc", "--wait");
+        assertThat(query.code()).as(query.err()).isZero();
+        assertThat(query.outLines().get(1)).isEqualTo("{\"city\":\"Rome\",\"sum_amount\":2909.25}");
+        assertThat(query.outLines()).hasSize(1 + 7);
+        Run queryStatus = run("status", query.outLines().get(0));
+        assertThat(queryStatus.code()).as(queryStatus.err()).isZero();
+        assertThat(queryStatus.out()).contains("kind:     query", "status:   done");
+
+        Run mr = run("mapreduce", ds, "--function", "examples/wordcount", "--reducers", "2", "--wait");
+        assertThat(mr.code()).as(mr.err()).isZero();
+        // 400 rows, each a city: Lisbon is one of seven cities.
+        assertThat(mr.outLines()).anyMatch(l -> l.startsWith("{\"key\":\"Lisbon\",\"value\":"));
+        assertThat(mr.err()).contains("mapreduce " + mr.outLines().get(0) + ": done");
+        assertThat(run("status", mr.outLines().get(0)).out()).contains("kind:     mapreduce", "status:   done");
+
+        Run rm = run("data", "rm", ds);
+        assertThat(rm.code()).as(rm.err()).isZero();
+        assertThat(rm.out()).isEqualTo(ds + " deleted" + System.lineSeparator());
+    }
+
+    @Test
+    void mapreduce_neitherFunctionNorCode_oneLine() {
+        Run r = run("mapreduce", "ds-x");
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err())
+                .isEqualTo("partita: mapreduce needs exactly one of --function NAME and --code MODULE.mjs"
+                        + System.lineSeparator());
+    }
+
+    @Test
+    void query_badAggregate_oneLine() {
+        Run r = run("query", "ds-x", "--agg", "sum:");
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err()).isEqualTo("partita: --agg must be FN:COL or FN, was 'sum:'" + System.lineSeparator());
+    }
+
+    @Test
+    void call_fib90_printsTheResult() {
+        Run r = run("call", "examples/fib", "90");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).isEqualTo("2880067194370816120" + System.lineSeparator());
+    }
+
+    @Test
+    void call_unknownFunction_oneLine() {
+        Run r = run("call", "examples/no-such-function", "1");
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err()).startsWith("partita: ").contains("examples/no-such-function");
+        assertThat(r.err().lines()).hasSize(1);
+    }
+
+    @Test
+    void workers_listsTheConnectedWorker() {
+        Run r = run("workers");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).startsWith("ID").contains("cli-it").contains("examples/fib");
+    }
+
+    @Test
+    void status_unknownId_oneLineNamingEveryKind() {
+        Run r = run("status", "no-such-id");
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err())
+                .isEqualTo("partita: no job, dataset, MapReduce or query job, or call with id 'no-such-id'"
+                        + System.lineSeparator());
+    }
+
+    @Test
+    void submitWait_moduleFile_runsItWithPartitionsAndParams() {
+        // examples/js/primes.mjs counts the primes up to params.limit: 168 up to 1000.
+        Run r = run("submit", "../examples/js/primes.mjs", "--partitions", "4", "--param", "limit=1000", "--wait");
+        assertThat(r.code()).as(r.err()).isZero();
+        List<String> lines = r.outLines();
+        assertThat(lines.get(lines.size() - 1)).isEqualTo("168");
+        JsonNode job = coordinatorJob(lines.get(0));
+        assertThat(job.path("name").asText()).isEqualTo("primes");
+        assertThat(job.path("partitions").asInt()).isEqualTo(4);
+    }
+
+    @Test
+    void submit_missingModule_oneLine() {
+        Run r = run("submit", dir.resolve("nope.mjs").toString());
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err()).isEqualTo("partita: module not found: " + dir.resolve("nope.mjs") + System.lineSeparator());
+    }
+
+    @Test
+    void submit_partitionsBelowOne_oneLine() throws Exception {
+        Run r = run("submit", spec("bad-partitions", 3).toString(), "--partitions", "0");
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err()).isEqualTo("partita: --partitions must be at least 1, was 0" + System.lineSeparator());
+    }
+
+    static JsonNode coordinatorJob(String id) {
+        Run r = run("status", id, "--json");
+        assertThat(r.code()).as(r.err()).isZero();
+        try {
+            return new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.out());
+        } catch (java.io.IOException e) {
+            throw new AssertionError(r.out(), e);
+        }
+    }
+
+    @Test
     void submitWait_noopJob_printsIdThenResult() throws Exception {
         Run r = run("submit", spec("noop-100", 100).toString(), "--wait");
         assertThat(r.code()).as(r.err()).isZero();

@@ -32,7 +32,21 @@ class MainTest {
     void help_listsEveryCommand() {
         Run r = run("--help");
         assertThat(r.code()).isZero();
-        assertThat(r.out()).contains("server", "worker", "bots", "submit", "status", "result", "cancel", "group");
+        assertThat(r.out())
+                .contains(
+                        "server",
+                        "worker",
+                        "bots",
+                        "submit",
+                        "status",
+                        "result",
+                        "cancel",
+                        "group",
+                        "data",
+                        "mapreduce",
+                        "query",
+                        "call",
+                        "workers");
     }
 
     @Test
@@ -192,10 +206,45 @@ class MainTest {
     private static void collect(CommandLine cmd, List<String> path, List<List<String>> paths) {
         paths.add(path);
         for (var sub : cmd.getSubcommands().entrySet()) {
+            if (!sub.getKey().equals(sub.getValue().getCommandName())) {
+                continue; // an alias (data: dataset; rm: delete), the same command
+            }
             List<String> child = new ArrayList<>(path);
             child.add(sub.getKey());
             collect(sub.getValue(), child, paths);
         }
+    }
+
+    @Test
+    void worker_classpathEntryMissing_oneLineNamingTheEntry(@TempDir Path dir) {
+        String missing = dir.resolve("nope.jar").toString();
+        Run r = run("worker", "--coordinator", "http://127.0.0.1:1", "--classpath", missing);
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err())
+                .isEqualTo("partita: --classpath entry '" + missing + "' does not exist" + System.lineSeparator());
+    }
+
+    @Test
+    void bots_classpathNotAJar_oneLineBeforeStartingBots(@TempDir Path dir) throws Exception {
+        Path text = Files.writeString(dir.resolve("functions.txt"), "x");
+        Run r = run("bots", "--coordinator", "http://127.0.0.1:1", "--count", "1", "--classpath", text.toString());
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err()).startsWith("partita: --classpath entry '" + text + "' is neither a directory nor a .jar");
+    }
+
+    @Test
+    void server_classpathEmptyEntry_oneLineBeforeStarting(@TempDir Path dir) {
+        Run r = run("server", "--data", dir.resolve("d").toString(), "--port", "0", "--classpath", "a.jar::b");
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err()).startsWith("partita: --classpath has an empty entry");
+        assertThat(dir.resolve("d")).doesNotExist();
+    }
+
+    @Test
+    void bots_classpath_passedToEveryBot() {
+        BotsCommand bots = new BotsCommand();
+        new CommandLine(bots).parseArgs("--coordinator", "http://h:1", "--count", "1", "--classpath", "my.jar");
+        assertThat(bots.command("bot-1")).containsSequence("--classpath", "my.jar");
     }
 
     @Test

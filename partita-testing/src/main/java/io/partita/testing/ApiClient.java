@@ -75,12 +75,12 @@ public final class ApiClient {
     /** The raw body of a GET (a job's output), failing unless the answer is 200. */
     public byte[] bytes(String path) {
         try {
-            HttpResponse<byte[]> response = http.send(
-                    HttpRequest.newBuilder(base.resolve(path))
-                            .timeout(Duration.ofMinutes(2))
-                            .GET()
-                            .build(),
-                    HttpResponse.BodyHandlers.ofByteArray());
+            HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve(path))
+                    .timeout(Duration.ofMinutes(2))
+                    .GET();
+            // It ignored the token before, so it failed against a coordinator with auth on.
+            token.ifPresent(t -> request.header("Authorization", "Bearer " + t));
+            HttpResponse<byte[]> response = http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
             if (response.statusCode() != 200) {
                 throw new AssertionError("GET " + path + ": " + response.statusCode() + " "
                         + new String(response.body(), java.nio.charset.StandardCharsets.UTF_8));

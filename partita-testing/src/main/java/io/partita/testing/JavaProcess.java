@@ -61,6 +61,23 @@ public final class JavaProcess implements AutoCloseable {
         }
     }
 
+    /**
+     * Starts any {@code command} (a shell script, a launcher) in {@code workDir}, its output captured
+     * like a JVM's. {@link #terminate()} signals the command's own process, so a script should {@code
+     * exec} what it runs.
+     */
+    public static JavaProcess startCommand(String name, Path workDir, List<String> command) {
+        try {
+            Process p = new ProcessBuilder(command)
+                    .directory(workDir.toFile())
+                    .redirectErrorStream(true)
+                    .start();
+            return new JavaProcess(name, p);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** The current class path with every entry made absolute, as the child runs elsewhere. */
     static String absoluteClassPath() {
         StringBuilder cp = new StringBuilder();
