@@ -64,6 +64,13 @@ final class WorkerCommand extends CliCommand {
                     + " else for a coordinator on this machine the admin token its server wrote; else anonymous).")
     String token;
 
+    @Option(
+            names = "--ca-cert",
+            paramLabel = "FILE",
+            description = "PEM certificates to trust for an https coordinator besides the JDK's: its private CA,"
+                    + " or its self-signed certificate (default: $PARTITA_CA_CERT; docs/security.md).")
+    java.nio.file.Path caCert;
+
     WorkerConfig config() {
         if (coordinator == null || coordinator.isBlank()) {
             throw new CliException("worker needs --coordinator URL (or PARTITA_URL in the environment)");
@@ -90,6 +97,7 @@ final class WorkerCommand extends CliCommand {
     int run() throws Exception {
         Logging.bridgeJavaUtilLogging();
         WorkerConfig config = config();
+        Optional<javax.net.ssl.SSLContext> tls = ClientOptions.tls(Optional.ofNullable(caCert));
         // Signals are handled from before the start: a bot stopped while its JVM is still starting
         // must still stop gracefully (exit 0), not die with the default handler (143).
         AtomicBoolean stopRequested = new AtomicBoolean();
@@ -117,7 +125,7 @@ final class WorkerCommand extends CliCommand {
             }
             Worker worker;
             try {
-                worker = Worker.start(config);
+                worker = Worker.start(config, Thread.currentThread().getContextClassLoader(), tls);
             } catch (RuntimeException e) {
                 log().debug("Worker start failed", e);
                 throw new CliException("cannot start the worker: " + CliException.describe(e), e);

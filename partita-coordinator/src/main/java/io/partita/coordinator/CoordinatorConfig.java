@@ -60,6 +60,15 @@ import java.util.Optional;
  *     (and {@code metricsPort}), for a scraper on a private network; on the main port it always
  *     needs a viewer token
  * @param metricsPort the port of that listener, 0 for any free one; default 0
+ * @param tlsCert if present (with {@code tlsKey}), the PEM certificate chain (server certificate
+ *     first) the main port serves HTTPS and WSS with; absent: plain HTTP (docs/security.md)
+ * @param tlsKey the PEM private key of {@code tlsCert}: PKCS#8 ({@code PRIVATE KEY}), PKCS#1
+ *     ({@code RSA PRIVATE KEY}) or SEC1 ({@code EC PRIVATE KEY}), unencrypted
+ * @param publicUrl the URL people and workers reach this coordinator at (e.g. {@code
+ *     https://grid.example.org}): join links and QR codes carry it, and its host is an allowed
+ *     {@code Host}; empty: the address the request came to
+ * @param allowedHosts further host names a request's {@code Host} header may carry (DNS rebinding
+ *     defence, docs/security.md); {@code *} allows any. Default none
  */
 public record CoordinatorConfig(
         String host,
@@ -88,7 +97,11 @@ public record CoordinatorConfig(
         boolean auth,
         boolean anonymousWorkers,
         Optional<String> metricsHost,
-        int metricsPort) {
+        int metricsPort,
+        Optional<Path> tlsCert,
+        Optional<Path> tlsKey,
+        Optional<java.net.URI> publicUrl,
+        java.util.List<String> allowedHosts) {
 
     /**
      * Who the coordinator trusts, until workers present tokens of their own.
@@ -219,6 +232,29 @@ public record CoordinatorConfig(
                 metricsPort >= 0 && metricsPort <= 65535,
                 "metrics-port must be between 0 and 65535, was " + metricsPort);
         metricsHost.ifPresent(h -> require(!h.isBlank(), "metrics-host must not be blank"));
+        Objects.requireNonNull(tlsCert, "tlsCert");
+        Objects.requireNonNull(tlsKey, "tlsKey");
+        require(
+                tlsCert.isPresent() == tlsKey.isPresent(),
+                "tls-cert and tls-key go together: give both or neither");
+        Objects.requireNonNull(publicUrl, "publicUrl");
+        publicUrl.ifPresent(u -> require(
+                ("http".equals(u.getScheme()) || "https".equals(u.getScheme()))
+                        && u.getHost() != null
+                        && (u.getRawPath() == null || u.getRawPath().isEmpty() || u.getRawPath().equals("/"))
+                        && u.getRawQuery() == null
+                        && u.getRawFragment() == null
+                        && u.getRawUserInfo() == null,
+                "public-url must be http(s)://host[:port] without a path, query or user, was '" + u + "'"));
+        publicUrl = publicUrl.map(u -> java.net.URI.create(u.getScheme() + "://" + u.getRawAuthority()));
+        allowedHosts = java.util.List.copyOf(Objects.requireNonNull(allowedHosts, "allowedHosts")).stream()
+                .map(h -> h.strip().toLowerCase(java.util.Locale.ROOT))
+                .toList();
+        for (String h : allowedHosts) {
+            require(
+                    h.equals("*") || h.matches("(\\*\\.)?[a-z0-9_]([a-z0-9_.-]*[a-z0-9_])?\\.?"),
+                    "allowed-host must be a host name without scheme or port (or *), was '" + h + "'");
+        }
         storeUrl.ifPresent(url -> require(
                 url.startsWith("jdbc:sqlite:") || url.startsWith("jdbc:postgresql:"),
                 "store must be a jdbc:sqlite: or jdbc:postgresql: URL, was " + url));
@@ -228,6 +264,11 @@ public record CoordinatorConfig(
         if (!condition) {
             throw new IllegalArgumentException(message);
         }
+    }
+
+    /** Whether the main port serves HTTPS and WSS ({@link #tlsCert()} is set). */
+    public boolean tls() {
+        return tlsCert.isPresent();
     }
 
     /** The JDBC URL of the store this configuration selects. */
@@ -270,6 +311,46 @@ public record CoordinatorConfig(
         private boolean anonymousWorkers = true;
         private Optional<String> metricsHost = Optional.empty();
         private int metricsPort = 0;
+        private Optional<Path> tlsCert = Optional.empty();
+        private Optional<Path> tlsKey = Optional.empty();
+        private Optional<java.net.URI> publicUrl = Optional.empty();
+        private java.util.List<String> allowedHosts = java.util.List.of();
+
+        /** Sets {@link CoordinatorConfig#tlsCert()}; null for none. */
+        public Builder tlsCert(Path value) {
+            this.tlsCert = Optional.ofNullable(value);
+            return this;
+        }
+
+        /** Sets {@link CoordinatorConfig#tlsKey()}; null for none. */
+        public Builder tlsKey(Path value) {
+            this.tlsKey = Optional.ofNullable(value);
+            return this;
+        }
+
+        /**
+         * Sets {@link CoordinatorConfig#publicUrl()}; null or blank for none.
+         *
+         * @throws IllegalArgumentException if it is not a URL
+         */
+        public Builder publicUrl(String value) {
+            if (value == null || value.isBlank()) {
+                this.publicUrl = Optional.empty();
+                return this;
+            }
+            try {
+                this.publicUrl = Optional.of(new java.net.URI(value.strip()));
+            } catch (java.net.URISyntaxException e) {
+                throw new IllegalArgumentException("public-url is not a URL: '" + value + "'");
+            }
+            return this;
+        }
+
+        /** Sets {@link CoordinatorConfig#allowedHosts()}. */
+        public Builder allowedHosts(java.util.List<String> value) {
+            this.allowedHosts = value;
+            return this;
+        }
 
         /** Sets {@link CoordinatorConfig#metricsHost()}; null or blank for none. */
         public Builder metricsHost(String value) {
@@ -404,7 +485,11 @@ public record CoordinatorConfig(
                     auth,
                     anonymousWorkers,
                     metricsHost,
-                    metricsPort);
+                    metricsPort,
+                    tlsCert,
+                    tlsKey,
+                    publicUrl,
+                    allowedHosts);
         }
 
         /** Sets {@link CoordinatorConfig#allowFetch()}. */

@@ -31,7 +31,9 @@ public class PartitaException extends RuntimeException {
         /** The request is over a size limit: HTTP 413. */
         TOO_LARGE,
         /** The coordinator cannot serve the request now; it may later: HTTP 503. */
-        UNAVAILABLE
+        UNAVAILABLE,
+        /** The request was addressed to a host name this coordinator does not answer for: HTTP 421. */
+        MISDIRECTED
     }
 
     private final Kind kind;

@@ -87,6 +87,7 @@ public final class HttpSupport {
             case CONFLICT -> 409;
             case TOO_LARGE -> 413;
             case UNAVAILABLE -> 503;
+            case MISDIRECTED -> 421;
         };
     }
 
