@@ -106,7 +106,10 @@ final class BotsCommand extends CliCommand {
                     // in the environment, not on the command line, where other users could read it
                     botToken.ifPresent(t -> pb.environment().put("PARTITA_TOKEN", t));
                     if (caCert != null) {
-                        pb.environment().put(io.partita.protocol.TlsTrust.ENV, caCert.toAbsolutePath().toString());
+                        pb.environment()
+                                .put(
+                                        io.partita.protocol.TlsTrust.ENV,
+                                        caCert.toAbsolutePath().toString());
                     }
                     p = pb.start();
                     p.getOutputStream().close(); // bots read nothing

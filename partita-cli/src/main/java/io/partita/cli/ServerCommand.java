@@ -424,7 +424,8 @@ final class ServerCommand extends CliCommand {
         String host = publicUrl.getHost() == null ? "" : publicUrl.getHost();
         if (isLoopback(host)) {
             line += System.lineSeparator() + "Warning: " + link + " works on this machine only (other devices and"
-                    + " phones cannot reach " + host + "); pass --public-url " + publicUrl.getScheme() + "://NAME-OR-ADDRESS:PORT with"
+                    + " phones cannot reach " + host + "); pass --public-url " + publicUrl.getScheme()
+                    + "://NAME-OR-ADDRESS:PORT with"
                     + " --host 0.0.0.0 to share it";
         }
         return line;

@@ -192,8 +192,10 @@ public final class Coordinator implements AutoCloseable {
             gate.acceptWorkerCredential(trustGate::isLocalToken);
             io.partita.coordinator.http.HostCheck hostCheck = new io.partita.coordinator.http.HostCheck(config);
             if (!hostCheck.active()) {
-                log.warn("Listening on {} without --public-url or --allowed-host: requests for any Host name are"
-                        + " answered, so DNS rebinding is not defended against (docs/security.md)", config.host());
+                log.warn(
+                        "Listening on {} without --public-url or --allowed-host: requests for any Host name are"
+                                + " answered, so DNS rebinding is not defended against (docs/security.md)",
+                        config.host());
             }
             Optional<io.helidon.common.tls.Tls> tls = tls(config);
             if (config.allowedOrigins().isEmpty()) {
@@ -338,10 +340,13 @@ public final class Coordinator implements AutoCloseable {
         if (!config.tls()) {
             return Optional.empty();
         }
-        var chain = io.partita.coordinator.common.PemFiles.certificates(config.tlsCert().orElseThrow(), "tls-cert");
-        var key = io.partita.coordinator.common.PemFiles.privateKey(config.tlsKey().orElseThrow(), "tls-key");
+        var chain = io.partita.coordinator.common.PemFiles.certificates(
+                config.tlsCert().orElseThrow(), "tls-cert");
+        var key = io.partita.coordinator.common.PemFiles.privateKey(
+                config.tlsKey().orElseThrow(), "tls-key");
         if (!chain.get(0).getPublicKey().getAlgorithm().equals(key.getAlgorithm())
-                && !(key.getAlgorithm().equals("EC") && chain.get(0).getPublicKey().getAlgorithm().equals("EC"))) {
+                && !(key.getAlgorithm().equals("EC")
+                        && chain.get(0).getPublicKey().getAlgorithm().equals("EC"))) {
             throw new IllegalArgumentException("tls-key " + config.tlsKey().get() + " is a " + key.getAlgorithm()
                     + " key but the certificate in tls-cert " + config.tlsCert().get() + " has a "
                     + chain.get(0).getPublicKey().getAlgorithm() + " key");
@@ -349,7 +354,10 @@ public final class Coordinator implements AutoCloseable {
         try {
             chain.get(0).checkValidity();
         } catch (java.security.cert.CertificateException e) {
-            log.warn("The certificate in {} is not valid now: {}", config.tlsCert().get(), e.getMessage());
+            log.warn(
+                    "The certificate in {} is not valid now: {}",
+                    config.tlsCert().get(),
+                    e.getMessage());
         }
         return Optional.of(io.helidon.common.tls.Tls.builder()
                 .privateKey(key)

@@ -234,14 +234,14 @@ public record CoordinatorConfig(
         metricsHost.ifPresent(h -> require(!h.isBlank(), "metrics-host must not be blank"));
         Objects.requireNonNull(tlsCert, "tlsCert");
         Objects.requireNonNull(tlsKey, "tlsKey");
-        require(
-                tlsCert.isPresent() == tlsKey.isPresent(),
-                "tls-cert and tls-key go together: give both or neither");
+        require(tlsCert.isPresent() == tlsKey.isPresent(), "tls-cert and tls-key go together: give both or neither");
         Objects.requireNonNull(publicUrl, "publicUrl");
         publicUrl.ifPresent(u -> require(
                 ("http".equals(u.getScheme()) || "https".equals(u.getScheme()))
                         && u.getHost() != null
-                        && (u.getRawPath() == null || u.getRawPath().isEmpty() || u.getRawPath().equals("/"))
+                        && (u.getRawPath() == null
+                                || u.getRawPath().isEmpty()
+                                || u.getRawPath().equals("/"))
                         && u.getRawQuery() == null
                         && u.getRawFragment() == null
                         && u.getRawUserInfo() == null,

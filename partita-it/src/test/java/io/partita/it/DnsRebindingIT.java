@@ -49,12 +49,17 @@ class DnsRebindingIT {
                     .contains("--allowed-host rebind.attacker.example");
             Answer cancel = request(port, "DELETE", "/api/cache", evil, List.of(), "");
             assertThat(cancel.status()).isEqualTo(421);
-            assertThat(request(port, "GET", "/api/jobs", evil, List.of(), "").status()).isEqualTo(421);
-            assertThat(request(port, "GET", "/api/health", evil, List.of(), "").status()).isEqualTo(421);
+            assertThat(request(port, "GET", "/api/jobs", evil, List.of(), "").status())
+                    .isEqualTo(421);
+            assertThat(request(port, "GET", "/api/health", evil, List.of(), "").status())
+                    .isEqualTo(421);
             // pages, scripts and the data capability URLs
-            assertThat(request(port, "GET", "/join", evil, List.of(), "").status()).isEqualTo(421);
+            assertThat(request(port, "GET", "/join", evil, List.of(), "").status())
+                    .isEqualTo(421);
             assertThat(request(port, "GET", "/", evil, List.of(), "").status()).isEqualTo(421);
-            assertThat(request(port, "GET", "/volunteer.js", evil, List.of(), "").status()).isEqualTo(421);
+            assertThat(request(port, "GET", "/volunteer.js", evil, List.of(), "")
+                            .status())
+                    .isEqualTo(421);
             // server-sent events
             assertThat(request(port, "GET", "/api/stream", evil, List.of("Accept: text/event-stream"), "")
                             .status())
@@ -70,15 +75,24 @@ class DnsRebindingIT {
 
             // the same requests addressed to this machine's own names are answered
             for (String host : List.of("localhost:" + port, "127.0.0.1:" + port, "[::1]:" + port, "localhost")) {
-                assertThat(request(port, "GET", "/api/health", host, List.of(), "").status())
+                assertThat(request(port, "GET", "/api/health", host, List.of(), "")
+                                .status())
                         .as(host)
                         .isEqualTo(200);
             }
-            assertThat(request(port, "GET", "/join", "localhost:" + port, List.of(), "").status())
+            assertThat(request(port, "GET", "/join", "localhost:" + port, List.of(), "")
+                            .status())
                     .isEqualTo(200);
-            assertThat(request(port, "GET", "/ws/worker", "127.0.0.1:" + port, upgrade(), "").status())
+            assertThat(request(port, "GET", "/ws/worker", "127.0.0.1:" + port, upgrade(), "")
+                            .status())
                     .isEqualTo(101);
-            assertThat(request(port, "GET", "/api/stream", "localhost:" + port, List.of("Accept: text/event-stream"), "")
+            assertThat(request(
+                                    port,
+                                    "GET",
+                                    "/api/stream",
+                                    "localhost:" + port,
+                                    List.of("Accept: text/event-stream"),
+                                    "")
                             .status())
                     .isEqualTo(200);
             Answer ok = request(
@@ -98,12 +112,14 @@ class DnsRebindingIT {
             int port = grid.coordinator.port();
             for (String host : List.of(
                     "grid.example.org", "GRID.example.org.", "lab-pc:" + port, "a.corp.example", "10.1.2.3:8080")) {
-                assertThat(request(port, "GET", "/api/health", host, List.of(), "").status())
+                assertThat(request(port, "GET", "/api/health", host, List.of(), "")
+                                .status())
                         .as(host)
                         .isEqualTo(200);
             }
             for (String host : List.of("example.org", "corp.example", "grid.example.org.evil.example", "lab-pc.evil")) {
-                assertThat(request(port, "GET", "/api/health", host, List.of(), "").status())
+                assertThat(request(port, "GET", "/api/health", host, List.of(), "")
+                                .status())
                         .as(host)
                         .isEqualTo(421);
             }
@@ -119,7 +135,8 @@ class DnsRebindingIT {
                 .dataDir(dir.resolve("data"))
                 .build())) {
             int port = c.port();
-            assertThat(request(port, "GET", "/api/health", "my-pc.lan:" + port, List.of(), "").status())
+            assertThat(request(port, "GET", "/api/health", "my-pc.lan:" + port, List.of(), "")
+                            .status())
                     .isEqualTo(200);
         }
     }

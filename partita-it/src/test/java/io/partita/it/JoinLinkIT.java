@@ -72,8 +72,7 @@ class JoinLinkIT {
         driver.get(grid.coordinator.url().resolve("/join/" + id).toString());
         assertThat(Browsers.readQr(driver, driver.findElement(By.id("qr")))).isEqualTo(PUBLIC + "/join/" + id);
         grid.awaitStatus(id, "done", Duration.ofSeconds(120));
-        assertThat(grid.api.get("/api/jobs/" + id + "/result").json().asLong())
-                .isEqualTo(BrowserIT.sumReference(200));
+        assertThat(grid.api.get("/api/jobs/" + id + "/result").json().asLong()).isEqualTo(BrowserIT.sumReference(200));
         await("and says so once the job is done")
                 .atMost(Duration.ofSeconds(30))
                 .until(() -> driver.findElement(By.id("idle")).isDisplayed());

@@ -22,11 +22,27 @@ record SelfSignedCert(Path cert, Path key) {
         Files.createDirectories(dir);
         Path store = dir.resolve("keystore.p12");
         Files.deleteIfExists(store);
-        String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
+        String keytool =
+                Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
         List<String> cmd = new ArrayList<>(List.of(
-                keytool, "-genkeypair", "-alias", "partita", "-keyalg", keyAlg, "-validity", "2",
-                "-dname", "CN=partita-test", "-storetype", "PKCS12", "-keystore", store.toString(),
-                "-storepass", "changeit", "-keypass", "changeit"));
+                keytool,
+                "-genkeypair",
+                "-alias",
+                "partita",
+                "-keyalg",
+                keyAlg,
+                "-validity",
+                "2",
+                "-dname",
+                "CN=partita-test",
+                "-storetype",
+                "PKCS12",
+                "-keystore",
+                store.toString(),
+                "-storepass",
+                "changeit",
+                "-keypass",
+                "changeit"));
         if (keyAlg.equals("RSA")) {
             cmd.addAll(List.of("-keysize", "2048"));
         }
@@ -53,7 +69,8 @@ record SelfSignedCert(Path cert, Path key) {
 
     static String pem(String type, byte[] der) {
         return "-----BEGIN " + type + "-----\n"
-                + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der)
+                + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
+                        .encodeToString(der)
                 + "\n-----END " + type + "-----\n";
     }
 }

@@ -60,7 +60,12 @@ class TlsIT {
 
             // a real worker process over wss, trusting the certificate with --ca-cert
             try (JavaProcess worker = Grid.workerProcess(
-                    "tls-worker", url.toString(), 2, dir, "--ca-cert", cert.cert().toString())) {
+                    "tls-worker",
+                    url.toString(),
+                    2,
+                    dir,
+                    "--ca-cert",
+                    cert.cert().toString())) {
                 Awaitility.await("worker connected over wss")
                         .atMost(Duration.ofSeconds(60))
                         .until(() -> get(http, url, "/api/workers").get("total").asInt() == 1);
@@ -75,10 +80,19 @@ class TlsIT {
                 String id = JSON.readTree(submitted.body()).get("id").asText();
                 Awaitility.await("job done over wss")
                         .atMost(Duration.ofSeconds(60))
-                        .until(() -> get(http, url, "/api/jobs/" + id).get("status").asText().equals("done"));
+                        .until(() -> get(http, url, "/api/jobs/" + id)
+                                .get("status")
+                                .asText()
+                                .equals("done"));
 
                 // the CLI over https: trusted with --ca-cert, refused without
-                Cli ok = cli("status", id, "--coordinator", url.toString(), "--ca-cert", cert.cert().toString());
+                Cli ok = cli(
+                        "status",
+                        id,
+                        "--coordinator",
+                        url.toString(),
+                        "--ca-cert",
+                        cert.cert().toString());
                 assertThat(ok.code()).as(ok.err()).isZero();
                 assertThat(ok.out()).contains(id).contains("done");
                 Cli untrusted = cli("status", id, "--coordinator", url.toString());
@@ -142,12 +156,20 @@ class TlsIT {
             String line = server.awaitLine(l -> l.contains("listening on"), Duration.ofSeconds(60));
             assertThat(line).contains("https://localhost:" + port).contains("wss://localhost:" + port);
             String url = "https://localhost:" + port;
-            String token = java.nio.file.Files.readString(dir.resolve("data/admin-token")).strip();
+            String token = java.nio.file.Files.readString(dir.resolve("data/admin-token"))
+                    .strip();
             Path spec = dir.resolve("pi.json");
             java.nio.file.Files.writeString(
                     spec, "{\"function\":\"examples/pi\",\"partitions\":10,\"params\":{\"samples\":1000,\"seed\":3}}");
             Cli submitted = cli(
-                    "submit", spec.toString(), "--wait", "--coordinator", url, "--token", token, "--ca-cert",
+                    "submit",
+                    spec.toString(),
+                    "--wait",
+                    "--coordinator",
+                    url,
+                    "--token",
+                    token,
+                    "--ca-cert",
                     cert.cert().toString());
             assertThat(submitted.code()).as(submitted.err()).isZero();
             assertThat(submitted.out()).contains("inside");

@@ -93,8 +93,9 @@ public final class PemFiles {
                 case "EC PRIVATE KEY" -> {
                     return pkcs8(wrap(seq(EC_OID, curveOf(der, file, option)), der), file, option);
                 }
-                case "ENCRYPTED PRIVATE KEY" -> throw new IllegalArgumentException(option + " " + file
-                        + " is encrypted; decrypt it first (openssl pkcs8 -in KEY -out PLAIN.pem -nocrypt)");
+                case "ENCRYPTED PRIVATE KEY" ->
+                    throw new IllegalArgumentException(option + " " + file
+                            + " is encrypted; decrypt it first (openssl pkcs8 -in KEY -out PLAIN.pem -nocrypt)");
                 default -> {
                     // EC PARAMETERS, a certificate put first by mistake: look further
                 }

@@ -67,7 +67,8 @@ public final class HostCheck {
         if (!isWildcard(bound)) {
             n.add(trimDot(bound));
         }
-        boolean configured = !config.allowedHosts().isEmpty() || config.publicUrl().isPresent();
+        boolean configured =
+                !config.allowedHosts().isEmpty() || config.publicUrl().isPresent();
         this.active = !any && (configured || isLoopback(bound));
         this.names = Set.copyOf(n);
         this.suffixes = List.copyOf(s);

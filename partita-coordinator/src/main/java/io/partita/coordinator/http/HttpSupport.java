@@ -50,8 +50,13 @@ public final class HttpSupport {
         routing.error(PartitaException.class, (req, res, e) -> error(req, headAware(req, res), e))
                 .error(StoreException.class, (req, res, e) -> storeError(req, headAware(req, res), e))
                 // a path no route serves (a browser's /favicon.ico): 404, not a logged 500
-                .error(io.helidon.http.NotFoundException.class, (req, res, e) -> error(
-                        req, headAware(req, res), PartitaException.notFound("no such path: " + req.path().path())))
+                .error(
+                        io.helidon.http.NotFoundException.class,
+                        (req, res, e) -> error(
+                                req,
+                                headAware(req, res),
+                                PartitaException.notFound(
+                                        "no such path: " + req.path().path())))
                 .error(Exception.class, (req, res, e) -> unexpected(req, headAware(req, res), e));
     }
 

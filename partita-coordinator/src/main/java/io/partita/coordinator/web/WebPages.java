@@ -108,7 +108,10 @@ public final class WebPages {
                 })
                 .get("/sandbox.html", this::sandbox)
                 .get("/volunteer/manifest", this::manifest)
-                .get("/", (req, res) -> send(res, "text/html; charset=utf-8", withPublicUrl(file("dashboard/index.html"))))
+                .get(
+                        "/",
+                        (req, res) ->
+                                send(res, "text/html; charset=utf-8", withPublicUrl(file("dashboard/index.html"))))
                 .get("/dashboard/{file}", this::dashboardFile)
                 .get("/join", (req, res) -> send(res, "text/html; charset=utf-8", withPublicUrl(file("join.html"))))
                 .get("/join/{id}", this::joinJob)
@@ -168,7 +171,8 @@ public final class WebPages {
             }
         }
         String host = req.headers().first(HeaderNames.HOST).orElse("localhost");
-        String coordinator = publicUrl.map(java.net.URI::toString).orElse((req.isSecure() ? "https://" : "http://") + host);
+        String coordinator =
+                publicUrl.map(java.net.URI::toString).orElse((req.isSecure() ? "https://" : "http://") + host);
         ObjectNode out = mapper.createObjectNode();
         out.put("coordinator", coordinator);
         out.put("cpuShare", cpu);
@@ -285,7 +289,8 @@ public final class WebPages {
         String html = new String(page, StandardCharsets.UTF_8);
         return html.replace(
                         PUBLIC_URL_META,
-                        "<meta name=\"partita-public-url\" content=\"" + escape(url.get().toString()) + "\">")
+                        "<meta name=\"partita-public-url\" content=\""
+                                + escape(url.get().toString()) + "\">")
                 .getBytes(StandardCharsets.UTF_8);
     }
 

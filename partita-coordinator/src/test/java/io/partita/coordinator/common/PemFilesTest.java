@@ -55,8 +55,7 @@ class PemFilesTest {
                 .hasMessageContaining("encrypted");
         Path none = dir.resolve("cert-only.pem");
         Files.writeString(none, "hello\n");
-        assertThatThrownBy(() -> PemFiles.privateKey(none, "tls-key"))
-                .hasMessageContaining("holds no PEM private key");
+        assertThatThrownBy(() -> PemFiles.privateKey(none, "tls-key")).hasMessageContaining("holds no PEM private key");
         Path damaged = dir.resolve("damaged.pem");
         Files.writeString(damaged, pem("PRIVATE KEY", new byte[] {0x30, 0x03, 0x02, 0x01, 0x00}));
         assertThatThrownBy(() -> PemFiles.privateKey(damaged, "tls-key")).hasMessageContaining("damaged");
@@ -75,7 +74,8 @@ class PemFilesTest {
 
     static String pem(String type, byte[] der) {
         return "-----BEGIN " + type + "-----\n"
-                + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der)
+                + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
+                        .encodeToString(der)
                 + "\n-----END " + type + "-----\n";
     }
 

@@ -18,8 +18,15 @@ class HostCheckTest {
         HostCheck c = new HostCheck(CoordinatorConfig.builder().build());
         assertThat(c.active()).isTrue();
         for (String ok : List.of(
-                "localhost", "localhost:8080", "LOCALHOST:1", "localhost.", "app.localhost:8080", "127.0.0.1:8080",
-                "[::1]:8080", "[::1]", "192.168.1.20:8080")) {
+                "localhost",
+                "localhost:8080",
+                "LOCALHOST:1",
+                "localhost.",
+                "app.localhost:8080",
+                "127.0.0.1:8080",
+                "[::1]:8080",
+                "[::1]",
+                "192.168.1.20:8080")) {
             assertThat(allows(c, ok)).as(ok).isTrue();
         }
         for (String bad : List.of(
@@ -74,8 +81,12 @@ class HostCheckTest {
 
     @Test
     void config_badPublicUrlAllowedHostOrHalfTls_isRefusedNamingTheSetting() {
-        for (String bad : List.of("grid.example.org", "ftp://grid.example.org", "https://grid.example.org/app",
-                "https://u@grid.example.org", "https://grid.example.org?x=1")) {
+        for (String bad : List.of(
+                "grid.example.org",
+                "ftp://grid.example.org",
+                "https://grid.example.org/app",
+                "https://u@grid.example.org",
+                "https://grid.example.org?x=1")) {
             org.assertj.core.api.Assertions.assertThatThrownBy(
                             () -> CoordinatorConfig.builder().publicUrl(bad).build())
                     .as(bad)
