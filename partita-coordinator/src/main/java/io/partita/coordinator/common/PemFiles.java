@@ -79,6 +79,10 @@ public final class PemFiles {
      */
     public static PrivateKey privateKey(Path file, String option) {
         String text = read(file, option);
+        if (text.contains("Proc-Type: 4,ENCRYPTED")) {
+            throw new IllegalArgumentException(
+                    option + " " + file + " is encrypted; decrypt it first (openssl pkey -in KEY -out PLAIN.pem)");
+        }
         Matcher m = BLOCK.matcher(text);
         while (m.find()) {
             String type = m.group(1);

@@ -53,6 +53,12 @@ class PemFilesTest {
         assertThatThrownBy(() -> PemFiles.privateKey(encrypted, "tls-key"))
                 .hasMessageContaining("tls-key " + encrypted)
                 .hasMessageContaining("encrypted");
+        Path legacy = dir.resolve("legacy.pem");
+        Files.writeString(
+                legacy,
+                "-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,00\n\nAAAA\n"
+                        + "-----END RSA PRIVATE KEY-----\n");
+        assertThatThrownBy(() -> PemFiles.privateKey(legacy, "tls-key")).hasMessageContaining("encrypted");
         Path none = dir.resolve("cert-only.pem");
         Files.writeString(none, "hello\n");
         assertThatThrownBy(() -> PemFiles.privateKey(none, "tls-key")).hasMessageContaining("holds no PEM private key");
