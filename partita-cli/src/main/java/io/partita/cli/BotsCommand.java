@@ -66,8 +66,18 @@ final class BotsCommand extends CliCommand {
             description = "Worker (or admin) token the bots present (default: as for worker --token).")
     String token;
 
+    @Option(
+            names = "--ca-cert",
+            paramLabel = "FILE",
+            description = "PEM certificates the bots trust for an https coordinator (default: $PARTITA_CA_CERT,"
+                    + " which the bots inherit; docs/security.md).")
+    java.nio.file.Path caCert;
+
     @Override
     int run() throws Exception {
+        if (caCert != null) {
+            ClientOptions.tls(java.util.Optional.of(caCert)); // a bad file is one error here, not N in the bots
+        }
         if (coordinator == null || coordinator.isBlank()) {
             throw new CliException("bots needs --coordinator URL (or PARTITA_URL in the environment)");
         }
@@ -101,6 +111,12 @@ final class BotsCommand extends CliCommand {
                     ProcessBuilder pb = new ProcessBuilder(command(name)).redirectErrorStream(true);
                     // in the environment, not on the command line, where other users could read it
                     botToken.ifPresent(t -> pb.environment().put("PARTITA_TOKEN", t));
+                    if (caCert != null) {
+                        pb.environment()
+                                .put(
+                                        io.partita.protocol.TlsTrust.ENV,
+                                        caCert.toAbsolutePath().toString());
+                    }
                     p = pb.start();
                     p.getOutputStream().close(); // bots read nothing
                 } catch (IOException e) {

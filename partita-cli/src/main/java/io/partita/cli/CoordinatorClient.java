@@ -47,14 +47,24 @@ final class CoordinatorClient {
     }
 
     CoordinatorClient(URI base, Duration unavailablePatience, java.util.Optional<String> token) {
+        this(base, unavailablePatience, token, java.util.Optional.empty());
+    }
+
+    /** A client checking an {@code https} coordinator's certificate with {@code tls} (default: the JVM's). */
+    CoordinatorClient(
+            URI base,
+            Duration unavailablePatience,
+            java.util.Optional<String> token,
+            java.util.Optional<javax.net.ssl.SSLContext> tls) {
         this.token = token;
         this.unavailablePatience = unavailablePatience;
         String s = base.toString();
         this.base = URI.create(s.endsWith("/") ? s : s + "/");
-        this.http = HttpClient.newBuilder()
+        HttpClient.Builder b = HttpClient.newBuilder()
                 .connectTimeout(Duration.ofSeconds(5))
-                .followRedirects(HttpClient.Redirect.NORMAL)
-                .build();
+                .followRedirects(HttpClient.Redirect.NORMAL);
+        tls.ifPresent(b::sslContext);
+        this.http = b.build();
     }
 
     /** Parses and checks a coordinator URL given by the user. */

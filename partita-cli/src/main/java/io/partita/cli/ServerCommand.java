@@ -193,6 +193,32 @@ final class ServerCommand extends CliCommand {
     String classpath;
 
     @Option(
+            names = "--tls-cert",
+            paramLabel = "FILE",
+            description = "PEM certificate chain (server first): serve HTTPS and WSS on the port (with --tls-key).")
+    Path tlsCert;
+
+    @Option(
+            names = "--tls-key",
+            paramLabel = "FILE",
+            description = "PEM private key of --tls-cert (PKCS#8, or RSA/EC PRIVATE KEY; unencrypted).")
+    Path tlsKey;
+
+    @Option(
+            names = "--public-url",
+            paramLabel = "URL",
+            description = "The URL others reach this coordinator at, e.g. https://grid.example.org: join links and QR"
+                    + " codes carry it, and its host is an allowed Host (docs/security.md).")
+    String publicUrl;
+
+    @Option(
+            names = "--allowed-host",
+            paramLabel = "NAME",
+            description = "A further host name requests may be addressed to (DNS rebinding defence); *.example.org"
+                    + " for the names under it, * for any; repeatable (docs/security.md).")
+    java.util.List<String> allowedHosts;
+
+    @Option(
             names = "--no-anonymous-workers",
             description = "Take only workers that present a worker token (closes browser volunteering).")
     boolean noAnonymousWorkers;
@@ -300,6 +326,10 @@ final class ServerCommand extends CliCommand {
                                     : io.partita.coordinator.common.Sizes.parse(localWorkerHeap, "--local-worker-heap"))
                     .metricsHost(metricsHost)
                     .metricsPort(metricsPort)
+                    .tlsCert(tlsCert)
+                    .tlsKey(tlsKey)
+                    .publicUrl(publicUrl)
+                    .allowedHosts(allowedHosts == null ? java.util.List.of() : allowedHosts)
                     .chunkBytes(
                             chunkSize == null
                                     ? CoordinatorConfig.DEFAULT_CHUNK_BYTES
@@ -316,17 +346,19 @@ final class ServerCommand extends CliCommand {
                 Coordinator coordinator = startCoordinator(config)) {
             int actualPort = coordinator.port();
             String shownHost = displayHost(s.host());
-            String line = "Partita coordinator listening on http://"
+            String scheme = config.tls() ? "https" : "http";
+            String line = "Partita coordinator listening on " + scheme + "://"
                     + shownHost
                     + ":"
                     + actualPort
-                    + "/ (dashboard and API; workers connect to ws://"
+                    + "/ (dashboard and API; workers connect to " + (config.tls() ? "wss" : "ws") + "://"
                     + shownHost
                     + ":"
                     + actualPort
                     + "/ws/worker)";
             log().info(line);
             out().println(line);
+            out().println(joinLines(coordinator.publicUrl()));
             coordinator
                     .metricsPort()
                     .ifPresent(p -> out().println("Metrics without a token on http://" + displayHost(metricsHost) + ":"
@@ -401,6 +433,23 @@ final class ServerCommand extends CliCommand {
             return f.getReason();
         }
         return CliException.describe(e);
+    }
+
+    /**
+     * What the server prints about the join link: the link, and a warning when it names this
+     * machine only (localhost, 127.x, ::1), which a phone scanning its QR code cannot reach.
+     */
+    static String joinLines(java.net.URI publicUrl) {
+        String link = publicUrl.toString().replaceAll("/+$", "") + "/join";
+        String line = "Volunteers join at " + link;
+        String host = publicUrl.getHost() == null ? "" : publicUrl.getHost();
+        if (isLoopback(host)) {
+            line += System.lineSeparator() + "Warning: " + link + " works on this machine only (other devices and"
+                    + " phones cannot reach " + host + "); pass --public-url " + publicUrl.getScheme()
+                    + "://NAME-OR-ADDRESS:PORT with"
+                    + " --host 0.0.0.0 to share it";
+        }
+        return line;
     }
 
     /** Whether {@code host} is a loopback address, reachable from this machine only. */

@@ -68,6 +68,13 @@ final class WorkerCommand extends CliCommand {
     String token;
 
     @Option(
+            names = "--ca-cert",
+            paramLabel = "FILE",
+            description = "PEM certificates to trust for an https coordinator besides the JDK's: its private CA,"
+                    + " or its self-signed certificate (default: $PARTITA_CA_CERT; docs/security.md).")
+    java.nio.file.Path caCert;
+
+    @Option(
             names = "--tenant",
             paramLabel = "TENANT",
             description = "Work only on this tenant's jobs and calls (a lab's own workers); default: any tenant's.")
@@ -178,6 +185,7 @@ final class WorkerCommand extends CliCommand {
     int run() throws Exception {
         Logging.bridgeJavaUtilLogging();
         WorkerConfig config = config();
+        Optional<javax.net.ssl.SSLContext> tls = ClientOptions.tls(Optional.ofNullable(caCert));
         // Signals are handled from before the start: a bot stopped while its JVM is still starting
         // must still stop gracefully (exit 0), not die with the default handler (143).
         AtomicBoolean stopRequested = new AtomicBoolean();
@@ -218,7 +226,7 @@ final class WorkerCommand extends CliCommand {
             ClassLoader functions = UserClassPath.loader(classpath);
             Worker worker;
             try {
-                worker = Worker.start(config, functions);
+                worker = Worker.start(config, functions, tls);
             } catch (RuntimeException e) {
                 log().debug("Worker start failed", e);
                 throw new CliException("cannot start the worker: " + CliException.describe(e), e);

@@ -18,7 +18,6 @@ import java.util.Base64;
 import java.util.Locale;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.locks.ReentrantLock;
-import javax.net.ssl.SSLSocketFactory;
 
 /**
  * A small WebSocket client (RFC 6455) over a blocking socket: text messages only, one reading
@@ -51,6 +50,31 @@ final class MiniWebSocket implements AutoCloseable {
         this.listener = listener;
     }
 
+    /**
+     * An unconnected TLS socket that checks the server's certificate against {@code host} (a plain
+     * {@code SSLSocket} checks the chain only: without endpoint identification any certificate a
+     * trusted CA issued to anyone would do).
+     */
+    private static Socket tlsSocket(String host, java.util.Optional<javax.net.ssl.SSLContext> tls) throws IOException {
+        javax.net.ssl.SSLSocketFactory factory;
+        try {
+            factory = tls.isPresent()
+                    ? tls.get().getSocketFactory()
+                    : javax.net.ssl.SSLContext.getDefault().getSocketFactory();
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IOException("no TLS context: " + e.getMessage(), e);
+        }
+        javax.net.ssl.SSLSocket socket = (javax.net.ssl.SSLSocket) factory.createSocket();
+        javax.net.ssl.SSLParameters params = socket.getSSLParameters();
+        params.setEndpointIdentificationAlgorithm("HTTPS");
+        String name = host.startsWith("[") ? host.substring(1, host.length() - 1) : host;
+        if (!name.contains(":") && !name.matches("[0-9.]+")) {
+            params.setServerNames(java.util.List.of(new javax.net.ssl.SNIHostName(name)));
+        }
+        socket.setSSLParameters(params);
+        return socket;
+    }
+
     /** Connects to a {@code ws://} or {@code wss://} URI, completes the handshake, starts reading. */
     static MiniWebSocket connect(URI uri, Duration timeout, Listener listener) throws IOException {
         return connect(uri, timeout, java.util.Optional.empty(), listener);
@@ -59,9 +83,23 @@ final class MiniWebSocket implements AutoCloseable {
     /** Connects like {@link #connect(URI, Duration, Listener)}, presenting {@code token} as a bearer token. */
     static MiniWebSocket connect(URI uri, Duration timeout, java.util.Optional<String> token, Listener listener)
             throws IOException {
+        return connect(uri, timeout, token, java.util.Optional.empty(), listener);
+    }
+
+    /**
+     * Connects like {@link #connect(URI, Duration, java.util.Optional, Listener)}; a {@code wss://}
+     * URI is checked with {@code tls} (else the JVM's default context), host name included.
+     */
+    static MiniWebSocket connect(
+            URI uri,
+            Duration timeout,
+            java.util.Optional<String> token,
+            java.util.Optional<javax.net.ssl.SSLContext> tls,
+            Listener listener)
+            throws IOException {
         boolean secure = "wss".equals(uri.getScheme());
         int port = uri.getPort() > 0 ? uri.getPort() : secure ? 443 : 80;
-        Socket socket = secure ? SSLSocketFactory.getDefault().createSocket() : new Socket();
+        Socket socket = secure ? tlsSocket(uri.getHost(), tls) : new Socket();
         try {
             socket.connect(new InetSocketAddress(uri.getHost(), port), (int) timeout.toMillis());
             socket.setTcpNoDelay(true);

@@ -41,6 +41,7 @@ public final class PartitaClient implements AutoCloseable {
     private final Duration timeout;
     private final Duration connectTimeout;
     private final java.util.Optional<String> token;
+    private final java.util.Optional<javax.net.ssl.SSLContext> tls;
     private final Object connectLock = new Object();
     private volatile Connection connection;
     private volatile boolean closed;
@@ -52,6 +53,7 @@ public final class PartitaClient implements AutoCloseable {
         this.timeout = builder.timeout;
         this.connectTimeout = builder.connectTimeout;
         this.token = builder.token;
+        this.tls = builder.tls;
     }
 
     /** A client of the coordinator at {@code coordinator} (e.g. {@code http://localhost:8080}) with defaults. */
@@ -150,7 +152,7 @@ public final class PartitaClient implements AutoCloseable {
 
         void open() {
             try {
-                ws = MiniWebSocket.connect(endpoint, connectTimeout, token, this);
+                ws = MiniWebSocket.connect(endpoint, connectTimeout, token, tls, this);
             } catch (java.io.IOException e) {
                 session.lost("cannot connect: " + e.getMessage());
                 throw new java.io.UncheckedIOException(e.getMessage(), e);
@@ -197,6 +199,17 @@ public final class PartitaClient implements AutoCloseable {
         private Duration timeout = Duration.ofMinutes(5);
         private Duration connectTimeout = Duration.ofSeconds(10);
         private java.util.Optional<String> token = java.util.Optional.empty();
+        private java.util.Optional<javax.net.ssl.SSLContext> tls = java.util.Optional.empty();
+
+        /**
+         * The TLS context that checks an {@code https} coordinator's certificate; default the JVM's
+         * (its trust store, or the one {@code javax.net.ssl.trustStore} names). For a self-signed or
+         * private-CA certificate: {@code io.partita.protocol.TlsTrust.context(Path.of("ca.pem"))}.
+         */
+        public Builder sslContext(javax.net.ssl.SSLContext value) {
+            this.tls = java.util.Optional.of(java.util.Objects.requireNonNull(value, "value"));
+            return this;
+        }
 
         private Builder(URI coordinator) {
             this.coordinator = Objects.requireNonNull(coordinator, "coordinator");

@@ -193,6 +193,14 @@ public final class Coordinator implements AutoCloseable {
             TrustGate trustGate = new TrustGate(config.trust());
             // The local worker's token is the coordinator's own, not an API token.
             gate.acceptWorkerCredential(trustGate::isLocalToken);
+            io.partita.coordinator.http.HostCheck hostCheck = new io.partita.coordinator.http.HostCheck(config);
+            if (!hostCheck.active()) {
+                log.warn(
+                        "Listening on {} without --public-url or --allowed-host: requests for any Host name are"
+                                + " answered, so DNS rebinding is not defended against (docs/security.md)",
+                        config.host());
+            }
+            Optional<io.helidon.common.tls.Tls> tls = tls(config);
             if (config.allowedOrigins().isEmpty()) {
                 log.warn("Browsers of any origin may connect as workers; set allowed origins to restrict them");
             }
@@ -223,7 +231,9 @@ public final class Coordinator implements AutoCloseable {
             gate.routing(routing);
             Routes.record(routing, "GET", ConnectionGate.WORKER_PATH);
             Routes.record(routing, "GET", ConnectionGate.CLIENT_PATH);
-            new WebPages(store, config.limits().browserTaskCap()).routing(routing);
+            new WebPages(store, config.limits().browserTaskCap())
+                    .publicUrl(config.publicUrl())
+                    .routing(routing);
             DashboardStreams streams = new DashboardStreams(scheduler, store, views, mapper, health, ownership);
             streams.routing(routing);
             new CallApi(calls, scheduler, store, code, http, ownership, audit).routing(routing);
@@ -251,6 +261,7 @@ public final class Coordinator implements AutoCloseable {
                                 .socketReceiveBufferSize(SOCKET_BUFFER_BYTES)
                                 .socketSendBufferSize(SOCKET_BUFFER_BYTES))
                         .maxTcpConnections(maxConnections(config))
+                        .update(b -> tls.ifPresent(b::tls))
                         .routing(routing)
                         .addProtocol(Http1Config.builder()
                                 .addReceiveListener(gate.headerListeners().get(0))
@@ -315,12 +326,13 @@ public final class Coordinator implements AutoCloseable {
             timer.scheduleWithFixedDelay(capabilities::sweep, 10, 10, TimeUnit.SECONDS);
             // Started once the coordinator listens and not waited for: it is healthy at once, and
             // the workers connect when their JVMs are up (docs/architecture.md, "Local workers").
-            Optional<io.partita.coordinator.local.LocalWorkers> local = config.localWorkers()
-                                    .slots()
-                            > 0
-                    ? Optional.of(io.partita.coordinator.local.LocalWorkers.start(
-                            config.localWorkers(), localUrl(config.host(), server.port()), trustGate.localToken()))
-                    : Optional.empty();
+            Optional<io.partita.coordinator.local.LocalWorkers> local =
+                    config.localWorkers().slots() > 0
+                            ? Optional.of(io.partita.coordinator.local.LocalWorkers.start(
+                                    localWorkerSettings(config),
+                                    localUrl(config.host(), server.port(), config.tls()),
+                                    trustGate.localToken()))
+                            : Optional.empty();
             if (!config.limits().eventRetention().isZero()) {
                 var retention = new io.partita.coordinator.sched.EventRetention(
                         store, config.limits().eventRetention(), System::currentTimeMillis);
@@ -352,12 +364,68 @@ public final class Coordinator implements AutoCloseable {
      * interface or on a loopback one, else the one address it listens on.
      */
     static URI localUrl(String host, int port) {
+        return localUrl(host, port, false);
+    }
+
+    /** Where the local workers connect, over HTTPS when the coordinator serves TLS. */
+    static URI localUrl(String host, int port, boolean tls) {
         String h = switch (host) {
             case "0.0.0.0", "localhost" -> "127.0.0.1";
             case "::", "[::]", "0:0:0:0:0:0:0:0" -> "[::1]";
             default -> host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
         };
-        return URI.create("http://" + h + ":" + port);
+        return URI.create((tls ? "https://" : "http://") + h + ":" + port);
+    }
+
+    /**
+     * The local workers' settings; over TLS they trust exactly the served certificate ({@code
+     * --ca-cert} of it pins it, whatever name it carries), since they connect to a loopback address.
+     */
+    static CoordinatorConfig.LocalWorkers localWorkerSettings(CoordinatorConfig config) {
+        CoordinatorConfig.LocalWorkers local = config.localWorkers();
+        if (config.tlsCert().isEmpty()) {
+            return local;
+        }
+        List<String> entry = new java.util.ArrayList<>(local.entryPoint());
+        entry.addAll(
+                List.of("--ca-cert", config.tlsCert().get().toAbsolutePath().toString()));
+        return new CoordinatorConfig.LocalWorkers(local.slots(), local.heapBytes(), entry);
+    }
+
+    /**
+     * The TLS of the main port, from {@link CoordinatorConfig#tlsCert()} and {@link
+     * CoordinatorConfig#tlsKey()}: TLS 1.2 and 1.3 with the JDK's default suites; no client
+     * certificates.
+     *
+     * @throws IllegalArgumentException naming the file and the problem if a PEM file is unusable
+     */
+    static Optional<io.helidon.common.tls.Tls> tls(CoordinatorConfig config) {
+        if (!config.tls()) {
+            return Optional.empty();
+        }
+        var chain = io.partita.coordinator.common.PemFiles.certificates(
+                config.tlsCert().orElseThrow(), "tls-cert");
+        var key = io.partita.coordinator.common.PemFiles.privateKey(
+                config.tlsKey().orElseThrow(), "tls-key");
+        if (!chain.get(0).getPublicKey().getAlgorithm().equals(key.getAlgorithm())
+                && !(key.getAlgorithm().equals("EC")
+                        && chain.get(0).getPublicKey().getAlgorithm().equals("EC"))) {
+            throw new IllegalArgumentException("tls-key " + config.tlsKey().get() + " is a " + key.getAlgorithm()
+                    + " key but the certificate in tls-cert " + config.tlsCert().get() + " has a "
+                    + chain.get(0).getPublicKey().getAlgorithm() + " key");
+        }
+        try {
+            chain.get(0).checkValidity();
+        } catch (java.security.cert.CertificateException e) {
+            log.warn(
+                    "The certificate in {} is not valid now: {}",
+                    config.tlsCert().get(),
+                    e.getMessage());
+        }
+        return Optional.of(io.helidon.common.tls.Tls.builder()
+                .privateKey(key)
+                .privateKeyCertChain(chain)
+                .build());
     }
 
     /**
@@ -473,10 +541,34 @@ public final class Coordinator implements AutoCloseable {
                 : java.util.OptionalInt.empty();
     }
 
-    /** The base URL of the API, on the loopback address when bound to all interfaces. */
+    /**
+     * The base URL of the API, on the loopback address when bound to all interfaces; {@code https}
+     * when the coordinator serves TLS.
+     */
     public URI url() {
         String host = config.host().equals("0.0.0.0") || config.host().equals("::") ? "127.0.0.1" : config.host();
-        return URI.create("http://" + host + ":" + port());
+        if (host.contains(":") && !host.startsWith("[")) {
+            host = "[" + host + "]";
+        }
+        return URI.create((config.tls() ? "https://" : "http://") + host + ":" + port());
+    }
+
+    /**
+     * The URL people and remote workers reach the coordinator at: {@link
+     * CoordinatorConfig#publicUrl()}, else {@code http(s)://localhost:PORT} (bound to loopback or to
+     * every interface) or the bound address. Join links and QR codes carry it.
+     */
+    public URI publicUrl() {
+        if (config.publicUrl().isPresent()) {
+            return config.publicUrl().get();
+        }
+        String host = config.host();
+        if (host.equals("0.0.0.0") || host.equals("::") || host.equals("127.0.0.1")) {
+            host = "localhost";
+        } else if (host.contains(":") && !host.startsWith("[")) {
+            host = "[" + host + "]";
+        }
+        return URI.create((config.tls() ? "https://" : "http://") + host + ":" + port());
     }
 
     /**

@@ -67,6 +67,15 @@ import java.util.Optional;
  *     ./partita server} asks for as many slots as the machine has cores
  * @param limits the bounds of issue 18's second round (docs/limits.md), each set by the builder
  *     method of its name
+ * @param tlsCert if present (with {@code tlsKey}), the PEM certificate chain (server certificate
+ *     first) the main port serves HTTPS and WSS with; absent: plain HTTP (docs/security.md)
+ * @param tlsKey the PEM private key of {@code tlsCert}: PKCS#8 ({@code PRIVATE KEY}), PKCS#1
+ *     ({@code RSA PRIVATE KEY}) or SEC1 ({@code EC PRIVATE KEY}), unencrypted
+ * @param publicUrl the URL people and workers reach this coordinator at (e.g. {@code
+ *     https://grid.example.org}): join links and QR codes carry it, and its host is an allowed
+ *     {@code Host}; empty: the address the request came to
+ * @param allowedHosts further host names a request's {@code Host} header may carry (DNS rebinding
+ *     defence, docs/security.md); {@code *} allows any. Default none
  */
 public record CoordinatorConfig(
         String host,
@@ -98,7 +107,11 @@ public record CoordinatorConfig(
         int metricsPort,
         io.partita.coordinator.auth.Quotas quotas,
         LocalWorkers localWorkers,
-        Limits limits) {
+        Limits limits,
+        Optional<Path> tlsCert,
+        Optional<Path> tlsKey,
+        Optional<java.net.URI> publicUrl,
+        java.util.List<String> allowedHosts) {
 
     /**
      * The coordinator's own workers: child processes (separate JVMs running the normal worker entry
@@ -288,6 +301,29 @@ public record CoordinatorConfig(
                 "metrics-port must be between 0 and 65535, was " + metricsPort);
         metricsHost.ifPresent(h -> require(!h.isBlank(), "metrics-host must not be blank"));
         Objects.requireNonNull(limits, "limits");
+        Objects.requireNonNull(tlsCert, "tlsCert");
+        Objects.requireNonNull(tlsKey, "tlsKey");
+        require(tlsCert.isPresent() == tlsKey.isPresent(), "tls-cert and tls-key go together: give both or neither");
+        Objects.requireNonNull(publicUrl, "publicUrl");
+        publicUrl.ifPresent(u -> require(
+                ("http".equals(u.getScheme()) || "https".equals(u.getScheme()))
+                        && u.getHost() != null
+                        && (u.getRawPath() == null
+                                || u.getRawPath().isEmpty()
+                                || u.getRawPath().equals("/"))
+                        && u.getRawQuery() == null
+                        && u.getRawFragment() == null
+                        && u.getRawUserInfo() == null,
+                "public-url must be http(s)://host[:port] without a path, query or user, was '" + u + "'"));
+        publicUrl = publicUrl.map(u -> java.net.URI.create(u.getScheme() + "://" + u.getRawAuthority()));
+        allowedHosts = java.util.List.copyOf(Objects.requireNonNull(allowedHosts, "allowedHosts")).stream()
+                .map(h -> h.strip().toLowerCase(java.util.Locale.ROOT))
+                .toList();
+        for (String h : allowedHosts) {
+            require(
+                    h.equals("*") || h.matches("(\\*\\.)?[a-z0-9_]([a-z0-9_.-]*[a-z0-9_])?\\.?"),
+                    "allowed-host must be a host name without scheme or port (or *), was '" + h + "'");
+        }
         storeUrl.ifPresent(url -> require(
                 url.startsWith("jdbc:sqlite:") || url.startsWith("jdbc:postgresql:"),
                 "store must be a jdbc:sqlite: or jdbc:postgresql: URL, was " + url));
@@ -297,6 +333,11 @@ public record CoordinatorConfig(
         if (!condition) {
             throw new IllegalArgumentException(message);
         }
+    }
+
+    /** Whether the main port serves HTTPS and WSS ({@link #tlsCert()} is set). */
+    public boolean tls() {
+        return tlsCert.isPresent();
     }
 
     /** The JDBC URL of the store this configuration selects. */
@@ -365,6 +406,46 @@ public record CoordinatorConfig(
         }
 
         private final Limits.Builder limits = Limits.builder();
+        private Optional<Path> tlsCert = Optional.empty();
+        private Optional<Path> tlsKey = Optional.empty();
+        private Optional<java.net.URI> publicUrl = Optional.empty();
+        private java.util.List<String> allowedHosts = java.util.List.of();
+
+        /** Sets {@link CoordinatorConfig#tlsCert()}; null for none. */
+        public Builder tlsCert(Path value) {
+            this.tlsCert = Optional.ofNullable(value);
+            return this;
+        }
+
+        /** Sets {@link CoordinatorConfig#tlsKey()}; null for none. */
+        public Builder tlsKey(Path value) {
+            this.tlsKey = Optional.ofNullable(value);
+            return this;
+        }
+
+        /**
+         * Sets {@link CoordinatorConfig#publicUrl()}; null or blank for none.
+         *
+         * @throws IllegalArgumentException if it is not a URL
+         */
+        public Builder publicUrl(String value) {
+            if (value == null || value.isBlank()) {
+                this.publicUrl = Optional.empty();
+                return this;
+            }
+            try {
+                this.publicUrl = Optional.of(new java.net.URI(value.strip()));
+            } catch (java.net.URISyntaxException e) {
+                throw new IllegalArgumentException("public-url is not a URL: '" + value + "'");
+            }
+            return this;
+        }
+
+        /** Sets {@link CoordinatorConfig#allowedHosts()}. */
+        public Builder allowedHosts(java.util.List<String> value) {
+            this.allowedHosts = value;
+            return this;
+        }
 
         /** Sets {@link CoordinatorConfig#metricsHost()}; null or blank for none. */
         public Builder metricsHost(String value) {
@@ -502,7 +583,11 @@ public record CoordinatorConfig(
                     metricsPort,
                     quotas,
                     new LocalWorkers(localWorkers, localWorkerHeap, localWorkerEntryPoint),
-                    limits.build());
+                    limits.build(),
+                    tlsCert,
+                    tlsKey,
+                    publicUrl,
+                    allowedHosts);
         }
 
         private io.partita.coordinator.auth.Quotas quotas = io.partita.coordinator.auth.Quotas.DEFAULT;

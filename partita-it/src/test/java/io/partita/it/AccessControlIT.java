@@ -705,10 +705,14 @@ class AccessControlIT {
     void rawHttp_withoutToken_cannotCancelOrSubmit() throws Exception {
         String before = state();
         for (String request : new String[] {
-            "DELETE /api/jobs/" + jobA + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
-            "POST /api/jobs HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}",
-            "GET /api/jobs HTTP/1.1\r\nHost: x\r\nAuthorization: Basic YWRtaW46YWRtaW4=\r\nConnection: close\r\n\r\n",
-            "GET /api/jobs/" + jobA + "/events?access_token=pt_guess HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+            "DELETE /api/jobs/" + jobA + " HTTP/1.1\r\nHost: " + base.getRawAuthority()
+                    + "\r\nConnection: close\r\n\r\n",
+            "POST /api/jobs HTTP/1.1\r\nHost: " + base.getRawAuthority()
+                    + "\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}",
+            "GET /api/jobs HTTP/1.1\r\nHost: " + base.getRawAuthority()
+                    + "\r\nAuthorization: Basic YWRtaW46YWRtaW4=\r\nConnection: close\r\n\r\n",
+            "GET /api/jobs/" + jobA + "/events?access_token=pt_guess HTTP/1.1\r\nHost: " + base.getRawAuthority()
+                    + "\r\nConnection: close\r\n\r\n"
         }) {
             String answer = rawExchange(request);
             assertThat(answer).as(request).startsWith("HTTP/1.1 401").contains("\"error\":\"unauthorized\"");

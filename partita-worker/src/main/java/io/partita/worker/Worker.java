@@ -76,12 +76,13 @@ public final class Worker implements AutoCloseable {
     private volatile long lastTaskNanos = System.nanoTime();
     private volatile Connection current;
 
-    private Worker(WorkerConfig config, FunctionRegistry functions) {
+    private Worker(WorkerConfig config, FunctionRegistry functions, Optional<javax.net.ssl.SSLContext> tls) {
         this.config = config;
         this.functions = functions;
         this.js = startJs();
-        this.http =
-                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        HttpClient.Builder hb = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5));
+        tls.ifPresent(hb::sslContext);
+        this.http = hb.build();
         CodeCache code = new CodeCache(config.coordinator(), http);
         this.runner = new TaskRunner(
                 functions, mapper, js, code, new DataTasks(functions, mapper, js, code, config.coordinator(), http));
@@ -114,7 +115,16 @@ public final class Worker implements AutoCloseable {
 
     /** Starts a worker offering the functions found through {@code loader}. */
     public static Worker start(WorkerConfig config, ClassLoader loader) {
-        Worker worker = new Worker(config, FunctionRegistry.load(loader, config.functions()));
+        return start(config, loader, Optional.empty());
+    }
+
+    /**
+     * Starts a worker offering the functions found through {@code loader}, checking an {@code
+     * https} coordinator's certificate with {@code tls} (default: the JVM's default context; see
+     * {@code io.partita.protocol.TlsTrust} for a self-signed or private-CA certificate).
+     */
+    public static Worker start(WorkerConfig config, ClassLoader loader, Optional<javax.net.ssl.SSLContext> tls) {
+        Worker worker = new Worker(config, FunctionRegistry.load(loader, config.functions()), tls);
         worker.timer.scheduleWithFixedDelay(worker::tick, 200, 200, TimeUnit.MILLISECONDS);
         Thread.ofPlatform().name("partita-worker-loop").daemon(true).start(worker::loop);
         return worker;

@@ -33,7 +33,9 @@ public class PartitaException extends RuntimeException {
         /** The coordinator cannot serve the request now; it may later: HTTP 503. */
         UNAVAILABLE,
         /** A quota of what is in use is full; it frees as work ends: HTTP 429. */
-        TOO_MANY
+        TOO_MANY,
+        /** The request was addressed to a host name this coordinator does not answer for: HTTP 421. */
+        MISDIRECTED
     }
 
     private final Kind kind;

@@ -28,6 +28,8 @@ import java.util.regex.Pattern;
  * needs, and a filter that runs before every handler. The filter
  *
  * <ol>
+ *   <li>refuses a request whose {@code Host} is not one of this coordinator's names with a 421
+ *       ({@link HostCheck}, the DNS rebinding defence);
  *   <li>sets the security headers (nosniff, no referrer; for the dashboard a CSP with {@code
  *       frame-ancestors 'none'});
  *   <li>authenticates: {@code Authorization: Bearer TOKEN}, or on a {@code GET} (an {@code
@@ -164,6 +166,7 @@ public final class Access {
     private final CoordinatorConfig config;
     private final Tokens tokens;
     private final Audit audit;
+    private final HostCheck hosts;
 
     /** The access filter of a coordinator with {@code config}, checking tokens with {@code tokens}. */
     public Access(CoordinatorConfig config, Tokens tokens, Audit audit) {
@@ -171,6 +174,7 @@ public final class Access {
         this.tokens = tokens;
         this.audit = audit;
         this.rules = RULES;
+        this.hosts = new HostCheck(config);
         this.patterns = RULES.stream().map(Rule::pattern).toList();
     }
 
@@ -212,6 +216,11 @@ public final class Access {
         String method = req.prologue().method().text();
         res.header(HeaderNames.create("X-Content-Type-Options"), "nosniff");
         res.header(HeaderNames.create("Referrer-Policy"), "no-referrer");
+        Optional<String> host = req.headers().first(HeaderNames.HOST);
+        if (!hosts.allows(host)) {
+            // before anything else, the token included: a rebinding page must learn nothing here
+            throw hosts.refusal(host, remote(req));
+        }
         if (path.equals("/") || path.startsWith("/dashboard/")) {
             res.header(HeaderNames.create("Content-Security-Policy"), DASHBOARD_CSP);
             res.header(HeaderNames.create("X-Frame-Options"), "DENY");

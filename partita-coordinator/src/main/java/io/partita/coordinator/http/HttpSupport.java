@@ -49,6 +49,14 @@ public final class HttpSupport {
         // An error answering a HEAD has the status and headers of the GET's error, and no body.
         routing.error(PartitaException.class, (req, res, e) -> error(req, headAware(req, res), e))
                 .error(StoreException.class, (req, res, e) -> storeError(req, headAware(req, res), e))
+                // a path no route serves (a browser's /favicon.ico): 404, not a logged 500
+                .error(
+                        io.helidon.http.NotFoundException.class,
+                        (req, res, e) -> error(
+                                req,
+                                headAware(req, res),
+                                PartitaException.notFound(
+                                        "no such path: " + req.path().path())))
                 .error(Exception.class, (req, res, e) -> unexpected(req, headAware(req, res), e));
     }
 
@@ -88,6 +96,7 @@ public final class HttpSupport {
             case TOO_LARGE -> 413;
             case UNAVAILABLE -> 503;
             case TOO_MANY -> 429;
+            case MISDIRECTED -> 421;
         };
     }
 

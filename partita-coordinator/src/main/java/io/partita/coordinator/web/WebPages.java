@@ -62,6 +62,10 @@ public final class WebPages {
     private final Optional<Path> devDir;
     private final Map<String, byte[]> cache = new java.util.concurrent.ConcurrentHashMap<>();
     private final ObjectMapper mapper = new ObjectMapper();
+    private volatile Optional<java.net.URI> publicUrl = Optional.empty();
+
+    /** The meta tag of the pages that build links for other devices (join page, dashboard). */
+    static final String PUBLIC_URL_META = "<meta name=\"partita-public-url\" content=\"\">";
 
     /** The pages, scripts and images of the web UI, with the default browser task limit. */
     public WebPages(Store store) {
@@ -84,6 +88,15 @@ public final class WebPages {
         this.devDir = dir == null || dir.isBlank() ? Optional.empty() : Optional.of(Path.of(dir));
     }
 
+    /**
+     * Sets the coordinator's public URL ({@code --public-url}): the join page, its QR code and the
+     * dashboard's join links use it instead of the address the browser used. Returns this.
+     */
+    public WebPages publicUrl(Optional<java.net.URI> value) {
+        this.publicUrl = java.util.Objects.requireNonNull(value, "value");
+        return this;
+    }
+
     /** Adds the page routes to {@code routing}. */
     public void routing(HttpRouting.Builder routing) {
         Routes.on(routing)
@@ -95,9 +108,12 @@ public final class WebPages {
                 })
                 .get("/sandbox.html", this::sandbox)
                 .get("/volunteer/manifest", this::manifest)
-                .get("/", (req, res) -> send(res, "text/html; charset=utf-8", file("dashboard/index.html")))
+                .get(
+                        "/",
+                        (req, res) ->
+                                send(res, "text/html; charset=utf-8", withPublicUrl(file("dashboard/index.html"))))
                 .get("/dashboard/{file}", this::dashboardFile)
-                .get("/join", (req, res) -> send(res, "text/html; charset=utf-8", file("join.html")))
+                .get("/join", (req, res) -> send(res, "text/html; charset=utf-8", withPublicUrl(file("join.html"))))
                 .get("/join/{id}", this::joinJob)
                 .get("/api/qr.png", this::qr);
     }
@@ -155,7 +171,8 @@ public final class WebPages {
             }
         }
         String host = req.headers().first(HeaderNames.HOST).orElse("localhost");
-        String coordinator = (req.isSecure() ? "https://" : "http://") + host;
+        String coordinator =
+                publicUrl.map(java.net.URI::toString).orElse((req.isSecure() ? "https://" : "http://") + host);
         ObjectNode out = mapper.createObjectNode();
         out.put("coordinator", coordinator);
         out.put("cpuShare", cpu);
@@ -260,7 +277,21 @@ public final class WebPages {
                             .getBytes(java.nio.charset.StandardCharsets.UTF_8));
             return;
         }
-        send(res, "text/html; charset=utf-8", file("join.html"));
+        send(res, "text/html; charset=utf-8", withPublicUrl(file("join.html")));
+    }
+
+    /** The page with its public-URL meta tag filled in, when a public URL is set. */
+    private byte[] withPublicUrl(byte[] page) {
+        Optional<java.net.URI> url = publicUrl;
+        if (url.isEmpty()) {
+            return page;
+        }
+        String html = new String(page, StandardCharsets.UTF_8);
+        return html.replace(
+                        PUBLIC_URL_META,
+                        "<meta name=\"partita-public-url\" content=\""
+                                + escape(url.get().toString()) + "\">")
+                .getBytes(StandardCharsets.UTF_8);
     }
 
     /** {@code GET /api/qr.png?text=...}: a QR code of the text (at most 1000 characters), as PNG. */

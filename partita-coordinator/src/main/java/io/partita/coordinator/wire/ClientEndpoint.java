@@ -59,6 +59,7 @@ public final class ClientEndpoint implements WsListener {
 
     @Override
     public Optional<Headers> onHttpUpgrade(HttpPrologue prologue, Headers headers) throws WsUpgradeException {
+        gate.checkHost(headers);
         Optional<String> refused =
                 gate.refuseClientOrigin(headers.first(HeaderNames.ORIGIN), headers.first(HeaderNames.HOST));
         if (refused.isPresent()) {

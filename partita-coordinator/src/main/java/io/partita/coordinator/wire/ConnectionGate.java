@@ -91,6 +91,7 @@ public final class ConnectionGate implements AutoCloseable {
     };
 
     private final CoordinatorConfig config;
+    private final io.partita.coordinator.http.HostCheck hosts;
     private volatile java.util.function.Predicate<String> otherWorkerCredential = t -> false;
     private final Optional<Tokens> tokens;
     private final Optional<Audit> audit;
@@ -108,6 +109,7 @@ public final class ConnectionGate implements AutoCloseable {
     public ConnectionGate(
             CoordinatorConfig config, LongSupplier nanos, Optional<Tokens> tokens, Optional<Audit> audit) {
         this.config = config;
+        this.hosts = new io.partita.coordinator.http.HostCheck(config);
         this.tokens = tokens;
         this.audit = audit;
         this.origins = config.allowedOrigins();
@@ -299,6 +301,17 @@ public final class ConnectionGate implements AutoCloseable {
             } catch (RuntimeException x) {
                 log.debug("Cannot close an overdue connection", x);
             }
+        }
+    }
+
+    /**
+     * Refuses an upgrade whose {@code Host} is not one of this coordinator's names (the DNS
+     * rebinding defence): Helidon then routes it as plain HTTP, where the access filter answers 421
+     * and logs it.
+     */
+    void checkHost(Headers headers) throws WsUpgradeException {
+        if (!hosts.allows(headers.first(HeaderNames.HOST))) {
+            throw new WsUpgradeException("host not allowed");
         }
     }
 

@@ -101,6 +101,7 @@ public final class WorkerEndpoint implements WsListener {
     /** Refuses the upgrade (HTTP 400) for a browser page of an origin that is not allowed. */
     @Override
     public Optional<Headers> onHttpUpgrade(HttpPrologue prologue, Headers headers) throws WsUpgradeException {
+        gate.checkHost(headers);
         Optional<String> origin = headers.first(HeaderNames.ORIGIN);
         Optional<String> refused = gate.refuseOrigin(origin);
         if (refused.isPresent()) {

@@ -1343,6 +1343,9 @@
     var slots = [];
     var doneCount = 0;
     var stats = {tasks: 0, failed: 0, cpuMillis: 0, firstTaskAt: 0};
+    // when tasks last came or ran; a connected volunteer with none for IDLE_AFTER has nothing to do
+    var lastWorkAt = 0;
+    var IDLE_AFTER = 3000;
     var busyRing = []; // [time, busy ms] per tick
     var busyTick = 0;
     var lastTick = now();
@@ -2202,6 +2205,7 @@
       switch (m.type) {
         case 'welcome': {
           c.welcome = m;
+          lastWorkAt = now();
           everReached = true;
           c.open = true;
           c.maxBytes = m.maxMessageBytes > 0 ? m.maxMessageBytes : 16777216;
@@ -2230,6 +2234,7 @@
         jobs.set(infos[i].id, {info: infos[i], ver: ++jobVer, cancelled: false});
       }
       var tasks = m.tasks || [];
+      if (tasks.length) lastWorkAt = now();
       if (c.draining || !shouldRun()) {
         var refs = [];
         for (var k = 0; k < tasks.length; k++) {
@@ -2458,8 +2463,13 @@
       var alive = slots.filter(function (s) { return s.w; }).length;
       var waiting = 0;
       for (var k = 0; k < slots.length; k++) waiting += slots[k].suspended.size;
+      var busyNow = qh < queue.length || waiting > 0;
+      for (var b = 0; b < slots.length && !busyNow; b++) busyNow = busySlot(slots[b]);
+      if (busyNow) lastWorkAt = t;
+      var open = !!(conn && conn.open);
       return {
-        connected: !!(conn && conn.open),
+        connected: open,
+        idle: open && !busyNow && t - lastWorkAt > IDLE_AFTER,
         paused: !shouldRun(),
         consent: consent(),
         onBattery: batteryPaused,

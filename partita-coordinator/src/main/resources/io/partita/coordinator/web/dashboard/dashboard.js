@@ -1132,7 +1132,9 @@
     const stat = (id2, label) => h('div', { class: 'stat' }, mk(id2, 'b', { id: 'job-' + id2, text: '–' }), h('span', { text: label }));
     const legend = h('div', { class: 'legend', id: 'map-legend' },
       STATE_NAMES.map((name, code) => h('span', { 'data-code': code }, h('i'), name + ' ', h('b', { text: '0' }))));
-    const absoluteJoin = location.origin + '/join/' + encodeURIComponent(id);
+    // the coordinator's --public-url when it has one (a phone cannot reach localhost)
+    const publicBase = ((document.querySelector('meta[name="partita-public-url"]') || {}).content || location.origin).replace(/\/+$/, '');
+    const absoluteJoin = publicBase + '/join/' + encodeURIComponent(id);
 
     app.replaceChildren(
       h('div', { class: 'page-head' },
