@@ -192,14 +192,7 @@ final class BotsCommand extends CliCommand {
         List<String> options = new ArrayList<>();
         boolean gcChosen = false;
         for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-            if (arg.startsWith("-agentlib")
-                    || arg.startsWith("-javaagent")
-                    || arg.startsWith("-agentpath")
-                    || arg.startsWith("-Xdebug")
-                    || arg.startsWith("-Xrunjdwp")
-                    || arg.startsWith("-Djava.class.path")
-                    || arg.startsWith("-XX:Flight")
-                    || arg.startsWith("-XX:StartFlightRecording")) {
+            if (io.partita.coordinator.local.LocalWorkers.clashesBetweenProcesses(arg)) {
                 continue;
             }
             if (arg.matches("-XX:\\+Use\\w+GC")) {

@@ -132,6 +132,21 @@ public final class LocalWorkers implements AutoCloseable {
     }
 
     /**
+     * Whether a JVM option of this process would clash in a second process started with it: agents,
+     * debug ports, flight recordings and the class path (given on its own).
+     */
+    public static boolean clashesBetweenProcesses(String arg) {
+        return arg.startsWith("-agentlib")
+                || arg.startsWith("-javaagent")
+                || arg.startsWith("-agentpath")
+                || arg.startsWith("-Xdebug")
+                || arg.startsWith("-Xrunjdwp")
+                || arg.startsWith("-Djava.class.path")
+                || arg.startsWith("-XX:Flight")
+                || arg.startsWith("-XX:StartFlightRecording");
+    }
+
+    /**
      * The JVM options of this process worth passing on (module, native-access and JIT flags, system
      * properties, the collector): not memory caps, which the child gets its own of, nor agents, debug
      * ports or flight recordings, which would clash between processes.
@@ -143,15 +158,8 @@ public final class LocalWorkers implements AutoCloseable {
                     || arg.startsWith("-Xms")
                     || arg.startsWith("-XX:MaxDirectMemorySize")
                     || arg.matches("-XX:(MaxRAM|InitialRAM|MinRAM)Percentage=.*")
-                    || arg.startsWith("-agentlib")
-                    || arg.startsWith("-javaagent")
-                    || arg.startsWith("-agentpath")
-                    || arg.startsWith("-Xdebug")
-                    || arg.startsWith("-Xrunjdwp")
-                    || arg.startsWith("-Djava.class.path")
-                    || arg.startsWith("-XX:Flight")
-                    || arg.startsWith("-XX:StartFlightRecording")
-                    || arg.startsWith("-XX:HeapDumpPath")) {
+                    || arg.startsWith("-XX:HeapDumpPath")
+                    || clashesBetweenProcesses(arg)) {
                 continue;
             }
             options.add(arg);
