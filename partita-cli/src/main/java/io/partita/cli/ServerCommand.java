@@ -228,8 +228,8 @@ final class ServerCommand extends CliCommand {
             paramLabel = "NAME=VALUE",
             split = ",",
             description = "A quota (repeatable): priority, task-timeout, attempts (a submitter's most),"
-                    + " live-jobs, in-flight, calls-in-flight, call-depth, stored-bytes (per tenant); e.g. --quota"
-                    + " live-jobs=20.")
+                    + " live-jobs, in-flight, calls-in-flight, call-depth, stored-bytes, event-bytes (per tenant);"
+                    + " e.g. --quota live-jobs=20.")
     java.util.List<String> quotas;
 
     @Option(

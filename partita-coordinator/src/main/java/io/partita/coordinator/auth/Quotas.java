@@ -31,6 +31,8 @@ import java.util.Map;
  *     default {@value #DEFAULT_MAX_CALL_DEPTH}
  * @param maxStoredBytes most bytes a tenant may keep (datasets, job results, events) before it may
  *     create more; 0 for no bound (default)
+ * @param maxEventBytes most bytes of task events all of a tenant's live jobs keep; past it, their
+ *     further task events are only counted (one {@code truncated} event each); default 256 MiB
  * @param weights tenants' weights in fair share (default 1 for a tenant not named)
  */
 public record Quotas(
@@ -42,6 +44,7 @@ public record Quotas(
         int maxCallsInFlight,
         int maxCallDepth,
         long maxStoredBytes,
+        long maxEventBytes,
         Map<String, Double> weights) {
     /** Default highest priority of a submitter's job. */
     public static final int DEFAULT_MAX_PRIORITY = 100;
@@ -67,7 +70,11 @@ public record Quotas(
             "in-flight",
             "calls-in-flight",
             "call-depth",
-            "stored-bytes");
+            "stored-bytes",
+            "event-bytes");
+
+    /** Default most bytes of task events of a tenant's live jobs: 256 MiB. */
+    public static final long DEFAULT_MAX_EVENT_BYTES = 256L << 20;
 
     /** The defaults. */
     public static final Quotas DEFAULT = new Quotas(
@@ -79,6 +86,7 @@ public record Quotas(
             DEFAULT_MAX_CALLS_IN_FLIGHT,
             DEFAULT_MAX_CALL_DEPTH,
             0,
+            DEFAULT_MAX_EVENT_BYTES,
             Map.of());
 
     public Quotas {
@@ -92,6 +100,7 @@ public record Quotas(
         positive("calls-in-flight", maxCallsInFlight, 1);
         positive("call-depth", maxCallDepth, 1);
         positive("stored-bytes", maxStoredBytes, 0);
+        positive("event-bytes", maxEventBytes, 0);
         weights = Map.copyOf(weights);
         weights.forEach((tenant, w) -> {
             if (!(w > 0) || w.isInfinite()) {
@@ -128,6 +137,7 @@ public record Quotas(
         int calls = maxCallsInFlight;
         int depth = maxCallDepth;
         long stored = maxStoredBytes;
+        long events = maxEventBytes;
         try {
             switch (name) {
                 case "priority" -> priority = Integer.parseInt(value);
@@ -138,6 +148,7 @@ public record Quotas(
                 case "calls-in-flight" -> calls = Integer.parseInt(value);
                 case "call-depth" -> depth = Integer.parseInt(value);
                 case "stored-bytes" -> stored = io.partita.coordinator.common.Sizes.parse(value, "quota stored-bytes");
+                case "event-bytes" -> events = io.partita.coordinator.common.Sizes.parse(value, "quota event-bytes");
                 default ->
                     throw new IllegalArgumentException(
                             "unknown quota '" + name + "'; quotas are " + String.join(", ", NAMES));
@@ -145,7 +156,7 @@ public record Quotas(
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("quota " + name + " must be a whole number, was '" + value + "'");
         }
-        return new Quotas(priority, timeout, attempts, liveJobs, inFlight, calls, depth, stored, weights);
+        return new Quotas(priority, timeout, attempts, liveJobs, inFlight, calls, depth, stored, events, weights);
     }
 
     /**
@@ -177,6 +188,7 @@ public record Quotas(
                 maxCallsInFlight,
                 maxCallDepth,
                 maxStoredBytes,
+                maxEventBytes,
                 w);
     }
 

@@ -18,7 +18,8 @@ import java.util.function.LongSupplier;
  * for every failed attempt) are kept up to {@link #maxTaskEvents} per job and {@link
  * #maxTaskEventBytes} of JSON per job ({@code max-job-event-bytes}); past either one {@code
  * truncated} event says so and further task events are only counted, so that a million-partition job
- * whose logger writes a line per partition cannot fill the store.
+ * whose logger writes a line per partition cannot fill the store. The task events of all a tenant's
+ * live jobs are bounded too ({@code event-bytes} quota), so that many jobs cannot do it together.
  */
 final class JobEvents {
     /** The level of a log task on the wire: a call of the module's {@code log} for a job event. */
@@ -30,17 +31,37 @@ final class JobEvents {
     private final LongSupplier millis;
     private final int maxTaskEvents;
     private final long maxTaskEventBytes;
+    private final long maxTenantEventBytes;
+    /** Bytes of task events kept by each tenant's live jobs. */
+    private final java.util.Map<String, Long> tenantBytes = new java.util.HashMap<>();
 
     JobEvents(ObjectMapper mapper, LongSupplier millis, int maxTaskEvents) {
-        this(mapper, millis, maxTaskEvents, io.partita.coordinator.Limits.DEFAULT_MAX_JOB_EVENT_BYTES);
+        this(mapper, millis, maxTaskEvents, io.partita.coordinator.Limits.DEFAULT_MAX_JOB_EVENT_BYTES, 0);
     }
 
-    /** With a bound on the bytes of a job's task events too ({@code max-job-event-bytes}). */
-    JobEvents(ObjectMapper mapper, LongSupplier millis, int maxTaskEvents, long maxTaskEventBytes) {
+    /**
+     * With bounds on the bytes of a job's task events ({@code max-job-event-bytes}) and of all the
+     * task events of a tenant's live jobs ({@code event-bytes} quota; 0 for none).
+     */
+    JobEvents(
+            ObjectMapper mapper,
+            LongSupplier millis,
+            int maxTaskEvents,
+            long maxTaskEventBytes,
+            long maxTenantEventBytes) {
         this.mapper = mapper;
         this.millis = millis;
         this.maxTaskEvents = maxTaskEvents;
         this.maxTaskEventBytes = maxTaskEventBytes;
+        this.maxTenantEventBytes = maxTenantEventBytes;
+    }
+
+    /** A job ended: its task events no longer count against its tenant's live total. */
+    void ended(JobRun job) {
+        if (job.taskEventBytes > 0) {
+            tenantBytes.computeIfPresent(
+                    job.tenant(), (t, b) -> b - job.taskEventBytes > 0 ? b - job.taskEventBytes : null);
+        }
     }
 
     /** A new event object of this type, stamped with the time. */
@@ -69,19 +90,30 @@ final class JobEvents {
         long bytes = job.taskEvents >= maxTaskEvents
                 ? 0
                 : event.toString().getBytes(StandardCharsets.UTF_8).length + SEQ_BYTES;
-        if (job.taskEvents >= maxTaskEvents || job.taskEventBytes + bytes > maxTaskEventBytes) {
+        long tenantUse = tenantBytes.getOrDefault(job.tenant(), 0L);
+        boolean tenantFull = maxTenantEventBytes > 0 && tenantUse + bytes > maxTenantEventBytes;
+        if (job.taskEvents >= maxTaskEvents || job.taskEventBytes + bytes > maxTaskEventBytes || tenantFull) {
             job.taskEventsDropped++;
             ObjectNode truncated = create("truncated");
             truncated.put(
                     "message",
                     job.taskEvents >= maxTaskEvents
                             ? "this job logged more than " + maxTaskEvents + " task events; further ones are not kept"
-                            : "this job's task events reached " + job.taskEventBytes + " bytes, the limit is "
-                                    + maxTaskEventBytes + " (max-job-event-bytes); further ones are not kept");
+                            : tenantFull
+                                    ? "the task events of tenant "
+                                            + (job.tenant().isEmpty() ? "(none)" : job.tenant())
+                                            + "'s live jobs reached " + tenantUse + " bytes, the limit is "
+                                            + maxTenantEventBytes + " (quota event-bytes); further ones of this job"
+                                            + " are not kept"
+                                    : "this job's task events reached " + job.taskEventBytes + " bytes, the limit is "
+                                            + maxTaskEventBytes + " (max-job-event-bytes); further ones are not kept");
             return jobEvent(job, truncated);
         }
         job.taskEvents++;
         job.taskEventBytes += bytes;
+        if (bytes > 0) {
+            tenantBytes.merge(job.tenant(), bytes, Long::sum);
+        }
         return jobEvent(job, event);
     }
 

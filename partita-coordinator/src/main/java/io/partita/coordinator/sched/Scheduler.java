@@ -120,7 +120,8 @@ public final class Scheduler {
                 mapper,
                 millis,
                 JobEvents.DEFAULT_MAX_TASK_EVENTS,
-                config.limits().maxJobEventBytes());
+                config.limits().maxJobEventBytes(),
+                config.quotas().maxEventBytes());
         Clock clock = new Clock() {
             @Override
             public long nanos() {
@@ -394,6 +395,7 @@ public final class Scheduler {
         };
         Optional<String> error = job.error();
         job.status = status;
+        events.ended(job);
         job.history.end(millis.getAsLong()); // its chart stays as it ended
         if (status == JobStatus.DONE) {
             log.info("Job {} done", job.id);

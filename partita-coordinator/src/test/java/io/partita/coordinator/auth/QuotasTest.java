@@ -23,11 +23,21 @@ class QuotasTest {
                 .with("calls-in-flight=100")
                 .with(" CALL-DEPTH = 9 ")
                 .with("stored-bytes=2GiB")
+                .with("event-bytes=64MiB")
                 .withWeight("lab=2.5");
         assertThat(q)
                 .isEqualTo(new Quotas(
-                        5, Duration.ofMinutes(30), 3, 7, 40, 100, 9, 2L << 30, java.util.Map.of("lab", 2.5)));
-        assertThat(Quotas.NAMES).hasSize(8);
+                        5,
+                        Duration.ofMinutes(30),
+                        3,
+                        7,
+                        40,
+                        100,
+                        9,
+                        2L << 30,
+                        64L << 20,
+                        java.util.Map.of("lab", 2.5)));
+        assertThat(Quotas.NAMES).hasSize(9);
     }
 
     @Test
