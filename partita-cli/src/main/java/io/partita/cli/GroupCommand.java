@@ -126,7 +126,15 @@ public final class GroupCommand implements Callable<Integer> {
             }
 
             CountDownLatch done = new CountDownLatch(1);
-            Membership m = Membership.join(dataSource, groupId, options);
+            Membership m;
+            try {
+                m = Membership.join(dataSource, groupId, options);
+            } catch (RuntimeException e) {
+                // an unreachable server, a missing database, bad credentials: one line, not a trace
+                err.println("partita: cannot join group " + groupId + " in " + db + ": " + CliException.describe(e));
+                err.flush();
+                return 1;
+            }
             Runtime.getRuntime()
                     .addShutdownHook(new Thread(
                             () -> {

@@ -73,6 +73,28 @@ class MainTest {
     }
 
     @Test
+    void groupJoin_unreachableOrMissingDatabase_oneLine() {
+        Run refused = run(
+                "group", "join", "--db", "jdbc:postgresql://127.0.0.1:1/nope", "123e4567-e89b-12d3-a456-426614174000");
+        assertThat(refused.code()).isEqualTo(1);
+        assertThat(refused.err().lines()).hasSize(1);
+        assertThat(refused.err())
+                .startsWith("partita: cannot join group 123e4567-e89b-12d3-a456-426614174000 in"
+                        + " jdbc:postgresql://127.0.0.1:1/nope: ")
+                .contains("refused");
+        // the PostgreSQL server of the build (docs: .ci/run starts it), without such a database
+        Run missing = run(
+                "group",
+                "join",
+                "--db",
+                "jdbc:postgresql://127.0.0.1:5432/no_such_database",
+                "123e4567-e89b-12d3-a456-426614174000");
+        assertThat(missing.code()).isEqualTo(1);
+        assertThat(missing.err().lines()).hasSize(1);
+        assertThat(missing.err()).startsWith("partita: cannot join group").contains("no_such_database");
+    }
+
+    @Test
     void submit_missingSpec_oneLine() {
         Run r = run("submit", "/nonexistent/job.json", "--coordinator", "http://127.0.0.1:1");
         assertThat(r.code()).isEqualTo(1);

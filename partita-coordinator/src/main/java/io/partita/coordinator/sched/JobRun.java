@@ -48,6 +48,19 @@ public final class JobRun extends TreeWork {
      */
     long tasksRetried;
 
+    /** The tasks counted in {@link #tasksRetried}, so that a task counts once however it failed. */
+    private java.util.Set<Long> retriedKeys;
+
+    /** Counts a task as retried (a failed attempt, or an attempt lost with its worker), once. */
+    void retried(long key) {
+        if (retriedKeys == null) {
+            retriedKeys = new java.util.HashSet<>();
+        }
+        if (retriedKeys.add(key)) {
+            tasksRetried++;
+        }
+    }
+
     int taskEvents;
     long taskEventsDropped;
     long taskEventBytes;

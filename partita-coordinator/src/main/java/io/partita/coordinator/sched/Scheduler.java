@@ -264,7 +264,7 @@ public final class Scheduler {
         for (TaskFailures f : failures) {
             job.restoreFailures(f.level(), f.index(), f.failures());
             if (f.failures() > 0) {
-                job.tasksRetried++;
+                job.retried(JobRun.key(f.level(), f.index()));
             }
         }
     }
@@ -529,6 +529,11 @@ public final class Scheduler {
                 return;
             }
             workers.remove(w.id);
+            for (Lease lease : w.holder.liveLeases()) {
+                if (lease.work instanceof JobRun job && lease.current()) {
+                    job.retried(lease.key); // started, lost with its worker: it runs again
+                }
+            }
             int requeued = core.lose(w.holder);
             log.info("Worker {} left ({}); {} tasks requeued", w.id, reason, requeued);
         } finally {
@@ -777,9 +782,7 @@ public final class Scheduler {
                 log.debug("{}; failed {} times", error, failures);
                 return;
             }
-            if (failures == 1) {
-                job.tasksRetried++; // its first failed attempt: it runs again (attempts allowing)
-            }
+            job.retried(lease.key); // it runs again (attempts allowing)
             ObjectNode event = events.create("failed");
             int level = JobRun.level(lease.key);
             if (level == 0) {
