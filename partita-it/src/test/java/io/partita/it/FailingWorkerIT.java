@@ -49,11 +49,16 @@ class FailingWorkerIT {
 
     @Test
     void workerFailingEveryTask_isClosedNamingTheLimit_jobCompletesOnHonestWorker() throws Exception {
-        try (Grid grid = new Grid(dir, config().maxTaskFailuresPerMinute(5))) {
+        try (Grid grid = new Grid(dir, config().maxTaskFailuresPerMinute(5), CoordinatorConfig.Trust.STRICT)) {
             AtomicInteger failed = new AtomicInteger();
-            RawWorker attacker = attacker(grid, failed);
+            // A stranger gets one task of a job at a time (its answer alone settles nothing), so
+            // six jobs give it six tasks in its first batch, which it fails at once.
             String id = submit(grid);
-            // Its first batch of 12 failures is over the limit of 5.
+            for (int j = 0; j < 5; j++) {
+                submit(grid);
+            }
+            RawWorker attacker = attacker(grid, failed);
+            // Its first batch of 6 failures is over the limit of 5.
             Awaitility.await("the attacker is closed")
                     .atMost(Duration.ofSeconds(30))
                     .until(attacker.closed::isDone);
@@ -68,7 +73,7 @@ class FailingWorkerIT {
 
     @Test
     void workerFailingATaskTwice_isClosed_itsRepeatIsNotCounted_jobCompletes() throws Exception {
-        try (Grid grid = new Grid(dir, config().maxTaskFailuresPerMinute(0))) {
+        try (Grid grid = new Grid(dir, config().maxTaskFailuresPerMinute(0), CoordinatorConfig.Trust.STRICT)) {
             AtomicInteger failed = new AtomicInteger();
             RawWorker attacker = attacker(grid, failed);
             String id = submit(grid);
@@ -92,8 +97,11 @@ class FailingWorkerIT {
     }
 
     private void honestWorker(Grid grid) {
-        resources.add(Worker.start(
-                WorkerConfig.defaults(grid.coordinator.url()).withSlots(1).withName("honest")));
+        // the attacker is a stranger (untrusted); the honest worker is the coordinator's own
+        resources.add(Worker.start(WorkerConfig.defaults(grid.coordinator.url())
+                .withSlots(1)
+                .withName("honest")
+                .withToken(java.util.Optional.of(grid.coordinator.localWorkerToken()))));
     }
 
     private static void assertExact(Grid grid, String id) {

@@ -73,7 +73,7 @@ public final class WorkerEndpoint implements WsListener {
     private volatile String volunteerKey;
     private volatile String tenant;
     private volatile Optional<io.partita.coordinator.common.Principal> principal = Optional.empty();
-    private volatile FailureGuard failures; // null for the local worker, which is not judged
+    private volatile FailureGuard failures; // null for local and trusted workers, which are not judged
 
     /** A worker connection's session, fed to {@code scheduler}. */
     public WorkerEndpoint(
@@ -282,7 +282,9 @@ public final class WorkerEndpoint implements WsListener {
             }
             InetAddress address = address();
             Trust trust = trustGate.classify(authorization, principal.isPresent(), address);
-            if (trust != Trust.LOCAL) {
+            if (!trust.vouches()) {
+                // strangers only: the operator's own (local or trusted) workers are not closed for a
+                // job whose tasks fail on them, which is the job's fault
                 failures = new FailureGuard(config.limits().maxTaskFailuresPerMinute(), System::nanoTime);
             }
             if (trust.vouches()) {
